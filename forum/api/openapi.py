@@ -1,0 +1,178 @@
+"""The API's operations, declared once: the same declaration validates requests and writes the OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, request
+from pydantic import BaseModel, ValidationError
+
+from forum.errors import ForumError, Invalid
+
+STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    400: "Malformed request, or a session write without a valid X-CSRFToken header",
+    401: "Not signed in, or the token is unknown or revoked",
+    403: "The viewer's role does not allow this",
+    404: "No such thing",
+    409: "Conflicts with the current state",
+    413: "The request is too large",
+    422: "The values break a rule; the message says which",
+    429: "Too many requests; retry after the number of seconds in Retry-After",
+}
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong, for people and for programs."""
+
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers with."""
+
+    error: ErrorDetail
+
+
+class BadRequest(ForumError):
+    """The request body is not the JSON object the operation takes."""
+
+
+@dataclass
+class Operation:
+    """One method on one path, with what it takes and what it answers."""
+
+    method: str
+    rule: str
+    summary: str
+    body: type[BaseModel] | None
+    responses: dict[int, type[BaseModel] | None]
+    auth: bool
+
+
+@dataclass
+class Api:
+    """The registry of the API's operations, bound to one blueprint."""
+
+    blueprint: Blueprint
+    title: str
+    version: str
+    operations: list[Operation] = field(default_factory=list)
+
+    def route(
+        self,
+        rule: str,
+        method: str,
+        *,
+        body: type[BaseModel] | None = None,
+        responses: dict[int, type[BaseModel] | None],
+        auth: bool = False,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare an operation; the view receives the validated body as `body`."""
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
+            statuses = dict(responses)
+            if body is not None:
+                statuses.setdefault(400, ErrorBody)
+                statuses.setdefault(422, ErrorBody)
+            if auth:
+                statuses.setdefault(401, ErrorBody)
+            self.operations.append(Operation(method, rule, summary, body, statuses, auth))
+
+            @wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                if body is not None:
+                    kwargs["body"] = parse_body(body)
+                return view(*args, **kwargs)
+
+            self.blueprint.add_url_rule(rule, view.__name__, wrapper, methods=[method])
+            return wrapper
+
+        return decorator
+
+    def document(self, server_url: str) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of every declared operation."""
+        schemas: dict[str, Any] = {}
+        paths: dict[str, dict[str, Any]] = {}
+        for op in self.operations:
+            path, parameters = openapi_path(op.rule)
+            entry: dict[str, Any] = {
+                "operationId": f"{op.method.lower()}_{op.rule.strip('/').replace('/', '_')}",
+                "summary": op.summary,
+                "responses": {
+                    str(status): response_object(status, model, schemas)
+                    for status, model in sorted(op.responses.items())
+                },
+            }
+            if parameters:
+                entry["parameters"] = parameters
+            if op.body is not None:
+                entry["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": schema_ref(op.body, schemas)}},
+                }
+            if op.auth:
+                entry["security"] = [{"bearer": []}, {"session": []}]
+            paths.setdefault(path, {})[op.method.lower()] = entry
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": self.title, "version": self.version},
+            "servers": [{"url": server_url}],
+            "paths": paths,
+            "components": {
+                "schemas": schemas,
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer"},
+                    "session": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
+                },
+            },
+        }
+
+
+def parse_body(model: type[BaseModel]) -> BaseModel:
+    """The request's JSON body validated by `model`: 400 when it is no JSON object, 422 when a value is wrong."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest("Send a JSON object with Content-Type: application/json.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or None
+        message = f"{where}: {first['msg']}" if where else first["msg"]
+        raise Invalid(message, field=where) from None
+
+
+def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
+    """A Flask rule as an OpenAPI path with its path parameters."""
+    parameters = []
+    for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
+        kind = "integer" if converter == "int" else "string"
+        parameters.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule), parameters
+
+
+def schema_ref(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, str]:
+    """Put `model` (and the models it uses) into `schemas`; return a reference to it."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schema.pop("$defs", {}))
+    schemas[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def response_object(
+    status: int, model: type[BaseModel] | None, schemas: dict[str, Any]
+) -> dict[str, Any]:
+    """The OpenAPI response object of one status."""
+    response: dict[str, Any] = {"description": STATUS_TEXT.get(status, "")}
+    if model is not None:
+        response["content"] = {"application/json": {"schema": schema_ref(model, schemas)}}
+    return response

@@ -1,0 +1,73 @@
+"""API tokens: trade a user name and password for a bearer token, and revoke it."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.typing import ResponseReturnValue
+from pydantic import BaseModel, Field
+
+from forum.api import registry
+from forum.api.openapi import ErrorBody
+from forum.auth import bearer_secret
+from forum.db import get_session
+from forum.errors import ForumError, NotAuthenticated
+from forum.services import accounts, tokens
+
+
+class TokenRequest(BaseModel):
+    """The credentials of a site account."""
+
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenCreated(BaseModel):
+    """A new token: shown once, keep it secret."""
+
+    token: str
+
+
+class TokenRevoked(BaseModel):
+    """The token that was revoked."""
+
+    revoked: bool
+
+
+class AccountsDisabled(ForumError):
+    """This site signs users in through its host app, which has no forum passwords."""
+
+    status = 404
+    code = "not_found"
+
+
+@registry.route(
+    "/tokens", "POST", body=TokenRequest,
+    responses={201: TokenCreated, 401: ErrorBody, 404: ErrorBody},
+)
+def create_token(body: TokenRequest) -> ResponseReturnValue:
+    """Create a bearer token from a user name and password."""
+    if "forum_accounts" not in current_app.blueprints:
+        raise AccountsDisabled(
+            "This site has no forum passwords; ask an administrator for a token "
+            "(flask forum create-token)."
+        )
+    session = get_session()
+    account = accounts.authenticate(session, body.username, body.password)
+    member = accounts.member_of(session, account)
+    if member is None:
+        raise NotAuthenticated("Wrong user name or password.")
+    _, secret = tokens.issue_token(session, member, label="api")
+    session.commit()
+    return {"token": secret}, 201
+
+
+@registry.route("/tokens/current", "DELETE", responses={200: TokenRevoked}, auth=True)
+def revoke_current_token() -> ResponseReturnValue:
+    """Revoke the bearer token this request uses."""
+    secret = bearer_secret()
+    if secret is None:
+        raise NotAuthenticated("Send the token to revoke as Authorization: Bearer TOKEN.")
+    session = get_session()
+    tokens.revoke(session, secret)
+    session.commit()
+    return {"revoked": True}

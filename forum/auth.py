@@ -1,0 +1,110 @@
+"""Who is asking: the viewer of a request, from a bearer token or Flask-Login's `current_user`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, g, request
+
+from forum.db import get_session
+from forum.errors import Forbidden, NotAuthenticated
+from forum.models import Member, Role
+from forum.services import members, tokens
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person behind a request; anonymous when `user_id` is None."""
+
+    user_id: str | None = None
+    name: str = ""
+    role: Role | None = None
+    member: Member | None = None
+    via_token: bool = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        """Whether the request comes from a signed-in user or a valid token."""
+        return self.user_id is not None
+
+    def has_role(self, role: Role) -> bool:
+        """Whether the viewer holds `role` or one above it."""
+        return self.role is not None and self.role.rank >= role.rank
+
+
+ANONYMOUS = Viewer()
+
+
+def display_name(user: Any) -> str:
+    """The name shown for a host's user: `FORUM_DISPLAY_NAME(user)`, else its usual name attributes."""
+    custom = current_app.config.get("FORUM_DISPLAY_NAME")
+    if custom is not None:
+        return str(custom(user))
+    for attribute in ("display_name", "name", "username"):
+        value = getattr(user, attribute, None)
+        if value:
+            return str(value)
+    return str(user)
+
+
+def bearer_secret() -> str | None:
+    """The token of an `Authorization: Bearer` header, if the request carries one."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return secret.strip()
+
+
+def require_login_manager() -> None:
+    """Fail loudly when the host app never set up Flask-Login, which the forum reads users from."""
+    if not hasattr(current_app, "login_manager"):
+        raise RuntimeError(
+            "The forum reads the signed-in user from Flask-Login, but this app has no login "
+            "manager: create one with LoginManager(app) (or use forum.accounts.Accounts(app) "
+            "for the forum's own accounts) before serving forum pages."
+        )
+
+
+def current_viewer() -> Viewer:
+    """The viewer of this request, resolved once and kept on `g`."""
+    if "forum_viewer" not in g:
+        g.forum_viewer = _resolve_viewer()
+    return g.forum_viewer
+
+
+def _resolve_viewer() -> Viewer:
+    """Resolve the viewer: a bearer token wins over the browser session."""
+    session = get_session()
+    secret = bearer_secret()
+    if secret is not None:
+        member = tokens.member_for_token(session, secret)
+        return Viewer(member.user_id, member.name, member.role_enum, member, via_token=True)
+
+    require_login_manager()
+    from flask_login import current_user
+
+    if not current_user or not current_user.is_authenticated:
+        return ANONYMOUS
+    user_id = str(current_user.get_id())
+    member = session.scalar(sa.select(Member).where(Member.user_id == user_id))
+    # A signed-in user the forum has not stored yet is a member; the row comes with their first write.
+    role = member.role_enum if member else Role.MEMBER
+    return Viewer(user_id, display_name(current_user), role, member)
+
+
+def require_role(viewer: Viewer, role: Role = Role.MEMBER) -> None:
+    """Raise unless the viewer is signed in and holds `role`."""
+    if not viewer.is_authenticated:
+        raise NotAuthenticated("Sign in to do this.")
+    if not viewer.has_role(role):
+        raise Forbidden(f"Only a {role.value} may do this.")
+
+
+def acting_member(viewer: Viewer) -> Member:
+    """The stored member behind a signed-in viewer, created (with their current name) on first write."""
+    require_role(viewer)
+    assert viewer.user_id is not None
+    return members.ensure_member(get_session(), viewer.user_id, viewer.name)

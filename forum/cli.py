@@ -1,0 +1,124 @@
+"""`flask forum ...`: the forum's commands, registered by `init_app` so a host app has them too."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from forum import migrate
+from forum.db import get_session
+from forum.errors import ForumError
+from forum.models import Role
+from forum.services import accounts, members, tokens
+
+forum_cli = AppGroup("forum", help="Manage the debate forum.")
+db_cli = AppGroup("db", help="The forum's database schema.")
+forum_cli.add_command(db_cli)
+
+ROLE_CHOICE = click.Choice([role.value for role in Role])
+
+
+def fail(error: ForumError) -> None:
+    """Report a domain error on stderr and exit non-zero."""
+    raise click.ClickException(error.message)
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade the forum's tables."""
+    migrate.upgrade(revision)
+    click.echo(f"The forum's schema is at {revision}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Take the forum's tables down to REVISION ('base' removes them all)."""
+    migrate.downgrade(revision)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the revision of the forum's schema."""
+    migrate.current()
+
+
+def read_password() -> str:
+    """One line from stdin when piped; a hidden, confirmed prompt at a terminal."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@forum_cli.command("create-user")
+@click.argument("name")
+@click.option("--role", type=ROLE_CHOICE, default=Role.MEMBER.value, show_default=True)
+def create_user(name: str, role: str) -> None:
+    """Create a site account NAME; the password is read from stdin."""
+    if "forum_accounts" not in current_app.extensions:
+        raise click.ClickException(
+            "This app signs users in itself; give its users roles with 'flask forum set-role'."
+        )
+    session = get_session()
+    try:
+        account = accounts.register(
+            session,
+            name,
+            read_password(),
+            role=Role(role),
+            min_length=current_app.config["FORUM_PASSWORD_MIN_LENGTH"],
+            max_length=current_app.config["FORUM_USERNAME_MAX_LENGTH"],
+        )
+    except ForumError as error:
+        fail(error)
+    session.commit()
+    click.echo(f"Created {account.username} (user id {account.id}) as {role}.")
+
+
+@forum_cli.command("set-role")
+@click.argument("user_id")
+@click.argument("role", type=ROLE_CHOICE)
+def set_role(user_id: str, role: str) -> None:
+    """Give the user USER_ID (the host's user id) the forum role ROLE."""
+    session = get_session()
+    try:
+        name = host_user_name(user_id)
+    except LookupError as error:
+        raise click.ClickException(str(error)) from None
+    member = members.set_role(session, user_id, Role(role), name=name)
+    session.commit()
+    click.echo(f"{member.name} (user id {member.user_id}) is now {member.role}.")
+
+
+def host_user_name(user_id: str) -> str | None:
+    """The display name of the host's user `user_id`, through the host's Flask-Login user loader."""
+    from forum.auth import display_name
+
+    manager = getattr(current_app, "login_manager", None)
+    # Flask-Login keeps the loader without a public getter; without one the name comes at first sign-in.
+    loader = getattr(manager, "_user_callback", None)
+    if loader is None:
+        return None
+    user = loader(user_id)
+    if user is None:
+        raise LookupError(f"This app has no user with the id {user_id!r}.")
+    return display_name(user)
+
+
+@forum_cli.command("create-token")
+@click.argument("name_or_id")
+@click.option("--label", default="cli", show_default=True, help="A note to tell tokens apart.")
+def create_token(name_or_id: str, label: str) -> None:
+    """Print a new API token for the member NAME_OR_ID (account name or user id)."""
+    session = get_session()
+    try:
+        member = members.find_member(session, name_or_id)
+    except ForumError as error:
+        fail(error)
+    _, secret = tokens.issue_token(session, member, label=label)
+    session.commit()
+    click.echo(secret)

@@ -1,0 +1,44 @@
+"""CSRF protection for the forum's own routes, hung on its blueprints rather than on the whole app."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from wtforms import ValidationError
+
+from forum.auth import bearer_secret, current_viewer
+from forum.errors import ForumError
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class CsrfFailed(ForumError):
+    """A write riding on the browser session came without a valid CSRF token."""
+
+    status = 400
+    code = "csrf_failed"
+
+
+def csrf_token() -> str:
+    """The CSRF token of this session, for forms and the `csrf-token` meta tag."""
+    return generate_csrf()
+
+
+def protect() -> None:
+    """Refuse a session write whose form field or `X-CSRFToken` header does not carry the session's token."""
+    if request.method in SAFE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    # A bearer token is not sent by browsers on their own, so it cannot be forged across sites.
+    if bearer_secret() is not None:
+        return
+    # An API call with no signed-in session (a script trading a password for a token) rides on nothing.
+    if request.blueprint == "forum.api" and not current_viewer().is_authenticated:
+        return
+    token = request.headers.get("X-CSRFToken") or request.form.get("csrf_token")
+    try:
+        validate_csrf(token, time_limit=current_app.config["FORUM_CSRF_TIME_LIMIT"])
+    except ValidationError as error:
+        raise CsrfFailed(
+            f"{error} Reload the page and try again (API clients: send the X-CSRFToken header "
+            "or use a bearer token)."
+        ) from None

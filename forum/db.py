@@ -1,0 +1,62 @@
+"""The forum's own engine and the session of the current app context."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app, g
+
+
+def resolve_database_url(forum_url: str | None, host_url: str | None, sqlite_path: str) -> str:
+    """Pick the forum's database: its own setting, else the host's, else a file in the instance folder."""
+    return forum_url or host_url or f"sqlite:///{sqlite_path}"
+
+
+def normalise_url(url: str) -> sa.URL:
+    """Parse `url`, sending plain `postgresql://` (and `postgres://`) to psycopg 3."""
+    parsed = sa.make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str, options: dict[str, Any], sqlite_busy_timeout: float) -> sa.Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    parsed = normalise_url(url)
+    options = dict(options)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            os.makedirs(os.path.dirname(os.path.abspath(database)), exist_ok=True)
+        options.setdefault("connect_args", {}).setdefault("timeout", sqlite_busy_timeout)
+        engine = sa.create_engine(parsed, **options)
+        sa.event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    return sa.create_engine(parsed, **options)
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """Turn on what SQLite leaves off: foreign keys, WAL for concurrent readers, a sane sync level."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def get_session() -> so.Session:
+    """The forum's session for the current app context, opened on first use."""
+    if "forum_session" not in g:
+        g.forum_session = current_app.extensions["forum"].sessionmaker()
+    return g.forum_session
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    """Close the context's session, rolling back whatever was not committed."""
+    session = g.pop("forum_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,48 @@
+"""The forum's domain errors; each maps to one HTTP status in one place."""
+
+
+class ForumError(Exception):
+    """Base of every error a service raises for the caller to report."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Invalid(ForumError):
+    """The values were well formed but break a rule of the forum."""
+
+    status = 422
+    code = "invalid"
+
+
+class NotAuthenticated(ForumError):
+    """The action needs a signed-in member or a valid token."""
+
+    status = 401
+    code = "not_authenticated"
+
+
+class Forbidden(ForumError):
+    """The viewer's role does not allow the action."""
+
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ForumError):
+    """The thing asked for does not exist."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ForumError):
+    """The action clashes with the current state (a duplicate, a stale version)."""
+
+    status = 409
+    code = "conflict"

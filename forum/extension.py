@@ -1,0 +1,90 @@
+"""The `Forum` extension: settings, per-app state and the blueprint."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask
+
+from forum.db import make_engine, resolve_database_url
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    import sqlalchemy.orm as so
+
+DEFAULTS: dict[str, Any] = {
+    "FORUM_URL_PREFIX": "/forum",
+    "FORUM_DATABASE_URL": None,
+    "FORUM_ENGINE_OPTIONS": {},
+    "FORUM_SQLITE_BUSY_TIMEOUT": 10,
+    "FORUM_DISPLAY_NAME": None,
+    "FORUM_SITE_NAME": "Forum",
+    "FORUM_BASE_TEMPLATE": "forum/base.html",
+    "FORUM_TEMPLATE_INDEX": "forum/index.html",
+    "FORUM_TEMPLATE_ERROR": "forum/error.html",
+    "FORUM_TEMPLATE_LOGIN": "forum/login.html",
+    "FORUM_TEMPLATE_REGISTER": "forum/register.html",
+    "FORUM_TEMPLATE_CHANGE_PASSWORD": "forum/change_password.html",
+    "FORUM_PASSWORD_MIN_LENGTH": 10,
+    "FORUM_CSRF_TIME_LIMIT": None,
+    "FORUM_USERNAME_MAX_LENGTH": 30,
+}
+
+
+@dataclass
+class ForumState:
+    """What the forum keeps for one app: its database engine and session factory."""
+
+    database_url: str
+    engine_options: dict[str, Any] = field(default_factory=dict)
+    sqlite_busy_timeout: float = 10
+
+    @cached_property
+    def engine(self) -> sa.Engine:
+        """The engine, made on first use so that `init_app` does no I/O."""
+        return make_engine(self.database_url, self.engine_options, self.sqlite_busy_timeout)
+
+    @cached_property
+    def sessionmaker(self) -> so.sessionmaker[so.Session]:
+        """The factory of the forum's sessions, bound to its own engine."""
+        import sqlalchemy.orm as so
+
+        return so.sessionmaker(bind=self.engine, expire_on_commit=False)
+
+
+class Forum:
+    """Mounts the forum into a Flask app: `Forum(app)` or `Forum().init_app(app)`."""
+
+    def __init__(self, app: Flask | None = None) -> None:
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Register the forum's settings, blueprint, CLI and state on `app`."""
+        if "forum" in app.extensions:
+            raise RuntimeError(
+                "The forum is already registered on this app; call Forum(app) or init_app(app) once."
+            )
+        for key, value in DEFAULTS.items():
+            app.config.setdefault(key, value)
+
+        app.extensions["forum"] = ForumState(
+            database_url=resolve_database_url(
+                app.config["FORUM_DATABASE_URL"],
+                app.config.get("SQLALCHEMY_DATABASE_URI"),
+                os.path.join(app.instance_path, "forum.sqlite3"),
+            ),
+            engine_options=dict(app.config["FORUM_ENGINE_OPTIONS"]),
+            sqlite_busy_timeout=app.config["FORUM_SQLITE_BUSY_TIMEOUT"],
+        )
+
+        from forum.cli import forum_cli
+        from forum.db import close_session
+        from forum.views import blueprint
+
+        app.register_blueprint(blueprint, url_prefix=app.config["FORUM_URL_PREFIX"] or None)
+        app.cli.add_command(forum_cli)
+        app.teardown_appcontext(close_session)

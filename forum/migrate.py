@@ -1,0 +1,43 @@
+"""The forum's Alembic history, run against the forum's own engine with its own version table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from flask import current_app
+
+VERSION_TABLE = "forum_alembic_version"
+
+
+def migrations_dir() -> Path:
+    """Where the history lives: inside the package when installed, at the top of a checkout otherwise."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "migrations", package.parent / "migrations"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise RuntimeError("The forum's migrations are missing from this installation.")
+
+
+def alembic_config() -> Config:
+    """An Alembic config for the current app's forum database; `env.py` takes the engine from it."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.attributes["engine"] = current_app.extensions["forum"].engine
+    return config
+
+
+def upgrade(revision: str = "head") -> None:
+    """Bring the forum's schema up to `revision`."""
+    command.upgrade(alembic_config(), revision)
+
+
+def downgrade(revision: str) -> None:
+    """Take the forum's schema down to `revision` (`base` removes every forum table)."""
+    command.downgrade(alembic_config(), revision)
+
+
+def current() -> None:
+    """Print the schema's revision."""
+    command.current(alembic_config(), verbose=False)

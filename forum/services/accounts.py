@@ -1,0 +1,117 @@
+"""The standalone site's accounts: registration, sign-in and passwords."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from functools import cache
+from importlib import resources
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from forum.errors import Conflict, Invalid, NotAuthenticated
+from forum.models import Account, Member, Role
+from forum.services.members import ensure_member
+
+USERNAME_PATTERN = re.compile(r"^[\w.-]+$")
+PASSWORD_MAX_LENGTH = 1024
+
+hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters.
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 20,000 most common passwords, shipped with the package."""
+    data = resources.files("forum.data").joinpath("common-passwords.txt.gz").read_bytes()
+    return frozenset(gzip.decompress(data).decode().split())
+
+
+def check_username(username: str, max_length: int = 30) -> str:
+    """The name stripped, or `Invalid` when it is too short, too long or has odd characters."""
+    username = username.strip()
+    if not 3 <= len(username) <= max_length:
+        raise Invalid(f"A user name has 3 to {max_length} characters.", field="username")
+    if not USERNAME_PATTERN.match(username):
+        raise Invalid(
+            "A user name may use letters, digits, '.', '-' and '_' only.", field="username"
+        )
+    return username
+
+
+def check_password(password: str, username: str, min_length: int = 10) -> None:
+    """Refuse a password that is short, very common, or the user name itself."""
+    if len(password) < min_length:
+        raise Invalid(f"A password needs at least {min_length} characters.", field="password")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise Invalid(
+            f"A password has at most {PASSWORD_MAX_LENGTH} characters.", field="password"
+        )
+    if password.casefold() in common_passwords() or password.casefold() == username.casefold():
+        raise Invalid(
+            "That password is among the most commonly used ones; choose another.",
+            field="password",
+        )
+
+
+def register(
+    session: so.Session,
+    username: str,
+    password: str,
+    *,
+    role: Role = Role.MEMBER,
+    min_length: int = 10,
+    max_length: int = 30,
+) -> Account:
+    """Create an account and its member; `Conflict` when the name is taken."""
+    username = check_username(username, max_length)
+    check_password(password, username, min_length)
+    key = username.casefold()
+    if session.scalar(sa.select(Account.id).where(Account.username_key == key)) is not None:
+        raise Conflict("That user name is taken.", field="username")
+    account = Account(username=username, username_key=key, password_hash=hasher.hash(password))
+    try:
+        with session.begin_nested():
+            session.add(account)
+    except sa.exc.IntegrityError:
+        raise Conflict("That user name is taken.", field="username") from None
+    member = ensure_member(session, account.get_id(), username)
+    member.role = role.value
+    return account
+
+
+def authenticate(session: so.Session, username: str, password: str) -> Account:
+    """The account whose name and password match, or `NotAuthenticated`."""
+    account = session.scalar(
+        sa.select(Account).where(Account.username_key == username.strip().casefold())
+    )
+    if account is None:
+        # Hash anyway, so that the answer takes as long for a missing name as for a wrong password.
+        hasher.hash(password)
+        raise NotAuthenticated("Wrong user name or password.")
+    try:
+        hasher.verify(account.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise NotAuthenticated("Wrong user name or password.") from None
+    if hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = hasher.hash(password)
+    return account
+
+
+def change_password(
+    session: so.Session, account: Account, current: str, new: str, *, min_length: int = 10
+) -> None:
+    """Replace the password after checking the current one."""
+    try:
+        hasher.verify(account.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise Invalid("The current password is wrong.", field="current_password") from None
+    check_password(new, account.username, min_length)
+    account.password_hash = hasher.hash(new)
+
+
+def member_of(session: so.Session, account: Account) -> Member | None:
+    """The member row of an account."""
+    return session.scalar(sa.select(Member).where(Member.user_id == account.get_id()))

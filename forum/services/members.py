@@ -1,0 +1,61 @@
+"""Members and their roles."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from forum.errors import Invalid, NotFound
+from forum.models import Account, Member, Role
+
+
+def parse_role(value: str) -> Role:
+    """The `Role` named by `value`, or an `Invalid` error listing the roles."""
+    try:
+        return Role(value)
+    except ValueError:
+        names = ", ".join(role.value for role in Role)
+        raise Invalid(f"Unknown role {value!r}: choose one of {names}.", field="role") from None
+
+
+def ensure_member(session: so.Session, user_id: str, name: str) -> Member:
+    """The member stored for `user_id`, created as a plain member if new; its name kept current."""
+    member = session.scalar(sa.select(Member).where(Member.user_id == user_id))
+    if member is None:
+        member = Member(user_id=user_id, name=name[:100], role=Role.MEMBER.value)
+        try:
+            # A savepoint, so that losing a race with a parallel first write keeps the outer transaction.
+            with session.begin_nested():
+                session.add(member)
+        except sa.exc.IntegrityError:
+            member = session.scalars(sa.select(Member).where(Member.user_id == user_id)).one()
+    elif name and member.name != name[:100]:
+        member.name = name[:100]
+    return member
+
+
+def set_role(session: so.Session, user_id: str, role: Role, name: str | None = None) -> Member:
+    """Give the user `user_id` the role `role`, storing them as a member if they are new."""
+    member = ensure_member(session, user_id, name or f"user {user_id}")
+    member.role = role.value
+    return member
+
+
+def find_member(session: so.Session, name_or_id: str) -> Member:
+    """The member named by an account name, a user id or a (unique) display name."""
+    account = session.scalar(
+        sa.select(Account).where(Account.username_key == name_or_id.casefold())
+    )
+    if account is not None:
+        member = session.scalar(sa.select(Member).where(Member.user_id == account.get_id()))
+        if member is not None:
+            return member
+    member = session.scalar(sa.select(Member).where(Member.user_id == name_or_id))
+    if member is not None:
+        return member
+    named = session.scalars(sa.select(Member).where(Member.name == name_or_id).limit(2)).all()
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1:
+        raise Invalid(f"Several members are called {name_or_id!r}: give the user id instead.")
+    raise NotFound(f"No member or account is called {name_or_id!r}.")

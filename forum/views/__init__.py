@@ -1,0 +1,67 @@
+"""The forum's blueprint: pages, the JSON API under /api/v1, and the hooks they share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, url_for
+from werkzeug.exceptions import HTTPException
+
+from forum.api import api
+from forum.auth import current_viewer, require_login_manager
+from forum.csrf import csrf_token, protect
+from forum.errors import ForumError
+
+# The static URL path is the forum's own, so that a site mounting the forum at "/" keeps its /static.
+blueprint = Blueprint(
+    "forum",
+    __name__,
+    template_folder="../templates",
+    static_folder="../static",
+    static_url_path="/forum-static",
+)
+blueprint.register_blueprint(api)
+
+
+def template_context() -> dict[str, Any]:
+    """What every forum template may use: the viewer, the CSRF token and the site's links."""
+    manager = getattr(current_app, "login_manager", None)
+    login_view = getattr(manager, "login_view", None)
+    return {
+        "viewer": current_viewer(),
+        "csrf_token": csrf_token,
+        "site_name": current_app.config["FORUM_SITE_NAME"],
+        "base_template": current_app.config["FORUM_BASE_TEMPLATE"],
+        "login_url": url_for(login_view) if login_view else None,
+        "accounts": "forum_accounts" in current_app.blueprints,
+    }
+
+
+def render_error(status: int, title: str, message: str) -> tuple[str, int]:
+    """An HTML error page in the forum's layout."""
+    template = current_app.config["FORUM_TEMPLATE_ERROR"]
+    return render_template(template, status=status, title=title, message=message), status
+
+
+def forum_error_page(error: ForumError) -> tuple[str, int]:
+    """A domain error as a page."""
+    return render_error(error.status, "That did not work", error.message)
+
+
+def http_error_page(error: HTTPException) -> tuple[str, int]:
+    """An HTTP error (404, 405, 413 ...) as a page."""
+    return render_error(error.code or 500, error.name, error.description or "")
+
+
+def share_hooks(bp: Blueprint) -> None:
+    """Give a forum blueprint the checks, template context and error pages every forum page has."""
+    bp.before_request(require_login_manager)
+    bp.before_request(protect)
+    bp.context_processor(template_context)
+    bp.register_error_handler(ForumError, forum_error_page)
+    bp.register_error_handler(HTTPException, http_error_page)
+
+
+share_hooks(blueprint)
+
+from forum.views import pages  # noqa: E402,F401  (registers the routes on the blueprint)

@@ -1,0 +1,32 @@
+"""Alembic environment of the forum: its own metadata, its own version table, only `forum_` tables."""
+
+from alembic import context
+
+from forum.migrate import VERSION_TABLE
+from forum.models import Base
+
+
+def include_name(name, type_, parent_names):
+    """Look only at the forum's tables, so a host's tables in the same database are never touched."""
+    if type_ == "table":
+        return name.startswith("forum_") and name != VERSION_TABLE
+    return True
+
+
+def run_migrations() -> None:
+    """Run the migrations on the engine the forum handed over."""
+    engine = context.config.attributes["engine"]
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            version_table=VERSION_TABLE,
+            include_name=include_name,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run_migrations()
