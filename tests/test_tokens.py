@@ -236,3 +236,22 @@ def test_cli_token_belongs_to_a_host_member_by_user_id(app, runner):
     with app.app_context():
         assert get_session().scalar(sa.select(sa.func.count()).select_from(Member)) == 1
 
+
+
+@pytest.mark.parametrize("valid", [True, False], ids=["valid-token", "unknown-token"])
+def test_pages_go_by_the_browser_session_not_a_bearer_header(client, make_user, login, valid):
+    """Tokens are for the API: a page neither signs anyone in by one nor breaks on a bad one."""
+    user = make_user("mia")
+    make_user("moe")
+    secret = "not-a-token"
+    if valid:
+        secret = client.api("POST", TOKENS, json={"username": "moe", "password": user.password}).get_json()["token"]
+    headers = {"Authorization": f"Bearer {secret}"}
+
+    page = client.get("/", headers=headers)
+    assert page.status_code == 200
+    assert "Signed in as" not in page.get_data(as_text=True)
+
+    login(user)
+    page = client.get("/", headers=headers)
+    assert "Signed in as <strong>mia</strong>" in page.get_data(as_text=True)
