@@ -131,13 +131,13 @@ def strip_markers(text: str) -> str:
 
 DATE = re.compile(
     r"^\s*(?:(?P<d>\d{1,2})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<y>\d{4})"
-    r"|(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2}))"
+    r"|(?P<iy>\d{4})(?P<is>[-/.])(?P<im>\d{1,2})(?P=is)(?P<id>\d{1,2}))"
     r"(?:\s*[:\u2013\u2014]\s*|\s+-\s+|\s*$)"
 )
 
 
 def split_date(text: str) -> tuple[datetime.date | None, str]:
-    """A leading date (day first or ISO, then a colon or dash) and the text after it."""
+    """A leading date (day first, or year first as in ISO; then a colon or dash) and the text after it."""
     match = DATE.match(text)
     if not match:
         return None, text
@@ -176,6 +176,7 @@ REFERENCE_HEADINGS = {
     "quellen", "anmerkungen", "einzelnachweise", "fußnoten", "literatur",
     "références", "sources et notes", "fuentes", "referencias", "notas", "fonti", "bibliografia",
 }  # fmt: skip
+REFERENCE_HEADINGS = {name.casefold() for name in REFERENCE_HEADINGS}  # casefold turns a final ς into σ
 
 
 def is_reference_heading(text: str) -> bool:

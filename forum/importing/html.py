@@ -31,6 +31,7 @@ SKIP = {
     "textarea", "svg", "iframe", "dialog", "menu", "head", "title", "meta", "link", "object", "embed", "canvas",
     "video", "audio", "map", "label", "option", "math",
 }  # fmt: skip
+CONTAINERS = {"div", "section", "article", "main", "body", "html", "center", "details"}
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 BLOCKS = {
     "p", "ul", "ol", "dl", "blockquote", "figure", "figcaption", "table", "pre", "hr", "div", "section", "article",
@@ -397,7 +398,7 @@ def norm(text: str) -> str:
 
 
 def extracted_texts(document: lxml.html.HtmlElement) -> tuple[set[str], str] | None:
-    """The texts trafilatura keeps as the article body, one per element, and all of them joined."""
+    """The texts trafilatura keeps as the article body, one per element, and all of them joined by newlines."""
     xml = trafilatura.extract(
         lxml.html.tostring(document, encoding="unicode"),
         output_format="xml",
@@ -412,9 +413,11 @@ def extracted_texts(document: lxml.html.HtmlElement) -> tuple[set[str], str] | N
     if not xml:
         return None
     root = lxml.etree.fromstring(xml.encode("utf-8"))
+    for line_break in root.iter("lb"):
+        line_break.tail = " " + (line_break.tail or "")
     texts = {norm("".join(e.itertext())) for e in root.iter("p", "head", "item", "cell", "quote", "list")}
     texts.discard("")
-    return texts, "\n".join(texts)
+    return texts, " " + " \n ".join(texts) + " "
 
 
 def common_ancestor(elements: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement | None:
@@ -444,15 +447,17 @@ def select(candidates: list[Candidate], kept: tuple[set[str], str] | None) -> li
         pieces = [t for t, _ in candidate.lines] if candidate.kind == "list" else [candidate.text]
         for piece in pieces:
             key = norm(piece.lstrip("- "))
-            if key and (key in texts or (len(key) >= 40 and key in joined)):
+            # A single word must be a whole element of the extract; longer text may be part of one.
+            if key and (key in texts or (" " in key and f" {key} " in joined)):
                 return True
         return False
 
     hits = [matched(c) for c in candidates]
     if not any(hits):
         return candidates
-    root = common_ancestor([c.element for c, hit in zip(candidates, hits) if hit and c.kind == "paragraph"] or
-                           [c.element for c, hit in zip(candidates, hits) if hit])
+    root = common_ancestor([c.element for c, hit in zip(candidates, hits) if hit])
+    while root is not None and root.tag not in CONTAINERS and root.getparent() is not None:
+        root = root.getparent()
     inside = [
         (c, hit)
         for c, hit in zip(candidates, hits)

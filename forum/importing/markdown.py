@@ -11,6 +11,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from .common import (
+    MARKER,
     NUMBER,
     Draft,
     EntrySource,
@@ -181,8 +182,8 @@ class Renderer:
         return items, lines
 
 
-def footnote_numbers(tokens: list[Token], env: dict) -> dict[str, int]:
-    """A number for every footnote label: numeric labels keep theirs, the others take free ones in order."""
+def footnote_numbers(tokens: list[Token], source: str) -> dict[str, int]:
+    """A number for every footnote label: numeric labels keep theirs, the others take numbers no marker uses."""
     labels: list[str] = []
 
     def see(meta: dict) -> None:
@@ -202,7 +203,8 @@ def footnote_numbers(tokens: list[Token], env: dict) -> dict[str, int]:
         match = NUMERIC.match(label)
         if match and not label.startswith("#"):
             numbers[label] = int(match.group(1))
-    used = set(numbers.values())
+    # Numbers written as plain markers (`[3]`, `<sup>3</sup>`) are taken too, so a named note never joins their slot.
+    used = set(numbers.values()) | {int(a or b) for a, b in MARKER.findall(source)}
     free = 1
     for label in labels:
         if label not in numbers:
@@ -308,7 +310,7 @@ def parse_markdown(text: str) -> ParsedArticle:
     """Parse a Markdown article (LF line endings, not empty)."""
     env: dict = {}
     tokens = PARSER.parse(text, env)
-    renderer = Renderer(footnote_numbers(tokens, env), env)
+    renderer = Renderer(footnote_numbers(tokens, text), env)
     units, references, front_title = read_units(tokens, renderer)
     title = take_title(units, front_title)
     for number, reference in parse_entries(take_reference_section(units)).items():
