@@ -52,10 +52,14 @@ def field_input(page: str, field: str) -> str:
 
 
 def register_form(username: str, password: str = GOOD_PASSWORD, confirm: str | None = None) -> dict:
-    return {"username": username, "password": password, "confirm": password if confirm is None else confirm}
+    return {
+        "username": username,
+        "password": password,
+        "confirm": password if confirm is None else confirm,
+    }
 
 
-# The weak passwords used below must really be on the shipped list, or the tests would prove nothing.
+# The weak passwords below must really be on the shipped list, or the tests would prove nothing.
 def test_common_password_list_has_the_examples():
     data = resources.files("forum.data").joinpath("common-passwords.txt.gz").read_bytes()
     words = set(gzip.decompress(data).decode().split())
@@ -63,7 +67,7 @@ def test_common_password_list_has_the_examples():
     assert GOOD_PASSWORD not in words
 
 
-# ---------------------------------------------------------------- rules of the service, without HTTP
+# -------------------------------------------------------- rules of the service, without HTTP
 
 
 @pytest.mark.parametrize(
@@ -146,7 +150,12 @@ def test_service_authenticate_ignores_case_of_the_name(session):
 @pytest.mark.parametrize(
     ("current", "new", "field", "message"),
     [
-        ("not the password", "a brand new password", "current_password", "current password is wrong"),
+        (
+            "not the password",
+            "a brand new password",
+            "current_password",
+            "current password is wrong",
+        ),
         (GOOD_PASSWORD, "short", "new_password", "at least 10 characters"),
         (GOOD_PASSWORD, "qwertyuiop", "new_password", "most commonly used"),
     ],
@@ -174,7 +183,10 @@ def test_register_signs_in_and_shows_the_name(client, app):
     [account] = stored(app, Account)
     [member] = stored(app, Member)
     assert (account.username, member.user_id, member.name, member.role) == (
-        "newbie", str(account.id), "newbie", "member"
+        "newbie",
+        str(account.id),
+        "newbie",
+        "member",
     )
 
 
@@ -204,14 +216,22 @@ def test_register_refuses_a_taken_name(client, app, make_user, taken):
     [
         (register_form("ab"), "username", "3 and 30 characters"),
         (register_form("a" * 31), "username", "3 and 30 characters"),
-        (register_form("ada lovelace"), "username", "letters, digits, &#39;.&#39;, &#39;-&#39; and &#39;_&#39; only"),
+        (
+            register_form("ada lovelace"),
+            "username",
+            "letters, digits, &#39;.&#39;, &#39;-&#39; and &#39;_&#39; only",
+        ),
         (register_form("ada<b>"), "username", "letters, digits"),
         (register_form("newbie", "short pw1"), "password", "at least 10 characters"),
         (register_form("newbie", "1234567890"), "password", "among the most commonly used"),
         (register_form("newbie", "password123"), "password", "among the most commonly used"),
         (register_form("lovelace_ada", "lovelace_ada"), "password", "may not be your user name"),
         (register_form("lovelace_ada", "LOVELACE_ADA"), "password", "may not be your user name"),
-        (register_form("newbie", GOOD_PASSWORD, "correct horse battery!"), "confirm", "The passwords differ."),
+        (
+            register_form("newbie", GOOD_PASSWORD, "correct horse battery!"),
+            "confirm",
+            "The passwords differ.",
+        ),
         (register_form("newbie", "", ""), "password", "This field is required."),
     ],
 )
@@ -411,7 +431,7 @@ def test_logout_signs_out_and_forgets_the_device(client, make_user, login):
 def test_logout_page_for_someone_signed_out(client):
     page = text(client.get("/logout"))
     assert "You are not signed in." in page
-    assert "<form method=\"post\">" not in page
+    assert '<form method="post">' not in page
 
 
 # ---------------------------------------------------------------- change password
@@ -433,17 +453,39 @@ def test_change_password_needs_a_signed_in_user(client):
 @pytest.mark.parametrize(
     ("current", "new", "confirm", "field", "message"),
     [
-        ("not my password", "a brand new password", None, "current_password", "The current password is wrong."),
+        (
+            "not my password",
+            "a brand new password",
+            None,
+            "current_password",
+            "The current password is wrong.",
+        ),
         ("a long test password", "short", None, "new_password", "at least 10 characters"),
-        ("a long test password", "1234567890", None, "new_password", "among the most commonly used"),
-        ("a long test password", "a brand new password", "something else", "confirm", "The passwords differ."),
+        (
+            "a long test password",
+            "1234567890",
+            None,
+            "new_password",
+            "among the most commonly used",
+        ),
+        (
+            "a long test password",
+            "a brand new password",
+            "something else",
+            "confirm",
+            "The passwords differ.",
+        ),
     ],
 )
 def test_change_password_refuses(client, app, as_member, current, new, confirm, field, message):
     before = stored(app, Account)[0].password_hash
     response = client.submit(
         "/account/password",
-        {"current_password": current, "new_password": new, "confirm": new if confirm is None else confirm},
+        {
+            "current_password": current,
+            "new_password": new,
+            "confirm": new if confirm is None else confirm,
+        },
     )
     assert response.status_code == 422
     assert message in field_error(text(response), field)

@@ -55,7 +55,9 @@ def sign_in(client, username: str, password: str):
     ("role", "shown"),
     [("member", ""), ("moderator", " (moderator)"), ("admin", " (admin)")],
 )
-def test_create_user_reads_the_password_from_stdin_without_a_prompt(app, runner, client, role, shown):
+def test_create_user_reads_the_password_from_stdin_without_a_prompt(
+    app, runner, client, role, shown
+):
     result = forum(runner, "create-user", "newbie", "--role", role, input=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
     assert result.output == f"Created newbie (user id 1) as {role}.\n"
@@ -157,9 +159,7 @@ def test_set_role_takes_effect_for_someone_already_signed_in(runner, client, as_
     assert header(client) == "Signed in as <strong>mia</strong>"
 
 
-@pytest.mark.parametrize(
-    "user_id", ["999", "mia", "0", "01", "99999999999999999999", "²", " 1"]
-)
+@pytest.mark.parametrize("user_id", ["999", "mia", "0", "01", "99999999999999999999", "²", " 1"])
 def test_set_role_refuses_an_unknown_user(app, runner, make_user, user_id):
     make_user("mia")
     result = forum(runner, "set-role", user_id, "admin")

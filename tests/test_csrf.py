@@ -1,4 +1,4 @@
-"""CSRF: session writes need the page's token; bearer API calls need none; every signed-in page carries it."""
+"""CSRF: session writes need the page's token, bearer API calls none; signed-in pages carry it."""
 
 from __future__ import annotations
 
@@ -28,11 +28,13 @@ def count(app, model) -> int:
 
 
 def signed_in_as(client) -> str | None:
-    match = re.search(r"Signed in as <strong>([^<]+)</strong>", client.get("/").get_data(as_text=True))
+    match = re.search(
+        r"Signed in as <strong>([^<]+)</strong>", client.get("/").get_data(as_text=True)
+    )
     return match.group(1) if match else None
 
 
-# ---------------------------------------------------------------- the JSON API on the browser session
+# -------------------------------------------------------- the JSON API on the browser session
 
 
 @pytest.mark.parametrize(
@@ -84,13 +86,17 @@ def test_a_token_from_another_session_is_refused(app, make_user, login, client):
 
 def test_bearer_requests_need_no_csrf_token(client, app, make_user):
     user = make_user("mia")
-    secret = client.api("POST", TOKENS, json={"username": "mia", "password": user.password}).get_json()["token"]
+    secret = client.api(
+        "POST", TOKENS, json={"username": "mia", "password": user.password}
+    ).get_json()["token"]
     response = client.delete(CURRENT, headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 200
 
 
 def test_bearer_wins_over_a_signed_in_session_without_csrf(client, app, as_member):
-    secret = client.api("POST", TOKENS, json={"username": "mia", "password": as_member.password}).get_json()["token"]
+    secret = client.api(
+        "POST", TOKENS, json={"username": "mia", "password": as_member.password}
+    ).get_json()["token"]
     response = client.delete(CURRENT, headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 200
     assert response.get_json() == {"revoked": True}
@@ -106,10 +112,21 @@ def test_anonymous_api_call_rides_on_no_session(client, app, make_user):
 # ---------------------------------------------------------------- HTML forms
 
 
-NEW_PASSWORD = {"current_password": "a long test password", "new_password": "a brand new password", "confirm": "a brand new password"}
+NEW_PASSWORD = {
+    "current_password": "a long test password",
+    "new_password": "a brand new password",
+    "confirm": "a brand new password",
+}
 FORMS = [
-    pytest.param("/login", False, {"username": "mia", "password": "a long test password"}, id="login"),
-    pytest.param("/register", False, {"username": "eve", "password": "a fine new password", "confirm": "a fine new password"}, id="register"),
+    pytest.param(
+        "/login", False, {"username": "mia", "password": "a long test password"}, id="login"
+    ),
+    pytest.param(
+        "/register",
+        False,
+        {"username": "eve", "password": "a fine new password", "confirm": "a fine new password"},
+        id="register",
+    ),
     pytest.param("/logout", True, {}, id="logout"),
     pytest.param("/account/password", True, NEW_PASSWORD, id="change-password"),
 ]
@@ -158,8 +175,10 @@ def test_form_post_from_a_fresh_browser_without_a_session_is_refused(client, app
 
 
 @pytest.mark.parametrize(("path", "signed_in", "data"), FORMS)
-def test_a_bearer_header_does_not_excuse_a_form(client, app, make_user, login, path, signed_in, data):
-    """The forms act on the browser session, so an Authorization header must not stand in for the token."""
+def test_a_bearer_header_does_not_excuse_a_form(
+    client, app, make_user, login, path, signed_in, data
+):
+    """Forms act on the browser session: an Authorization header is no stand-in for the token."""
     user = make_user("mia")
     if signed_in:
         login(user)

@@ -123,17 +123,34 @@ def test_wrong_credentials_get_401_and_no_token(client, app, make_user, credenti
         ("[1, 2]", "application/json", 400, "JSON object"),
         ('"mia"', "application/json", 400, "JSON object"),
         ("null", "application/json", 400, "JSON object"),
-        ('{"username": "mia", "password": "a long test password"}', "text/plain", 400, "Content-Type"),
+        (
+            '{"username": "mia", "password": "a long test password"}',
+            "text/plain",
+            400,
+            "Content-Type",
+        ),
         ("{}", "application/json", 422, "username"),
         ('{"username": "mia"}', "application/json", 422, "password"),
         ('{"password": "a long test password"}', "application/json", 422, "username"),
-        ('{"username": 5, "password": "a long test password"}', "application/json", 422, "username"),
+        (
+            '{"username": 5, "password": "a long test password"}',
+            "application/json",
+            422,
+            "username",
+        ),
         ('{"username": "mia", "password": ["a"]}', "application/json", 422, "password"),
-        ('{"username": "", "password": "a long test password"}', "application/json", 422, "username"),
+        (
+            '{"username": "", "password": "a long test password"}',
+            "application/json",
+            422,
+            "username",
+        ),
         ('{"username": "mia", "password": null}', "application/json", 422, "password"),
     ],
 )
-def test_bad_bodies_are_refused_with_a_clear_message(client, app, make_user, data, content_type, status, says):
+def test_bad_bodies_are_refused_with_a_clear_message(
+    client, app, make_user, data, content_type, status, says
+):
     make_user("mia")
     response = client.post(TOKENS, data=data, content_type=content_type)
     message = assert_error(response, status)
@@ -146,7 +163,9 @@ def test_bad_bodies_are_refused_with_a_clear_message(client, app, make_user, dat
 
 def test_bearer_token_authenticates_and_revoking_stops_it(client, app, make_user):
     user = make_user("mia")
-    token = client.api("POST", TOKENS, json={"username": "mia", "password": user.password}).get_json()["token"]
+    token = client.api(
+        "POST", TOKENS, json={"username": "mia", "password": user.password}
+    ).get_json()["token"]
 
     response = client.api("DELETE", CURRENT, token=token)
     assert response.status_code == 200
@@ -237,7 +256,6 @@ def test_cli_token_belongs_to_a_host_member_by_user_id(app, runner):
         assert get_session().scalar(sa.select(sa.func.count()).select_from(Member)) == 1
 
 
-
 @pytest.mark.parametrize("valid", [True, False], ids=["valid-token", "unknown-token"])
 def test_pages_go_by_the_browser_session_not_a_bearer_header(client, make_user, login, valid):
     """Tokens are for the API: a page neither signs anyone in by one nor breaks on a bad one."""
@@ -245,7 +263,9 @@ def test_pages_go_by_the_browser_session_not_a_bearer_header(client, make_user, 
     make_user("moe")
     secret = "not-a-token"
     if valid:
-        secret = client.api("POST", TOKENS, json={"username": "moe", "password": user.password}).get_json()["token"]
+        secret = client.api(
+            "POST", TOKENS, json={"username": "moe", "password": user.password}
+        ).get_json()["token"]
     headers = {"Authorization": f"Bearer {secret}"}
 
     page = client.get("/", headers=headers)
