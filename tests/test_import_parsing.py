@@ -454,6 +454,23 @@ def test_html_footnotes_section_without_heading() -> None:
     assert refs[3].url == "https://example.gov/footfall.csv"
 
 
+def test_html_blog_page_with_its_title_in_the_title_element() -> None:
+    article = load("ferry-timetables.html")
+    # The site's name in <h1> and after the separator in <title> is not the article's title.
+    assert article.title == "Ferry Timetables Are a Scandal"
+    assert article.date == datetime.date(2023, 7, 3)
+    assert [(b.kind, b.text[:22]) for b in article.blocks] == [
+        ("paragraph", "The new winter timetab"),
+        ("paragraph", "Islanders who work nig"),
+        ("heading", "A pattern of cuts"),
+        ("paragraph", "This is the third wint"),
+    ]
+    assert [b.citations for b in article.blocks] == [[1], [2], [], []]
+    for word in ("Island Notes", "Share", "Twitter", "Posted", "Previous post", "thoughts", "Great article",
+                 "Leave a Reply", "Recent Posts", "WordPress", "Ewan"):  # fmt: skip
+        assert word.lower() not in texts(article).lower(), word
+
+
 def test_html_title_falls_back_to_the_title_element() -> None:
     page = "<html><head><title>Page title</title></head><body><article><p>Only text.</p></article></body></html>"
     article = parse_article(page.encode(), "html")
@@ -590,13 +607,35 @@ def test_three_thousand_paragraphs_parse_quickly(format: str) -> None:
 WORD = re.compile(r"\w+")
 
 
+@pytest.mark.parametrize("format", ["text", "markdown", "html"])
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text())
-def test_any_text_parses_or_is_refused(text: str) -> None:
+@given(text=st.text())
+def test_any_text_parses_or_is_refused(format: str, text: str) -> None:
     try:
-        parse_article(text.encode("utf-8", "surrogatepass"), "text")
+        parse_article(text.encode("utf-8", "surrogatepass"), format)
     except ImportRefused:
         pass
+
+
+markup = st.lists(
+    st.sampled_from(["# ", "## ", "\n", "\n\n", "> ", "- ", "1. ", "[^1]", "[^1]: ", "[1]", "<sup>2</sup>", "*", "_",
+                     "Above: ", "References", "28-11-2022: ", "word", "Слово", "言葉", "<p>", "</p>", "<h2>", "<li>",
+                     "<ol>", "<figcaption>", "https://example.org/x", "[x](https://e.org)", "```", "|a|b|\n|-|-|"]),
+    max_size=40,
+).map("".join)
+
+
+@pytest.mark.parametrize("format", ["text", "markdown", "html"])
+@settings(max_examples=300, deadline=None)
+@given(text=markup)
+def test_any_markup_parses_or_is_refused(format: str, text: str) -> None:
+    try:
+        article = parse_article(text.encode(), format)
+    except ImportRefused:
+        return
+    assert article.title
+    assert all(b.kind in ("heading", "paragraph", "caption", "quote", "list") and b.text.strip() for b in article.blocks)
+    assert all(1 <= n <= 999 for b in article.blocks for n in b.citations)
 
 
 @settings(max_examples=300, deadline=None)

@@ -52,6 +52,7 @@ FOOTNOTE_HREF = re.compile(r"#(?:fn|footnote|endnote|note|en|cite|ref|_ftn)", re
 BACKLINK_HREF = re.compile(r"#(?:fnref|ref|cite_ref|_ftnref)", re.IGNORECASE)
 MARKER_TEXT = re.compile(rf"^\s*\[?\^?\s*({NUMBER}(?:\s*[,\]\[]\s*\[?\^?{NUMBER})*)\s*\]?\s*$")
 EXPONENT_BEFORE = re.compile(r"(?:\d|\b(?:m|cm|mm|km|ft|in|sq)\b)$")
+TITLE_SEPARATOR = re.compile(r"\s+[|\u2013\u2014:-]\s+|\s+::\s+|\s*\|\s*")
 SPLIT = re.compile(r"[^a-z0-9]+")
 WORDS = re.compile(r"\W+")
 
@@ -309,15 +310,35 @@ def find_title(document: lxml.html.HtmlElement) -> tuple[str | None, lxml.html.H
     for path in ("//article//h1", "//main//h1", "//*[@role='main']//h1", "//h1"):
         for heading in document.xpath(path):
             text = " ".join(heading.text_content().split())
-            if text and not any(a.tag in ("nav", "footer", "aside") for a in heading.iterancestors()):
+            site_furniture = any(
+                a.tag in ("nav", "footer", "aside") or (a.tag == "header" and Walker.outside_article(a))
+                for a in heading.iterancestors()
+            ) or re.search(r"site-?(?:title|name)|logo|brand", classes(heading))
+            if text and not site_furniture:
                 return text, heading
     for path in ("//title", "//meta[@property='og:title']/@content"):
         found = document.xpath(path)
         if found:
             text = " ".join((found[0] if isinstance(found[0], str) else found[0].text_content()).split())
             if text:
-                return text, None
+                return without_site_name(text, document), None
     return None, None
+
+
+def without_site_name(title: str, document: lxml.html.HtmlElement) -> str:
+    """A <title> without the site's name before or after a separator (`Article | Site`)."""
+    names = {" ".join(str(n).split()).casefold() for n in document.xpath("//meta[@property='og:site_name']/@content")}
+    for element in document.iter():
+        if isinstance(element.tag, str) and re.search(r"site-?(?:title|name)|logo|brand", classes(element)):
+            names.add(" ".join(element.text_content().split()).casefold())
+    separators = list(TITLE_SEPARATOR.finditer(title))
+    if separators:
+        last, first = separators[-1], separators[0]
+        if title[last.end() :].casefold() in names and title[: last.start()]:
+            return title[: last.start()]
+        if title[: first.start()].casefold() in names and title[first.end() :]:
+            return title[first.end() :]
+    return title
 
 
 def entry_sources(elements: list[lxml.html.HtmlElement]) -> list[EntrySource]:

@@ -63,6 +63,10 @@ def parse_article(
     content_type: str | None = None,
 ) -> ParsedArticle:
     """Parse an article from bytes in a named or detected format; ImportRefused when it cannot be one."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if format is not None and not format.strip():
+        format = None  # an empty choice means "find out"
     if format is not None and format.strip().lower() not in FORMATS:
         raise ImportRefused(f"Unknown format {format!r}: choose text, markdown or html.")
     text = decode_input(data, max_bytes)
