@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from forum.errors import Invalid
-from forum.importing import ImportRefused, ParsedArticle, fetch_url, parse_article
+from forum.importing import ArticleTooLarge, ImportRefused, ParsedArticle, fetch_url, parse_article
 from forum.importing.common import is_reference_heading
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
@@ -91,7 +91,9 @@ def test_plain_text_heading_rule() -> None:
     ],
 )
 def test_single_line_blocks(line: str, kind: str) -> None:
-    article = parse_article(f"Title\n\n{line}\n\nA paragraph that makes the article valid.\n".encode(), "text")
+    article = parse_article(
+        f"Title\n\n{line}\n\nA paragraph that makes the article valid.\n".encode(), "text"
+    )
     assert article.blocks[0].kind == kind
     assert article.blocks[0].text == line
 
@@ -121,7 +123,9 @@ def test_crlf_text_with_a_reference_list() -> None:
     assert refs[1].text.startswith("Harbour Gazette, advert")
     assert refs[2].text == "Developer's prospectus, section 4" and refs[2].url is None
     assert refs[3].url == "https://example.com/survey/2019.pdf"
-    assert refs[4].text == "Fishing cooperative, letter to the port authority" and refs[4].url is None
+    assert (
+        refs[4].text == "Fishing cooperative, letter to the port authority" and refs[4].url is None
+    )
 
 
 def test_crlf_and_lf_give_the_same_article() -> None:
@@ -189,7 +193,9 @@ def test_markers_are_normalised_and_years_are_not_markers() -> None:
     ],
 )
 def test_leading_dates(lead: str, date: datetime.date) -> None:
-    article = parse_article(f"Title\n\n{lead} The council met.\n\n2023-01-01: Later.\n".encode(), "text")
+    article = parse_article(
+        f"Title\n\n{lead} The council met.\n\n2023-01-01: Later.\n".encode(), "text"
+    )
     assert article.date == date
     assert article.blocks[0].text == "The council met."
     assert article.blocks[1].text == "2023-01-01: Later."  # only the first date is the article's
@@ -212,9 +218,18 @@ def test_greek_article_with_its_own_headings_and_notes() -> None:
     article = load("thessaly-water.txt")
     assert article.title == "Ποιος θα πληρώσει το νερό της Θεσσαλίας"
     assert article.date == datetime.date(2023, 10, 5)
-    assert kinds(article) == ["paragraph", "paragraph", "heading", "paragraph", "paragraph", "paragraph"]
+    assert kinds(article) == [
+        "paragraph",
+        "paragraph",
+        "heading",
+        "paragraph",
+        "paragraph",
+        "paragraph",
+    ]
     assert article.blocks[2].text == "Τι προβλέπει το σχέδιο"
-    assert article.blocks[4].text == "Γιατί οι αγρότες ανησυχούν;"  # the Greek question mark ends a sentence
+    assert (
+        article.blocks[4].text == "Γιατί οι αγρότες ανησυχούν;"
+    )  # the Greek question mark ends a sentence
     assert article.blocks[5].citations == [4, 1]
     assert sorted(article.references) == [1, 2, 3, 4]
     assert article.references[3].url == "https://example.gr/symvasi.pdf"
@@ -233,7 +248,10 @@ def test_japanese_article_with_full_width_punctuation() -> None:
 def test_first_line_is_the_title_even_inside_a_block() -> None:
     article = parse_article(b"\n\n  The Title  \nSubtitle line\n\nBody.\n", "text")
     assert article.title == "The Title"
-    assert [(b.kind, b.text) for b in article.blocks] == [("heading", "Subtitle line"), ("paragraph", "Body.")]
+    assert [(b.kind, b.text) for b in article.blocks] == [
+        ("heading", "Subtitle line"),
+        ("paragraph", "Body."),
+    ]
 
 
 def test_title_override() -> None:
@@ -243,7 +261,9 @@ def test_title_override() -> None:
 
 
 def test_separators_and_quotes_in_plain_text() -> None:
-    article = parse_article(b"Title\n\nOne.\n\n* * *\n\n> Quoted words\n> go on.\n\n---\n\nTwo.\n", "text")
+    article = parse_article(
+        b"Title\n\nOne.\n\n* * *\n\n> Quoted words\n> go on.\n\n---\n\nTwo.\n", "text"
+    )
     assert [(b.kind, b.text) for b in article.blocks] == [
         ("paragraph", "One."),
         ("quote", "Quoted words go on."),
@@ -285,14 +305,18 @@ def test_markdown_article_with_footnotes() -> None:
         "- that the maintenance backlog is exaggerated;",
         "- that the state will step in later.",
     ]
-    assert blocks[9].text.splitlines()[1] == "- accessible stops at the central market"  # emphasis and link markup gone
+    assert (
+        blocks[9].text.splitlines()[1] == "- accessible stops at the central market"
+    )  # emphasis and link markup gone
     assert blocks[9].citations == [4]
     assert blocks[10].text == "Photo: Workers replace a worn switch at the depot."
     refs = article.references
     assert refs[1].url == "https://example.org/reports/engineering-2023"
     assert refs[named].text == 'Committee papers, item 7, "Fare options and their costs".'
     assert refs[named].url is None
-    assert refs[4].text == "Council consultation on concessionary fares, published in January. Read it"
+    assert (
+        refs[4].text == "Council consultation on concessionary fares, published in January. Read it"
+    )
     assert refs[4].url == "https://example.net/consultation"
     inline_note = blocks[7].citations[0]
     assert refs[inline_note].text == "The accounts are published every June."
@@ -322,7 +346,9 @@ def test_markdown_notes_section_as_an_ordered_list() -> None:
 
 
 def test_markdown_only_real_headings_are_headings() -> None:
-    article = parse_article(b"# T\n\nShort line\n\nAnother short line\n\n### Real\n\nText.\n", "markdown")
+    article = parse_article(
+        b"# T\n\nShort line\n\nAnother short line\n\n### Real\n\nText.\n", "markdown"
+    )
     assert kinds(article) == ["paragraph", "paragraph", "heading", "paragraph"]
 
 
@@ -332,7 +358,11 @@ def test_markdown_reference_section_with_its_own_numbers_and_a_later_section() -
         "[2] Two\n\n## About the author\n\nShe writes.\n"
     )
     article = parse_article(text.encode(), "markdown")
-    assert [b.text for b in article.blocks] == ["Claim.[1] Claim.[2]", "About the author", "She writes."]
+    assert [b.text for b in article.blocks] == [
+        "Claim.[1] Claim.[2]",
+        "About the author",
+        "She writes.",
+    ]
     assert article.references[1].url == "https://example.org/1"
     assert article.references[2].text == "Two"
 
@@ -408,7 +438,9 @@ def assert_night_trains(article: ParsedArticle) -> None:
     """The article body of the night-trains page, all of it and nothing else."""
     assert article.title == "Night Trains Will Not Save the Climate"
     assert article.date == datetime.date(2023, 9, 3)
-    assert [(b.kind, b.text[: len(start)]) for b, (_, start) in zip(article.blocks, NIGHT_TRAINS_BODY)] == NIGHT_TRAINS_BODY
+    assert [
+        (b.kind, b.text[: len(start)]) for b, (_, start) in zip(article.blocks, NIGHT_TRAINS_BODY)
+    ] == NIGHT_TRAINS_BODY
     assert len(article.blocks) == len(NIGHT_TRAINS_BODY)
     for word in BOILERPLATE:
         assert word.lower() not in texts(article).lower(), word
@@ -439,13 +471,31 @@ def test_html_footnotes_section_without_heading() -> None:
     article = load("market-square.html")
     assert article.title == "The Market Square Should Stay Car-Free"
     assert article.date == datetime.date(2024, 4, 11)
-    assert kinds(article) == ["paragraph", "caption", "heading", "paragraph", "paragraph", "heading", "paragraph"]
+    assert kinds(article) == [
+        "paragraph",
+        "caption",
+        "heading",
+        "paragraph",
+        "paragraph",
+        "heading",
+        "paragraph",
+    ]
     assert article.blocks[0].text.startswith("Six months after the market square closed")
     assert article.blocks[0].citations == [1, 2]
     assert "wants the cars back.[1] Their petition" in article.blocks[0].text
     assert article.blocks[1].text == "Pictured: Stalls on the square on a Saturday in March."
     assert article.blocks[4].citations == [1]
-    for word in ("cookie", "Donate", "Events", "Ilse", "newsletter", "Most read", "comment", "charity", "↩"):
+    for word in (
+        "cookie",
+        "Donate",
+        "Events",
+        "Ilse",
+        "newsletter",
+        "Most read",
+        "comment",
+        "charity",
+        "↩",
+    ):
         assert word.lower() not in texts(article).lower(), word
     refs = article.references
     assert refs[1].text == "Shopkeepers' association, petition to the council, February 2024."
@@ -574,12 +624,21 @@ def test_format_detection(data: bytes, options: dict, expected: str) -> None:
         (b"%PDF-1.4 stuff", {"filename": "paper.pdf"}, "PDF"),
     ],
 )
-def test_bad_input_is_refused_with_a_clear_message(data: bytes, options: dict, message: str) -> None:
+def test_bad_input_is_refused_with_a_clear_message(
+    data: bytes, options: dict, message: str
+) -> None:
     with pytest.raises(ImportRefused) as refused:
         parse_article(data, **options)
     assert message in refused.value.message
     assert refused.value.message.endswith(".")
     assert isinstance(refused.value, Invalid)
+
+
+def test_size_refusals_answer_413() -> None:
+    with pytest.raises(ArticleTooLarge) as refused:
+        parse_article(b"x" * 101, max_bytes=100)
+    assert refused.value.status == 413
+    assert refused.value.message == "The article is larger than 100 bytes; import a shorter text."
 
 
 def article_of(paragraphs: int, heading: str = "") -> str:
@@ -588,7 +647,9 @@ def article_of(paragraphs: int, heading: str = "") -> str:
     for index in range(paragraphs):
         if index % 10 == 0:
             parts.append(f"{heading}Section {index}")
-        parts.append(f"Paragraph {index} makes a claim about things,[{index % 16 + 1}] and goes on\nfor a second line.")
+        parts.append(
+            f"Paragraph {index} makes a claim about things,[{index % 16 + 1}] and goes on\nfor a second line."
+        )
     return "\n\n".join(parts)
 
 
@@ -618,9 +679,39 @@ def test_any_text_parses_or_is_refused(format: str, text: str) -> None:
 
 
 markup = st.lists(
-    st.sampled_from(["# ", "## ", "\n", "\n\n", "> ", "- ", "1. ", "[^1]", "[^1]: ", "[1]", "<sup>2</sup>", "*", "_",
-                     "Above: ", "References", "28-11-2022: ", "word", "Слово", "言葉", "<p>", "</p>", "<h2>", "<li>",
-                     "<ol>", "<figcaption>", "https://example.org/x", "[x](https://e.org)", "```", "|a|b|\n|-|-|"]),
+    st.sampled_from(
+        [
+            "# ",
+            "## ",
+            "\n",
+            "\n\n",
+            "> ",
+            "- ",
+            "1. ",
+            "[^1]",
+            "[^1]: ",
+            "[1]",
+            "<sup>2</sup>",
+            "*",
+            "_",
+            "Above: ",
+            "References",
+            "28-11-2022: ",
+            "word",
+            "Слово",
+            "言葉",
+            "<p>",
+            "</p>",
+            "<h2>",
+            "<li>",
+            "<ol>",
+            "<figcaption>",
+            "https://example.org/x",
+            "[x](https://e.org)",
+            "```",
+            "|a|b|\n|-|-|",
+        ]
+    ),
     max_size=40,
 ).map("".join)
 
@@ -634,7 +725,10 @@ def test_any_markup_parses_or_is_refused(format: str, text: str) -> None:
     except ImportRefused:
         return
     assert article.title
-    assert all(b.kind in ("heading", "paragraph", "caption", "quote", "list") and b.text.strip() for b in article.blocks)
+    assert all(
+        b.kind in ("heading", "paragraph", "caption", "quote", "list") and b.text.strip()
+        for b in article.blocks
+    )
     assert all(1 <= n <= 999 for b in article.blocks for n in b.citations)
 
 
@@ -657,7 +751,13 @@ def words_in_order(expected: list[str], found: list[str]) -> bool:
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1))
 def test_no_word_of_the_body_is_lost(text: str) -> None:
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n").split("\n")
+    lines = (
+        text.replace("\r\n", "\n")
+        .replace("\r", "\n")
+        .replace("\u2028", "\n")
+        .replace("\u2029", "\n")
+        .split("\n")
+    )
     assume(not any(is_reference_heading(line) for line in lines))
     assume(not any(re.match(r"\s*\[\^?[1-9]\d{0,2}\]:", line) for line in lines))
     try:
@@ -672,18 +772,30 @@ def test_no_word_of_the_body_is_lost(text: str) -> None:
         # The date prefix leaves the text: its three numbers may be missing, nothing else.
         date_words = {str(article.date.year), str(article.date.month), str(article.date.day),
                       f"{article.date.month:02}", f"{article.date.day:02}"}  # fmt: skip
-        expected = [w for w in expected if w not in date_words] if not words_in_order(expected, found) else expected
+        expected = (
+            [w for w in expected if w not in date_words]
+            if not words_in_order(expected, found)
+            else expected
+        )
     assert words_in_order(expected, found)
 
 
-paragraph_words = st.lists(st.text(alphabet=st.characters(categories=("L", "N")), min_size=1, max_size=12), min_size=1, max_size=30)
+paragraph_words = st.lists(
+    st.text(alphabet=st.characters(categories=("L", "N")), min_size=1, max_size=12),
+    min_size=1,
+    max_size=30,
+)
 
 
 @settings(max_examples=200, deadline=None)
 @given(
     title=st.text(alphabet=st.characters(categories=("L",)), min_size=1, max_size=20),
     blocks=st.lists(
-        st.tuples(paragraph_words, st.sampled_from([".", "", "!", "?", ":", ".”", "。"]), st.integers(0, 20)),
+        st.tuples(
+            paragraph_words,
+            st.sampled_from([".", "", "!", "?", ":", ".”", "。"]),
+            st.integers(0, 20),
+        ),
         min_size=1,
         max_size=15,
     ),
@@ -719,10 +831,18 @@ def test_structured_articles_keep_every_word_in_order(
 # --- fetching -----------------------------------------------------------------------------------
 
 PAGES: dict[str, tuple[int, str, bytes]] = {
-    "/article.html": (200, "text/html; charset=utf-8", (FIXTURES / "night-trains.html").read_bytes()),
+    "/article.html": (
+        200,
+        "text/html; charset=utf-8",
+        (FIXTURES / "night-trains.html").read_bytes(),
+    ),
     "/article.txt": (200, "text/plain", (FIXTURES / "riverside-library.txt").read_bytes()),
     "/article.md": (200, "text/markdown; charset=utf-8", (FIXTURES / "tram-fares.md").read_bytes()),
-    "/latin1.html": (200, "text/html; charset=iso-8859-1", "<h1>Café</h1><p>Crème brûlée.</p>".encode("latin-1")),
+    "/latin1.html": (
+        200,
+        "text/html; charset=iso-8859-1",
+        "<h1>Café</h1><p>Crème brûlée.</p>".encode("latin-1"),
+    ),
     "/image.png": (200, "image/png", b"\x89PNG\r\n\x1a\n"),
     "/big.txt": (200, "text/plain", b"x" * 5000),
     "/missing": (404, "text/html", b"gone"),
@@ -732,7 +852,7 @@ PAGES: dict[str, tuple[int, str, bytes]] = {
 class Handler(http.server.BaseHTTPRequestHandler):
     """Serves the pages above; /slow waits, /redirect-ftp points elsewhere, /endless never stops."""
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         """Answer one request."""
         if self.path == "/slow":
             time.sleep(2)
@@ -784,7 +904,10 @@ def test_fetch_html_and_parse_it(server: str) -> None:
     assert_night_trains(parse_article(body, content_type=content_type))
 
 
-@pytest.mark.parametrize(("path", "title"), [("/article.txt", "Selling the Riverside"), ("/article.md", "Why Tram Fares")])
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [("/article.txt", "Selling the Riverside"), ("/article.md", "Why Tram Fares")],
+)
 def test_fetch_text_and_markdown(server: str, path: str, title: str) -> None:
     body, content_type = fetch_url(server + path)
     assert parse_article(body, content_type=content_type).title.startswith(title)

@@ -46,6 +46,13 @@ class ImportRefused(Invalid):
     code = "import_refused"
 
 
+class ArticleTooLarge(ImportRefused):
+    """The input is over the size limit."""
+
+    status = 413
+    code = "too_large"
+
+
 @dataclass
 class Draft:
     """A block as a format parser found it, before the shared rules (markers, dates, captions) run."""
@@ -71,22 +78,37 @@ def describe_size(limit: int) -> str:
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
+def too_large(limit: int) -> ArticleTooLarge:
+    """The refusal of an input over the size limit."""
+    return ArticleTooLarge(
+        f"The article is larger than {describe_size(limit)}; import a shorter text."
+    )
+
+
 def decode_input(data: bytes, max_bytes: int) -> str:
     """The input as text with LF line endings, or ImportRefused when it is not a usable text."""
     if len(data) > max_bytes:
-        raise ImportRefused(f"The article is larger than {describe_size(max_bytes)}; import a shorter text.")
+        raise too_large(max_bytes)
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise ImportRefused("The article is encoded as UTF-16; save it as UTF-8 and import it again.")
+        raise ImportRefused(
+            "The article is encoded as UTF-16; save it as UTF-8 and import it again."
+        )
     if b"\x00" in data:
-        raise ImportRefused("The file is binary, not text; import a plain-text, Markdown or HTML article.")
+        raise ImportRefused(
+            "The file is binary, not text; import a plain-text, Markdown or HTML article."
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportRefused("The article is not UTF-8 text; save it as UTF-8 and import it again.") from None
+        raise ImportRefused(
+            "The article is not UTF-8 text; save it as UTF-8 and import it again."
+        ) from None
     if not text.strip():
         raise ImportRefused("The article is empty.")
     if len(CONTROL.findall(text)) * 3 > len(text):
-        raise ImportRefused("The file is binary, not text; import a plain-text, Markdown or HTML article.")
+        raise ImportRefused(
+            "The file is binary, not text; import a plain-text, Markdown or HTML article."
+        )
     return normalise_newlines(text)
 
 
@@ -104,7 +126,9 @@ def normalise_newlines(text: str) -> str:
 # 1..999 without leading zeros, so that years such as [2022] and letters such as [a] stay text.
 NUMBER = r"[1-9]\d{0,2}"
 MARKER = re.compile(rf"<sup>\s*\[?\^?({NUMBER})\]?\s*</sup>|\[\^?({NUMBER})\]", re.IGNORECASE)
-TRAILING_MARKERS = re.compile(rf"(?:\s*(?:\[\^?{NUMBER}\]|<sup>\s*\[?\^?{NUMBER}\]?\s*</sup>))+\s*$", re.IGNORECASE)
+TRAILING_MARKERS = re.compile(
+    rf"(?:\s*(?:\[\^?{NUMBER}\]|<sup>\s*\[?\^?{NUMBER}\]?\s*</sup>))+\s*$", re.IGNORECASE
+)
 
 
 def normalise_markers(text: str) -> tuple[str, list[int]]:
@@ -176,7 +200,9 @@ REFERENCE_HEADINGS = {
     "quellen", "anmerkungen", "einzelnachweise", "fußnoten", "literatur",
     "références", "sources et notes", "fuentes", "referencias", "notas", "fonti", "bibliografia",
 }  # fmt: skip
-REFERENCE_HEADINGS = {name.casefold() for name in REFERENCE_HEADINGS}  # casefold turns a final ς into σ
+REFERENCE_HEADINGS = {
+    name.casefold() for name in REFERENCE_HEADINGS
+}  # casefold turns a final ς into σ
 
 
 def is_reference_heading(text: str) -> bool:
@@ -220,7 +246,9 @@ class EntrySource:
 def parse_entries(pieces: Iterable[EntrySource]) -> dict[int, Reference]:
     """References from a section's pieces: numbered lines, numbered list items, or bare entries by position."""
     pieces = [p for p in pieces if any(text.strip() for text, _ in p.lines)]
-    numbered = any(p.number is not None or any(ENTRY.match(text) for text, _ in p.lines) for p in pieces)
+    numbered = any(
+        p.number is not None or any(ENTRY.match(text) for text, _ in p.lines) for p in pieces
+    )
     entries: list[tuple[int | None, list[str], list[str | None]]] = []
     if not numbered:
         for position, piece in enumerate(pieces, start=1):

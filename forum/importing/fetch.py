@@ -10,7 +10,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from .common import ImportRefused, describe_size
+from .common import ImportRefused, too_large
 
 ACCEPTED = ("text/html", "application/xhtml+xml", "text/plain", "text/markdown", "text/x-markdown")
 CHUNK = 64 * 1024
@@ -23,7 +23,9 @@ class Redirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
         """Refuse a redirect that leaves http and https."""
         if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
-            raise ImportRefused(f"The page redirects to {newurl}, which is not an http or https address.")
+            raise ImportRefused(
+                f"The page redirects to {newurl}, which is not an http or https address."
+            )
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -45,7 +47,11 @@ def as_utf8(body: bytes, content_type: str) -> tuple[bytes, str]:
     """A body in a declared non-UTF-8 charset recoded to UTF-8, so that a well-labelled page still imports."""
     media, _, params = content_type.partition(";")
     charset = next(
-        (p.split("=", 1)[1].strip().strip("\"'") for p in params.split(";") if p.strip().lower().startswith("charset=")),
+        (
+            p.split("=", 1)[1].strip().strip("\"'")
+            for p in params.split(";")
+            if p.strip().lower().startswith("charset=")
+        ),
         None,
     )
     if not charset:
@@ -66,7 +72,9 @@ def fetch_url(url: str, *, timeout: float = 10, max_bytes: int = 2_000_000) -> t
     """The body and content type of an article page, or ImportRefused with the reason."""
     url = check_url(url)
     host = urllib.parse.urlsplit(url).hostname
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": ", ".join(ACCEPTED)})
+    request = urllib.request.Request(
+        url, headers={"User-Agent": USER_AGENT, "Accept": ", ".join(ACCEPTED)}
+    )
     deadline = time.monotonic() + timeout
     try:
         with OPENER.open(request, timeout=timeout) as response:
@@ -74,10 +82,12 @@ def fetch_url(url: str, *, timeout: float = 10, max_bytes: int = 2_000_000) -> t
             media = content_type.split(";")[0].strip().lower()
             if media not in ACCEPTED:
                 shown = media or "of no stated type"
-                raise ImportRefused(f"The page at {url} is {shown}, not an article in HTML, plain text or Markdown.")
+                raise ImportRefused(
+                    f"The page at {url} is {shown}, not an article in HTML, plain text or Markdown."
+                )
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
-                raise ImportRefused(f"The article is larger than {describe_size(max_bytes)}; import a shorter text.")
+                raise too_large(max_bytes)
             chunks: list[bytes] = []
             size = 0
             while True:
@@ -89,7 +99,7 @@ def fetch_url(url: str, *, timeout: float = 10, max_bytes: int = 2_000_000) -> t
                 size += len(chunk)
                 if size > max_bytes:
                     # Stop reading: the rest is never downloaded.
-                    raise ImportRefused(f"The article is larger than {describe_size(max_bytes)}; import a shorter text.")
+                    raise too_large(max_bytes)
                 chunks.append(chunk)
     except ImportRefused:
         raise
@@ -100,7 +110,7 @@ def fetch_url(url: str, *, timeout: float = 10, max_bytes: int = 2_000_000) -> t
         if isinstance(reason, (socket.timeout, TimeoutError)):
             raise ImportRefused(f"{host} did not answer within {timeout:g} seconds.") from None
         raise ImportRefused(f"Could not reach {host}: {reason}.") from None
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise ImportRefused(f"{host} did not answer within {timeout:g} seconds.") from None
     except (http.client.HTTPException, OSError) as error:
         raise ImportRefused(f"Could not fetch {url}: {error or type(error).__name__}.") from None

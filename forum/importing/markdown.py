@@ -145,7 +145,9 @@ class Renderer:
             index += 1
         return lines
 
-    def list_items(self, tokens: list[Token], start: int, end: int, depth: int = 0) -> tuple[list[tuple[int | None, list[Line]]], list[Line]]:
+    def list_items(
+        self, tokens: list[Token], start: int, end: int, depth: int = 0
+    ) -> tuple[list[tuple[int | None, list[Line]]], list[Line]]:
         """A list's items (with their numbers when ordered) and its lines written `- item`."""
         ordered = tokens[start].type == "ordered_list_open"
         number = int(tokens[start].attrs.get("start", 1) or 1) if ordered else None  # type: ignore[arg-type]
@@ -215,9 +217,11 @@ def footnote_numbers(tokens: list[Token], source: str) -> dict[str, int]:
     return numbers
 
 
-def read_units(tokens: list[Token], renderer: Renderer) -> tuple[list[Unit], dict[int, Reference], str | None]:
+def read_units(
+    tokens: list[Token], renderer: Renderer
+) -> tuple[list[Unit], dict[int, Reference], str | None]:
     """The document's top-level units, its footnote definitions, and a front-matter title."""
-    from .html import fragment_drafts
+    from .html_blocks import fragment_drafts
 
     units: list[Unit] = []
     definitions: list[EntrySource] = []
@@ -244,13 +248,17 @@ def read_units(tokens: list[Token], renderer: Renderer) -> tuple[list[Unit], dic
             units.append(Unit("paragraph", [(token.content, None)]))
         elif kind == "table_open":
             rows = [c for c in tokens[index:close] if c.type == "tr_open"]
-            cells = [renderer.inline(c)[0][0].strip() for c in tokens[index:close] if c.type == "inline"]
+            cells = [
+                renderer.inline(c)[0][0].strip() for c in tokens[index:close] if c.type == "inline"
+            ]
             width = max(1, len(cells) // max(1, len(rows)))
             text = "; ".join(" | ".join(cells[i : i + width]) for i in range(0, len(cells), width))
             units.append(Unit("paragraph", [(text, None)]))
         elif kind == "html_block":
             for draft in fragment_drafts(token.content):
-                units.append(Unit(draft.kind, [(line, None) for line in draft.text.split("\n")], draft.level))
+                units.append(
+                    Unit(draft.kind, [(line, None) for line in draft.text.split("\n")], draft.level)
+                )
         elif kind == "footnote_reference_open":
             number = renderer.number_of(token.meta)
             definitions.append(EntrySource(renderer.blocks(tokens, index + 1, close), number))
@@ -289,13 +297,24 @@ def take_title(units: list[Unit], front_title: str | None) -> str:
 def take_reference_section(units: list[Unit]) -> list[EntrySource]:
     """Remove the trailing reference section (its heading to the next heading as high) and return its pieces."""
     start = next(
-        (i for i in range(len(units) - 1, -1, -1) if units[i].kind == "heading" and is_reference_heading(units[i].text)),
+        (
+            i
+            for i in range(len(units) - 1, -1, -1)
+            if units[i].kind == "heading" and is_reference_heading(units[i].text)
+        ),
         None,
     )
     if start is None:
         return []
     level = units[start].level
-    end = next((i for i in range(start + 1, len(units)) if units[i].kind == "heading" and units[i].level <= level), len(units))
+    end = next(
+        (
+            i
+            for i in range(start + 1, len(units))
+            if units[i].kind == "heading" and units[i].level <= level
+        ),
+        len(units),
+    )
     pieces: list[EntrySource] = []
     for unit in units[start + 1 : end]:
         if unit.kind == "list":
@@ -320,6 +339,8 @@ def parse_markdown(text: str) -> ParsedArticle:
         match = NUMERIC.match(label)
         if match and int(match.group(1)) not in references:
             number = int(match.group(1))
-            references[number] = Reference(number, definition.get("title") or definition["href"], definition["href"])
+            references[number] = Reference(
+                number, definition.get("title") or definition["href"], definition["href"]
+            )
     drafts = [Draft(unit.kind, unit.text, unit.level) for unit in units]
     return finish(title, drafts, dict(sorted(references.items())), date=None)

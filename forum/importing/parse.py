@@ -30,7 +30,10 @@ UNSUPPORTED = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
     "application/vnd.oasis.opendocument.text": "OpenDocument",
 }  # fmt: skip
-HTML_START = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?<(?:!doctype\s+html|html|head|body|article|main|div|p|h1|section)\b", re.IGNORECASE)
+HTML_START = re.compile(
+    r"^\s*(?:<\?xml[^>]*>\s*)?<(?:!doctype\s+html|html|head|body|article|main|div|p|h1|section)\b",
+    re.IGNORECASE,
+)
 MARKDOWN_SIGNS = re.compile(
     r"^ {0,3}(?:#{1,6}[ \t]+\S|\[\^[^\]\s]+\]:|[=]{3,}[ \t]*$)|\[[^\]\n]+\]\([^)\s]+\)|\[\^[^\]\s]+\]",
     re.MULTILINE,
@@ -43,7 +46,9 @@ def detect_format(text: str, filename: str | None, content_type: str | None) -> 
     media = (content_type or "").split(";")[0].strip().lower()
     for key in (extension, media):
         if key in UNSUPPORTED:
-            raise ImportRefused(f"{UNSUPPORTED[key]} documents cannot be imported; save the article as text, Markdown or HTML.")
+            raise ImportRefused(
+                f"{UNSUPPORTED[key]} documents cannot be imported; save the article as text, Markdown or HTML."
+            )
     if extension in EXTENSIONS:
         return EXTENSIONS[extension]
     if media in CONTENT_TYPES:
@@ -70,7 +75,11 @@ def parse_article(
     if format is not None and format.strip().lower() not in FORMATS:
         raise ImportRefused(f"Unknown format {format!r}: choose text, markdown or html.")
     text = decode_input(data, max_bytes)
-    kind = FORMATS[format.strip().lower()] if format is not None else detect_format(text, filename, content_type)
+    kind = (
+        FORMATS[format.strip().lower()]
+        if format is not None
+        else detect_format(text, filename, content_type)
+    )
     parser = {"text": parse_text, "markdown": parse_markdown, "html": parse_html}[kind]
     article = parser(text)
     if title is not None and title.strip():
