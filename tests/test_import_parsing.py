@@ -521,6 +521,29 @@ def test_html_blog_page_with_its_title_in_the_title_element() -> None:
         assert word.lower() not in texts(article).lower(), word
 
 
+@pytest.mark.parametrize(
+    ("markup", "caption"),
+    [
+        ('<p class="caption">Above: A crowd in the square.</p>', "Above: A crowd in the square."),
+        ("<p><em>Pictured:</em> A crowd in the square.</p>", "Pictured: A crowd in the square."),
+        (
+            '<div class="wp-caption"><img src="x.jpg"><p class="wp-caption-text">A crowd.</p></div>',
+            "A crowd.",
+        ),
+        (
+            '<figure><img src="x.jpg"><figcaption>Image: A crowd.</figcaption></figure>',
+            "Image: A crowd.",
+        ),
+    ],
+)
+def test_html_captions(markup: str, caption: str) -> None:
+    body = "<p>A first paragraph with enough words in it to read as the start of an article.</p>"
+    page = f"<html><body><nav><a href='/'>Home</a></nav><article><h1>T</h1>{markup}{body}</article></body></html>"
+    article = parse_article(page.encode(), "html")
+    assert [(b.kind, b.text) for b in article.blocks][0] == ("caption", caption)
+    assert kinds(article) == ["caption", "paragraph"]
+
+
 def test_html_title_falls_back_to_the_title_element() -> None:
     page = "<html><head><title>Page title</title></head><body><article><p>Only text.</p></article></body></html>"
     article = parse_article(page.encode(), "html")

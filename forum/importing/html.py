@@ -9,7 +9,7 @@ import lxml.html
 import trafilatura
 from trafilatura.settings import use_config
 
-from .common import Draft, ParsedArticle, finish, strip_markers
+from .common import Draft, ParsedArticle, finish, is_caption, strip_markers
 from .html_blocks import CONTAINERS, Candidate, Walker, is_furniture, normalise_markers
 from .html_page import find_title, load, take_references
 
@@ -28,17 +28,20 @@ def norm(text: str) -> str:
 
 def extracted_texts(document: lxml.html.HtmlElement) -> tuple[set[str], str] | None:
     """The texts trafilatura keeps as the article body, one per element, and all of them joined by newlines."""
-    xml = trafilatura.extract(
-        lxml.html.tostring(document, encoding="unicode"),
-        output_format="xml",
-        include_comments=False,
-        include_tables=True,
-        include_formatting=True,
-        include_links=True,
-        include_images=False,
-        deduplicate=False,
-        config=CONFIG,
-    )
+    try:
+        xml = trafilatura.extract(
+            lxml.html.tostring(document, encoding="unicode"),
+            output_format="xml",
+            include_comments=False,
+            include_tables=True,
+            include_formatting=True,
+            include_links=True,
+            include_images=False,
+            deduplicate=False,
+            config=CONFIG,
+        )
+    except Exception:  # noqa: BLE001 - a heuristic that fails leaves the page's own furniture rules to decide
+        return None
     if not xml:
         return None
     root = lxml.etree.fromstring(xml.encode("utf-8"))
@@ -66,6 +69,13 @@ def common_ancestor(elements: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElem
             length += 1
         shared = shared[:length]
     return shared[-1] if shared else None
+
+
+def is_caption_candidate(candidate: Candidate) -> bool:
+    """A figure caption, or a paragraph that begins like one (`Above: ...`)."""
+    return candidate.kind == "caption" or (
+        candidate.kind == "paragraph" and is_caption(candidate.text)
+    )
 
 
 def select(candidates: list[Candidate], kept: tuple[set[str], str] | None) -> list[Candidate]:
@@ -103,7 +113,7 @@ def select(candidates: list[Candidate], kept: tuple[set[str], str] | None) -> li
         if (
             hit
             # Figures open articles before the first paragraph; the extractor drops them all.
-            or (candidate.kind == "caption" and index <= last)
+            or (is_caption_candidate(candidate) and index <= last)
             # Headings, quotes and lists inside the body stay even where the extractor flattened them.
             or (between and candidate.kind in ("heading", "quote"))
             or (between and candidate.kind == "list" and candidate.linked_items < candidate.items)

@@ -46,6 +46,7 @@ LAYOUT_PREFIXES = {"has", "with", "no", "without", "show", "enable", "page", "la
 FOOTNOTE_HREF = re.compile(r"#(?:fn|footnote|endnote|note|en|cite|ref|_ftn)", re.IGNORECASE)
 MARKER_TEXT = re.compile(rf"^\s*\[?\^?\s*({NUMBER}(?:\s*[,\]\[]\s*\[?\^?{NUMBER})*)\s*\]?\s*$")
 EXPONENT_BEFORE = re.compile(r"(?:\d|\b(?:m|cm|mm|km|ft|in|sq)\b)$")
+CAPTION_CLASS = re.compile(r"(?:^|[-_])caption(?:$|[-_]text$)")
 SPLIT = re.compile(r"[^a-z0-9]+")
 
 
@@ -160,6 +161,12 @@ def paragraphs(lines: list[Line]) -> Iterator[list[Line]]:
         yield run
 
 
+def paragraph_kind(element: lxml.html.HtmlElement) -> str:
+    """A paragraph styled as a caption (`wp-caption-text`, `image-caption`) is one."""
+    names = element.get("class", "").lower().split()
+    return "caption" if any(CAPTION_CLASS.search(name) for name in names) else "paragraph"
+
+
 class Walker:
     """Collects the page's blocks in document order."""
 
@@ -189,13 +196,13 @@ class Walker:
     def flush(self, run: Inline, parent: lxml.html.HtmlElement) -> None:
         """Loose inline content becomes paragraphs."""
         for lines in paragraphs(run.result()):
-            self.found.append(Candidate("paragraph", lines, parent))
+            self.found.append(Candidate(paragraph_kind(parent), lines, parent))
 
     def block(self, element: lxml.html.HtmlElement, tag: str) -> None:
         """One block-level element."""
         if tag == "p":
             for run in paragraphs(inline_lines(element)):
-                self.found.append(Candidate("paragraph", run, element))
+                self.found.append(Candidate(paragraph_kind(element), run, element))
         elif tag in HEADINGS:
             text = " ".join(t for t, _ in inline_lines(element))
             self.found.append(Candidate("heading", [(text, None)], element, HEADINGS[tag]))
