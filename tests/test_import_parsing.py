@@ -540,7 +540,7 @@ def test_html_captions(markup: str, caption: str) -> None:
     body = "<p>A first paragraph with enough words in it to read as the start of an article.</p>"
     page = f"<html><body><nav><a href='/'>Home</a></nav><article><h1>T</h1>{markup}{body}</article></body></html>"
     article = parse_article(page.encode(), "html")
-    assert [(b.kind, b.text) for b in article.blocks][0] == ("caption", caption)
+    assert (article.blocks[0].kind, article.blocks[0].text) == ("caption", caption)
     assert kinds(article) == ["caption", "paragraph"]
 
 
