@@ -544,6 +544,21 @@ def test_html_captions(markup: str, caption: str) -> None:
     assert kinds(article) == ["caption", "paragraph"]
 
 
+def test_html_title_from_the_title_element_is_not_repeated_as_a_heading() -> None:
+    page = (
+        "<html><head><title>My Piece | Site</title><meta property='og:site_name' content='Site'></head>"
+        "<body><article><h2>My Piece</h2><p>A first paragraph with words.</p><h2>Next</h2>"
+        "<p>More words.</p></article></body></html>"
+    )
+    article = parse_article(page.encode(), "html")
+    assert article.title == "My Piece"
+    assert [b.text for b in article.blocks] == [
+        "A first paragraph with words.",
+        "Next",
+        "More words.",
+    ]
+
+
 def test_html_title_falls_back_to_the_title_element() -> None:
     page = "<html><head><title>Page title</title></head><body><article><p>Only text.</p></article></body></html>"
     article = parse_article(page.encode(), "html")

@@ -136,6 +136,14 @@ def parse_html(text: str) -> ParsedArticle:
     candidates = [c for c in walker.found if c.element is not title_element]
     chosen = select(candidates, extracted_texts(document))
     drafts = [Draft(c.kind, c.text, c.level) for c in chosen]
+    if title is not None and title_element is None:
+        # The title taken from <title> is often repeated as the article's first heading.
+        same = next(
+            (d for d in drafts if d.kind == "heading" and d.text.casefold() == title.casefold()),
+            None,
+        )
+        if same is not None:
+            drafts.remove(same)
     if title is None:
         if drafts and drafts[0].kind == "heading":
             title = drafts.pop(0).text
