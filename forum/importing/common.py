@@ -200,9 +200,8 @@ REFERENCE_HEADINGS = {
     "quellen", "anmerkungen", "einzelnachweise", "fußnoten", "literatur",
     "références", "sources et notes", "fuentes", "referencias", "notas", "fonti", "bibliografia",
 }  # fmt: skip
-REFERENCE_HEADINGS = {
-    name.casefold() for name in REFERENCE_HEADINGS
-}  # casefold turns a final ς into σ
+# Compared casefolded, which also turns a final ς into σ.
+REFERENCE_HEADINGS = {name.casefold() for name in REFERENCE_HEADINGS}
 
 
 def is_reference_heading(text: str) -> bool:

@@ -133,9 +133,9 @@ class Renderer:
         while index < end:
             token = tokens[index]
             if token.type == "inline":
-                text = " ".join(" ".join(t for t, _ in self.inline(token)).split())
-                href = next((h for _, h in self.inline(token) if h), None)
-                lines.append((text, href))
+                own = self.inline(token)
+                text = " ".join(" ".join(t for t, _ in own).split())
+                lines.append((text, next((h for _, h in own if h), None)))
             elif token.type in LIST_OPEN:
                 close = closing(tokens, index)
                 lines.extend(self.list_items(tokens, index, close)[1])
