@@ -628,6 +628,11 @@ def test_html_in_greek() -> None:
     ("data", "options", "expected"),
     [
         (b"<!DOCTYPE html><html><body><h1>T</h1><p>Body.</p></body></html>", {}, "Body."),
+        (
+            b"<!-- saved from url=(0042)https://e.org/ -->\n<html><body><h1>T</h1><p>Body.</p>",
+            {},
+            "Body.",
+        ),
         (b"# T\n\nBody [x](https://e.org).\n", {}, "Body x."),
         (b"T\n\nBody.\n", {}, "Body."),
         (b"T\n\n*Body*.\n", {"filename": "a.txt"}, "*Body*."),

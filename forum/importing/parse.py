@@ -30,10 +30,13 @@ UNSUPPORTED = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
     "application/vnd.oasis.opendocument.text": "OpenDocument",
 }  # fmt: skip
+# A saved page may open with a comment (`<!-- saved from url=... -->`) or an XML declaration.
 HTML_START = re.compile(
-    r"^\s*(?:<\?xml[^>]*>\s*)?<(?:!doctype\s+html|html|head|body|article|main|div|p|h1|section)\b",
-    re.IGNORECASE,
+    r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+    r"<(?:!doctype\s+html|html|head|body|meta|title|article|main|div|p|h1|section)\b",
+    re.IGNORECASE | re.DOTALL,
 )
+HTML_ANYWHERE = re.compile(r"<(?:!doctype\s+html|html|body)\b", re.IGNORECASE)
 MARKDOWN_SIGNS = re.compile(
     r"^ {0,3}(?:#{1,6}[ \t]+\S|\[\^[^\]\s]+\]:|[=]{3,}[ \t]*$)|\[[^\]\n]+\]\([^)\s]+\)|\[\^[^\]\s]+\]",
     re.MULTILINE,
@@ -53,7 +56,7 @@ def detect_format(text: str, filename: str | None, content_type: str | None) -> 
         return EXTENSIONS[extension]
     if media in CONTENT_TYPES:
         return CONTENT_TYPES[media]
-    if HTML_START.match(text[:2000]):
+    if HTML_START.match(text[:5000]) or HTML_ANYWHERE.search(text[:2000]):
         return "html"
     return "markdown" if MARKDOWN_SIGNS.search(text) else "text"
 
