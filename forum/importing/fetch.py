@@ -14,7 +14,7 @@ from .common import ImportRefused, too_large
 
 ACCEPTED = ("text/html", "application/xhtml+xml", "text/plain", "text/markdown", "text/x-markdown")
 CHUNK = 64 * 1024
-USER_AGENT = "forum-article-import/1.0 (+https://pypi.org/project/flask-debate-forum/)"
+USER_AGENT = "flask-debate-forum article import/1.0"
 
 
 class Redirects(urllib.request.HTTPRedirectHandler):
