@@ -48,4 +48,4 @@ def openapi_document() -> ResponseReturnValue:
     return jsonify(registry.document(server))
 
 
-from forum.api import tokens  # noqa: E402,F401  (declares the operations)
+from forum.api import articles, arguments, tokens  # noqa: E402,F401  (declare the operations)
