@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -9,6 +10,13 @@ from alembic.config import Config
 from flask import current_app
 
 VERSION_TABLE = "forum_alembic_version"
+
+
+def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Look only at the forum's tables, so a host's tables in the same database are never touched."""
+    if type_ == "table":
+        return bool(name) and name.startswith("forum_") and name != VERSION_TABLE
+    return True
 
 
 def migrations_dir() -> Path:
@@ -22,7 +30,8 @@ def migrations_dir() -> Path:
 
 def alembic_config() -> Config:
     """An Alembic config for the current app's forum database; `env.py` takes the engine from it."""
-    config = Config()
+    # Alembic defaults to the stdout of import time; the current one lets callers capture `db current`.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(migrations_dir()))
     config.attributes["engine"] = current_app.extensions["forum"].engine
     return config

@@ -2,15 +2,8 @@
 
 from alembic import context
 
-from forum.migrate import VERSION_TABLE
+from forum.migrate import VERSION_TABLE, include_name
 from forum.models import Base
-
-
-def include_name(name, type_, parent_names):
-    """Look only at the forum's tables, so a host's tables in the same database are never touched."""
-    if type_ == "table":
-        return name.startswith("forum_") and name != VERSION_TABLE
-    return True
 
 
 def run_migrations() -> None:

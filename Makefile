@@ -1,0 +1,31 @@
+# The Quick start: `make serve` runs the site at http://127.0.0.1:5000, `make test` runs the whole suite.
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: serve schema demo test chromium
+
+serve: schema demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+schema: $(VENV)/.installed
+	$(FLASK) forum db upgrade
+
+# The demo article and its discussion go here, between the schema and the server.
+demo: schema
+
+test: $(VENV)/.installed chromium
+	$(PYTHON) -m pytest
+
+# Reinstalled only when requirements.txt changes.
+$(VENV)/.installed: requirements.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# The browser tests drive Debian's Chromium; Playwright's own browser download is not used.
+chromium:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }

@@ -1,0 +1,194 @@
+"""The forum's Alembic history builds exactly the models' schema, on SQLite and on PostgreSQL, and
+never touches a host's tables or a host's own Alembic version table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+
+from forum import Forum
+from forum.migrate import VERSION_TABLE, include_name, migrations_dir
+from forum.models import Base
+
+FORUM_TABLES = set(Base.metadata.tables)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path) -> str:
+    """A database of each kind with nothing in it."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'forum.sqlite3'}"
+    return request.getfixturevalue("new_postgres_database")()
+
+
+@pytest.fixture
+def app(empty_database: str) -> Iterator[Flask]:
+    """A bare host app with the forum mounted on the empty database."""
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="test", FORUM_DATABASE_URL=empty_database)
+    Forum(app)
+    yield app
+    app.extensions["forum"].engine.dispose()
+
+
+@pytest.fixture
+def engine(app: Flask) -> sa.Engine:
+    """The forum's own engine on the test database."""
+    return app.extensions["forum"].engine
+
+
+def forum_db(app: Flask, *args: str) -> str:
+    """Run `flask forum db ARGS` through the app's CLI and return its output; it must succeed."""
+    result = app.test_cli_runner().invoke(args=["forum", "db", *args])
+    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
+    return result.output
+
+
+def schema_diff(engine: sa.Engine, metadata: sa.MetaData = Base.metadata, only_forum: bool = True):
+    """What autogenerate would write to turn the database into `metadata`, configured like env.py."""
+    options = {"compare_type": True, "version_table": VERSION_TABLE}
+    if only_forum:
+        options["include_name"] = include_name
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts=options)
+        return compare_metadata(context, metadata)
+
+
+def table_names(engine: sa.Engine) -> set[str]:
+    """The tables the database holds now."""
+    return set(sa.inspect(engine).get_table_names())
+
+
+def head_revision() -> str:
+    """The newest revision of the forum's history."""
+    head = ScriptDirectory(str(migrations_dir())).get_current_head()
+    assert head is not None
+    return head
+
+
+def stored_revisions(engine: sa.Engine, table: str) -> list[str]:
+    """The revisions recorded in an Alembic version table."""
+    with engine.connect() as connection:
+        return list(connection.scalars(sa.text(f"SELECT version_num FROM {table}")))
+
+
+def test_upgrade_builds_exactly_the_models(app, engine):
+    output = forum_db(app, "upgrade")
+
+    assert "head" in output
+    assert table_names(engine) == FORUM_TABLES | {VERSION_TABLE}
+    assert stored_revisions(engine, VERSION_TABLE) == [head_revision()]
+    assert schema_diff(engine) == []
+
+
+def test_the_comparison_sees_a_model_the_migrations_lack(app, engine):
+    """The agreement above means something: a column missing from the history is reported."""
+    forum_db(app, "upgrade")
+    drifted = sa.MetaData(naming_convention=Base.metadata.naming_convention)
+    for table in Base.metadata.sorted_tables:
+        table.to_metadata(drifted)
+    drifted.tables["forum_members"].append_column(sa.Column("bio", sa.Text(), nullable=True))
+    drifted.tables["forum_accounts"].c.username.type = sa.String(60)
+
+    # Column changes come as lists of tuples, table changes as tuples.
+    diff = schema_diff(engine, drifted)
+    changes = [change if isinstance(change, tuple) else change[0] for change in diff]
+
+    assert sorted(change[0] for change in changes) == ["add_column", "modify_type"]
+
+
+def test_downgrade_to_base_removes_every_forum_table_and_upgrade_rebuilds_them(app, engine):
+    forum_db(app, "upgrade")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO forum_members (user_id, name, role, created_at) "
+                "VALUES ('7', 'Grace', 'admin', CURRENT_TIMESTAMP)"
+            )
+        )
+
+    forum_db(app, "downgrade", "base")
+
+    # Only the forum's own, now empty, version table is left; no generic `alembic_version` appears.
+    assert table_names(engine) == {VERSION_TABLE}
+    assert stored_revisions(engine, VERSION_TABLE) == []
+
+    forum_db(app, "upgrade")
+
+    assert table_names(engine) == FORUM_TABLES | {VERSION_TABLE}
+    assert stored_revisions(engine, VERSION_TABLE) == [head_revision()]
+    with engine.connect() as connection:
+        for table in FORUM_TABLES:
+            assert connection.scalar(sa.text(f"SELECT count(*) FROM {table}")) == 0, table
+    assert schema_diff(engine) == []
+
+
+def test_current_names_the_head_revision(app, engine):
+    forum_db(app, "upgrade")
+
+    assert head_revision() in forum_db(app, "current")
+
+
+HOST_SCHEMA = (
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(200) NOT NULL UNIQUE, "
+    "display_name VARCHAR(100))",
+    "CREATE INDEX ix_users_display_name ON users (display_name)",
+    "INSERT INTO users (id, email, display_name) VALUES (1, 'grace@example.org', 'Grace Hopper')",
+    "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
+    "INSERT INTO alembic_version (version_num) VALUES ('host_rev_42')",
+)
+
+
+def host_snapshot(engine: sa.Engine) -> dict:
+    """Everything about the host's tables that the forum must leave alone: columns, indexes, rows."""
+    inspector = sa.inspect(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT id, email, display_name FROM users"))
+        revisions = connection.scalars(sa.text("SELECT version_num FROM alembic_version"))
+        return {
+            "users_columns": [
+                (column["name"], str(column["type"]), column["nullable"])
+                for column in inspector.get_columns("users")
+            ],
+            "users_indexes": sorted(index["name"] for index in inspector.get_indexes("users")),
+            "users_unique": len(inspector.get_unique_constraints("users")),
+            "users_rows": list(rows),
+            "host_revisions": list(revisions),
+        }
+
+
+def test_host_tables_are_never_touched(app, engine):
+    with engine.begin() as connection:
+        for statement in HOST_SCHEMA:
+            connection.execute(sa.text(statement))
+    before = host_snapshot(engine)
+    assert before["users_rows"] == [(1, "grace@example.org", "Grace Hopper")]
+
+    forum_db(app, "upgrade")
+
+    assert table_names(engine) == FORUM_TABLES | {VERSION_TABLE, "users", "alembic_version"}
+    assert host_snapshot(engine) == before
+    assert stored_revisions(engine, VERSION_TABLE) == [head_revision()]
+    # Autogenerate ignores the host's tables; without the forum's filter it would want to drop them.
+    assert schema_diff(engine) == []
+    unfiltered = schema_diff(engine, only_forum=False)
+    assert {change[1].name for change in unfiltered if change[0] == "remove_table"} == {
+        "users",
+        "alembic_version",
+    }
+
+    forum_db(app, "downgrade", "base")
+
+    assert table_names(engine) == {VERSION_TABLE, "users", "alembic_version"}
+    assert host_snapshot(engine) == before
+
+    forum_db(app, "upgrade")
+
+    assert host_snapshot(engine) == before
+    assert schema_diff(engine) == []
