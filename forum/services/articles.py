@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,7 @@ def import_article(
     *,
     imported_by: Member | None = None,
     source_url: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Article:
     """Store a parsed article with its blocks, sections and citation slots; the caller commits."""
     article = Article(
@@ -71,9 +73,38 @@ def import_article(
             slots=[slots[n] for n in parsed_block.citations],
         )
         article.blocks.append(block)
+        if progress is not None and position % 100 == 99:
+            progress(100)
     session.add(article)
     session.flush()
+    if progress is not None:
+        progress(len(parsed.blocks) % 100)
     return article
+
+
+def import_summary(session: so.Session, article_id: int) -> dict[str, int | str]:
+    """What an import made: threads, headings, citation slots, and slots the article gave a URL."""
+    article = get_article(session, article_id)
+    kinds = dict(
+        session.execute(
+            sa.select(Block.kind == BlockKind.HEADING.value, sa.func.count())
+            .where(Block.article_id == article_id)
+            .group_by(Block.kind == BlockKind.HEADING.value)
+        ).all()
+    )
+    slots = session.execute(
+        sa.select(sa.func.count(), sa.func.count(CitationSlot.url)).where(
+            CitationSlot.article_id == article_id
+        )
+    ).one()
+    return {
+        "id": article.id,
+        "title": article.title,
+        "threads": kinds.get(False, 0),
+        "headings": kinds.get(True, 0),
+        "citations": slots[0],
+        "sources": slots[1],
+    }
 
 
 def get_article(session: so.Session, article_id: int) -> Article:
