@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, request
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum import Forum
 from forum.accounts import Accounts
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
 def secret_key(instance_path: str) -> str:
@@ -25,15 +31,30 @@ def secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
-def mark_cookies_secure(response: Response) -> Response:
-    """Over HTTPS every cookie the site sets is `Secure`; over plain HTTP (local runs) it cannot be."""
-    if request.is_secure:
-        cookies = response.headers.getlist("Set-Cookie")
-        response.headers.remove("Set-Cookie")
-        for cookie in cookies:
-            secure = "; secure" in cookie.lower()
-            response.headers.add("Set-Cookie", cookie if secure else f"{cookie}; Secure")
-    return response
+class SecureCookies:
+    """Over HTTPS every cookie the site sets is `Secure`; over plain HTTP (local runs) it cannot be.
+
+    A WSGI middleware rather than an `after_request` hook: Flask saves the session, and Flask-Login
+    sets its remember cookie, only after the app's own `after_request` hooks have run.
+    """
+
+    def __init__(self, wsgi_app: WSGIApplication) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("wsgi.url_scheme") != "https":
+            return self.wsgi_app(environ, start_response)
+
+        def start_secure_response(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            headers = [
+                (name, f"{value}; Secure")
+                if name.lower() == "set-cookie" and "; secure" not in value.lower()
+                else (name, value)
+                for name, value in headers
+            ]
+            return start_response(status, headers, *args)
+
+        return self.wsgi_app(environ, start_secure_response)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -53,7 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
     Forum(app)
     Accounts(app)
-    app.after_request(mark_cookies_secure)
+    app.wsgi_app = SecureCookies(app.wsgi_app)  # type: ignore[method-assign]
     if proxies := int(os.environ.get("FORUM_TRUSTED_PROXIES", "0")):
         # Behind a reverse proxy, trust its X-Forwarded-* headers (for HTTPS and client addresses).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

@@ -49,6 +49,14 @@ def display_name(user: Any) -> str:
     return str(user)
 
 
+API_BLUEPRINT = "forum.api"
+
+
+def is_api_request() -> bool:
+    """Whether the request is for the JSON API, the only part of the forum that takes bearer tokens."""
+    return request.blueprint == API_BLUEPRINT
+
+
 def bearer_secret() -> str | None:
     """The token of an `Authorization: Bearer` header, if the request carries one."""
     header = request.headers.get("Authorization", "")
@@ -76,9 +84,9 @@ def current_viewer() -> Viewer:
 
 
 def _resolve_viewer() -> Viewer:
-    """Resolve the viewer: a bearer token wins over the browser session."""
+    """Resolve the viewer: on the API a bearer token wins over the browser session; pages use the session."""
     session = get_session()
-    secret = bearer_secret()
+    secret = bearer_secret() if is_api_request() else None
     if secret is not None:
         member = tokens.member_for_token(session, secret)
         return Viewer(member.user_id, member.name, member.role_enum, member, via_token=True)

@@ -6,7 +6,7 @@ from flask import current_app, request
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import ValidationError
 
-from forum.auth import bearer_secret, current_viewer
+from forum.auth import bearer_secret, current_viewer, is_api_request
 from forum.errors import ForumError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -28,12 +28,14 @@ def protect() -> None:
     """Refuse a session write whose form field or `X-CSRFToken` header does not carry the session's token."""
     if request.method in SAFE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
-    # A bearer token is not sent by browsers on their own, so it cannot be forged across sites.
-    if bearer_secret() is not None:
-        return
-    # An API call with no signed-in session (a script trading a password for a token) rides on nothing.
-    if request.blueprint == "forum.api" and not current_viewer().is_authenticated:
-        return
+    # Only the API takes bearer tokens; the HTML forms act on the browser session whatever else is sent.
+    if is_api_request():
+        # A bearer token is not sent by browsers on their own, so it cannot be forged across sites.
+        if bearer_secret() is not None:
+            return
+        # An API call with no signed-in session (a script trading a password for a token) rides on nothing.
+        if not current_viewer().is_authenticated:
+            return
     token = request.headers.get("X-CSRFToken") or request.form.get("csrf_token")
     try:
         validate_csrf(token, time_limit=current_app.config["FORUM_CSRF_TIME_LIMIT"])

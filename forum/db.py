@@ -10,9 +10,32 @@ import sqlalchemy.orm as so
 from flask import current_app, g
 
 
-def resolve_database_url(forum_url: str | None, host_url: str | None, sqlite_path: str) -> str:
+def resolve_database_url(forum_url: str | None, host_url: str | None, instance_path: str) -> str:
     """Pick the forum's database: its own setting, else the host's, else a file in the instance folder."""
-    return forum_url or host_url or f"sqlite:///{sqlite_path}"
+    if forum_url:
+        return forum_url
+    if host_url:
+        return in_instance_folder(host_url, instance_path)
+    return f"sqlite:///{os.path.join(instance_path, 'forum.sqlite3')}"
+
+
+def in_instance_folder(url: str, instance_path: str) -> str:
+    """The host's SQLite URL, a relative path read as Flask-SQLAlchemy reads it: in the instance folder.
+
+    Otherwise a host's `sqlite:///app.db` would put the forum in another file than the host's data.
+    """
+    parsed = sa.make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return url
+    is_uri = bool(parsed.query.get("uri")) and database.startswith("file:")
+    path = database[len("file:") :] if is_uri else database
+    if os.path.isabs(path):
+        return url
+    path = os.path.join(instance_path, path)
+    return parsed.set(database=f"file:{path}" if is_uri else path).render_as_string(
+        hide_password=False
+    )
 
 
 def normalise_url(url: str) -> sa.URL:

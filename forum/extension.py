@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -87,7 +86,7 @@ class Forum:
             database_url=resolve_database_url(
                 app.config["FORUM_DATABASE_URL"],
                 app.config.get("SQLALCHEMY_DATABASE_URI"),
-                os.path.join(app.instance_path, "forum.sqlite3"),
+                app.instance_path,
             ),
             engine_options=dict(app.config["FORUM_ENGINE_OPTIONS"]),
             sqlite_busy_timeout=app.config["FORUM_SQLITE_BUSY_TIMEOUT"],

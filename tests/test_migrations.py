@@ -3,6 +3,7 @@ never touches a host's tables or a host's own Alembic version table."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +13,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
+import forum.migrate
 from forum import Forum
 from forum.migrate import VERSION_TABLE, include_name, migrations_dir
 from forum.models import Base
@@ -192,3 +194,86 @@ def test_host_tables_are_never_touched(app, engine):
 
     assert host_snapshot(engine) == before
     assert schema_diff(engine) == []
+
+
+LATER_REVISION = '''"""A later change that SQLite can only make by rebuilding forum_members.
+
+Revision ID: 9999
+Revises: {head}
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9999"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("forum_members") as batch:
+        batch.alter_column(
+            "name", type_=sa.String(120), existing_type=sa.String(100), existing_nullable=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("forum_members") as batch:
+        batch.alter_column(
+            "name", type_=sa.String(100), existing_type=sa.String(120), existing_nullable=False
+        )
+'''
+
+
+@pytest.fixture
+def later_history(tmp_path, monkeypatch) -> str:
+    """The forum's history plus a later revision that rebuilds a table; answers today's head."""
+    today = head_revision()
+    copy = tmp_path / "migrations"
+    shutil.copytree(migrations_dir(), copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "versions" / "9999_rebuild_members.py").write_text(LATER_REVISION.format(head=today))
+    monkeypatch.setattr(forum.migrate, "migrations_dir", lambda: copy)
+    return today
+
+
+def test_a_migration_that_rebuilds_a_table_keeps_the_rows_that_refer_to_it(
+    app, engine, later_history
+):
+    forum_db(app, "upgrade", later_history)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO forum_members (id, user_id, name, role, created_at) "
+                "VALUES (1, '7', 'Grace', 'admin', CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO forum_api_tokens (member_id, digest, label, created_at) "
+                "VALUES (1, 'digest', 'cli', CURRENT_TIMESTAMP)"
+            )
+        )
+
+    def rows() -> tuple[int, int]:
+        with engine.connect() as connection:
+            members = connection.scalar(sa.text("SELECT count(*) FROM forum_members"))
+            tokens = connection.scalar(sa.text("SELECT count(*) FROM forum_api_tokens"))
+            return members, tokens
+
+    forum_db(app, "upgrade")
+    [name] = [c for c in sa.inspect(engine).get_columns("forum_members") if c["name"] == "name"]
+    assert name["type"].length == 120
+    assert rows() == (1, 1)
+
+    forum_db(app, "downgrade", later_history)
+    assert rows() == (1, 1)
+
+    # The connections the migrations used still enforce foreign keys afterwards.
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO forum_api_tokens (member_id, digest, label, created_at) "
+                "VALUES (999, 'orphan', 'cli', CURRENT_TIMESTAMP)"
+            )
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask_login import LoginManager
 
@@ -32,8 +34,13 @@ class Accounts:
         app.register_blueprint(blueprint, url_prefix=app.config["FORUM_URL_PREFIX"] or None)
 
 
+ACCOUNT_ID = re.compile(r"[1-9][0-9]{0,9}")
+MAX_ACCOUNT_ID = 2**31 - 1  # the largest id an integer column holds on every database
+
+
 def load_account(user_id: str) -> Account | None:
     """Flask-Login's user loader: the account with that id, if any."""
-    if not user_id.isdigit():
+    # Only an id written as the account writes its own ("7", not "007" or "²") names an account.
+    if not ACCOUNT_ID.fullmatch(user_id) or int(user_id) > MAX_ACCOUNT_ID:
         return None
     return get_session().get(Account, int(user_id))

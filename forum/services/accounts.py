@@ -29,30 +29,37 @@ def common_passwords() -> frozenset[str]:
     return frozenset(gzip.decompress(data).decode().split())
 
 
+def username_key(username: str) -> str:
+    """The form of a name that is unique: stripped and case-folded, so "Ada" and "ada" are one name."""
+    return username.strip().casefold()
+
+
 def check_username(username: str, max_length: int = 30) -> str:
     """The name stripped, or `Invalid` when it is too short, too long or has odd characters."""
     username = username.strip()
-    if not 3 <= len(username) <= max_length:
+    # Case-folding may lengthen a name ("ß" becomes "ss"), and the folded key must fit too.
+    if not 3 <= len(username) <= max_length or len(username_key(username)) > max_length:
         raise Invalid(f"A user name has 3 to {max_length} characters.", field="username")
-    if not USERNAME_PATTERN.match(username):
+    if not USERNAME_PATTERN.fullmatch(username):
         raise Invalid(
             "A user name may use letters, digits, '.', '-' and '_' only.", field="username"
         )
     return username
 
 
-def check_password(password: str, username: str, min_length: int = 10) -> None:
-    """Refuse a password that is short, very common, or the user name itself."""
+def check_password(
+    password: str, username: str, min_length: int = 10, *, field: str = "password"
+) -> None:
+    """Refuse a password that is short, very common, or the user name itself; `field` names the form field."""
     if len(password) < min_length:
-        raise Invalid(f"A password needs at least {min_length} characters.", field="password")
+        raise Invalid(f"A password needs at least {min_length} characters.", field=field)
     if len(password) > PASSWORD_MAX_LENGTH:
+        raise Invalid(f"A password has at most {PASSWORD_MAX_LENGTH} characters.", field=field)
+    if password.casefold() == username_key(username):
+        raise Invalid("A password may not be your user name.", field=field)
+    if password.casefold() in common_passwords():
         raise Invalid(
-            f"A password has at most {PASSWORD_MAX_LENGTH} characters.", field="password"
-        )
-    if password.casefold() in common_passwords() or password.casefold() == username.casefold():
-        raise Invalid(
-            "That password is among the most commonly used ones; choose another.",
-            field="password",
+            "That password is among the most commonly used ones; choose another.", field=field
         )
 
 
@@ -68,7 +75,7 @@ def register(
     """Create an account and its member; `Conflict` when the name is taken."""
     username = check_username(username, max_length)
     check_password(password, username, min_length)
-    key = username.casefold()
+    key = username_key(username)
     if session.scalar(sa.select(Account.id).where(Account.username_key == key)) is not None:
         raise Conflict("That user name is taken.", field="username")
     account = Account(username=username, username_key=key, password_hash=hasher.hash(password))
@@ -84,8 +91,12 @@ def register(
 
 def authenticate(session: so.Session, username: str, password: str) -> Account:
     """The account whose name and password match, or `NotAuthenticated`."""
-    account = session.scalar(
-        sa.select(Account).where(Account.username_key == username.strip().casefold())
+    key = username_key(username)
+    # A name that registration refuses belongs to no account; PostgreSQL would even reject some (NUL).
+    account = (
+        session.scalar(sa.select(Account).where(Account.username_key == key))
+        if USERNAME_PATTERN.fullmatch(key)
+        else None
     )
     if account is None:
         # Hash anyway, so that the answer takes as long for a missing name as for a wrong password.
@@ -108,7 +119,7 @@ def change_password(
         hasher.verify(account.password_hash, current)
     except (VerificationError, InvalidHashError):
         raise Invalid("The current password is wrong.", field="current_password") from None
-    check_password(new, account.username, min_length)
+    check_password(new, account.username, min_length, field="new_password")
     account.password_hash = hasher.hash(new)
 
 
