@@ -14,8 +14,13 @@ serve: schema demo
 schema: $(VENV)/.installed
 	$(FLASK) forum db upgrade
 
-# The demo article and its discussion go here, between the schema and the server.
-demo: schema
+# The demo article, imported once (the stamp remembers it).
+DEMO_ARTICLE := demo/old-town-without-cars.txt
+demo: instance/demo.imported
+
+instance/demo.imported: $(DEMO_ARTICLE) | schema
+	$(FLASK) forum import $(DEMO_ARTICLE)
+	touch $@
 
 test: $(VENV)/.installed chromium
 	$(PYTHON) -m pytest
