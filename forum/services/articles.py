@@ -87,11 +87,12 @@ def import_summary(session: so.Session, article_id: int) -> dict[str, int | str]
     article = get_article(session, article_id)
     kinds = dict(
         session.execute(
-            sa.select(Block.kind == BlockKind.HEADING.value, sa.func.count())
+            sa.select(Block.kind, sa.func.count())
             .where(Block.article_id == article_id)
-            .group_by(Block.kind == BlockKind.HEADING.value)
+            .group_by(Block.kind)
         ).all()
     )
+    headings = kinds.pop(BlockKind.HEADING.value, 0)
     slots = session.execute(
         sa.select(sa.func.count(), sa.func.count(CitationSlot.url)).where(
             CitationSlot.article_id == article_id
@@ -100,8 +101,8 @@ def import_summary(session: so.Session, article_id: int) -> dict[str, int | str]
     return {
         "id": article.id,
         "title": article.title,
-        "threads": kinds.get(False, 0),
-        "headings": kinds.get(True, 0),
+        "threads": sum(kinds.values()),
+        "headings": headings,
         "citations": slots[0],
         "sources": slots[1],
     }
@@ -310,3 +311,37 @@ def list_articles(session: so.Session, limit: int = 100) -> list[ArticleListing]
         ArticleListing(a, threads.get(a.id, 0), arguments.get(a.id, 0), open_slots.get(a.id, 0))
         for a in articles
     ]
+
+
+@dataclass
+class ThreadView:
+    """A thread with what its page shows around the arguments: its neighbours and its slots."""
+
+    block: Block
+    previous: Block | None
+    next: Block | None
+    slots: list[SlotView]
+
+
+def thread_view(session: so.Session, block_id: int) -> ThreadView:
+    """A thread, the threads before and after it in its article (headings skipped), and its slots."""
+    block = get_thread(session, block_id)
+    same_article = sa.and_(
+        Block.article_id == block.article_id, Block.kind != BlockKind.HEADING.value
+    )
+    previous = session.scalar(
+        sa.select(Block)
+        .where(same_article, Block.position < block.position)
+        .order_by(Block.position.desc())
+        .limit(1)
+    )
+    following = session.scalar(
+        sa.select(Block)
+        .where(same_article, Block.position > block.position)
+        .order_by(Block.position)
+        .limit(1)
+    )
+    slots = slot_views(session, block.article_id)
+    cited = block_slot_ids(session, [block.id])[block.id]
+    mine = sorted((slots[i] for i in cited), key=lambda s: s.number)
+    return ThreadView(block, previous, following, mine)
