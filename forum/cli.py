@@ -99,12 +99,12 @@ def set_role(user_id: str, role: str) -> None:
 
 
 def host_user_name(user_id: str) -> str | None:
-    """The display name of the host's user `user_id`, through the host's Flask-Login user loader."""
+    """The display name of the host's user `user_id`: `FORUM_LOAD_USER`, else Flask-Login's user loader."""
     from forum.auth import display_name
 
     manager = getattr(current_app, "login_manager", None)
     # Flask-Login keeps the loader without a public getter; without one the name comes at first sign-in.
-    loader = getattr(manager, "_user_callback", None)
+    loader = current_app.config["FORUM_LOAD_USER"] or getattr(manager, "_user_callback", None)
     if loader is None:
         return None
     user = loader(user_id)

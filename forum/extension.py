@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_ENGINE_OPTIONS": {},
     "FORUM_SQLITE_BUSY_TIMEOUT": 10,
     "FORUM_DISPLAY_NAME": None,
+    "FORUM_USER_ID": None,
+    "FORUM_LOAD_USER": None,
     "FORUM_SITE_NAME": "Forum",
     "FORUM_BASE_TEMPLATE": "forum/base.html",
     "FORUM_TEMPLATE_INDEX": "forum/index.html",

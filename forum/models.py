@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -94,6 +95,10 @@ class Account(Base):
     # The case-folded name, unique, so that "Ada" and "ada" cannot both register.
     username_key: so.Mapped[str] = so.mapped_column(sa.String(30), unique=True)
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    # Part of the id kept in session and remember-me cookies; a new one signs out every device.
+    session_token: so.Mapped[str] = so.mapped_column(
+        sa.String(32), default=lambda: secrets.token_hex(16)
+    )
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     # Flask-Login's user protocol.
@@ -101,9 +106,18 @@ class Account(Base):
     is_active = True
     is_anonymous = False
 
-    def get_id(self) -> str:
-        """The id Flask-Login keeps in the session (and the forum keeps as `Member.user_id`)."""
+    @property
+    def user_key(self) -> str:
+        """The account's lasting id, kept as `Member.user_id`."""
         return str(self.id)
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session: the account's id and its current session token."""
+        return f"{self.id}:{self.session_token}"
+
+    def sign_out_everywhere(self) -> None:
+        """Invalidate every session and remember-me cookie of the account."""
+        self.session_token = secrets.token_hex(16)
 
 
 class ApiToken(Base):

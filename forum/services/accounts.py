@@ -84,7 +84,7 @@ def register(
             session.add(account)
     except sa.exc.IntegrityError:
         raise Conflict("That user name is taken.", field="username") from None
-    member = ensure_member(session, account.get_id(), username)
+    member = ensure_member(session, account.user_key, username)
     member.role = role.value
     return account
 
@@ -121,8 +121,9 @@ def change_password(
         raise Invalid("The current password is wrong.", field="current_password") from None
     check_password(new, account.username, min_length, field="new_password")
     account.password_hash = hasher.hash(new)
+    account.sign_out_everywhere()
 
 
 def member_of(session: so.Session, account: Account) -> Member | None:
     """The member row of an account."""
-    return session.scalar(sa.select(Member).where(Member.user_id == account.get_id()))
+    return session.scalar(sa.select(Member).where(Member.user_id == account.user_key))
