@@ -75,7 +75,6 @@ def create_user(name: str, role: str) -> None:
             read_password(),
             role=Role(role),
             min_length=current_app.config["FORUM_PASSWORD_MIN_LENGTH"],
-            max_length=current_app.config["FORUM_USERNAME_MAX_LENGTH"],
         )
     except ForumError as error:
         fail(error)

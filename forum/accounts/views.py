@@ -72,7 +72,6 @@ def register() -> ResponseReturnValue:
                 form.username.data,
                 form.password.data,
                 min_length=current_app.config["FORUM_PASSWORD_MIN_LENGTH"],
-                max_length=current_app.config["FORUM_USERNAME_MAX_LENGTH"],
             )
         except ForumError as error:
             show_error(form, error)
