@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -54,10 +55,19 @@ class ForumState:
     engine_options: dict[str, Any] = field(default_factory=dict)
     sqlite_busy_timeout: float = 10
 
-    @cached_property
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _engine: sa.Engine | None = field(default=None, repr=False, compare=False)
+
+    @property
     def engine(self) -> sa.Engine:
-        """The engine, made on first use so that `init_app` does no I/O."""
-        return make_engine(self.database_url, self.engine_options, self.sqlite_busy_timeout)
+        """The engine, made on first use (so that `init_app` does no I/O), once even under threads."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = make_engine(
+                        self.database_url, self.engine_options, self.sqlite_busy_timeout
+                    )
+        return self._engine
 
     @cached_property
     def sessionmaker(self) -> so.sessionmaker[so.Session]:
