@@ -76,6 +76,16 @@ class ForumState:
 
         return so.sessionmaker(bind=self.engine, expire_on_commit=False)
 
+    @cached_property
+    def writer_sessionmaker(self) -> so.sessionmaker[so.Session]:
+        """The factory of sessions that write: on SQLite they begin by taking the write lock."""
+        import sqlalchemy.orm as so
+
+        from forum.db import WRITER_OPTION
+
+        engine = self.engine.execution_options(**{WRITER_OPTION: True})
+        return so.sessionmaker(bind=engine, expire_on_commit=False)
+
 
 class Forum:
     """Mounts the forum into a Flask app: `Forum(app)` or `Forum().init_app(app)`."""
