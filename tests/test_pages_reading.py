@@ -71,7 +71,8 @@ def test_home_lists_articles_with_their_summary(client, app, ids):
     argue(app, ids["block1"])
     argue(app, ids["block3"], stance="support", sources=[arguments.SourceInput("https://a.example", citation=3)])
     page = text(client.get("/"))
-    assert '<a href="/articles/%d/night-buses-should-run-all-year">Night Buses Should Run All Year</a>' % ids["article"] in page
+    link = f'<a href="/articles/{ids["article"]}/night-buses-should-run-all-year">Night Buses Should Run All Year</a>'
+    assert link in page
     assert "5 threads" in page
     assert "2 arguments" in page
     assert "1 open citation slot" in page  # [2] is open; [1] has a URL, [3] got a member's source
@@ -112,7 +113,7 @@ def test_article_shows_sections_kinds_and_summaries(client, app, ids):
     first = page[page.index(f'id="block-{ids["block1"]}"'):page.index(f'id="block-{ids["block3"]}"')]
     assert "<strong>1</strong> counter" in first and "<strong>1</strong> question" in first
     assert "<strong>0</strong> support" in first
-    assert "Contested" in first and 'href="/blocks/%d"' % ids["block1"] in first
+    assert "Contested" in first and f'href="/blocks/{ids["block1"]}"' in first
     third = page[page.index(f'id="block-{ids["block3"]}"'):]
     assert 'consensus-needs_sources">Needs sources</span>' in third
     assert "Locked" in third
@@ -137,6 +138,19 @@ def test_citation_markers_link_filled_and_open_slots(client, ids):
     assert 'id="cite-1"' in page and 'id="cite-2"' in page and 'id="cite-3"' in page
     footnote_three = page[page.index('id="cite-3"'):]
     assert "Shift workers survey" in footnote_three and "Source missing" in footnote_three
+
+
+def test_only_web_addresses_become_links(client, app):
+    parsed = ParsedArticle(
+        title="Links",
+        date=None,
+        blocks=[ParsedBlock("paragraph", "A claim.[1]", [1])],
+        references={1: Reference(1, "A trap", "javascript:alert(1)")},
+    )
+    ids = make_article(app, parsed)
+    page = text(client.get(article_url(client, ids["article"])))
+    assert 'href="javascript:' not in page
+    assert "javascript:alert(1)" in page  # shown as text, not as a link
 
 
 def test_a_members_source_fills_a_slot(client, app, ids):
@@ -209,13 +223,12 @@ def test_sort_switch_orders_arguments(client, app, ids):
     change(app, Argument, high, up=5, down=0, score=5)
     top = text(client.get(f"/blocks/{block}?sort=top"))
     assert top.index(f'id="argument-{high}"') < top.index(f'id="argument-{low}"')
-    assert '<a href="/blocks/%d?sort=top" aria-current="true">Top</a>' % block in top
+    assert f'<a href="/blocks/{block}?sort=top" aria-current="true">Top</a>' in top
     new = text(client.get(f"/blocks/{block}?sort=new"))
     assert new.index(f'id="argument-{high}"') < new.index(f'id="argument-{low}"')
     change(app, Argument, low, up=9, down=0, score=9)
-    assert (lambda p: p.index(f'id="argument-{low}"') < p.index(f'id="argument-{high}"'))(
-        text(client.get(f"/blocks/{block}?sort=top"))
-    )
+    top = text(client.get(f"/blocks/{block}?sort=top"))
+    assert top.index(f'id="argument-{low}"') < top.index(f'id="argument-{high}"')
     assert client.get(f"/blocks/{block}?sort=nonsense").status_code == 200
 
 
@@ -223,11 +236,21 @@ def test_withdrawn_arguments_keep_their_replies(client, app, ids):
     block = ids["block1"]
     top = argue(app, block, body="Withdrawn words")
     reply = argue(app, block, body="An answer that stays", author="sam", parent=top)
-    change(app, Argument, top, withdrawn_at=datetime.datetime.now(datetime.timezone.utc))
+    change(app, Argument, top, withdrawn_at=datetime.datetime.now(datetime.UTC))
     page = text(client.get(f"/blocks/{block}"))
     assert "Withdrawn by its author." in page
     assert "Withdrawn words" not in page
     assert f'id="argument-{reply}"' in page and "An answer that stays" in page
+    assert f"reply_to={top}" not in page
+
+
+def test_a_reply_form_does_not_quote_withdrawn_words(client, app, ids, as_member):
+    block = ids["block1"]
+    top = argue(app, block, body="Withdrawn words")
+    change(app, Argument, top, withdrawn_at=datetime.datetime.now(datetime.UTC))
+    page = text(client.get(f"/blocks/{block}?reply_to={top}"))
+    assert "Replying to" in page and "Withdrawn by its author." in page
+    assert "Withdrawn words" not in page
 
 
 def test_hidden_arguments_show_their_reason_to_members_and_content_to_moderators(

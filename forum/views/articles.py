@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import redirect, render_template, url_for
@@ -46,7 +47,9 @@ def first_citing(view: ArticleView) -> dict[int, int]:
     return first
 
 
-def marker_for(view: ArticleView, block: Block, first: dict[int, int]):
+def marker_for(
+    view: ArticleView, block: Block, first: dict[int, int]
+) -> Callable[[int], Markup | None]:
     """The function that turns a block's footnote numbers into links on the article page."""
     slots = {slot.number: slot for slot in view.block_slots(block)}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
@@ -27,7 +27,7 @@ CONSENSUS_LABELS = {
 
 def ago(moment: datetime, now: datetime | None = None) -> str:
     """How long ago a moment was, in words a reader takes in at a glance."""
-    seconds = int(((now or datetime.now(timezone.utc)) - moment).total_seconds())
+    seconds = int(((now or datetime.now(UTC)) - moment).total_seconds())
     if seconds < 60:
         return "just now"
     for size, unit in ((86_400 * 365, "year"), (86_400 * 30, "month"), (86_400, "day"),
@@ -40,7 +40,7 @@ def ago(moment: datetime, now: datetime | None = None) -> str:
 
 def exact(moment: datetime) -> str:
     """A moment written out in full, in UTC."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def long_date(day: date) -> str:
@@ -51,6 +51,13 @@ def long_date(day: date) -> str:
 def domain(url: str) -> str:
     """The host of a URL without a leading www."""
     return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def web_url(url: str | None) -> str | None:
+    """`url` if it is an http or https address, else None: imported links are never trusted as links."""
+    if url and urlsplit(url.strip()).scheme.lower() in ("http", "https"):
+        return url.strip()
+    return None
 
 
 def with_citations(text: str, marker: Callable[[int], Markup | None]) -> Markup:
@@ -106,6 +113,7 @@ def helpers() -> dict[str, object]:
         "exact_time": exact,
         "long_date": long_date,
         "domain": domain,
+        "web_url": web_url,
         "list_items": list_items,
         "contest": contest,
         "consensus_labels": CONSENSUS_LABELS,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -44,7 +44,7 @@ def descendants(node: Node) -> list[tuple[Node, Node]]:
     return [(child, parent or node) for child, parent in walk(node.replies)]
 
 
-def thread_marker(thread: ThreadView):
+def thread_marker(thread: ThreadView) -> Callable[[int], Markup | None]:
     """The function that turns the paragraph's footnote numbers into links on the thread page."""
     slots = {slot.number: slot for slot in thread.slots}
     article = thread.block.article
