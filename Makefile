@@ -14,12 +14,14 @@ serve: schema demo
 schema: $(VENV)/.installed
 	$(FLASK) forum db upgrade
 
-# The demo article, imported once (the stamp remembers it).
+# The demo article and a synthetic discussion of it, made once (the stamp remembers it).
 DEMO_ARTICLE := demo/old-town-without-cars.txt
 demo: instance/demo.imported
 
 instance/demo.imported: $(DEMO_ARTICLE) | schema
-	$(FLASK) forum import $(DEMO_ARTICLE)
+	$(FLASK) forum import $(DEMO_ARTICLE) --json > instance/demo.json
+	$(FLASK) forum seed-discussion $$($(PYTHON) -c 'import json; print(json.load(open("instance/demo.json"))["id"])') \
+		--arguments-per-thread 6 --votes-per-argument 5
 	touch $@
 
 test: $(VENV)/.installed chromium

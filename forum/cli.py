@@ -15,7 +15,7 @@ from forum import migrate
 from forum.db import get_session
 from forum.errors import ForumError
 from forum.models import Role
-from forum.services import accounts, articles, imports, members, tokens
+from forum.services import accounts, articles, imports, members, seeding, tokens
 
 forum_cli = AppGroup("forum", help="Manage the debate forum.")
 db_cli = AppGroup("db", help="The forum's database schema.")
@@ -175,3 +175,29 @@ def import_command(path_or_url: str, format_: str | None, title: str | None, as_
             f"{summary['headings']} headings, {summary['citations']} citation slots "
             f"({summary['sources']} with a URL from the article)."
         )
+
+
+@forum_cli.command("seed-discussion")
+@click.argument("article_id", type=int)
+@click.option("--arguments-per-thread", type=click.IntRange(min=0), default=5, show_default=True)
+@click.option("--votes-per-argument", type=click.IntRange(min=0), default=5, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="The same seed makes the same discussion.")
+def seed_discussion(article_id: int, arguments_per_thread: int, votes_per_argument: int, seed: int) -> None:
+    """Fill an article's threads with a synthetic discussion (for demos and benchmarks)."""
+    session = get_session()
+    try:
+        report = seeding.seed_discussion(
+            session,
+            article_id,
+            arguments_per_thread=arguments_per_thread,
+            votes_per_argument=votes_per_argument,
+            seed=seed,
+        )
+    except ForumError as error:
+        fail(error)
+    session.commit()
+    click.echo(
+        f"Seeded article {article_id}: {report.arguments} arguments with {report.sources} sources "
+        f"and {report.votes} votes by {report.members} members; {report.consensus_marks} "
+        "threads marked."
+    )
