@@ -14,8 +14,15 @@ serve: schema demo
 schema: $(VENV)/.installed
 	$(FLASK) forum db upgrade
 
-# The demo article and its discussion go here, between the schema and the server.
-demo: schema
+# The demo article and a synthetic discussion of it, made once (the stamp remembers it).
+DEMO_ARTICLE := demo/old-town-without-cars.txt
+demo: instance/demo.imported
+
+instance/demo.imported: $(DEMO_ARTICLE) | schema
+	$(FLASK) forum import $(DEMO_ARTICLE) --json > instance/demo.json
+	$(FLASK) forum seed-discussion $$($(PYTHON) -c 'import json; print(json.load(open("instance/demo.json"))["id"])') \
+		--arguments-per-thread 6 --votes-per-argument 5
+	touch $@
 
 test: $(VENV)/.installed chromium
 	$(PYTHON) -m pytest

@@ -57,6 +57,12 @@ def is_api_request() -> bool:
     return request.blueprint == API_BLUEPRINT
 
 
+def user_key(user: Any) -> str:
+    """The lasting id of a host's user: `FORUM_USER_ID(user)`, else Flask-Login's `get_id()`."""
+    custom = current_app.config.get("FORUM_USER_ID")
+    return str(custom(user) if custom is not None else user.get_id())
+
+
 def bearer_secret() -> str | None:
     """The token of an `Authorization: Bearer` header, if the request carries one."""
     header = request.headers.get("Authorization", "")
@@ -96,7 +102,7 @@ def _resolve_viewer() -> Viewer:
 
     if not current_user or not current_user.is_authenticated:
         return ANONYMOUS
-    user_id = str(current_user.get_id())
+    user_id = user_key(current_user)
     member = session.scalar(sa.select(Member).where(Member.user_id == user_id))
     # A signed-in user the forum has not stored yet is a member; the row comes with their first write.
     role = member.role_enum if member else Role.MEMBER

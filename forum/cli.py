@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from contextlib import nullcontext
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -12,13 +15,14 @@ from forum import migrate
 from forum.db import get_session
 from forum.errors import ForumError
 from forum.models import Role
-from forum.services import accounts, members, tokens
+from forum.services import accounts, articles, imports, members, seeding, tokens
 
 forum_cli = AppGroup("forum", help="Manage the debate forum.")
 db_cli = AppGroup("db", help="The forum's database schema.")
 forum_cli.add_command(db_cli)
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
+LONG_ARTICLE_BLOCKS = 200
 
 
 def fail(error: ForumError) -> None:
@@ -71,7 +75,6 @@ def create_user(name: str, role: str) -> None:
             read_password(),
             role=Role(role),
             min_length=current_app.config["FORUM_PASSWORD_MIN_LENGTH"],
-            max_length=current_app.config["FORUM_USERNAME_MAX_LENGTH"],
         )
     except ForumError as error:
         fail(error)
@@ -95,12 +98,12 @@ def set_role(user_id: str, role: str) -> None:
 
 
 def host_user_name(user_id: str) -> str | None:
-    """The display name of the host's user `user_id`, through the host's Flask-Login user loader."""
+    """The display name of the host's user `user_id`: `FORUM_LOAD_USER`, else Flask-Login's user loader."""
     from forum.auth import display_name
 
     manager = getattr(current_app, "login_manager", None)
     # Flask-Login keeps the loader without a public getter; without one the name comes at first sign-in.
-    loader = getattr(manager, "_user_callback", None)
+    loader = current_app.config["FORUM_LOAD_USER"] or getattr(manager, "_user_callback", None)
     if loader is None:
         return None
     user = loader(user_id)
@@ -122,3 +125,79 @@ def create_token(name_or_id: str, label: str) -> None:
     _, secret = tokens.issue_token(session, member, label=label)
     session.commit()
     click.echo(secret)
+
+
+@forum_cli.command("import")
+@click.argument("path_or_url")
+@click.option("--format", "format_", type=click.Choice(["text", "markdown", "html"]), help="Else guessed.")
+@click.option("--title", help="Use this title instead of the one found in the article.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def import_command(path_or_url: str, format_: str | None, title: str | None, as_json: bool) -> None:
+    """Import an article from a file (text, Markdown, HTML) or an http(s) URL."""
+    is_url = path_or_url.lower().startswith(("http://", "https://"))
+    data = None
+    if not is_url:
+        try:
+            data = Path(path_or_url).read_bytes()
+        except OSError as error:
+            raise click.ClickException(f"Cannot read {path_or_url}: {error.strerror}.") from None
+    config = current_app.config
+    session = get_session()
+    try:
+        parsed = imports.parse_source(
+            data=data,
+            url=path_or_url if is_url else None,
+            format=format_,
+            title=title,
+            filename=None if is_url else path_or_url,
+            max_bytes=config["FORUM_IMPORT_MAX_BYTES"],
+            timeout=config["FORUM_IMPORT_TIMEOUT"],
+        )
+        # Only long articles take long enough to be worth a progress bar (on stderr, apart from --json).
+        long = len(parsed.blocks) >= LONG_ARTICLE_BLOCKS
+        bar = click.progressbar(length=len(parsed.blocks), label="Storing blocks", file=sys.stderr)
+        with bar if long else nullcontext() as progress:
+            article = articles.import_article(
+                session,
+                parsed,
+                source_url=path_or_url if is_url else None,
+                progress=progress.update if progress else None,
+            )
+    except ForumError as error:
+        fail(error)
+    session.commit()
+    summary = articles.import_summary(session, article.id)
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        click.echo(
+            f"Imported article {summary['id']} \"{summary['title']}\": {summary['threads']} threads, "
+            f"{summary['headings']} headings, {summary['citations']} citation slots "
+            f"({summary['sources']} with a URL from the article)."
+        )
+
+
+@forum_cli.command("seed-discussion")
+@click.argument("article_id", type=int)
+@click.option("--arguments-per-thread", type=click.IntRange(min=0), default=5, show_default=True)
+@click.option("--votes-per-argument", type=click.IntRange(min=0), default=5, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="The same seed makes the same discussion.")
+def seed_discussion(article_id: int, arguments_per_thread: int, votes_per_argument: int, seed: int) -> None:
+    """Fill an article's threads with a synthetic discussion (for demos and benchmarks)."""
+    session = get_session()
+    try:
+        report = seeding.seed_discussion(
+            session,
+            article_id,
+            arguments_per_thread=arguments_per_thread,
+            votes_per_argument=votes_per_argument,
+            seed=seed,
+        )
+    except ForumError as error:
+        fail(error)
+    session.commit()
+    click.echo(
+        f"Seeded article {article_id}: {report.arguments} arguments with {report.sources} sources "
+        f"and {report.votes} votes by {report.members} members; {report.consensus_marks} "
+        "threads marked."
+    )

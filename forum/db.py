@@ -7,7 +7,10 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITER_OPTION = "forum_writer"
 
 
 def resolve_database_url(forum_url: str | None, host_url: str | None, instance_path: str) -> str:
@@ -57,6 +60,7 @@ def make_engine(url: str, options: dict[str, Any], sqlite_busy_timeout: float) -
         options.setdefault("connect_args", {}).setdefault("timeout", sqlite_busy_timeout)
         engine = sa.create_engine(parsed, **options)
         sa.event.listen(engine, "connect", _configure_sqlite)
+        sa.event.listen(engine, "begin", _begin_sqlite)
         return engine
     options.setdefault("pool_pre_ping", True)
     return sa.create_engine(parsed, **options)
@@ -64,6 +68,8 @@ def make_engine(url: str, options: dict[str, Any], sqlite_busy_timeout: float) -
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     """Turn on what SQLite leaves off: foreign keys, WAL for concurrent readers, a sane sync level."""
+    # The driver's own implicit BEGIN is turned off so that `_begin_sqlite` says how to begin.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -71,10 +77,22 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_sqlite(connection: sa.Connection) -> None:
+    """Writers take SQLite's write lock as they begin, so that a second writer waits its turn.
+
+    A deferred transaction that reads first and writes later fails at once when another writer got
+    in between; beginning IMMEDIATE makes it queue on the busy timeout instead.
+    """
+    writer = connection.get_execution_options().get(WRITER_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
 def get_session() -> so.Session:
-    """The forum's session for the current app context, opened on first use."""
+    """The forum's session for the current app context: a writer's for writes and commands."""
     if "forum_session" not in g:
-        g.forum_session = current_app.extensions["forum"].sessionmaker()
+        state = current_app.extensions["forum"]
+        reads_only = has_request_context() and request.method in SAFE_METHODS
+        g.forum_session = (state.sessionmaker if reads_only else state.writer_sessionmaker)()
     return g.forum_session
 
 

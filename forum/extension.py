@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_ENGINE_OPTIONS": {},
     "FORUM_SQLITE_BUSY_TIMEOUT": 10,
     "FORUM_DISPLAY_NAME": None,
+    "FORUM_USER_ID": None,
+    "FORUM_LOAD_USER": None,
     "FORUM_SITE_NAME": "Forum",
     "FORUM_BASE_TEMPLATE": "forum/base.html",
     "FORUM_TEMPLATE_INDEX": "forum/index.html",
@@ -27,9 +30,20 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_TEMPLATE_LOGIN": "forum/login.html",
     "FORUM_TEMPLATE_REGISTER": "forum/register.html",
     "FORUM_TEMPLATE_CHANGE_PASSWORD": "forum/change_password.html",
+    "FORUM_TEMPLATE_ARTICLE": "forum/article.html",
+    "FORUM_TEMPLATE_THREAD": "forum/thread.html",
+    "FORUM_TEMPLATE_EDIT_ARGUMENT": "forum/edit_argument.html",
+    "FORUM_TEMPLATE_VERSIONS": "forum/versions.html",
+    "FORUM_TEMPLATE_IMPORT": "forum/import.html",
+    "FORUM_MAX_BODY": 10_000,
+    "FORUM_MAX_SOURCES": 10,
+    "FORUM_MAX_URL": 2_000,
+    "FORUM_MAX_TITLE": 300,
+    "FORUM_MAX_QUOTE": 2_000,
+    "FORUM_IMPORT_MAX_BYTES": 2_000_000,
+    "FORUM_IMPORT_TIMEOUT": 10,
     "FORUM_PASSWORD_MIN_LENGTH": 10,
     "FORUM_CSRF_TIME_LIMIT": None,
-    "FORUM_USERNAME_MAX_LENGTH": 30,
 }
 
 
@@ -41,10 +55,19 @@ class ForumState:
     engine_options: dict[str, Any] = field(default_factory=dict)
     sqlite_busy_timeout: float = 10
 
-    @cached_property
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _engine: sa.Engine | None = field(default=None, repr=False, compare=False)
+
+    @property
     def engine(self) -> sa.Engine:
-        """The engine, made on first use so that `init_app` does no I/O."""
-        return make_engine(self.database_url, self.engine_options, self.sqlite_busy_timeout)
+        """The engine, made on first use (so that `init_app` does no I/O), once even under threads."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = make_engine(
+                        self.database_url, self.engine_options, self.sqlite_busy_timeout
+                    )
+        return self._engine
 
     @cached_property
     def sessionmaker(self) -> so.sessionmaker[so.Session]:
@@ -52,6 +75,16 @@ class ForumState:
         import sqlalchemy.orm as so
 
         return so.sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    @cached_property
+    def writer_sessionmaker(self) -> so.sessionmaker[so.Session]:
+        """The factory of sessions that write: on SQLite they begin by taking the write lock."""
+        import sqlalchemy.orm as so
+
+        from forum.db import WRITER_OPTION
+
+        engine = self.engine.execution_options(**{WRITER_OPTION: True})
+        return so.sessionmaker(bind=engine, expire_on_commit=False)
 
 
 class Forum:

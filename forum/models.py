@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+import secrets
+from datetime import date, datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ import sqlalchemy.orm as so
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
@@ -94,6 +95,10 @@ class Account(Base):
     # The case-folded name, unique, so that "Ada" and "ada" cannot both register.
     username_key: so.Mapped[str] = so.mapped_column(sa.String(30), unique=True)
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    # Part of the id kept in session and remember-me cookies; a new one signs out every device.
+    session_token: so.Mapped[str] = so.mapped_column(
+        sa.String(32), default=lambda: secrets.token_hex(16)
+    )
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     # Flask-Login's user protocol.
@@ -101,9 +106,18 @@ class Account(Base):
     is_active = True
     is_anonymous = False
 
-    def get_id(self) -> str:
-        """The id Flask-Login keeps in the session (and the forum keeps as `Member.user_id`)."""
+    @property
+    def user_key(self) -> str:
+        """The account's lasting id, kept as `Member.user_id`."""
         return str(self.id)
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session: the account's id and its current session token."""
+        return f"{self.id}:{self.session_token}"
+
+    def sign_out_everywhere(self) -> None:
+        """Invalidate every session and remember-me cookie of the account."""
+        self.session_token = secrets.token_hex(16)
 
 
 class ApiToken(Base):
@@ -121,3 +135,238 @@ class ApiToken(Base):
     revoked_at: so.Mapped[datetime | None] = so.mapped_column()
 
     member: so.Mapped[Member] = so.relationship(lazy="joined")
+
+
+class BlockKind(enum.StrEnum):
+    """What an article's block is; every kind but a heading has a thread."""
+
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    CAPTION = "caption"
+    QUOTE = "quote"
+    LIST = "list"
+
+
+class Stance(enum.StrEnum):
+    """Where an argument stands towards its paragraph."""
+
+    COUNTER = "counter"
+    SUPPORT = "support"
+    QUESTION = "question"
+
+
+class ConsensusStatus(enum.StrEnum):
+    """Where a thread's discussion has landed, as a moderator marked it."""
+
+    OPEN = "open"
+    SUPPORTED = "supported"
+    CONTESTED = "contested"
+    REFUTED = "refuted"
+    NEEDS_SOURCES = "needs_sources"
+
+
+def one_of(column: str, values: type[enum.StrEnum]) -> str:
+    """A CHECK expression keeping `column` to the values of an enum."""
+    return f"{column} IN ({', '.join(repr(value.value) for value in values)})"
+
+
+class Article(Base):
+    """An imported text: a title, an optional date and source, and its ordered blocks."""
+
+    __tablename__ = "forum_articles"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    slug: so.Mapped[str] = so.mapped_column(sa.String(120))
+    date: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    source_url: so.Mapped[str | None] = so.mapped_column(sa.String(2000))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    imported_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("forum_members.id", ondelete="SET NULL")
+    )
+
+    blocks: so.Mapped[list[Block]] = so.relationship(
+        back_populates="article", order_by="Block.position", cascade="all, delete-orphan"
+    )
+    slots: so.Mapped[list[CitationSlot]] = so.relationship(
+        back_populates="article", order_by="CitationSlot.number", cascade="all, delete-orphan"
+    )
+
+
+block_citations = sa.Table(
+    "forum_block_citations",
+    Base.metadata,
+    sa.Column(
+        "block_id", sa.ForeignKey("forum_blocks.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "slot_id",
+        sa.ForeignKey("forum_citation_slots.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class Block(Base):
+    """One element of an article; unless it is a heading, it is also the thread of its discussion."""
+
+    __tablename__ = "forum_blocks"
+    __table_args__ = (
+        sa.UniqueConstraint("article_id", "position"),
+        sa.CheckConstraint(one_of("kind", BlockKind), name="kind"),
+        sa.CheckConstraint(one_of("consensus_status", ConsensusStatus), name="consensus_status"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    article_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("forum_articles.id", ondelete="CASCADE")
+    )
+    position: so.Mapped[int]
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16))
+    # The text of the heading the block stands under, if any.
+    section: so.Mapped[str | None] = so.mapped_column(sa.String(300))
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    locked: so.Mapped[bool] = so.mapped_column(default=False)
+    consensus_status: so.Mapped[str] = so.mapped_column(
+        sa.String(16), default=ConsensusStatus.OPEN.value
+    )
+    consensus_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    consensus_version: so.Mapped[int] = so.mapped_column(default=0)
+
+    article: so.Mapped[Article] = so.relationship(back_populates="blocks")
+    slots: so.Mapped[list[CitationSlot]] = so.relationship(
+        secondary=block_citations, order_by="CitationSlot.number", back_populates="blocks"
+    )
+
+    @property
+    def is_thread(self) -> bool:
+        """Whether the block is discussed (every kind but a heading is)."""
+        return self.kind != BlockKind.HEADING
+
+
+class CitationSlot(Base):
+    """One footnote number of an article, shown on every block that cites it."""
+
+    __tablename__ = "forum_citation_slots"
+    __table_args__ = (sa.UniqueConstraint("article_id", "number"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    article_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("forum_articles.id", ondelete="CASCADE")
+    )
+    number: so.Mapped[int]
+    # What the article's own reference list says of this number, if it has one.
+    reference_text: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    url: so.Mapped[str | None] = so.mapped_column(sa.String(2000))
+
+    article: so.Mapped[Article] = so.relationship(back_populates="slots")
+    blocks: so.Mapped[list[Block]] = so.relationship(
+        secondary=block_citations, back_populates="slots"
+    )
+
+
+class Argument(Base):
+    """A post in a thread: a counterargument, a support or a question, perhaps answering another."""
+
+    __tablename__ = "forum_arguments"
+    __table_args__ = (
+        sa.CheckConstraint(one_of("stance", Stance), name="stance"),
+        sa.Index("ix_forum_arguments_block_id_created_at", "block_id", "created_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    block_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("forum_blocks.id", ondelete="CASCADE")
+    )
+    parent_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("forum_arguments.id", ondelete="CASCADE"), index=True
+    )
+    author_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("forum_members.id", ondelete="CASCADE"), index=True
+    )
+    stance: so.Mapped[str] = so.mapped_column(sa.String(16))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    # The body rendered to safe HTML once, at write time.
+    html: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    edited_at: so.Mapped[datetime | None] = so.mapped_column()
+    withdrawn_at: so.Mapped[datetime | None] = so.mapped_column()
+    up: so.Mapped[int] = so.mapped_column(default=0)
+    down: so.Mapped[int] = so.mapped_column(default=0)
+    score: so.Mapped[int] = so.mapped_column(default=0)
+    hidden: so.Mapped[bool] = so.mapped_column(default=False)
+    hidden_reason: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+
+    block: so.Mapped[Block] = so.relationship()
+    author: so.Mapped[Member] = so.relationship(lazy="joined")
+    sources: so.Mapped[list[Source]] = so.relationship(
+        back_populates="argument", order_by="Source.position", cascade="all, delete-orphan"
+    )
+    versions: so.Mapped[list[ArgumentVersion]] = so.relationship(
+        back_populates="argument",
+        order_by="ArgumentVersion.number",
+        cascade="all, delete-orphan",
+    )
+
+
+class Source(Base):
+    """A reference backing an argument; naming a footnote number proposes it for that slot."""
+
+    __tablename__ = "forum_sources"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    argument_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("forum_arguments.id", ondelete="CASCADE"), index=True
+    )
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    url: so.Mapped[str] = so.mapped_column(sa.String(2000))
+    title: so.Mapped[str | None] = so.mapped_column(sa.String(300))
+    quote: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    citation: so.Mapped[int | None] = so.mapped_column()
+    slot_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("forum_citation_slots.id", ondelete="SET NULL"), index=True
+    )
+
+    argument: so.Mapped[Argument] = so.relationship(back_populates="sources")
+
+
+class ArgumentVersion(Base):
+    """An earlier text of an edited argument, kept for everyone to see."""
+
+    __tablename__ = "forum_argument_versions"
+    __table_args__ = (sa.UniqueConstraint("argument_id", "number"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    argument_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("forum_arguments.id", ondelete="CASCADE")
+    )
+    number: so.Mapped[int]
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    html: so.Mapped[str] = so.mapped_column(sa.Text)
+    # The sources as they were, as a list of {"url", "title", "quote", "citation"}.
+    sources: so.Mapped[list[dict[str, Any]]] = so.mapped_column(sa.JSON, default=list)
+    # When this text was written: the argument's creation or its previous edit.
+    written_at: so.Mapped[datetime]
+
+    argument: so.Mapped[Argument] = so.relationship(back_populates="versions")
+
+
+class Vote(Base):
+    """A member's +1 or -1 on another member's argument: one per member per argument."""
+
+    __tablename__ = "forum_votes"
+    __table_args__ = (
+        sa.UniqueConstraint("argument_id", "member_id"),
+        sa.CheckConstraint("value IN (-1, 1)", name="value"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    argument_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("forum_arguments.id", ondelete="CASCADE")
+    )
+    member_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("forum_members.id", ondelete="CASCADE"), index=True
+    )
+    value: so.Mapped[int] = so.mapped_column(sa.SmallInteger)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

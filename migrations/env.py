@@ -14,9 +14,8 @@ def run_migrations() -> None:
         if sqlite:
             # Batch migrations rebuild a table by dropping it; with foreign keys on, that drop would
             # cascade into (and delete) every row that refers to it. The pragma is ignored inside a
-            # transaction, so it is set before one starts.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
+            # transaction, so it is set on the driver's connection before one starts.
+            set_foreign_keys(connection, "OFF")
         try:
             context.configure(
                 connection=connection,
@@ -30,11 +29,19 @@ def run_migrations() -> None:
                 context.run_migrations()
                 if sqlite:
                     check_foreign_keys(connection)
+            if connection.in_transaction():
+                connection.commit()
         finally:
             if sqlite:
                 # The connection goes back to the pool: the forum's pages expect foreign keys on.
-                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-                connection.commit()
+                if connection.in_transaction():
+                    connection.rollback()
+                set_foreign_keys(connection, "ON")
+
+
+def set_foreign_keys(connection, state: str) -> None:
+    """Switch SQLite's foreign keys outside any transaction (the forum's connections begin explicitly)."""
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={state}")
 
 
 def check_foreign_keys(connection) -> None:

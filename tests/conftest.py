@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -38,6 +39,14 @@ def postgres_reachable() -> str | None:
             return None
     except psycopg.Error as error:
         return str(error).strip()
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with small costs, so that the suite's many sign-ins stay quick; the same code path."""
+    monkeypatch.setattr(
+        accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture(scope="session")

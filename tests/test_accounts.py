@@ -502,7 +502,9 @@ def test_change_password_lets_you_in_with_the_new_one_only(client, app, as_membe
         },
     )
     assert response.status_code == 302
-    assert "Your password is changed." in text(client.get("/"))
+    page = text(client.get("/"))
+    assert "Your password is changed" in page
+    assert "Signed in as <strong>mia</strong>" in page  # this device stays signed in
     [account] = stored(app, Account)
     assert account.password_hash.startswith("$argon2id$")
     assert "a brand new password" not in account.password_hash
@@ -513,3 +515,28 @@ def test_change_password_lets_you_in_with_the_new_one_only(client, app, as_membe
     new = client.submit("/login", {"username": "mia", "password": "a brand new password"})
     assert new.status_code == 302
     assert "Signed in as <strong>mia</strong>" in text(client.get("/"))
+
+
+def test_changing_the_password_signs_out_every_other_device(app, client, make_user, login):
+    user = make_user("mia")
+    login(user, remember=True)
+    other_device = app.test_client(use_cookies=True)
+    other_device.__class__ = type(client)
+    other_device.submit("/login", {"username": "mia", "password": user.password, "remember": "y"})
+    remember_cookie = other_device.get_cookie("remember_token")
+    assert remember_cookie is not None
+    assert "Signed in as" in text(other_device.get("/"))
+
+    response = client.submit(
+        "/account/password",
+        {"current_password": user.password, "new_password": "a brand new password",
+         "confirm": "a brand new password"},
+    )
+    assert response.status_code == 302
+    assert "Signed in as <strong>mia</strong>" in text(client.get("/"))
+    assert "Signed in as" not in text(other_device.get("/"))
+
+    # The old remember-me cookie alone no longer signs anyone in.
+    thief = app.test_client()
+    thief.set_cookie("remember_token", remember_cookie.value)
+    assert "Signed in as" not in text(thief.get("/"))

@@ -204,7 +204,7 @@ def test_init_app_does_no_io(tmp_path):
 
     assert not (tmp_path / "not").exists()
     assert not instance.exists()
-    assert "engine" not in vars(app.extensions["forum"])  # no engine made yet
+    assert app.extensions["forum"]._engine is None  # no engine made yet
 
     result = forum_cli(app, "db", "upgrade")
     app.extensions["forum"].engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 
 from flask import Flask
@@ -29,7 +30,10 @@ class Accounts:
         manager = LoginManager(app)
         manager.login_view = "forum_accounts.login"
         manager.login_message = "Sign in to continue."
-        manager.user_loader(load_account)
+        manager.user_loader(load_session_user)
+        # Sessions name an account by id and session token; the forum keeps members by id alone.
+        app.config["FORUM_USER_ID"] = app.config["FORUM_USER_ID"] or account_key
+        app.config["FORUM_LOAD_USER"] = app.config["FORUM_LOAD_USER"] or load_account
         app.extensions["forum_accounts"] = manager
         app.register_blueprint(blueprint, url_prefix=app.config["FORUM_URL_PREFIX"] or None)
 
@@ -39,8 +43,22 @@ MAX_ACCOUNT_ID = 2**31 - 1  # the largest id an integer column holds on every da
 
 
 def load_account(user_id: str) -> Account | None:
-    """Flask-Login's user loader: the account with that id, if any."""
+    """The account with that id, if any."""
     # Only an id written as the account writes its own ("7", not "007" or "²") names an account.
     if not ACCOUNT_ID.fullmatch(user_id) or int(user_id) > MAX_ACCOUNT_ID:
         return None
     return get_session().get(Account, int(user_id))
+
+
+def load_session_user(session_id: str) -> Account | None:
+    """Flask-Login's user loader: the account, while the session token in its id is still current."""
+    account_id, _, token = session_id.partition(":")
+    account = load_account(account_id)
+    if account is None or not hmac.compare_digest(account.session_token, token):
+        return None
+    return account
+
+
+def account_key(account: Account) -> str:
+    """The lasting id of an account, under which the forum keeps its member."""
+    return account.user_key

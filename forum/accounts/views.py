@@ -72,7 +72,6 @@ def register() -> ResponseReturnValue:
                 form.username.data,
                 form.password.data,
                 min_length=current_app.config["FORUM_PASSWORD_MIN_LENGTH"],
-                max_length=current_app.config["FORUM_USERNAME_MAX_LENGTH"],
             )
         except ForumError as error:
             show_error(form, error)
@@ -119,7 +118,10 @@ def change_password() -> ResponseReturnValue:
             status = error.status
         else:
             session.commit()
-            flash("Your password is changed.")
+            # Every other session is signed out now; this one signs in again under the new token.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(current_user._get_current_object(), remember=remembered)
+            flash("Your password is changed; every other device is signed out.")
             return redirect(url_for("forum.index"))
     elif form.is_submitted():
         status = 422

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
 from forum.api.openapi import Api
 from forum.errors import ForumError
@@ -13,12 +13,14 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 registry = Api(api, title="Forum API", version="1")
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None) -> ResponseReturnValue:
+def error_response(
+    status: int, code: str, message: str, field: str | None = None, headers: dict | None = None
+) -> ResponseReturnValue:
     """The API's one error shape."""
     detail = {"code": code, "message": message}
     if field:
         detail["field"] = field
-    return jsonify(error=detail), status
+    return jsonify(error=detail), status, headers or {}
 
 
 @api.errorhandler(ForumError)
@@ -31,7 +33,9 @@ def forum_error(error: ForumError) -> ResponseReturnValue:
 def http_error(error: HTTPException) -> ResponseReturnValue:
     """An HTTP error (404, 405, 413 ...) as JSON."""
     code = (error.name or "error").lower().replace(" ", "_")
-    return error_response(error.code or 500, code, error.description or error.name)
+    # Keep what the error says in its headers (Allow, Retry-After), not its HTML content type.
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return error_response(error.code or 500, code, error.description or error.name, headers=headers)
 
 
 @api.errorhandler(InternalServerError)
@@ -41,6 +45,27 @@ def internal_error(error: InternalServerError) -> ResponseReturnValue:
     return error_response(500, "internal_error", "Something went wrong on our side.")
 
 
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@api.route("/<path:_rest>", methods=METHODS)
+def no_such_route(_rest: str) -> ResponseReturnValue:
+    """Unknown API paths (and ids that are no numbers) answer in JSON like every other API error."""
+    # Routing errors never reach a blueprint's error handlers, so the API catches its own.
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in METHODS:
+        try:
+            endpoint, _ = adapter.match(request.path, method=method)
+        except HTTPException:
+            continue
+        if endpoint != request.endpoint:
+            allowed.append(method)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed)
+    raise NotFound("There is no such API path.")
+
+
 @api.get("/openapi.json")
 def openapi_document() -> ResponseReturnValue:
     """The OpenAPI 3.1 document of this API."""
@@ -48,4 +73,4 @@ def openapi_document() -> ResponseReturnValue:
     return jsonify(registry.document(server))
 
 
-from forum.api import tokens  # noqa: E402,F401  (declares the operations)
+from forum.api import articles, arguments, tokens, votes  # noqa: E402,F401  (declare the operations)

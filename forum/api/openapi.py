@@ -53,6 +53,7 @@ class Operation:
     rule: str
     summary: str
     body: type[BaseModel] | None
+    query: type[BaseModel] | None
     responses: dict[int, type[BaseModel] | None]
     auth: bool
 
@@ -72,25 +73,31 @@ class Api:
         method: str,
         *,
         body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
         responses: dict[int, type[BaseModel] | None],
         auth: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Declare an operation; the view receives the validated body as `body`."""
+        """Declare an operation; the view receives the validated body as `body`, the query as `query`."""
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
             statuses = dict(responses)
             if body is not None:
                 statuses.setdefault(400, ErrorBody)
+            if body is not None or query is not None:
                 statuses.setdefault(422, ErrorBody)
             if auth:
                 statuses.setdefault(401, ErrorBody)
-            self.operations.append(Operation(method, rule, summary, body, statuses, auth))
+            if "<" in rule:
+                statuses.setdefault(404, ErrorBody)
+            self.operations.append(Operation(method, rule, summary, body, query, statuses, auth))
 
             @wraps(view)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
                 if body is not None:
                     kwargs["body"] = parse_body(body)
+                if query is not None:
+                    kwargs["query"] = validate(query, request.args.to_dict())
                 return view(*args, **kwargs)
 
             self.blueprint.add_url_rule(rule, view.__name__, wrapper, methods=[method])
@@ -112,6 +119,8 @@ class Api:
                     for status, model in sorted(op.responses.items())
                 },
             }
+            if op.query is not None:
+                parameters = parameters + query_parameters(op.query)
             if parameters:
                 entry["parameters"] = parameters
             if op.body is not None:
@@ -138,10 +147,15 @@ class Api:
 
 
 def parse_body(model: type[BaseModel]) -> BaseModel:
-    """The request's JSON body validated by `model`: 400 when it is no JSON object, 422 when a value is wrong."""
+    """The request's JSON body validated by `model`: 400 unless it is a JSON object, 422 for a wrong value."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise BadRequest("Send a JSON object with Content-Type: application/json.")
+    return validate(model, data)
+
+
+def validate(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
+    """`data` validated by `model`, or `Invalid` naming the first wrong field."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -158,6 +172,16 @@ def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
         kind = "integer" if converter == "int" else "string"
         parameters.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule), parameters
+
+
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """The query parameters a model takes, as OpenAPI parameter objects."""
+    schema = model.model_json_schema()
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        for name, prop in schema["properties"].items()
+    ]
 
 
 def schema_ref(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, str]:

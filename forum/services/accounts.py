@@ -18,6 +18,7 @@ from forum.services.members import ensure_member
 
 USERNAME_PATTERN = re.compile(r"^[\w.-]+$")
 PASSWORD_MAX_LENGTH = 1024
+USERNAME_MAX_LENGTH = 30  # the width of the name columns
 
 hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters.
 
@@ -34,12 +35,13 @@ def username_key(username: str) -> str:
     return username.strip().casefold()
 
 
-def check_username(username: str, max_length: int = 30) -> str:
+def check_username(username: str) -> str:
     """The name stripped, or `Invalid` when it is too short, too long or has odd characters."""
     username = username.strip()
     # Case-folding may lengthen a name ("ß" becomes "ss"), and the folded key must fit too.
-    if not 3 <= len(username) <= max_length or len(username_key(username)) > max_length:
-        raise Invalid(f"A user name has 3 to {max_length} characters.", field="username")
+    longest = USERNAME_MAX_LENGTH
+    if not 3 <= len(username) <= longest or len(username_key(username)) > longest:
+        raise Invalid(f"A user name has 3 to {longest} characters.", field="username")
     if not USERNAME_PATTERN.fullmatch(username):
         raise Invalid(
             "A user name may use letters, digits, '.', '-' and '_' only.", field="username"
@@ -70,10 +72,9 @@ def register(
     *,
     role: Role = Role.MEMBER,
     min_length: int = 10,
-    max_length: int = 30,
 ) -> Account:
     """Create an account and its member; `Conflict` when the name is taken."""
-    username = check_username(username, max_length)
+    username = check_username(username)
     check_password(password, username, min_length)
     key = username_key(username)
     if session.scalar(sa.select(Account.id).where(Account.username_key == key)) is not None:
@@ -84,7 +85,7 @@ def register(
             session.add(account)
     except sa.exc.IntegrityError:
         raise Conflict("That user name is taken.", field="username") from None
-    member = ensure_member(session, account.get_id(), username)
+    member = ensure_member(session, account.user_key, username)
     member.role = role.value
     return account
 
@@ -121,8 +122,9 @@ def change_password(
         raise Invalid("The current password is wrong.", field="current_password") from None
     check_password(new, account.username, min_length, field="new_password")
     account.password_hash = hasher.hash(new)
+    account.sign_out_everywhere()
 
 
 def member_of(session: so.Session, account: Account) -> Member | None:
     """The member row of an account."""
-    return session.scalar(sa.select(Member).where(Member.user_id == account.get_id()))
+    return session.scalar(sa.select(Member).where(Member.user_id == account.user_key))

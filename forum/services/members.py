@@ -47,7 +47,7 @@ def find_member(session: so.Session, name_or_id: str) -> Member:
         sa.select(Account).where(Account.username_key == name_or_id.casefold())
     )
     if account is not None:
-        member = session.scalar(sa.select(Member).where(Member.user_id == account.get_id()))
+        member = session.scalar(sa.select(Member).where(Member.user_id == account.user_key))
         if member is not None:
             return member
     member = session.scalar(sa.select(Member).where(Member.user_id == name_or_id))

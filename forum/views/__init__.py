@@ -65,3 +65,4 @@ def share_hooks(bp: Blueprint) -> None:
 share_hooks(blueprint)
 
 from forum.views import pages  # noqa: E402,F401  (registers the routes on the blueprint)
+from forum.views import articles, arguments, imports, threads  # noqa: E402,F401

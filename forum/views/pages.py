@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 
+from forum.db import get_session
+from forum.services import articles
+from forum.settings import template
 from forum.views import blueprint
 
 
 @blueprint.get("/")
 def index() -> str:
-    """The home page: the forum's articles."""
-    return render_template(current_app.config["FORUM_TEMPLATE_INDEX"], articles=[])
+    """The home page: the forum's articles, each with a one-line summary."""
+    return render_template(template("index"), articles=articles.list_articles(get_session()))

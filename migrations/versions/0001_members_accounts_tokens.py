@@ -21,6 +21,7 @@ def upgrade() -> None:
         sa.Column("username", sa.String(length=30), nullable=False),
         sa.Column("username_key", sa.String(length=30), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
+        sa.Column("session_token", sa.String(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_accounts")),
         sa.UniqueConstraint("username_key", name=op.f("uq_forum_accounts_username_key")),

@@ -1,0 +1,129 @@
+"""Arguments in the API: a thread's tree, posting, editing, withdrawing, versions and preview."""
+
+from __future__ import annotations
+
+from flask.typing import ResponseReturnValue
+
+from forum.api import registry
+from forum.api.openapi import ErrorBody
+from forum.api.present import argument_json, node_json, version_json
+from forum.api.schemas import (
+    ArgumentIn,
+    ArgumentOut,
+    ArgumentPatch,
+    ArgumentsOut,
+    ArgumentsQuery,
+    PreviewIn,
+    PreviewOut,
+    SourceIn,
+    VersionsOut,
+)
+from forum.auth import acting_member, current_viewer, require_role
+from forum.db import get_session
+from forum.models import Role
+from forum.rendering import render_markdown
+from forum.services import arguments, threads
+from forum.services.articles import get_thread
+from forum.settings import content_limits
+
+
+def source_inputs(sources: list[SourceIn]) -> list[arguments.SourceInput]:
+    """The API's sources as the service takes them."""
+    return [arguments.SourceInput(s.url, s.title, s.quote, s.citation) for s in sources]
+
+
+@registry.route(
+    "/blocks/<int:block_id>/arguments", "GET", query=ArgumentsQuery, responses={200: ArgumentsOut}
+)
+def list_arguments(block_id: int, query: ArgumentsQuery) -> ResponseReturnValue:
+    """A thread's arguments as a tree, every reply included, paged by top-level argument."""
+    session = get_session()
+    viewer = current_viewer()
+    tree = threads.argument_tree(
+        session,
+        get_thread(session, block_id),
+        sort=query.sort,
+        limit=query.limit,
+        after=query.after,
+        viewer_id=viewer.member.id if viewer.member else None,
+    )
+    moderator = viewer.has_role(Role.MODERATOR)
+    return {"arguments": [node_json(n, moderator) for n in tree.nodes], "next": tree.next}
+
+
+@registry.route(
+    "/blocks/<int:block_id>/arguments", "POST", body=ArgumentIn,
+    responses={201: ArgumentOut, 403: ErrorBody}, auth=True,
+)
+def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
+    """Post an argument, or a reply to one, with its sources."""
+    session = get_session()
+    author = acting_member(current_viewer())
+    argument = arguments.post_argument(
+        session,
+        get_thread(session, block_id),
+        author,
+        stance=body.stance,
+        body=body.body,
+        parent_id=body.parent_id,
+        sources=source_inputs(body.sources),
+        limits=content_limits(),
+    )
+    session.commit()
+    return argument_json(argument), 201
+
+
+@registry.route(
+    "/arguments/<int:argument_id>", "PATCH", body=ArgumentPatch,
+    responses={200: ArgumentOut, 403: ErrorBody, 409: ErrorBody}, auth=True,
+)
+def edit_argument(argument_id: int, body: ArgumentPatch) -> ResponseReturnValue:
+    """Edit an argument's body or sources (its author or a moderator); the earlier text is kept."""
+    session = get_session()
+    viewer = current_viewer()
+    editor = acting_member(viewer)
+    argument = arguments.edit_argument(
+        session,
+        arguments.get_argument(session, argument_id),
+        editor,
+        body=body.body,
+        sources=source_inputs(body.sources) if body.sources is not None else None,
+        limits=content_limits(),
+    )
+    session.commit()
+    return argument_json(argument, moderator=viewer.has_role(Role.MODERATOR))
+
+
+@registry.route(
+    "/arguments/<int:argument_id>", "DELETE", responses={200: ArgumentOut, 403: ErrorBody}, auth=True
+)
+def withdraw_argument(argument_id: int) -> ResponseReturnValue:
+    """Withdraw your own argument; its replies stay."""
+    session = get_session()
+    member = acting_member(current_viewer())
+    argument = arguments.withdraw_argument(
+        session, arguments.get_argument(session, argument_id), member
+    )
+    session.commit()
+    return argument_json(argument)
+
+
+@registry.route(
+    "/arguments/<int:argument_id>/versions", "GET", responses={200: VersionsOut}
+)
+def argument_versions(argument_id: int) -> ResponseReturnValue:
+    """The earlier versions of an edited argument, oldest first."""
+    argument = arguments.get_argument(get_session(), argument_id)
+    concealed = argument.hidden or argument.withdrawn_at is not None
+    if concealed and not current_viewer().has_role(Role.MODERATOR):
+        return {"entries": []}
+    return {"entries": [version_json(v) for v in argument.versions]}
+
+
+@registry.route("/preview", "POST", body=PreviewIn, responses={200: PreviewOut}, auth=True)
+def preview(body: PreviewIn) -> ResponseReturnValue:
+    """Render Markdown as a posted argument would be."""
+    require_role(current_viewer())
+    limits = content_limits()
+    arguments.check_body(body.body, limits) if body.body.strip() else None
+    return {"html": render_markdown(body.body)}

@@ -1,0 +1,42 @@
+"""Votes in the API."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Literal
+
+from flask.typing import ResponseReturnValue
+from pydantic import BaseModel
+
+from forum.api import registry
+from forum.api.openapi import ErrorBody
+from forum.auth import acting_member, current_viewer
+from forum.db import get_session
+from forum.services import votes
+
+
+class VoteIn(BaseModel):
+    """1 for up, -1 for down, 0 to take the vote back."""
+
+    value: Literal[1, -1, 0]
+
+
+class TallyOut(BaseModel):
+    """The argument's counters after the vote, and your vote."""
+
+    score: int
+    up: int
+    down: int
+    my_vote: int
+
+
+@registry.route(
+    "/arguments/<int:argument_id>/vote", "PUT", body=VoteIn,
+    responses={200: TallyOut, 403: ErrorBody, 409: ErrorBody, 429: ErrorBody}, auth=True,
+)
+def vote(argument_id: int, body: VoteIn) -> ResponseReturnValue:
+    """Vote on another member's argument, change the vote, or take it back."""
+    session = get_session()
+    tally = votes.cast_vote(session, argument_id, acting_member(current_viewer()), body.value)
+    session.commit()
+    return asdict(tally)

@@ -1,0 +1,222 @@
+"""Arguments: posting, editing and withdrawing them, with their sources and earlier versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from forum.errors import Conflict, Forbidden, Invalid, NotFound
+from forum.models import (
+    Argument,
+    ArgumentVersion,
+    Block,
+    CitationSlot,
+    Member,
+    Role,
+    Source,
+    Stance,
+    block_citations,
+    utcnow,
+)
+from forum.rendering import render_markdown
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one argument may hold (each configurable through `FORUM_MAX_*`)."""
+
+    body: int = 10_000
+    sources: int = 10
+    url: int = 2_000
+    title: int = 300
+    quote: int = 2_000
+
+
+@dataclass(frozen=True)
+class SourceInput:
+    """A source as a member gave it."""
+
+    url: str
+    title: str | None = None
+    quote: str | None = None
+    citation: int | None = None
+
+
+def check_body(body: str, limits: Limits) -> str:
+    """The body stripped, or `Invalid` when it is empty or too long."""
+    body = body.strip()
+    if not body:
+        raise Invalid("Write the argument before posting it.", field="body")
+    if len(body) > limits.body:
+        raise Invalid(
+            f"An argument has at most {limits.body:,} characters; this one has {len(body):,}.",
+            field="body",
+        )
+    return body
+
+
+def check_url(url: str, limits: Limits, where: str) -> str:
+    """The URL stripped, or `Invalid` unless it is a complete http or https address within the limit."""
+    url = url.strip()
+    if len(url) > limits.url:
+        raise Invalid(f"A source URL has at most {limits.url:,} characters.", field=where)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        raise Invalid("A source needs a full http:// or https:// address.", field=where)
+    return url
+
+
+def clean_optional(value: str | None, limit: int, label: str, where: str) -> str | None:
+    """An optional text stripped (empty becomes None), or `Invalid` when it is over the limit."""
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise Invalid(f"A source's {label} has at most {limit:,} characters.", field=where)
+    return value or None
+
+
+def build_sources(
+    session: so.Session, block: Block, inputs: list[SourceInput], limits: Limits
+) -> list[Source]:
+    """Checked `Source` rows for a block; a footnote number must be one that this block cites."""
+    if len(inputs) > limits.sources:
+        raise Invalid(f"An argument has at most {limits.sources} sources.", field="sources")
+    slots = dict(
+        session.execute(
+            sa.select(CitationSlot.number, CitationSlot.id)
+            .join(block_citations, block_citations.c.slot_id == CitationSlot.id)
+            .where(block_citations.c.block_id == block.id)
+        ).all()
+    )
+    sources = []
+    for position, given in enumerate(inputs):
+        where = f"sources.{position}"
+        slot_id = None
+        if given.citation is not None:
+            slot_id = slots.get(given.citation)
+            if slot_id is None:
+                cited = ", ".join(f"[{n}]" for n in sorted(slots)) or "none"
+                raise Invalid(
+                    f"This paragraph has no footnote [{given.citation}] (it cites: {cited}).",
+                    field=f"{where}.citation",
+                )
+        sources.append(
+            Source(
+                position=position,
+                url=check_url(given.url, limits, f"{where}.url"),
+                title=clean_optional(given.title, limits.title, "title", f"{where}.title"),
+                quote=clean_optional(given.quote, limits.quote, "quote", f"{where}.quote"),
+                citation=given.citation,
+                slot_id=slot_id,
+            )
+        )
+    return sources
+
+
+def parse_stance(value: str) -> Stance:
+    """The `Stance` named by `value`, or `Invalid`."""
+    try:
+        return Stance(value)
+    except ValueError:
+        raise Invalid("The stance is counter, support or question.", field="stance") from None
+
+
+def post_argument(
+    session: so.Session,
+    block: Block,
+    author: Member,
+    *,
+    stance: str,
+    body: str,
+    parent_id: int | None = None,
+    sources: list[SourceInput] = (),
+    limits: Limits = Limits(),
+) -> Argument:
+    """Post an argument (or a reply) on a thread; the caller commits."""
+    if not block.is_thread:
+        raise NotFound("A heading has no thread.")
+    if block.locked:
+        raise Forbidden("This thread is locked: it takes no new arguments.")
+    stance = parse_stance(stance)
+    body = check_body(body, limits)
+    if parent_id is not None:
+        parent = session.get(Argument, parent_id)
+        if parent is None or parent.block_id != block.id:
+            raise Invalid("The argument you answer is not in this thread.", field="parent_id")
+    argument = Argument(
+        block_id=block.id,
+        parent_id=parent_id,
+        author=author,
+        stance=stance.value,
+        body=body,
+        html=render_markdown(body),
+        sources=build_sources(session, block, list(sources), limits),
+    )
+    session.add(argument)
+    session.flush()
+    return argument
+
+
+def get_argument(session: so.Session, argument_id: int) -> Argument:
+    """The argument with that id, or `NotFound`."""
+    argument = session.get(Argument, argument_id)
+    if argument is None:
+        raise NotFound("There is no such argument.")
+    return argument
+
+
+def source_snapshot(sources: list[Source]) -> list[dict]:
+    """Sources as plain data, for an argument's kept versions."""
+    return [
+        {"url": s.url, "title": s.title, "quote": s.quote, "citation": s.citation} for s in sources
+    ]
+
+
+def edit_argument(
+    session: so.Session,
+    argument: Argument,
+    editor: Member,
+    *,
+    body: str | None = None,
+    sources: list[SourceInput] | None = None,
+    limits: Limits = Limits(),
+) -> Argument:
+    """Change an argument's body or sources, keeping the earlier text as a version."""
+    if editor.id != argument.author_id and editor.role_enum.rank < Role.MODERATOR.rank:
+        raise Forbidden("Only its author or a moderator may edit an argument.")
+    if argument.withdrawn_at is not None:
+        raise Conflict("A withdrawn argument cannot be edited.")
+    if body is None and sources is None:
+        raise Invalid("Send a new body, new sources, or both.")
+    new_body = check_body(body, limits) if body is not None else argument.body
+    new_sources = (
+        build_sources(session, argument.block, sources, limits) if sources is not None else None
+    )
+    argument.versions.append(
+        ArgumentVersion(
+            number=len(argument.versions) + 1,
+            body=argument.body,
+            html=argument.html,
+            sources=source_snapshot(argument.sources),
+            written_at=argument.edited_at or argument.created_at,
+        )
+    )
+    argument.body = new_body
+    argument.html = render_markdown(new_body)
+    if new_sources is not None:
+        argument.sources = new_sources
+    argument.edited_at = utcnow()
+    session.flush()
+    return argument
+
+
+def withdraw_argument(session: so.Session, argument: Argument, member: Member) -> Argument:
+    """Withdraw one's own argument: it leaves the discussion, its replies stay."""
+    if member.id != argument.author_id:
+        raise Forbidden("Only its author may withdraw an argument.")
+    if argument.withdrawn_at is None:
+        argument.withdrawn_at = utcnow()
+    session.flush()
+    return argument

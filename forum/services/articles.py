@@ -1,0 +1,347 @@
+"""Articles: turning a parsed article into blocks, threads and citation slots, and reading them back."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from forum.errors import NotFound
+from forum.models import (
+    Argument,
+    Article,
+    Block,
+    BlockKind,
+    CitationSlot,
+    Member,
+    Source,
+    Stance,
+    block_citations,
+)
+
+if TYPE_CHECKING:
+    from forum.importing import ParsedArticle
+
+
+def slugify(title: str, max_length: int = 80) -> str:
+    """A URL-friendly form of a title that keeps letters of every script."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    slug = re.sub(r"[^\w]+", "-", text).strip("-_")
+    return slug[:max_length].rstrip("-") or "article"
+
+
+def import_article(
+    session: so.Session,
+    parsed: ParsedArticle,
+    *,
+    imported_by: Member | None = None,
+    source_url: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Article:
+    """Store a parsed article with its blocks, sections and citation slots; the caller commits."""
+    article = Article(
+        title=parsed.title[:300],
+        slug=slugify(parsed.title),
+        date=parsed.date,
+        source_url=source_url,
+        imported_by_id=imported_by.id if imported_by else None,
+    )
+    numbers = sorted({n for block in parsed.blocks for n in block.citations} | set(parsed.references))
+    slots = {}
+    for number in numbers:
+        reference = parsed.references.get(number)
+        slots[number] = CitationSlot(
+            number=number,
+            reference_text=reference.text if reference else None,
+            url=reference.url if reference else None,
+        )
+    article.slots = list(slots.values())
+    section = None
+    for position, parsed_block in enumerate(parsed.blocks):
+        if parsed_block.kind == BlockKind.HEADING:
+            section = parsed_block.text[:300]
+        block = Block(
+            position=position,
+            kind=parsed_block.kind,
+            section=section if parsed_block.kind != BlockKind.HEADING else None,
+            text=parsed_block.text,
+            slots=[slots[n] for n in parsed_block.citations],
+        )
+        article.blocks.append(block)
+        if progress is not None and position % 100 == 99:
+            progress(100)
+    session.add(article)
+    session.flush()
+    if progress is not None:
+        progress(len(parsed.blocks) % 100)
+    return article
+
+
+def import_summary(session: so.Session, article_id: int) -> dict[str, int | str]:
+    """What an import made: threads, headings, citation slots, and slots the article gave a URL."""
+    article = get_article(session, article_id)
+    kinds = dict(
+        session.execute(
+            sa.select(Block.kind, sa.func.count())
+            .where(Block.article_id == article_id)
+            .group_by(Block.kind)
+        ).all()
+    )
+    headings = kinds.pop(BlockKind.HEADING.value, 0)
+    slots = session.execute(
+        sa.select(sa.func.count(), sa.func.count(CitationSlot.url)).where(
+            CitationSlot.article_id == article_id
+        )
+    ).one()
+    return {
+        "id": article.id,
+        "title": article.title,
+        "threads": sum(kinds.values()),
+        "headings": headings,
+        "citations": slots[0],
+        "sources": slots[1],
+    }
+
+
+def get_article(session: so.Session, article_id: int) -> Article:
+    """The article with that id, or `NotFound`."""
+    article = session.get(Article, article_id)
+    if article is None:
+        raise NotFound("There is no such article.")
+    return article
+
+
+def get_block(session: so.Session, block_id: int) -> Block:
+    """The block with that id, or `NotFound`."""
+    block = session.get(Block, block_id)
+    if block is None:
+        raise NotFound("There is no such paragraph.")
+    return block
+
+
+def get_thread(session: so.Session, block_id: int) -> Block:
+    """The block with that id if it has a thread (headings have none), or `NotFound`."""
+    block = get_block(session, block_id)
+    if not block.is_thread:
+        raise NotFound("A heading has no thread.")
+    return block
+
+
+@dataclass
+class ThreadSummary:
+    """How a thread stands: its arguments by stance, sources and open citation slots."""
+
+    counts: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Stance})
+    sources: int = 0
+    open_citations: int = 0
+
+    @property
+    def arguments(self) -> int:
+        """Arguments of every stance."""
+        return sum(self.counts.values())
+
+
+@dataclass
+class SlotView:
+    """A citation slot as readers see it: filled by the article's reference or by a member's source."""
+
+    number: int
+    reference_text: str | None
+    url: str | None
+    proposed_url: str | None
+
+    @property
+    def is_open(self) -> bool:
+        """A slot is open while neither the article nor a member gave it a URL."""
+        return not (self.url or self.proposed_url)
+
+
+def visible_arguments() -> sa.ColumnElement[bool]:
+    """The arguments that count: neither withdrawn nor hidden."""
+    return sa.and_(Argument.withdrawn_at.is_(None), Argument.hidden.is_(False))
+
+
+def slot_views(session: so.Session, article_id: int) -> dict[int, SlotView]:
+    """Every slot of an article by id, with the first URL a member's source proposed for it."""
+    proposed = (
+        sa.select(Source.url)
+        .join(Argument, Argument.id == Source.argument_id)
+        .where(Source.slot_id == CitationSlot.id, visible_arguments())
+        .order_by(Source.id)
+        .limit(1)
+        .correlate(CitationSlot)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(CitationSlot, proposed).where(CitationSlot.article_id == article_id)
+    ).all()
+    return {
+        slot.id: SlotView(slot.number, slot.reference_text, slot.url, proposed_url)
+        for slot, proposed_url in rows
+    }
+
+
+def block_slot_ids(session: so.Session, block_ids: list[int]) -> dict[int, list[int]]:
+    """The slot ids cited by each block."""
+    result: dict[int, list[int]] = {block_id: [] for block_id in block_ids}
+    if not block_ids:
+        return result
+    rows = session.execute(
+        sa.select(block_citations.c.block_id, block_citations.c.slot_id).where(
+            block_citations.c.block_id.in_(block_ids)
+        )
+    )
+    for block_id, slot_id in rows:
+        result[block_id].append(slot_id)
+    return result
+
+
+def thread_summaries(
+    session: so.Session, article_id: int, slots: dict[int, SlotView], cited: dict[int, list[int]]
+) -> dict[int, ThreadSummary]:
+    """The summary of every thread of an article, in a fixed number of queries."""
+    summaries = {block_id: ThreadSummary() for block_id in cited}
+    in_article = Argument.block_id.in_(sa.select(Block.id).where(Block.article_id == article_id))
+    counts = session.execute(
+        sa.select(Argument.block_id, Argument.stance, sa.func.count())
+        .where(in_article, visible_arguments())
+        .group_by(Argument.block_id, Argument.stance)
+    )
+    for block_id, stance, count in counts:
+        summaries[block_id].counts[stance] = count
+    sources = session.execute(
+        sa.select(Argument.block_id, sa.func.count(Source.id))
+        .join(Source, Source.argument_id == Argument.id)
+        .where(in_article, visible_arguments())
+        .group_by(Argument.block_id)
+    )
+    for block_id, count in sources:
+        summaries[block_id].sources = count
+    for block_id, slot_ids in cited.items():
+        summaries[block_id].open_citations = sum(slots[i].is_open for i in slot_ids)
+    return summaries
+
+
+@dataclass
+class ArticleView:
+    """An article with everything its page shows: blocks, their slots and their threads' summaries."""
+
+    article: Article
+    blocks: list[Block]
+    slots: dict[int, SlotView]
+    cited: dict[int, list[int]]
+    summaries: dict[int, ThreadSummary]
+
+    def block_slots(self, block: Block) -> list[SlotView]:
+        """The slots a block cites, by number."""
+        return sorted((self.slots[i] for i in self.cited[block.id]), key=lambda s: s.number)
+
+    @property
+    def open_citations(self) -> int:
+        """The article's slots that still lack a source."""
+        return sum(slot.is_open for slot in self.slots.values())
+
+
+def article_view(session: so.Session, article_id: int) -> ArticleView:
+    """Everything the article page and its API twin show, in a fixed number of queries."""
+    article = get_article(session, article_id)
+    blocks = list(
+        session.scalars(
+            sa.select(Block).where(Block.article_id == article_id).order_by(Block.position)
+        )
+    )
+    slots = slot_views(session, article_id)
+    cited = block_slot_ids(session, [block.id for block in blocks])
+    summaries = thread_summaries(session, article_id, slots, cited)
+    return ArticleView(article, blocks, slots, cited, summaries)
+
+
+@dataclass
+class ArticleListing:
+    """One line of the home page: an article with its thread, argument and open-slot counts."""
+
+    article: Article
+    threads: int
+    arguments: int
+    open_citations: int
+
+
+def list_articles(session: so.Session, limit: int = 100) -> list[ArticleListing]:
+    """The newest articles with their one-line summaries, in a fixed number of queries."""
+    articles = list(
+        session.scalars(sa.select(Article).order_by(Article.created_at.desc(), Article.id.desc()).limit(limit))
+    )
+    ids = [article.id for article in articles]
+    if not ids:
+        return []
+    threads = dict(
+        session.execute(
+            sa.select(Block.article_id, sa.func.count())
+            .where(Block.article_id.in_(ids), Block.kind != BlockKind.HEADING.value)
+            .group_by(Block.article_id)
+        ).all()
+    )
+    arguments = dict(
+        session.execute(
+            sa.select(Block.article_id, sa.func.count(Argument.id))
+            .join(Argument, Argument.block_id == Block.id)
+            .where(Block.article_id.in_(ids), visible_arguments())
+            .group_by(Block.article_id)
+        ).all()
+    )
+    proposed = (
+        sa.select(Source.id)
+        .join(Argument, Argument.id == Source.argument_id)
+        .where(Source.slot_id == CitationSlot.id, visible_arguments())
+        .exists()
+    )
+    open_slots = dict(
+        session.execute(
+            sa.select(CitationSlot.article_id, sa.func.count())
+            .where(CitationSlot.article_id.in_(ids), CitationSlot.url.is_(None), ~proposed)
+            .group_by(CitationSlot.article_id)
+        ).all()
+    )
+    return [
+        ArticleListing(a, threads.get(a.id, 0), arguments.get(a.id, 0), open_slots.get(a.id, 0))
+        for a in articles
+    ]
+
+
+@dataclass
+class ThreadView:
+    """A thread with what its page shows around the arguments: its neighbours and its slots."""
+
+    block: Block
+    previous: Block | None
+    next: Block | None
+    slots: list[SlotView]
+
+
+def thread_view(session: so.Session, block_id: int) -> ThreadView:
+    """A thread, the threads before and after it in its article (headings skipped), and its slots."""
+    block = get_thread(session, block_id)
+    same_article = sa.and_(
+        Block.article_id == block.article_id, Block.kind != BlockKind.HEADING.value
+    )
+    previous = session.scalar(
+        sa.select(Block)
+        .where(same_article, Block.position < block.position)
+        .order_by(Block.position.desc())
+        .limit(1)
+    )
+    following = session.scalar(
+        sa.select(Block)
+        .where(same_article, Block.position > block.position)
+        .order_by(Block.position)
+        .limit(1)
+    )
+    slots = slot_views(session, block.article_id)
+    cited = block_slot_ids(session, [block.id])[block.id]
+    mine = sorted((slots[i] for i in cited), key=lambda s: s.number)
+    return ThreadView(block, previous, following, mine)

@@ -1,0 +1,53 @@
+"""Importing an article from text, an uploaded file or a URL, in one transaction."""
+
+from __future__ import annotations
+
+import sqlalchemy.orm as so
+
+from forum.importing import ParsedArticle, fetch_url, parse_article
+from forum.models import Article, Member
+from forum.services.articles import import_article
+
+
+def parse_source(
+    *,
+    data: bytes | None = None,
+    url: str | None = None,
+    format: str | None = None,
+    title: str | None = None,
+    filename: str | None = None,
+    max_bytes: int = 2_000_000,
+    timeout: float = 10,
+) -> ParsedArticle:
+    """Parse an article given as bytes or fetched from `url`; `ImportRefused` says what is wrong."""
+    content_type = None
+    if url:
+        data, content_type = fetch_url(url, timeout=timeout, max_bytes=max_bytes)
+    return parse_article(
+        data or b"",
+        format,
+        title=title,
+        max_bytes=max_bytes,
+        filename=filename,
+        content_type=content_type,
+    )
+
+
+def import_from(
+    session: so.Session,
+    *,
+    data: bytes | None = None,
+    url: str | None = None,
+    format: str | None = None,
+    title: str | None = None,
+    filename: str | None = None,
+    imported_by: Member | None = None,
+    max_bytes: int = 2_000_000,
+    timeout: float = 10,
+) -> Article:
+    """Parse and store an article; nothing is stored when parsing fails, and the caller commits."""
+    parsed = parse_source(
+        data=data, url=url, format=format, title=title, filename=filename,
+        max_bytes=max_bytes, timeout=timeout,
+    )
+    return import_article(session, parsed, imported_by=imported_by, source_url=url)

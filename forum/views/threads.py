@@ -1,0 +1,145 @@
+"""The thread page: a paragraph, its consensus and its arguments as a tree; posting arguments and replies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from markupsafe import Markup
+
+from forum.auth import acting_member, current_viewer, require_role
+from forum.db import get_session
+from forum.errors import ForumError
+from forum.models import Role
+from forum.rendering import render_markdown
+from forum.services import arguments, articles, threads
+from forum.services.articles import ThreadView
+from forum.services.threads import Node
+from forum.settings import content_limits, template
+from forum.views import blueprint, display
+from forum.views.forms import ArgumentDraft
+
+NEW_FORM_ROWS = 3
+# Replies deeper than this fold into a "show more replies" box, so that indentation stays readable.
+MAX_DEPTH = 4
+STANCES = [
+    ("counter", "Counter", "the paragraph is wrong or misleading"),
+    ("support", "Support", "the paragraph holds up"),
+    ("question", "Question", "something needs asking or clarifying"),
+]
+
+
+def walk(nodes: list[Node]) -> Iterator[tuple[Node, Node | None]]:
+    """Every node of a tree with its parent, parents first, without recursion."""
+    stack: list[tuple[Node, Node | None]] = [(node, None) for node in reversed(nodes)]
+    while stack:
+        node, parent = stack.pop()
+        yield node, parent
+        stack.extend((reply, node) for reply in reversed(node.replies))
+
+
+def descendants(node: Node) -> list[tuple[Node, Node]]:
+    """Every reply under `node`, in reading order, each with the argument it answers."""
+    return [(child, parent or node) for child, parent in walk(node.replies)]
+
+
+def thread_marker(thread: ThreadView) -> Callable[[int], Markup | None]:
+    """The function that turns the paragraph's footnote numbers into links on the thread page."""
+    slots = {slot.number: slot for slot in thread.slots}
+    article = thread.block.article
+
+    def marker(number: int) -> Markup | None:
+        slot = slots.get(number)
+        if slot is None:
+            return None
+        footnote = url_for(
+            "forum.article", article_id=article.id, slug=article.slug, _anchor=f"cite-{number}"
+        )
+        return display.slot_marker(slot, footnote, "#post")
+
+    return marker
+
+
+def sort_choice() -> str:
+    """The sort the reader asked for, or the default."""
+    sort = request.args.get("sort", "best")
+    return sort if sort in threads.SORT_KEYS else "best"
+
+
+def render_thread(block_id: int, draft: ArgumentDraft, status: int = 200) -> ResponseReturnValue:
+    """The thread page with the argument form as `draft` has it."""
+    session = get_session()
+    viewer = current_viewer()
+    thread = articles.thread_view(session, block_id)
+    sort = sort_choice()
+    tree = threads.argument_tree(
+        session, thread.block, sort=sort, viewer_id=viewer.member.id if viewer.member else None
+    )
+    by_id = {node.argument.id: node for node, _ in walk(tree.nodes)}
+    if draft.parent_id not in by_id and request.method == "GET":
+        draft.parent_id = None
+    marker = thread_marker(thread)
+    page = render_template(
+        template("thread"),
+        thread=thread,
+        block=thread.block,
+        article=thread.block.article,
+        tree=tree,
+        sort=sort,
+        sorts=list(threads.SORT_KEYS),
+        draft=draft,
+        replying_to=by_id.get(draft.parent_id) if draft.parent_id else None,
+        stances=STANCES,
+        limits=content_limits(),
+        max_depth=MAX_DEPTH,
+        descendants=descendants,
+        moderator=viewer.has_role(Role.MODERATOR),
+        cite=lambda block, text: display.with_citations(text, marker),
+    )
+    return page, status
+
+
+@blueprint.get("/blocks/<int:block_id>")
+def thread(block_id: int) -> ResponseReturnValue:
+    """A paragraph's thread: the text, its consensus and its arguments; `?reply_to=` opens a reply."""
+    reply_to = request.args.get("reply_to", "")
+    draft = ArgumentDraft.blank(NEW_FORM_ROWS, int(reply_to) if reply_to.isdigit() else None)
+    return render_thread(block_id, draft)
+
+
+@blueprint.post("/blocks/<int:block_id>/arguments")
+def post_argument(block_id: int) -> ResponseReturnValue:
+    """Post an argument or a reply; Preview and "add another source" re-render the form instead."""
+    viewer = current_viewer()
+    require_role(viewer)
+    draft = ArgumentDraft.from_form(request.form)
+    limits = content_limits()
+    action = request.form.get("action", "post")
+    if action == "preview":
+        draft.preview = render_markdown(draft.body)
+        return render_thread(block_id, draft)
+    if action == "add_source":
+        draft.add_row(limits.sources)
+        return render_thread(block_id, draft)
+    session = get_session()
+    try:
+        argument = arguments.post_argument(
+            session,
+            articles.get_thread(session, block_id),
+            acting_member(viewer),
+            stance=draft.stance,
+            body=draft.body,
+            parent_id=draft.parent_id,
+            sources=draft.source_inputs(),
+            limits=limits,
+        )
+    except ForumError as error:
+        if error.status == 404:
+            raise
+        session.rollback()
+        draft.show(error)
+        return render_thread(block_id, draft, error.status)
+    session.commit()
+    target = url_for("forum.thread", block_id=block_id, _anchor=f"argument-{argument.id}")
+    return redirect(target, 303)
