@@ -13,6 +13,7 @@ from forum.db import make_engine, resolve_database_url
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+    from flask_limiter import Limiter
     import sqlalchemy.orm as so
 
 DEFAULTS: dict[str, Any] = {
@@ -44,6 +45,16 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_IMPORT_TIMEOUT": 10,
     "FORUM_PASSWORD_MIN_LENGTH": 10,
     "FORUM_CSRF_TIME_LIMIT": None,
+    "FORUM_RATELIMIT_ENABLED": True,
+    "FORUM_RATELIMIT_STORAGE_URI": "memory://",
+    "FORUM_RATELIMIT_KEY_PREFIX": "forum",
+    "FORUM_RATELIMIT_LOGIN": "10 per minute",
+    "FORUM_RATELIMIT_REGISTER": "5 per hour",
+    "FORUM_RATELIMIT_POST": "20 per 10 minutes",
+    "FORUM_RATELIMIT_POST_NEW_MEMBER": "10 per day",
+    "FORUM_RATELIMIT_EDIT": "30 per hour",
+    "FORUM_RATELIMIT_VOTE": "300 per hour",
+    "FORUM_RATELIMIT_FLAG": "20 per day",
 }
 
 
@@ -57,6 +68,7 @@ class ForumState:
 
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _engine: sa.Engine | None = field(default=None, repr=False, compare=False)
+    limiter: Limiter | None = field(default=None, repr=False, compare=False)
 
     @property
     def engine(self) -> sa.Engine:
@@ -115,8 +127,11 @@ class Forum:
 
         from forum.cli import forum_cli
         from forum.db import close_session
+        from forum.ratelimit import apply_limits, make_limiter
         from forum.views import blueprint
 
         app.register_blueprint(blueprint, url_prefix=app.config["FORUM_URL_PREFIX"] or None)
+        limiter = app.extensions["forum"].limiter = make_limiter(app)
+        apply_limits(app, limiter)
         app.cli.add_command(forum_cli)
         app.teardown_appcontext(close_session)

@@ -10,6 +10,7 @@ from flask_login import LoginManager
 
 from forum.db import get_session
 from forum.models import Account
+from forum.ratelimit import apply_limits
 
 
 class Accounts:
@@ -36,6 +37,7 @@ class Accounts:
         app.config["FORUM_LOAD_USER"] = app.config["FORUM_LOAD_USER"] or load_account
         app.extensions["forum_accounts"] = manager
         app.register_blueprint(blueprint, url_prefix=app.config["FORUM_URL_PREFIX"] or None)
+        apply_limits(app, app.extensions["forum"].limiter)
 
 
 ACCOUNT_ID = re.compile(r"[1-9][0-9]{0,9}")

@@ -1,0 +1,139 @@
+"""Rate limits: sign-in per address and per name, registration per address, writes per member."""
+
+import uuid
+
+import pytest
+
+from forum.models import Role
+from tests.articles import make_article
+
+
+def set_limit(app, name, value):
+    app.config[f"FORUM_RATELIMIT_{name}"] = value
+
+
+def sign_in(client, username, address="10.0.0.1", password="not the password"):
+    return client.post("/api/v1/tokens", json={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_sign_in_attempts_per_address(app, client):
+    set_limit(app, "LOGIN", "3 per minute")
+    statuses = [sign_in(client, f"name{n}").status_code for n in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    refused = sign_in(client, "someone")
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert refused.json["error"]["code"] == "too_many_requests"
+    assert "Too many sign-in attempts" in refused.json["error"]["message"]
+    assert sign_in(client, "someone", address="10.0.0.2").status_code == 401  # another address
+
+
+def test_sign_in_attempts_per_account_name_from_many_addresses(app, client, make_user):
+    set_limit(app, "LOGIN", "3 per minute")
+    user = make_user("mia")
+    for n in range(3):
+        assert sign_in(client, "MIA", address=f"10.0.1.{n}").status_code == 401
+    assert sign_in(client, "mia", address="10.0.1.9", password=user.password).status_code == 429
+    assert sign_in(client, "bob", address="10.0.1.9").status_code == 401
+
+
+def test_the_sign_in_form_is_limited_too(app, client):
+    set_limit(app, "LOGIN", "2 per minute")
+    for _ in range(2):
+        assert client.submit("/login", {"username": "x", "password": "y"}).status_code == 401
+    page = client.submit("/login", {"username": "x", "password": "y"})
+    assert page.status_code == 429
+    assert "Too many sign-in attempts" in page.get_data(as_text=True)
+    assert client.get("/login").status_code == 200  # reading the form is not counted
+
+
+def test_registrations_per_address(app, client):
+    set_limit(app, "REGISTER", "2 per hour")
+    for n in range(2):
+        response = client.submit("/register", {"username": f"user{n}", "password": "a long test password",
+                                                "confirm": "a long test password"})
+        assert response.status_code == 302
+        client.submit("/logout")
+    again = client.submit("/register", {"username": "user9", "password": "a long test password",
+                                         "confirm": "a long test password"})
+    assert again.status_code == 429
+
+
+@pytest.fixture
+def tokens(app, client, make_user):
+    """Bearer tokens for three members, all behind the same address."""
+    made = {}
+    for name in ("mia", "bob", "cat"):
+        user = make_user(name, Role.MEMBER)
+        made[name] = sign_in(client, name, password=user.password).json["token"]
+    return made
+
+
+def post(client, block_id, token):
+    return client.api("POST", f"/api/v1/blocks/{block_id}/arguments",
+                      {"stance": "question", "body": "Which year?"}, token=token)
+
+
+def test_posting_is_limited_per_member_not_per_address(app, client, tokens):
+    ids = make_article(app)
+    set_limit(app, "POST", "2 per 10 minutes")
+    assert [post(client, ids["block1"], tokens["mia"]).status_code for _ in range(3)] == [201, 201, 429]
+    assert post(client, ids["block1"], tokens["bob"]).status_code == 201  # same address, other member
+
+
+def test_a_new_members_first_day_is_stricter(app, client, tokens):
+    ids = make_article(app)
+    set_limit(app, "POST", "100 per 10 minutes")
+    set_limit(app, "POST_NEW_MEMBER", "2 per day")
+    statuses = [post(client, ids["block1"], tokens["cat"]).status_code for _ in range(3)]
+    assert statuses == [201, 201, 429]
+
+
+def test_votes_per_member(app, client, tokens):
+    ids = make_article(app)
+    set_limit(app, "VOTE", "2 per hour")
+    argument = post(client, ids["block1"], tokens["mia"]).json["id"]
+    path = f"/api/v1/arguments/{argument}/vote"
+    statuses = [client.api("PUT", path, {"value": v}, token=tokens["bob"]).status_code for v in (1, -1, 0)]
+    assert statuses == [200, 200, 429]
+    assert client.api("PUT", path, {"value": 1}, token=tokens["cat"]).status_code == 200
+
+
+def test_edits_per_member(app, client, tokens):
+    ids = make_article(app)
+    set_limit(app, "EDIT", "1 per hour")
+    argument = post(client, ids["block1"], tokens["mia"]).json["id"]
+    path = f"/api/v1/arguments/{argument}"
+    assert client.api("PATCH", path, {"body": "One"}, token=tokens["mia"]).status_code == 200
+    assert client.api("PATCH", path, {"body": "Two"}, token=tokens["mia"]).status_code == 429
+
+
+def test_reads_are_never_limited(app, client):
+    set_limit(app, "LOGIN", "1 per minute")
+    assert all(client.get("/api/v1/articles").status_code == 200 for _ in range(5))
+
+
+def test_limits_can_be_switched_off(database_url):
+    from wsgi import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "FORUM_DATABASE_URL": database_url,
+                      "FORUM_RATELIMIT_ENABLED": False, "FORUM_RATELIMIT_LOGIN": "1 per minute"})
+    client = app.test_client()
+    assert [sign_in(client, "x").status_code for _ in range(3)] == [401, 401, 401]
+    app.extensions["forum"].engine.dispose()
+
+
+def test_the_count_is_shared_through_redis(database_url):
+    """Two apps (as two workers would be) on one Redis storage share one count."""
+    from wsgi import create_app
+
+    config = {"TESTING": True, "SECRET_KEY": "x", "FORUM_DATABASE_URL": database_url,
+              "FORUM_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+              "FORUM_RATELIMIT_KEY_PREFIX": f"forum-test-{uuid.uuid4().hex}",
+              "FORUM_RATELIMIT_LOGIN": "4 per minute"}
+    first, second = create_app(config), create_app(config)
+    statuses = [sign_in(app.test_client(), "x").status_code for app in (first, second) * 3]
+    assert statuses == [401, 401, 401, 401, 429, 429]
+    for app in (first, second):
+        app.extensions["forum"].engine.dispose()
