@@ -1,0 +1,190 @@
+"""Voting on the thread page: buttons that say what they do, and a form post that works without JavaScript."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+
+from forum.db import get_session
+from forum.models import Argument, Block, Vote
+from tests.articles import make_article
+
+UP = "Vote up: this argument is convincing"
+DOWN = "Vote down: this argument is not convincing"
+
+
+@pytest.fixture
+def thread(app, client, make_user):
+    """A thread with one argument by `bob`, and bob's API token."""
+    ids = make_article(app)
+    bob = make_user("bob")
+    token = client.post("/api/v1/tokens", json={"username": "bob", "password": bob.password}).json["token"]
+    made = client.api(
+        "POST", f"/api/v1/blocks/{ids['block1']}/arguments",
+        {"stance": "counter", "body": "Twice, not three times."}, token=token,
+    ).json
+    return {"block": ids["block1"], "argument": made["id"], "token": token, "bob": bob}
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def widget(page: str, argument: int) -> str:
+    """The vote widget of one argument, cut out of a page or a fragment."""
+    start = page.index(f'<div class="vote" id="vote-{argument}">')
+    return page[start : page.index("</div>", start)]
+
+
+def button(html: str, which: str, argument: int) -> dict[str, str]:
+    """The attributes and the accessible name of the up or down button."""
+    match = re.search(rf'<button ([^>]*id="vote-{which}-{argument}"[^>]*)>(.*?)</button>', html, re.DOTALL)
+    assert match, f"no {which} button"
+    attributes = dict(re.findall(r'([\w-]+)="([^"]*)"', match.group(1)))
+    name = re.search(r'<span class="visually-hidden">([^<]*)</span>', match.group(2)).group(1)
+    return {**attributes, "name": name}
+
+
+def stored(app, argument: int) -> tuple[int, int, int, int]:
+    """The argument's counters and its number of vote rows, as the database has them."""
+    with app.app_context():
+        session = get_session()
+        row = session.get(Argument, argument)
+        rows = session.scalar(sa.select(sa.func.count()).select_from(Vote).where(Vote.argument_id == argument))
+        return row.score, row.up, row.down, rows
+
+
+def vote(client, argument: int, value, query: str = "", **kwargs):
+    return client.submit(f"/arguments/{argument}/vote{query}", {"value": str(value)}, **kwargs)
+
+
+def test_a_member_sees_buttons_that_say_what_they_do(client, thread, as_member):
+    page = text(client.get(f"/blocks/{thread['block']}"))
+    html = widget(page, thread["argument"])
+    up, down = button(html, "up", thread["argument"]), button(html, "down", thread["argument"])
+    assert (up["name"], up["aria-pressed"], up["value"]) == (UP, "false", "1")
+    assert (down["name"], down["aria-pressed"], down["value"]) == (DOWN, "false", "-1")
+    assert f'action="/arguments/{thread["argument"]}/vote"' in html
+    assert 'name="csrf_token"' in html
+    assert "Score 0" in html and "(0 up, 0 down)" in html
+
+
+def test_the_author_sees_the_counts_without_buttons(client, thread, login):
+    login(thread["bob"])
+    html = widget(text(client.get(f"/blocks/{thread['block']}")), thread["argument"])
+    assert "Score 0" in html and "<button" not in html and "Sign in to vote" not in html
+
+
+def test_anonymous_readers_see_the_counts_and_are_invited_to_sign_in(client, thread):
+    html = widget(text(client.get(f"/blocks/{thread['block']}?sort=new")), thread["argument"])
+    assert "Score 0" in html and "<button" not in html
+    back = quote(f"/blocks/{thread['block']}?sort=new#argument-{thread['argument']}")
+    assert f'<a href="/login?next={back}">Sign in to vote</a>' in html
+
+
+def test_a_vote_without_javascript_comes_back_to_the_argument(client, app, thread, as_member):
+    argument = thread["argument"]
+    response = vote(client, argument, 1)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/blocks/{thread['block']}#argument-{argument}"
+    assert stored(app, argument) == (1, 1, 0, 1)
+    html = widget(text(client.get(f"/blocks/{thread['block']}")), argument)
+    up, down = button(html, "up", argument), button(html, "down", argument)
+    assert (up["name"], up["aria-pressed"], up["value"]) == ("Take back your up-vote", "true", "0")
+    assert (down["name"], down["aria-pressed"], down["value"]) == (DOWN, "false", "-1")
+    assert "Score 1" in html and "(1 up, 0 down)" in html
+
+
+def test_pressing_your_vote_again_takes_it_back(client, app, thread, as_member):
+    argument = thread["argument"]
+    vote(client, argument, -1)
+    html = widget(text(client.get(f"/blocks/{thread['block']}")), argument)
+    down = button(html, "down", argument)
+    assert (down["name"], down["aria-pressed"], down["value"]) == ("Take back your down-vote", "true", "0")
+    assert stored(app, argument) == (-1, 0, 1, 1)
+    assert vote(client, argument, down["value"]).status_code == 303
+    assert stored(app, argument) == (0, 0, 0, 0)
+    html = widget(text(client.get(f"/blocks/{thread['block']}")), argument)
+    assert button(html, "down", argument)["aria-pressed"] == "false" and "Score 0" in html
+
+
+def test_the_thread_keeps_its_sort_after_a_vote(client, thread, as_member):
+    argument = thread["argument"]
+    html = widget(text(client.get(f"/blocks/{thread['block']}?sort=top")), argument)
+    assert f'action="/arguments/{argument}/vote?sort=top"' in html
+    response = vote(client, argument, 1, "?sort=top")
+    assert response.headers["Location"] == f"/blocks/{thread['block']}?sort=top#argument-{argument}"
+
+
+def lock(app, thread):
+    with app.app_context():
+        session = get_session()
+        session.get(Block, thread["block"]).locked = True
+        session.commit()
+
+
+def hide(app, thread):
+    with app.app_context():
+        session = get_session()
+        session.get(Argument, thread["argument"]).hidden = True
+        session.commit()
+
+
+def withdraw(app, thread):
+    response = app.test_client().delete(
+        f"/api/v1/arguments/{thread['argument']}", headers={"Authorization": f"Bearer {thread['token']}"}
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "who, setup, status, message",
+    [
+        ("author", None, 403, "You cannot vote on your own argument."),
+        ("member", lock, 403, "This thread is locked: it takes no votes."),
+        ("member", hide, 403, "A hidden argument takes no votes."),
+        ("member", withdraw, 409, "A withdrawn argument takes no votes."),
+        ("anonymous", None, 401, "Sign in to do this."),
+    ],
+    ids=["own", "locked", "hidden", "withdrawn", "anonymous"],
+)
+def test_refused_votes_store_nothing(client, app, thread, make_user, login, who, setup, status, message):
+    if who == "author":
+        login(thread["bob"])
+    elif who == "member":
+        login(make_user("mia"))
+    if setup:
+        setup(app, thread)
+    argument = thread["argument"]
+    response = vote(client, argument, 1)
+    assert response.status_code == status
+    page = text(response)
+    assert "<h1>That did not work</h1>" in page and message in page.replace("&#39;", "'")
+    assert stored(app, argument) == (0, 0, 0, 0)
+
+
+def test_a_vote_without_the_csrf_token_is_refused(client, app, thread, as_member):
+    response = client.post(f"/arguments/{thread['argument']}/vote", data={"value": "1"})
+    assert response.status_code == 400
+    assert stored(app, thread["argument"]) == (0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("value", ["2", "up", ""])
+def test_a_vote_is_one_minus_one_or_nothing(client, app, thread, as_member, value):
+    response = vote(client, thread["argument"], value)
+    assert response.status_code == 422 and "A vote is 1, -1, or 0" in text(response)
+    assert stored(app, thread["argument"]) == (0, 0, 0, 0)
+
+
+def test_a_vote_on_no_argument_is_not_found(client, thread, as_member):
+    assert vote(client, 9999, 1).status_code == 404
+
+
+def test_votes_from_the_page_count_against_the_vote_limit(client, app, thread, as_member):
+    app.config["FORUM_RATELIMIT_VOTE"] = "2 per hour"
+    statuses = [vote(client, thread["argument"], value).status_code for value in (1, -1, 0)]
+    assert statuses == [303, 303, 429]
+    assert stored(app, thread["argument"]) == (-1, 0, 1, 1)
