@@ -1,4 +1,4 @@
-"""Voting on the thread page: buttons that say what they do, and a form post that works without JavaScript."""
+"""Voting on the thread page: buttons that say what they do, a form post without JavaScript, a fragment for htmx."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tests.articles import make_article
 
 UP = "Vote up: this argument is convincing"
 DOWN = "Vote down: this argument is not convincing"
+HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
@@ -68,8 +69,11 @@ def test_a_member_sees_buttons_that_say_what_they_do(client, thread, as_member):
     assert (up["name"], up["aria-pressed"], up["value"]) == (UP, "false", "1")
     assert (down["name"], down["aria-pressed"], down["value"]) == (DOWN, "false", "-1")
     assert f'action="/arguments/{thread["argument"]}/vote"' in html
+    assert f'hx-post="/arguments/{thread["argument"]}/vote"' in html
+    assert f'hx-target="#vote-{thread["argument"]}" hx-swap="outerHTML"' in html
     assert 'name="csrf_token"' in html
     assert "Score 0" in html and "(0 up, 0 down)" in html
+    assert f'id="vote-news-{thread["argument"]}" role="status"' in page
 
 
 def test_the_author_sees_the_counts_without_buttons(client, thread, login):
@@ -119,6 +123,25 @@ def test_the_thread_keeps_its_sort_after_a_vote(client, thread, as_member):
     assert response.headers["Location"] == f"/blocks/{thread['block']}?sort=top#argument-{argument}"
 
 
+def test_htmx_gets_only_the_widget_with_the_new_counts(client, app, thread, as_member):
+    argument = thread["argument"]
+    response = vote(client, argument, 1, headers=HTMX)
+    assert response.status_code == 200
+    fragment = text(response)
+    assert fragment.lstrip().startswith(f'<div class="vote" id="vote-{argument}">')
+    assert "<html" not in fragment and "<main" not in fragment
+    html = widget(fragment, argument)
+    assert button(html, "up", argument)["aria-pressed"] == "true"
+    assert button(html, "down", argument)["aria-pressed"] == "false"
+    assert "Score 1" in html and "(1 up, 0 down)" in html
+    assert f'<p id="vote-news-{argument}" hx-swap-oob="innerHTML">Your up-vote is counted. Score 1.</p>' in fragment
+    assert stored(app, argument) == (1, 1, 0, 1)
+    fragment = text(vote(client, argument, 0, headers=HTMX))
+    assert button(widget(fragment, argument), "up", argument)["aria-pressed"] == "false"
+    assert "Your vote is taken back. Score 0." in fragment
+    assert stored(app, argument) == (0, 0, 0, 0)
+
+
 def lock(app, thread):
     with app.app_context():
         session = get_session()
@@ -140,6 +163,7 @@ def withdraw(app, thread):
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
 @pytest.mark.parametrize(
     "who, setup, status, message",
     [
@@ -151,7 +175,7 @@ def withdraw(app, thread):
     ],
     ids=["own", "locked", "hidden", "withdrawn", "anonymous"],
 )
-def test_refused_votes_store_nothing(client, app, thread, make_user, login, who, setup, status, message):
+def test_refused_votes_store_nothing(client, app, thread, make_user, login, htmx, who, setup, status, message):
     if who == "author":
         login(thread["bob"])
     elif who == "member":
@@ -159,15 +183,24 @@ def test_refused_votes_store_nothing(client, app, thread, make_user, login, who,
     if setup:
         setup(app, thread)
     argument = thread["argument"]
-    response = vote(client, argument, 1)
+    response = vote(client, argument, 1, headers=HTMX if htmx else {})
     assert response.status_code == status
     page = text(response)
-    assert "<h1>That did not work</h1>" in page and message in page.replace("&#39;", "'")
+    assert message in page.replace("&#39;", "'")
+    if htmx:
+        assert "<html" not in page
+        html = widget(page, argument)
+        assert f'<p class="vote-error">{message}</p>' in html.replace("&#39;", "'")
+        assert "<button" not in html
+        assert ("Sign in to vote" in html) == (who == "anonymous")
+    else:
+        assert "<h1>That did not work</h1>" in page
     assert stored(app, argument) == (0, 0, 0, 0)
 
 
-def test_a_vote_without_the_csrf_token_is_refused(client, app, thread, as_member):
-    response = client.post(f"/arguments/{thread['argument']}/vote", data={"value": "1"})
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["form", "htmx"])
+def test_a_vote_without_the_csrf_token_is_refused(client, app, thread, as_member, headers):
+    response = client.post(f"/arguments/{thread['argument']}/vote", data={"value": "1"}, headers=headers)
     assert response.status_code == 400
     assert stored(app, thread["argument"]) == (0, 0, 0, 0)
 
@@ -181,6 +214,7 @@ def test_a_vote_is_one_minus_one_or_nothing(client, app, thread, as_member, valu
 
 def test_a_vote_on_no_argument_is_not_found(client, thread, as_member):
     assert vote(client, 9999, 1).status_code == 404
+    assert vote(client, 9999, 1, headers=HTMX).status_code == 404
 
 
 def test_votes_from_the_page_count_against_the_vote_limit(client, app, thread, as_member):
