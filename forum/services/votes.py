@@ -33,7 +33,9 @@ def upsert_vote(session: so.Session, argument_id: int, member_id: int, value: in
     )
 
 
-def recount(session: so.Session, argument_ids: sa.ColumnElement[bool] | list[int]) -> None:
+def recount(
+    session: so.Session, argument_ids: sa.ColumnElement[bool] | list[int], returning: bool = False
+) -> sa.Result:
     """Set the counters of the given arguments from their vote rows, in one SQL statement."""
     ups = (
         sa.select(sa.func.count())
@@ -46,10 +48,10 @@ def recount(session: so.Session, argument_ids: sa.ColumnElement[bool] | list[int
         .scalar_subquery()
     )
     where = Argument.id.in_(argument_ids) if isinstance(argument_ids, list) else argument_ids
-    session.execute(
-        sa.update(Argument).where(where).values(up=ups, down=downs, score=ups - downs),
-        execution_options={"synchronize_session": False},
-    )
+    statement = sa.update(Argument).where(where).values(up=ups, down=downs, score=ups - downs)
+    if returning:
+        statement = statement.returning(Argument.up, Argument.down, Argument.score)
+    return session.execute(statement, execution_options={"synchronize_session": False})
 
 
 def cast_vote(session: so.Session, argument_id: int, voter: Member, value: int) -> Tally:
@@ -79,10 +81,7 @@ def cast_vote(session: so.Session, argument_id: int, voter: Member, value: int) 
         )
     else:
         upsert_vote(session, argument_id, voter.id, value)
-    recount(session, [argument_id])
-    up, down, score = session.execute(
-        sa.select(Argument.up, Argument.down, Argument.score).where(Argument.id == argument_id)
-    ).one()
+    up, down, score = recount(session, [argument_id], returning=True).one()
     session.expire_all()
     return Tally(score=score, up=up, down=down, my_vote=value)
 
