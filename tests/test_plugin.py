@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -321,3 +322,25 @@ def test_sqlite_connections_enforce_foreign_keys_use_wal_and_wait_when_busy(tmp_
                 assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 7000
     finally:
         engine.dispose()
+
+
+def test_a_host_user_posts_arguments_under_the_hosts_name(host, client):
+    from tests.articles import make_article
+
+    ids = make_article(host)
+    sign_in(client)
+    thread = client.get(f"/community/blocks/{ids['block1']}").get_data(as_text=True)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', thread).group(1)
+
+    response = client.post(
+        f"/community/api/v1/blocks/{ids['block1']}/arguments",
+        json={"stance": "support", "body": "The minutes agree."},
+        headers={"X-CSRFToken": token},
+    )
+
+    assert response.status_code == 201, response.get_json()
+    name = USERS["1"].display_name
+    assert response.get_json()["author"]["name"] == name
+    assert [(m.user_id, m.name, m.role) for m in members(host)] == [("1", name, "member")]
+    page = client.get(f"/community/blocks/{ids['block1']}").get_data(as_text=True)
+    assert name in page and "The minutes agree." in page
