@@ -106,6 +106,8 @@ def _resolve_viewer() -> Viewer:
     member = session.scalar(sa.select(Member).where(Member.user_id == user_id))
     # A signed-in user the forum has not stored yet is a member; the row comes with their first write.
     role = member.role_enum if member else Role.MEMBER
+    if member is not None and member.removed_at is not None:
+        role = None  # signed in, but no longer allowed to take part
     return Viewer(user_id, display_name(current_user), role, member)
 
 
@@ -113,6 +115,8 @@ def require_role(viewer: Viewer, role: Role = Role.MEMBER) -> None:
     """Raise unless the viewer is signed in and holds `role`."""
     if not viewer.is_authenticated:
         raise NotAuthenticated("Sign in to do this.")
+    if viewer.role is None:
+        raise Forbidden("Your membership of this forum was removed: you may read, not take part.")
     if not viewer.has_role(role):
         raise Forbidden(f"Only a {role.value} may do this.")
 

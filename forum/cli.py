@@ -112,6 +112,20 @@ def host_user_name(user_id: str) -> str | None:
     return display_name(user)
 
 
+@forum_cli.command("remove-member")
+@click.argument("name_or_id")
+def remove_member(name_or_id: str) -> None:
+    """Remove a member (account name or user id): votes taken back, tokens revoked; they may still read."""
+    session = get_session()
+    try:
+        member = members.find_member(session, name_or_id)
+    except ForumError as error:
+        fail(error)
+    votes = members.remove_member(session, member)
+    session.commit()
+    click.echo(f"Removed {member.name} (user id {member.user_id}); {votes} votes taken back.")
+
+
 @forum_cli.command("create-token")
 @click.argument("name_or_id")
 @click.option("--label", default="cli", show_default=True, help="A note to tell tokens apart.")

@@ -78,6 +78,8 @@ class Member(Base):
     name: so.Mapped[str] = so.mapped_column(sa.String(100))
     role: so.Mapped[str] = so.mapped_column(sa.String(16), default=Role.MEMBER.value)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # A removed member may still read, but no longer posts, votes or flags.
+    removed_at: so.Mapped[datetime | None] = so.mapped_column()
 
     @property
     def role_enum(self) -> Role:

@@ -159,3 +159,25 @@ def test_counters_always_equal_the_vote_rows(app):
         settings=settings(max_examples=25, stateful_step_count=30, deadline=None,
                           suppress_health_check=list(HealthCheck)),
     )
+
+
+def test_removing_a_member_takes_back_their_votes_and_their_say(app, client, runner, thread, make_user, login):
+    vote(client, thread, "bob", 1)
+    vote(client, thread, "cat", 1)
+    result = runner.invoke(args=["forum", "remove-member", "bob"])
+    assert result.exit_code == 0, result.output
+    assert "1 votes taken back" in result.stdout
+    listed = client.get(f"/api/v1/blocks/{thread['ids']['block1']}/arguments").json["arguments"][0]
+    assert (listed["up"], listed["down"], listed["score"]) == (1, 0, 1)
+    assert vote(client, thread, "bob", 1).status_code == 401  # the token is revoked
+    login_page = client.submit("/login", {"username": "bob", "password": "a long test password"})
+    assert login_page.status_code == 302  # bob may still sign in and read
+    assert client.get(f"/blocks/{thread['ids']['block1']}").status_code == 200
+    posted = client.api("POST", f"/api/v1/blocks/{thread['ids']['block1']}/arguments",
+                        {"stance": "counter", "body": "Still here."})
+    assert posted.status_code == 403 and "removed" in posted.json["error"]["message"]
+
+
+def test_removing_an_unknown_member(runner, app):
+    result = runner.invoke(args=["forum", "remove-member", "nobody"])
+    assert result.exit_code == 1 and "nobody" in result.stderr

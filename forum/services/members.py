@@ -59,3 +59,20 @@ def find_member(session: so.Session, name_or_id: str) -> Member:
     if len(named) > 1:
         raise Invalid(f"Several members are called {name_or_id!r}: give the user id instead.")
     raise NotFound(f"No member or account is called {name_or_id!r}.")
+
+
+def remove_member(session: so.Session, member: Member) -> int:
+    """Remove a member from the discussion: their votes go (counters fixed), their tokens stop working.
+
+    Their arguments stay, so that the replies to them still make sense. Returns the votes taken back.
+    """
+    from forum.models import ApiToken, utcnow
+    from forum.services.votes import remove_votes_of
+
+    member.removed_at = utcnow()
+    session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.member_id == member.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=member.removed_at)
+    )
+    return remove_votes_of(session, member)

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "role IN ('member', 'moderator', 'admin')", name=op.f("ck_forum_members_role")
         ),
