@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum import Forum
 from forum.accounts import Accounts
+from forum.security import add_security_headers
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -75,6 +76,8 @@ def create_app(config: dict | None = None) -> Flask:
     Forum(app)
     Accounts(app)
     app.wsgi_app = SecureCookies(app.wsgi_app)  # type: ignore[method-assign]
+    # The whole site is the forum, so its own pages (a 404 for an unknown path, /static) get the headers too.
+    app.after_request(add_security_headers)
     if proxies := int(os.environ.get("FORUM_TRUSTED_PROXIES", "0")):
         # Behind a reverse proxy, trust its X-Forwarded-* headers (for HTTPS and client addresses).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

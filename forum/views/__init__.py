@@ -11,6 +11,7 @@ from forum.api import api
 from forum.auth import current_viewer, require_login_manager
 from forum.csrf import csrf_token, protect
 from forum.errors import ForumError
+from forum.security import add_security_headers
 
 # The static URL path is the forum's own, so that a site mounting the forum at "/" keeps its /static.
 blueprint = Blueprint(
@@ -57,6 +58,7 @@ def share_hooks(bp: Blueprint) -> None:
     """Give a forum blueprint the checks, template context and error pages every forum page has."""
     bp.before_request(require_login_manager)
     bp.before_request(protect)
+    bp.after_request(add_security_headers)
     bp.context_processor(template_context)
     bp.register_error_handler(ForumError, forum_error_page)
     bp.register_error_handler(HTTPException, http_error_page)

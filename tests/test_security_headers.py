@@ -1,0 +1,31 @@
+"""Security headers: a strict policy on every forum page and API answer, and the host's own pages left alone."""
+
+import pytest
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/no/such/page", "/forum-static/forum/forum.css"])
+def test_pages_carry_a_strict_policy(client, path):
+    response = client.get(path)
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_api_answers_load_nothing(client):
+    for response in (client.get("/api/v1/articles"), client.get("/api/v1/articles/999")):
+        assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_hsts_over_https(client):
+    response = client.get("/", base_url="https://forum.example")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_a_host_may_set_its_own_policy(app, client):
+    app.config["FORUM_CONTENT_SECURITY_POLICY"] = "default-src 'self'; img-src *"
+    assert client.get("/").headers["Content-Security-Policy"] == "default-src 'self'; img-src *"
