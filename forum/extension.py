@@ -42,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_MAX_TITLE": 300,
     "FORUM_MAX_QUOTE": 2_000,
     "FORUM_IMPORT_MAX_BYTES": 2_000_000,
+    # Room for the largest import and a form's overhead; every other body is far smaller.
+    "FORUM_MAX_CONTENT_LENGTH": 4_000_000,
     "FORUM_IMPORT_TIMEOUT": 10,
     "FORUM_PASSWORD_MIN_LENGTH": 10,
     "FORUM_CSRF_TIME_LIMIT": None,

@@ -1,4 +1,4 @@
-"""Security headers on the forum's own responses: a strict Content-Security-Policy and its companions."""
+"""Guards on the forum's own routes: a cap on request bodies, a strict Content-Security-Policy and more."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ PAGE_POLICY = (
 )
 # JSON is never a document to render, so it may load nothing at all.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+def limit_request_size() -> None:
+    """Refuse bodies over `FORUM_MAX_CONTENT_LENGTH` with 413, on the forum's routes only."""
+    request.max_content_length = current_app.config["FORUM_MAX_CONTENT_LENGTH"]
 
 
 def add_security_headers(response: Response) -> Response:

@@ -29,3 +29,12 @@ def test_hsts_over_https(client):
 def test_a_host_may_set_its_own_policy(app, client):
     app.config["FORUM_CONTENT_SECURITY_POLICY"] = "default-src 'self'; img-src *"
     assert client.get("/").headers["Content-Security-Policy"] == "default-src 'self'; img-src *"
+
+
+def test_a_body_over_the_cap_is_refused_with_413(app, client):
+    app.config["FORUM_MAX_CONTENT_LENGTH"] = 1_000
+    response = client.post("/api/v1/tokens", json={"username": "x" * 2_000, "password": "y"})
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "request_entity_too_large"
+    page = client.post("/login", data={"username": "x" * 2_000, "password": "y"})
+    assert page.status_code == 413

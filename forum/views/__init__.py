@@ -11,7 +11,7 @@ from forum.api import api
 from forum.auth import current_viewer, require_login_manager
 from forum.csrf import csrf_token, protect
 from forum.errors import ForumError
-from forum.security import add_security_headers
+from forum.security import add_security_headers, limit_request_size
 
 # The static URL path is the forum's own, so that a site mounting the forum at "/" keeps its /static.
 blueprint = Blueprint(
@@ -56,6 +56,7 @@ def http_error_page(error: HTTPException) -> tuple[str, int]:
 
 def share_hooks(bp: Blueprint) -> None:
     """Give a forum blueprint the checks, template context and error pages every forum page has."""
+    bp.before_request(limit_request_size)
     bp.before_request(require_login_manager)
     bp.before_request(protect)
     bp.after_request(add_security_headers)
