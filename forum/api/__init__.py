@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 
 from forum.api.openapi import Api
 from forum.errors import ForumError
+from forum.requestid import log_failure
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 registry = Api(api, title="Forum API", version="1")
@@ -41,8 +42,9 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
 @api.errorhandler(InternalServerError)
 def internal_error(error: InternalServerError) -> ResponseReturnValue:
     """An unexpected failure: logged, and answered without details."""
-    current_app.logger.error("API request failed", exc_info=error.original_exception)
-    return error_response(500, "internal_error", "Something went wrong on our side.")
+    reference = log_failure(error.original_exception)
+    message = f"Something went wrong on our side. If you report it, quote {reference}."
+    return error_response(500, "internal_error", message)
 
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

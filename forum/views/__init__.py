@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from forum.api import api
 from forum.auth import current_viewer, require_login_manager
 from forum.csrf import csrf_token, protect
 from forum.errors import ForumError
+from forum.requestid import add_request_id_header, assign_request_id, log_failure
 from forum.security import add_security_headers, limit_request_size
 
 # The static URL path is the forum's own, so that a site mounting the forum at "/" keeps its /static.
@@ -50,16 +51,22 @@ def forum_error_page(error: ForumError) -> tuple[str, int]:
 
 
 def http_error_page(error: HTTPException) -> tuple[str, int]:
-    """An HTTP error (404, 405, 413 ...) as a page."""
+    """An HTTP error (404, 405, 413 ...) as a page; a failure of ours is logged, never shown."""
+    if isinstance(error, InternalServerError):
+        reference = log_failure(error.original_exception)
+        message = f"Something went wrong on our side. If you report it, quote {reference}."
+        return render_error(500, "Something went wrong", message)
     return render_error(error.code or 500, error.name, error.description or "")
 
 
 def share_hooks(bp: Blueprint) -> None:
     """Give a forum blueprint the checks, template context and error pages every forum page has."""
+    bp.before_request(assign_request_id)
     bp.before_request(limit_request_size)
     bp.before_request(require_login_manager)
     bp.before_request(protect)
     bp.after_request(add_security_headers)
+    bp.after_request(add_request_id_header)
     bp.context_processor(template_context)
     bp.register_error_handler(ForumError, forum_error_page)
     bp.register_error_handler(HTTPException, http_error_page)
