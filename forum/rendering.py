@@ -30,5 +30,7 @@ def render_markdown(text: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
+        # A member's link points somewhere else on the web; a relative one has no business in a post.
+        url_relative="deny",
         strip_comments=True,
     )

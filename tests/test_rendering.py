@@ -1,0 +1,100 @@
+"""Markdown to safe HTML: a corpus of known attacks, and a property over any text."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forum.rendering import ALLOWED_TAGS, render_markdown
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<img src=x onerror=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    "<svg onload=alert(1)>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<iframe src=javascript:alert(1)>",
+    "<a href=\"javascript:alert(1)\">x</a>",
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "[x](java\nscript:alert(1))",
+    "[x](java&#x09;script:alert(1))",
+    "[x](&#106;avascript:alert(1))",
+    "[x](  javascript:alert(1))",
+    "[x](vbscript:msgbox(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![x](data:image/svg+xml,<svg onload=alert(1)>)",
+    "<a href=x onmouseover=alert(1)>x</a>",
+    "<div style=\"background:url(javascript:alert(1))\">x</div>",
+    "<form action=javascript:alert(1)><button>x</button></form>",
+    "<details open ontoggle=alert(1)>",
+    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+    "<!--><script>alert(1)</script>-->",
+    "<<script>script>alert(1)<</script>/script>",
+    "[x](https://ok.example \"title\" onmouseover=alert(1))",
+    "<a href='https://ok.example' onclick='alert(1)'>x</a>",
+    "```\n</code><script>alert(1)</script>\n```",
+    "<object data=javascript:alert(1)>",
+    "<embed src=javascript:alert(1)>",
+    "<base href=javascript:alert(1)//>",
+    "<meta http-equiv=refresh content='0;url=javascript:alert(1)'>",
+    "<link rel=stylesheet href=javascript:alert(1)>",
+    "[x](\x00javascript:alert(1))",
+    "<a href=\"&#x6A;avascript:alert(1)\">x</a>",
+]
+SAFE_SCHEMES = ("http://", "https://", "mailto:")
+TOKENS = [*"<>\"'=/:[]()!&#;\n\t `*_", "script", "javascript", "JaVa", "onerror", "onload", "svg",
+          "math", "a href", "img src", "iframe", "data", "x", "alert(1)", "&#106;", "%0a", "style"]
+
+
+class Elements(HTMLParser):
+    """Every element and attribute of an HTML fragment, as a browser would see them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+
+    handle_startendtag = handle_starttag
+
+
+def check_safe(html: str) -> None:
+    """Fail unless `html` has only allowed tags, no event handlers or styles, and only safe link targets."""
+    parser = Elements()
+    parser.feed(html)
+    for tag, attrs in parser.found:
+        assert tag in ALLOWED_TAGS, tag
+        for name, value in attrs.items():
+            assert not name.startswith("on") and name not in ("style", "src", "srcdoc", "action"), name
+            if name == "href":
+                assert (value or "").strip().lower().startswith(SAFE_SCHEMES), value
+    assert not re.search(r"<\s*(script|svg|math|iframe|style|object|embed|form|base|meta|link)", html, re.I)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_known_attacks_render_harmless(payload):
+    check_safe(render_markdown(payload))
+
+
+def test_good_markdown_survives():
+    html = render_markdown("**bold** _it_ `code` [link](https://example.org/a?b=1) <mailto:a@example.org>\n\n- item")
+    assert "<strong>bold</strong>" in html and "<em>it</em>" in html and "<code>code</code>" in html
+    assert '<a href="https://example.org/a?b=1" rel="nofollow ugc noopener">link</a>' in html
+    assert "<li>item</li>" in html
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=40).map("".join))
+def test_any_mix_of_attack_pieces_renders_harmless(text):
+    check_safe(render_markdown(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_any_unicode_renders_harmless(text):
+    check_safe(render_markdown(text))
