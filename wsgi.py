@@ -65,6 +65,8 @@ def create_app(config: dict | None = None) -> Flask:
         FORUM_URL_PREFIX="",
         FORUM_DATABASE_URL=os.environ.get("DATABASE_URL"),
         FORUM_SITE_NAME=os.environ.get("FORUM_SITE_NAME", "Paragraphs"),
+        # With several workers or hosts, point this at Redis so that they share one count.
+        FORUM_RATELIMIT_STORAGE_URI=os.environ.get("FORUM_RATELIMIT_STORAGE_URI", "memory://"),
         FORUM_BASE_TEMPLATE="layout.html",
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SAMESITE="Lax",

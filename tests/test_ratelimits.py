@@ -137,3 +137,31 @@ def test_the_count_is_shared_through_redis(database_url):
     assert statuses == [401, 401, 401, 401, 429, 429]
     for app in (first, second):
         app.extensions["forum"].engine.dispose()
+
+
+def test_two_gunicorn_workers_share_one_count_in_redis(database_url, tmp_path):
+    """The limit holds across worker processes: 5 attempts a minute means 5, not 5 per worker."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    from tests.servers import gunicorn
+
+    config = {"FORUM_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+              "FORUM_RATELIMIT_KEY_PREFIX": f"forum-test-{uuid.uuid4().hex}",
+              "FORUM_RATELIMIT_LOGIN": "5 per minute"}
+    with gunicorn(database_url, tmp_path / "instance", workers=2, app=f"wsgi:create_app({config!r})") as base:
+        statuses = []
+        for _ in range(12):
+            request = urllib.request.Request(
+                f"{base}/api/v1/tokens", method="POST",
+                data=json.dumps({"username": "x", "password": "y"}).encode(),
+                headers={"Content-Type": "application/json", "Connection": "close"},
+            )
+            try:
+                urllib.request.urlopen(request, timeout=10)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+                if error.code == 429:
+                    assert int(error.headers["Retry-After"]) > 0
+    assert statuses == [401] * 5 + [429] * 7

@@ -1,16 +1,10 @@
 """Votes stay exact when many members vote at once through several worker processes."""
 
 import json
-import os
 import random
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,43 +15,17 @@ from forum.services import tokens
 from forum.services.arguments import post_argument
 from forum.services.members import ensure_member
 from tests.articles import make_article
+from tests.servers import gunicorn
 
-ROOT = Path(__file__).resolve().parent.parent
 MEMBERS = 12
 VOTES_EACH = 25
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def gunicorn(database_url, tmp_path):
+def served(database_url, tmp_path):
     """The site served by gunicorn with four worker processes on the test database."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "concurrency",
-           "FORUM_INSTANCE_PATH": str(tmp_path / "instance")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "4", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/v1/articles", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"gunicorn did not start: {process.stdout.read().decode()}")
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    with gunicorn(database_url, tmp_path / "instance", workers=4) as base:
+        yield base
 
 
 def put_vote(base: str, argument_id: int, token: str, value: int) -> int:
@@ -73,7 +41,7 @@ def put_vote(base: str, argument_id: int, token: str, value: int) -> int:
         return error.code
 
 
-def test_many_members_changing_their_minds_leave_exact_counts(app, gunicorn):
+def test_many_members_changing_their_minds_leave_exact_counts(app, served):
     ids = make_article(app)
     with app.app_context():
         session = get_session()
@@ -91,7 +59,7 @@ def test_many_members_changing_their_minds_leave_exact_counts(app, gunicorn):
     plan = [(secret, rng.choice([1, -1, 0])) for secret in secrets for _ in range(VOTES_EACH)]
     rng.shuffle(plan)
     with ThreadPoolExecutor(max_workers=16) as pool:
-        statuses = list(pool.map(lambda item: put_vote(gunicorn, argument_id, *item), plan))
+        statuses = list(pool.map(lambda item: put_vote(served, argument_id, *item), plan))
 
     assert set(statuses) == {200}, sorted(set(statuses))
     with app.app_context():
