@@ -132,3 +132,15 @@ def test_bad_imports_leave_nothing(client, make_user, body, status):
     assert response.status_code == status
     assert response.json["error"]["message"]
     assert client.get("/api/v1/articles").json["articles"] == []
+
+
+@pytest.mark.parametrize("path", ["/api/v1/articles/9223372036854775808", "/api/v1/articles/0",
+                                  "/api/v1/blocks/99999999999/arguments", "/api/v1/articles/-1"])
+def test_ids_no_table_can_hold_are_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+def test_a_page_with_an_impossible_id_is_404(client):
+    assert client.get("/articles/9223372036854775808").status_code == 404
+    assert client.get("/blocks/99999999999").status_code == 404

@@ -58,7 +58,7 @@ def test_request_bodies_are_the_validating_models(document):
     schema = document["components"]["schemas"][schema_name]
     assert schema["properties"]["stance"]["enum"] == ["counter", "support", "question"]
     assert set(schema["required"]) == {"stance", "body"}
-    operation = next(op for op in registry.operations if op.rule == "/blocks/<int:block_id>/arguments" and op.method == "POST")
+    operation = next(op for op in registry.operations if op.rule == "/blocks/<id:block_id>/arguments" and op.method == "POST")
     assert operation.body.__name__ == schema_name
 
 

@@ -33,7 +33,7 @@ def source_inputs(sources: list[SourceIn]) -> list[arguments.SourceInput]:
 
 
 @registry.route(
-    "/blocks/<int:block_id>/arguments", "GET", query=ArgumentsQuery, responses={200: ArgumentsOut}
+    "/blocks/<id:block_id>/arguments", "GET", query=ArgumentsQuery, responses={200: ArgumentsOut}
 )
 def list_arguments(block_id: int, query: ArgumentsQuery) -> ResponseReturnValue:
     """A thread's arguments as a tree, every reply included, paged by top-level argument."""
@@ -52,7 +52,7 @@ def list_arguments(block_id: int, query: ArgumentsQuery) -> ResponseReturnValue:
 
 
 @registry.route(
-    "/blocks/<int:block_id>/arguments", "POST", body=ArgumentIn,
+    "/blocks/<id:block_id>/arguments", "POST", body=ArgumentIn,
     responses={201: ArgumentOut, 403: ErrorBody}, auth=True,
 )
 def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
@@ -74,7 +74,7 @@ def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
 
 
 @registry.route(
-    "/arguments/<int:argument_id>", "PATCH", body=ArgumentPatch,
+    "/arguments/<id:argument_id>", "PATCH", body=ArgumentPatch,
     responses={200: ArgumentOut, 403: ErrorBody, 409: ErrorBody}, auth=True,
 )
 def edit_argument(argument_id: int, body: ArgumentPatch) -> ResponseReturnValue:
@@ -95,7 +95,7 @@ def edit_argument(argument_id: int, body: ArgumentPatch) -> ResponseReturnValue:
 
 
 @registry.route(
-    "/arguments/<int:argument_id>", "DELETE", responses={200: ArgumentOut, 403: ErrorBody}, auth=True
+    "/arguments/<id:argument_id>", "DELETE", responses={200: ArgumentOut, 403: ErrorBody}, auth=True
 )
 def withdraw_argument(argument_id: int) -> ResponseReturnValue:
     """Withdraw your own argument; its replies stay."""
@@ -109,7 +109,7 @@ def withdraw_argument(argument_id: int) -> ResponseReturnValue:
 
 
 @registry.route(
-    "/arguments/<int:argument_id>/versions", "GET", responses={200: VersionsOut}
+    "/arguments/<id:argument_id>/versions", "GET", responses={200: VersionsOut}
 )
 def argument_versions(argument_id: int) -> ResponseReturnValue:
     """The earlier versions of an edited argument, oldest first."""

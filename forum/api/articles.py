@@ -22,7 +22,7 @@ def list_articles() -> ResponseReturnValue:
     return {"articles": [listing_json(a) for a in articles.list_articles(get_session())]}
 
 
-@registry.route("/articles/<int:article_id>", "GET", responses={200: ArticleOut})
+@registry.route("/articles/<id:article_id>", "GET", responses={200: ArticleOut})
 def get_article(article_id: int) -> ResponseReturnValue:
     """An article with its blocks, their citations and their threads' summaries."""
     return article_json(articles.article_view(get_session(), article_id))

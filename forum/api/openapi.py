@@ -12,6 +12,7 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ValidationError
 
 from forum.errors import ForumError, Invalid
+from forum.routing import MAX_ID
 
 STATUS_TEXT = {
     200: "OK",
@@ -169,8 +170,10 @@ def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     """A Flask rule as an OpenAPI path with its path parameters."""
     parameters = []
     for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
-        kind = "integer" if converter == "int" else "string"
-        parameters.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
+        schema = {"type": "string"}
+        if converter == "id":
+            schema = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule), parameters
 
 

@@ -31,7 +31,7 @@ class TallyOut(BaseModel):
 
 
 @registry.route(
-    "/arguments/<int:argument_id>/vote", "PUT", body=VoteIn,
+    "/arguments/<id:argument_id>/vote", "PUT", body=VoteIn,
     responses={200: TallyOut, 403: ErrorBody, 409: ErrorBody, 429: ErrorBody}, auth=True,
 )
 def vote(argument_id: int, body: VoteIn) -> ResponseReturnValue:

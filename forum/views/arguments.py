@@ -47,7 +47,7 @@ def render_edit(argument: Argument, draft: ArgumentDraft, status: int = 200) -> 
     return page, status
 
 
-@blueprint.get("/arguments/<int:argument_id>/edit")
+@blueprint.get("/arguments/<id:argument_id>/edit")
 def edit_argument(argument_id: int) -> ResponseReturnValue:
     """The form to edit an argument's body and sources."""
     argument = arguments.get_argument(get_session(), argument_id)
@@ -55,7 +55,7 @@ def edit_argument(argument_id: int) -> ResponseReturnValue:
     return render_edit(argument, ArgumentDraft.of(argument, content_limits().sources))
 
 
-@blueprint.post("/arguments/<int:argument_id>/edit")
+@blueprint.post("/arguments/<id:argument_id>/edit")
 def save_argument(argument_id: int) -> ResponseReturnValue:
     """Save an edit (the earlier text is kept as a version); Preview and "add another source" re-render."""
     session = get_session()
@@ -85,7 +85,7 @@ def save_argument(argument_id: int) -> ResponseReturnValue:
     return redirect(permalink(argument), 303)
 
 
-@blueprint.get("/arguments/<int:argument_id>/versions")
+@blueprint.get("/arguments/<id:argument_id>/versions")
 def argument_versions(argument_id: int) -> ResponseReturnValue:
     """Every earlier version of an argument, newest first."""
     argument = arguments.get_argument(get_session(), argument_id)
@@ -100,7 +100,7 @@ def argument_versions(argument_id: int) -> ResponseReturnValue:
     )
 
 
-@blueprint.post("/arguments/<int:argument_id>/withdraw")
+@blueprint.post("/arguments/<id:argument_id>/withdraw")
 def withdraw_argument(argument_id: int) -> ResponseReturnValue:
     """Withdraw your own argument; its replies stay."""
     session = get_session()

@@ -63,8 +63,8 @@ def marker_for(
     return marker
 
 
-@blueprint.get("/articles/<int:article_id>")
-@blueprint.get("/articles/<int:article_id>/<slug>")
+@blueprint.get("/articles/<id:article_id>")
+@blueprint.get("/articles/<id:article_id>/<slug>")
 def article(article_id: int, slug: str | None = None) -> ResponseReturnValue:
     """An article, paragraph by paragraph, with how each one's discussion stands."""
     view = articles.article_view(get_session(), article_id)

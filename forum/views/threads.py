@@ -100,7 +100,7 @@ def render_thread(block_id: int, draft: ArgumentDraft, status: int = 200) -> Res
     return page, status
 
 
-@blueprint.get("/blocks/<int:block_id>")
+@blueprint.get("/blocks/<id:block_id>")
 def thread(block_id: int) -> ResponseReturnValue:
     """A paragraph's thread: the text, its consensus and its arguments; `?reply_to=` opens a reply."""
     reply_to = request.args.get("reply_to", "")
@@ -108,7 +108,7 @@ def thread(block_id: int) -> ResponseReturnValue:
     return render_thread(block_id, draft)
 
 
-@blueprint.post("/blocks/<int:block_id>/arguments")
+@blueprint.post("/blocks/<id:block_id>/arguments")
 def post_argument(block_id: int) -> ResponseReturnValue:
     """Post an argument or a reply; Preview and "add another source" re-render the form instead."""
     viewer = current_viewer()

@@ -57,7 +57,7 @@ def render_widget(
     return widget, status
 
 
-@blueprint.post("/arguments/<int:argument_id>/vote")
+@blueprint.post("/arguments/<id:argument_id>/vote")
 def vote(argument_id: int) -> ResponseReturnValue:
     """Vote on another member's argument, change the vote, or take it back (value 0)."""
     session = get_session()
