@@ -15,7 +15,7 @@ from forum import migrate
 from forum.db import get_session
 from forum.errors import ForumError
 from forum.models import Role
-from forum.services import accounts, articles, imports, members, seeding, tokens
+from forum.services import accounts, articles, backup, imports, members, seeding, tokens
 
 forum_cli = AppGroup("forum", help="Manage the debate forum.")
 db_cli = AppGroup("db", help="The forum's database schema.")
@@ -215,3 +215,30 @@ def seed_discussion(article_id: int, arguments_per_thread: int, votes_per_argume
         f"and {report.votes} votes by {report.members} members; {report.consensus_marks} "
         "threads marked."
     )
+
+
+@forum_cli.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def export_command(path: str) -> None:
+    """Write everything the forum holds to PATH as JSON (a backup)."""
+    data = backup.export(get_session())
+    Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    rows = sum(len(rows) for rows in data["tables"].values())
+    click.echo(f"Exported {rows} rows from {len(data['tables'])} tables to {path}.")
+
+
+@forum_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def restore_command(path: str) -> None:
+    """Load a backup made by `forum export` into an empty forum database."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.ClickException(f"Cannot read {path} as a backup: {error}.") from None
+    session = get_session()
+    try:
+        counts = backup.restore(session, data)
+    except ForumError as error:
+        fail(error)
+    session.commit()
+    click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
