@@ -28,6 +28,7 @@ class StaleVersion(Conflict):
             f"(version {block.consensus_version}). Review it and try again."
         )
         self.current = current
+        self.block_id = block.id
 
 
 def parse_status(value: str) -> ConsensusStatus:
