@@ -266,3 +266,23 @@ def test_flagging_has_a_daily_limit(app, client, forum):
     assert limited.json["error"]["message"]
     # Another member has a count of their own.
     assert call(client, forum, "POST", f"/arguments/{made[2]}/flags", {"reason": "spam"}, who="moe").status_code == 201
+
+
+@pytest.mark.parametrize(
+    "path, method, statuses",
+    [
+        ("/blocks/{block_id}/consensus", "put", {"200", "401", "403", "404", "409", "422"}),
+        ("/blocks/{block_id}/consensus/history", "get", {"200", "404"}),
+        ("/arguments/{argument_id}/flags", "post", {"201", "401", "403", "404", "409", "422", "429"}),
+        ("/flags", "get", {"200", "401", "403"}),
+        ("/flags/{flag_id}/resolve", "post", {"200", "401", "403", "404", "409", "422"}),
+        ("/arguments/{argument_id}/hide", "post", {"200", "401", "403", "404", "409", "422"}),
+        ("/arguments/{argument_id}/restore", "post", {"200", "401", "403", "404", "409", "422"}),
+        ("/blocks/{block_id}/lock", "put", {"200", "401", "403", "404", "409", "422"}),
+        ("/members/{member_id}/role", "put", {"200", "401", "403", "404", "422"}),
+        ("/audit", "get", {"200", "401", "403", "422"}),
+    ],
+)
+def test_moderation_statuses_are_documented(client, path, method, statuses):
+    document = client.get("/api/v1/openapi.json").json
+    assert statuses <= set(document["paths"][path][method]["responses"])

@@ -245,3 +245,16 @@ def test_every_action_writes_an_audit_entry(db):
     assert [e.action for e in audit.entries(session, target_type="block", target_id=db["block"])] == [
         "thread.unlock", "thread.lock", "consensus.set",
     ]
+
+
+def test_resolving_a_flag_on_a_hidden_argument_closes_every_open_flag_on_it(db):
+    session, argument = db["session"], db["argument"]
+    moderation.hide(session, argument, db["moe"], "Spam.")
+    session.commit()
+    # Flags can still come in after hiding (a member's page was stale); one answer closes them all.
+    late = [moderation.flag(session, argument, db[name], "spam") for name in ("bob", "ada")]
+    session.commit()
+    moderation.resolve_flag(session, late[0].id, db["max"], "hide")
+    session.commit()
+    assert [f.resolution for f in late] == ["hide", "hide"] and moderation.open_flags(session) == []
+    assert actions(session) == ["argument.hide", "flag.hide"]

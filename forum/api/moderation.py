@@ -6,7 +6,13 @@ from flask.typing import ResponseReturnValue
 
 from forum.api import api, registry
 from forum.api.openapi import ErrorBody
-from forum.api.present import argument_json, audit_json, change_json, consensus_json, flag_json
+from forum.api.present import (
+    argument_json,
+    audit_json,
+    change_json,
+    consensus_json,
+    flag_json,
+)
 from forum.api.schemas import (
     ArgumentOut,
     AuditOut,

@@ -6,7 +6,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from forum.db import get_session
-from forum.models import Argument, ArgumentVersion, AuditEntry, Block, ConsensusChange, Flag, Member, Source
+from forum.models import (
+    Argument,
+    ArgumentVersion,
+    AuditEntry,
+    Block,
+    ConsensusChange,
+    Flag,
+    Member,
+    Source,
+)
 from forum.services.articles import ArticleListing, ArticleView, SlotView, ThreadSummary
 from forum.services.threads import Node
 

@@ -8,7 +8,15 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import Conflict, Invalid
-from forum.models import Argument, Block, ConsensusChange, ConsensusStatus, Member, Role, utcnow
+from forum.models import (
+    Argument,
+    Block,
+    ConsensusChange,
+    ConsensusStatus,
+    Member,
+    Role,
+    utcnow,
+)
 from forum.rendering import render_markdown
 from forum.services import audit
 from forum.services.articles import get_thread

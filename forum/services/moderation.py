@@ -80,9 +80,13 @@ def resolve_flag(session: so.Session, flag_id: int, moderator: Member, action: s
         raise Conflict(f"This flag was resolved already ({found.resolution}).")
     if action == "hide":
         if found.argument.hidden:
-            close_flags(session, [found], moderator, "hide")
+            # Already hidden: every flag still open on it is answered by that, not only this one.
+            pending = list(session.scalars(
+                sa.select(Flag).where(Flag.argument_id == found.argument_id, Flag.resolved_at.is_(None))
+            ))
+            close_flags(session, pending, moderator, "hide")
             audit.record(session, moderator, "flag.hide", "flag", found.id, reason.strip(),
-                         argument_id=found.argument_id)
+                         argument_id=found.argument_id, flags=[f.id for f in pending])
             return found
         why = reason.strip() or f"Flagged as {found.reason.replace('_', ' ')}."
         hide(session, found.argument_id, moderator, why)
