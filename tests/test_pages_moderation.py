@@ -103,6 +103,7 @@ def test_a_member_flags_once(client, ids, as_member):
     assert "moderators will look" in text(client.get(first.headers["Location"]))
     second = client.submit(f"/arguments/{ids['argument']}/flag", {"reason": "abuse"})
     assert second.status_code == 409 and "flagged this argument already" in text(second)
+    assert "The council raised the toll" in text(second)  # said on the thread page itself
 
 
 def test_no_flag_form_on_your_own_argument_nor_for_readers(app, client, ids, make_user):
@@ -112,6 +113,8 @@ def test_no_flag_form_on_your_own_argument_nor_for_readers(app, client, ids, mak
     assert author.submit(f"/arguments/{ids['argument']}/flag", {"reason": "spam"}).status_code == 403
     bob = sign_in(app, make_user("bobby"))
     assert f'action="/arguments/{ids["argument"]}/flag"' in text(bob.get(f"/blocks/{ids['block1']}"))
+    vague = bob.submit(f"/arguments/{ids['argument']}/flag", {"reason": "other"})
+    assert vague.status_code == 422 and "Say what is wrong" in text(vague)
 
 
 def test_hiding_from_the_dashboard(app, client, ids, make_user, as_member):
@@ -138,6 +141,8 @@ def test_dismissing_a_flag(app, client, ids, make_user, as_member):
     moe = sign_in(app, make_user("moe", Role.MODERATOR))
     flag_id = int(re.search(r'action="/flags/(\d+)/resolve"', text(moe.get("/moderation"))).group(1))
     assert moe.submit(f"/flags/{flag_id}/resolve", {"action": "dismiss"}).status_code == 303
+    again = moe.submit(f"/flags/{flag_id}/resolve", {"action": "hide"})
+    assert again.status_code == 409 and "resolved already" in text(again) and "Open flags" in text(again)
     assert "says the <strong>record</strong>" in text(client.get(f"/blocks/{ids['block1']}"))
 
 

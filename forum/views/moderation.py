@@ -8,8 +8,9 @@ from flask.typing import ResponseReturnValue
 
 from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
+from forum.errors import Forbidden, ForumError, NotAuthenticated, NotFound
 from forum.models import AuditEntry, ConsensusChange, Member, Role
-from forum.services import audit, members, moderation
+from forum.services import arguments, audit, members, moderation
 from forum.settings import template
 from forum.views import blueprint
 
@@ -29,6 +30,25 @@ def done(message: str, target: str) -> ResponseReturnValue:
     return redirect(target, 303)
 
 
+def refuse(error: ForumError, block_id: int | None) -> ResponseReturnValue:
+    """Show a refusal on the page it came from (the thread, else the dashboard), with its status."""
+    from forum.views.forms import ArgumentDraft
+    from forum.views.threads import NEW_FORM_ROWS, render_thread
+
+    if isinstance(error, (NotFound, NotAuthenticated, Forbidden)):
+        raise error
+    get_session().rollback()
+    flash(error.message)
+    if block_id is None:
+        return dashboard_page(error.status)
+    return render_thread(block_id, ArgumentDraft.blank(NEW_FORM_ROWS), error.status)
+
+
+def block_of(argument_id: int) -> int:
+    """The thread an argument belongs to."""
+    return arguments.get_argument(get_session(), argument_id).block_id
+
+
 def sign_in_first() -> ResponseReturnValue | None:
     """Send an anonymous reader to sign in before a moderator page; refuse members."""
     viewer = current_viewer()
@@ -44,9 +64,11 @@ def flag_argument(argument_id: int) -> ResponseReturnValue:
     """Flag another member's argument for the moderators, once."""
     session = get_session()
     member = acting_member(current_viewer())
-    flagged = moderation.flag(session, argument_id, member, request.form.get("reason", ""),
-                              request.form.get("note", ""))
-    block_id = flagged.argument.block_id
+    try:
+        moderation.flag(session, argument_id, member, request.form.get("reason", ""), request.form.get("note", ""))
+    except ForumError as error:
+        return refuse(error, block_of(argument_id))
+    block_id = block_of(argument_id)
     return done("Thank you: the moderators will look at this argument.", permalink(block_id, argument_id))
 
 
@@ -54,8 +76,11 @@ def flag_argument(argument_id: int) -> ResponseReturnValue:
 def hide_argument(argument_id: int) -> ResponseReturnValue:
     """Hide an argument with a reason; its content is kept for moderators."""
     session = get_session()
-    argument = moderation.hide(session, argument_id, acting_member(current_viewer()),
-                               request.form.get("reason", ""))
+    try:
+        argument = moderation.hide(session, argument_id, acting_member(current_viewer()),
+                                   request.form.get("reason", ""))
+    except ForumError as error:
+        return refuse(error, block_of(argument_id))
     return done("The argument is hidden.", permalink(argument.block_id, argument.id))
 
 
@@ -63,8 +88,11 @@ def hide_argument(argument_id: int) -> ResponseReturnValue:
 def restore_argument(argument_id: int) -> ResponseReturnValue:
     """Show a hidden argument again, with a reason."""
     session = get_session()
-    argument = moderation.restore(session, argument_id, acting_member(current_viewer()),
-                                  request.form.get("reason", ""))
+    try:
+        argument = moderation.restore(session, argument_id, acting_member(current_viewer()),
+                                      request.form.get("reason", ""))
+    except ForumError as error:
+        return refuse(error, block_of(argument_id))
     return done("The argument is shown again.", permalink(argument.block_id, argument.id))
 
 
@@ -72,8 +100,11 @@ def restore_argument(argument_id: int) -> ResponseReturnValue:
 def lock_thread(block_id: int) -> ResponseReturnValue:
     """Lock or unlock a thread, with a reason shown to everyone."""
     locked = request.form.get("locked") == "1"
-    moderation.lock(get_session(), block_id, acting_member(current_viewer()), locked,
-                    request.form.get("reason", ""))
+    try:
+        moderation.lock(get_session(), block_id, acting_member(current_viewer()), locked,
+                        request.form.get("reason", ""))
+    except ForumError as error:
+        return refuse(error, block_id)
     message = "The thread is locked." if locked else "The thread is open again."
     return done(message, url_for("forum.thread", block_id=block_id))
 
@@ -82,8 +113,11 @@ def lock_thread(block_id: int) -> ResponseReturnValue:
 def resolve_flag(flag_id: int) -> ResponseReturnValue:
     """Dismiss a flag, or hide its argument, from the queue."""
     action = request.form.get("action", "")
-    moderation.resolve_flag(get_session(), flag_id, acting_member(current_viewer()), action,
-                            request.form.get("reason", ""))
+    try:
+        moderation.resolve_flag(get_session(), flag_id, acting_member(current_viewer()), action,
+                                request.form.get("reason", ""))
+    except ForumError as error:
+        return refuse(error, None)
     message = "The argument is hidden." if action == "hide" else "The flag is dismissed."
     return done(message, url_for("forum.moderation_dashboard"))
 
@@ -93,9 +127,14 @@ def moderation_dashboard() -> ResponseReturnValue:
     """The moderators' desk: open flags, recent verdicts, hidden content, locked threads."""
     if (detour := sign_in_first()) is not None:
         return detour
+    return dashboard_page()
+
+
+def dashboard_page(status: int = 200) -> ResponseReturnValue:
+    """The dashboard as it stands now."""
     session = get_session()
     changes = session.scalars(sa.select(ConsensusChange).order_by(ConsensusChange.id.desc()).limit(20))
-    return render_template(
+    page = render_template(
         template("moderation"),
         flags=moderation.open_flags(session),
         changes=list(changes),
@@ -103,6 +142,7 @@ def moderation_dashboard() -> ResponseReturnValue:
         locked=moderation.locked_threads(session),
         permalink=permalink,
     )
+    return page, status
 
 
 @blueprint.get("/moderation/audit")

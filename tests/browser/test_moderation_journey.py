@@ -100,3 +100,16 @@ def test_a_flag_is_hidden_from_the_queue_and_the_paragraph_marked_and_locked(
     cell.click()
     expect(page).to_have_url(re.compile(rf"/blocks/{debate['block1']}$"))
     assert console_errors == []
+
+
+@pytest.mark.browser
+def test_moderation_pages_fit_a_phone(page: Page, live_server: str, debate: dict[str, int]):
+    sign_in(page, live_server, "moe")
+    page.goto(live_server + f"/blocks/{debate['block1']}")
+    page.get_by_label("Reason to lock this thread").fill("Cooling off while the council answers.")
+    page.get_by_role("button", name="Lock thread").click()
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/moderation", "/moderation/audit", f"/blocks/{debate['block1']}", f"/articles/{debate['article']}"):
+        page.goto(live_server + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
