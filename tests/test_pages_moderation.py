@@ -70,7 +70,7 @@ def test_the_key_arguments_link_to_their_permalinks(app, client, ids, as_moderat
 
 def test_a_moderator_sees_the_form_and_the_decision_aid(client, ids, as_moderator):
     page = text(client.get(f"/blocks/{ids['block1']}"))
-    assert 'action="/blocks/%d/consensus"' % ids["block1"] in page
+    assert f'action="/blocks/{ids["block1"]}/consensus"' in page
     assert '<input type="hidden" name="version" value="0">' in page
     assert f'name="key_arguments" value="{ids["argument"]}"' in page
     assert "Decision aid" in page and "1 counter · 0 support" in page

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from forum.auth import Viewer, acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import Forbidden, ForumError, NotFound
-from forum.models import Argument, Block, ConsensusChange, ConsensusStatus, Role
+from forum.models import Argument, Block, ConsensusStatus, Role
 from forum.services import consensus
 from forum.services.articles import ArticleView
 from forum.views import blueprint
@@ -69,8 +69,8 @@ def panel(session: so.Session, block: Block, viewer: Viewer, verdict: VerdictDra
 @blueprint.post("/blocks/<int:block_id>/consensus")
 def set_consensus(block_id: int) -> ResponseReturnValue:
     """Set a thread's verdict; a version that is no longer current comes back with what changed, as 409."""
-    from forum.views.threads import NEW_FORM_ROWS, render_thread
     from forum.views.forms import ArgumentDraft
+    from forum.views.threads import NEW_FORM_ROWS, render_thread
 
     viewer = current_viewer()
     require_role(viewer, Role.MODERATOR)
