@@ -58,6 +58,7 @@ SIGN_IN = [
 POSTING = [("post", posting_limits, member_key, "You are posting faster than the forum allows.")]
 EDITING = [("edit", setting("EDIT"), member_key, "You are editing faster than the forum allows.")]
 VOTING = [("vote", setting("VOTE"), member_key, "You are voting faster than the forum allows.")]
+FLAGGING = [("flag", setting("FLAG"), member_key, "You are flagging more than the forum allows in a day.")]
 LIMITS = {
     "forum.api.create_token": SIGN_IN,
     "forum_accounts.login": SIGN_IN,
@@ -70,6 +71,8 @@ LIMITS = {
     "forum.save_argument": EDITING,
     "forum.api.vote": VOTING,
     "forum.vote": VOTING,
+    "forum.api.flag_argument": FLAGGING,
+    "forum.flag_argument": FLAGGING,
 }
 WRITES = ["POST", "PUT", "PATCH", "DELETE"]
 

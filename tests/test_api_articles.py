@@ -32,8 +32,10 @@ def test_article_blocks_and_threads(client, article):
         "arguments": 0,
         "sources": 0,
         "open_citations": 1,
-        "consensus": {"status": "open", "note": "", "version": 0, "key_arguments": []},
+        "consensus": {"status": "open", "note": "", "note_html": "", "version": 0, "key_arguments": [],
+                      "set_by": None, "set_at": None},
         "locked": False,
+        "lock_reason": None,
     }
     slots = {slot["number"]: slot for slot in data["citations"]}
     assert slots[1]["url"] == "https://council.example/minutes" and not slots[1]["open"]

@@ -75,4 +75,4 @@ def openapi_document() -> ResponseReturnValue:
     return jsonify(registry.document(server))
 
 
-from forum.api import articles, arguments, tokens, votes  # noqa: E402,F401  (declare the operations)
+from forum.api import articles, arguments, moderation, tokens, votes  # noqa: E402,F401  (declare the operations)

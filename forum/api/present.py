@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from forum.models import Argument, ArgumentVersion, Block, Source
+from forum.db import get_session
+from forum.models import (
+    Argument,
+    ArgumentVersion,
+    AuditEntry,
+    Block,
+    ConsensusChange,
+    Flag,
+    Member,
+    Source,
+)
 from forum.services.articles import ArticleListing, ArticleView, SlotView, ThreadSummary
 from forum.services.threads import Node
 
@@ -45,6 +55,8 @@ def argument_json(argument: Argument, *, my_vote: int = 0, moderator: bool = Fal
         "down": argument.down,
         "my_vote": my_vote,
         "hidden": argument.hidden,
+        # Members see why an argument is hidden, in place of its content.
+        "hidden_reason": argument.hidden_reason if argument.hidden else None,
         "withdrawn": argument.withdrawn_at is not None,
         "parent_id": argument.parent_id,
         "replies": replies or [],
@@ -75,13 +87,85 @@ def thread_json(block: Block, summary: ThreadSummary) -> dict[str, Any]:
         "arguments": summary.arguments,
         "sources": summary.sources,
         "open_citations": summary.open_citations,
-        "consensus": {
-            "status": block.consensus_status,
-            "note": block.consensus_note,
-            "version": block.consensus_version,
-            "key_arguments": [],
-        },
+        "consensus": consensus_json(block),
         "locked": block.locked,
+        "lock_reason": block.lock_reason if block.locked else None,
+    }
+
+
+def member_ref(member_id: int | None, name: str | None = None) -> dict[str, Any] | None:
+    """A member as `{"id", "name"}`; the name looked up (from the session's identity map) when not kept."""
+    if member_id is None:
+        return None
+    if name is None:
+        member = get_session().get(Member, member_id)
+        name = member.name if member else ""
+    return {"id": member_id, "name": name}
+
+
+def consensus_json(block: Block) -> dict[str, Any]:
+    """A thread's current verdict, with who set it and when."""
+    return {
+        "status": block.consensus_status,
+        "note": block.consensus_note,
+        "note_html": block.consensus_note_html,
+        "version": block.consensus_version,
+        "key_arguments": list(block.consensus_key_arguments or []),
+        "set_by": member_ref(block.consensus_set_by_id),
+        "set_at": block.consensus_set_at.isoformat() if block.consensus_set_at else None,
+    }
+
+
+def change_json(change: ConsensusChange) -> dict[str, Any]:
+    """One change in a verdict's history."""
+    return {
+        "version": change.version,
+        "from": change.from_status,
+        "to": change.to_status,
+        "note": change.note,
+        "note_html": change.note_html,
+        "key_arguments": list(change.key_arguments or []),
+        # The name as it was then, even if the member is gone.
+        "by": {"id": change.member_id, "name": change.member_name},
+        "at": change.created_at.isoformat(),
+    }
+
+
+def flag_json(flag: Flag, *, with_argument: bool = False) -> dict[str, Any]:
+    """A flag; the moderators' queue shows the argument with it, content included."""
+    data: dict[str, Any] = {
+        "id": flag.id,
+        "argument_id": flag.argument_id,
+        "reason": flag.reason,
+        "note": flag.note,
+        "by": {"id": flag.member.id, "name": flag.member.name},
+        "created_at": flag.created_at.isoformat(),
+        "resolved_at": flag.resolved_at.isoformat() if flag.resolved_at else None,
+        "resolution": flag.resolution,
+    }
+    if with_argument:
+        argument = flag.argument
+        data["argument"] = {
+            "id": argument.id,
+            "block_id": argument.block_id,
+            "stance": argument.stance,
+            "body": argument.body,
+            "author": {"id": argument.author.id, "name": argument.author.name},
+            "hidden": argument.hidden,
+        }
+    return data
+
+
+def audit_json(entry: AuditEntry) -> dict[str, Any]:
+    """One entry of the audit log."""
+    return {
+        "id": entry.id,
+        "actor": {"id": entry.actor_id, "name": entry.actor_name},
+        "action": entry.action,
+        "target": {"type": entry.target_type, "id": entry.target_id},
+        "reason": entry.reason,
+        "details": entry.details or {},
+        "at": entry.created_at.isoformat(),
     }
 
 

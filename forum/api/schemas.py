@@ -93,6 +93,7 @@ class ArgumentOut(BaseModel):
     down: int
     my_vote: int
     hidden: bool
+    hidden_reason: str | None = None
     withdrawn: bool
     parent_id: int | None
     replies: list[ArgumentOut]
@@ -121,11 +122,19 @@ class StanceCounts(BaseModel):
     question: int
 
 
+StatusName = Literal["open", "supported", "contested", "refuted", "needs_sources"]
+
+
 class ConsensusOut(BaseModel):
-    status: Literal["open", "supported", "contested", "refuted", "needs_sources"]
+    """A thread's verdict: its status, note, key arguments, who set it when, and its version."""
+
+    status: StatusName
     note: str
+    note_html: str = ""
     version: int
     key_arguments: list[int]
+    set_by: AuthorOut | None = None
+    set_at: datetime | None = None
 
 
 class ThreadOut(BaseModel):
@@ -135,6 +144,7 @@ class ThreadOut(BaseModel):
     open_citations: int
     consensus: ConsensusOut
     locked: bool
+    lock_reason: str | None = None
 
 
 class BlockOut(BaseModel):
@@ -182,3 +192,138 @@ class ArticleSummaryOut(BaseModel):
 
 class ArticlesOut(BaseModel):
     articles: list[ArticleSummaryOut]
+
+
+class ConsensusIn(BaseModel):
+    """A new verdict; `version` is the one the moderator saw, so that nobody overwrites a newer one unseen."""
+
+    status: StatusName
+    note: str = ""
+    key_arguments: list[int] = []
+    version: int = Field(ge=0)
+
+
+class ActorOut(BaseModel):
+    """Who acted, by the name they had then; `id` is null once the member is gone."""
+
+    id: int | None
+    name: str
+
+
+class ConsensusChangeOut(BaseModel):
+    """One change of a verdict."""
+
+    version: int
+    from_: StatusName = Field(alias="from")
+    to: StatusName
+    note: str
+    note_html: str
+    key_arguments: list[int]
+    by: ActorOut
+    at: datetime
+
+
+class ConsensusHistoryOut(BaseModel):
+    entries: list[ConsensusChangeOut]
+
+
+FlagReasonName = Literal["spam", "abuse", "off_topic", "other"]
+
+
+class FlagIn(BaseModel):
+    """Why an argument should be looked at; 'other' needs a note."""
+
+    reason: FlagReasonName
+    note: str = ""
+
+
+class FlaggedArgumentOut(BaseModel):
+    id: int
+    block_id: int
+    stance: StanceName
+    body: str
+    author: AuthorOut
+    hidden: bool
+
+
+class FlagOut(BaseModel):
+    """A member's flag on an argument; the queue adds the argument itself."""
+
+    id: int
+    argument_id: int
+    reason: FlagReasonName
+    note: str
+    by: AuthorOut
+    created_at: datetime
+    resolved_at: datetime | None
+    resolution: Literal["dismiss", "hide"] | None
+    argument: FlaggedArgumentOut | None = None
+
+
+class FlagsOut(BaseModel):
+    flags: list[FlagOut]
+
+
+class ResolveIn(BaseModel):
+    """Dismiss the flag, or hide its argument."""
+
+    action: Literal["dismiss", "hide"]
+    reason: str = ""
+
+
+class ReasonIn(BaseModel):
+    """Why a moderator acts: shown to members and kept in the audit log."""
+
+    reason: str
+
+
+class LockIn(BaseModel):
+    locked: bool
+    reason: str
+
+
+class LockOut(BaseModel):
+    id: int
+    locked: bool
+    reason: str | None
+
+
+class RoleIn(BaseModel):
+    role: Literal["member", "moderator", "admin"]
+
+
+class MemberOut(BaseModel):
+    id: int
+    name: str
+    role: Literal["member", "moderator", "admin"]
+
+
+class AuditQuery(BaseModel):
+    """Filters on the audit log; `before` (an entry id) pages back."""
+
+    action: str | None = None
+    actor_id: int | None = None
+    target_type: str | None = None
+    target_id: int | None = None
+    before: int | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class AuditTargetOut(BaseModel):
+    type: str
+    id: int | None
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    actor: ActorOut
+    action: str
+    target: AuditTargetOut
+    reason: str
+    details: dict
+    at: datetime
+
+
+class AuditOut(BaseModel):
+    entries: list[AuditEntryOut]
+    next: int | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from forum.errors import Invalid, NotFound
+from forum.errors import Forbidden, Invalid, NotFound
 from forum.models import Account, Member, Role
 
 
@@ -76,3 +76,25 @@ def remove_member(session: so.Session, member: Member) -> int:
         .values(revoked_at=member.removed_at)
     )
     return remove_votes_of(session, member)
+
+
+def require(member: Member, role: Role) -> None:
+    """Raise `Forbidden` unless the member holds `role` or one above it."""
+    if member.role_enum.rank < role.rank:
+        raise Forbidden(f"Only a {role.value} may do this.")
+
+
+def appoint(session: so.Session, admin: Member, member_id: int, role: Role) -> Member:
+    """An admin gives a member a role (appointing or removing moderators); the change is audited."""
+    from forum.services import audit
+
+    require(admin, Role.ADMIN)
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound("There is no such member.")
+    if member.id == admin.id and role != Role.ADMIN:
+        raise Invalid("Admins cannot lower their own role; another admin must.", field="role")
+    previous = member.role
+    member.role = role.value
+    audit.record(session, admin, "member.role", "member", member.id, "", role=role.value, previous=previous)
+    return member

@@ -77,3 +77,4 @@ share_hooks(blueprint)
 from forum.views import pages  # noqa: E402,F401  (registers the routes on the blueprint)
 from forum.views import articles, arguments, imports, threads  # noqa: E402,F401
 from forum.views import votes  # noqa: E402,F401
+from forum.views import consensus, moderation  # noqa: E402,F401

@@ -15,6 +15,7 @@ from forum.services import articles
 from forum.services.articles import ArticleView
 from forum.settings import template
 from forum.views import blueprint, display
+from forum.views.consensus import verdict_map
 
 blueprint.context_processor(display.helpers)
 
@@ -80,4 +81,5 @@ def article(article_id: int, slug: str | None = None) -> ResponseReturnValue:
         cite=lambda block, text: display.with_citations(text, markers[block.id]),
         footnotes=sorted(view.slots.values(), key=lambda slot: slot.number),
         first_citing=first,
+        verdict_map=verdict_map(view),
     )

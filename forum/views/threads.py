@@ -18,6 +18,8 @@ from forum.services.articles import ThreadView
 from forum.services.threads import Node
 from forum.settings import content_limits, template
 from forum.views import blueprint, display
+from forum.views import consensus as consensus_views
+from forum.views.consensus import VerdictDraft
 from forum.views.forms import ArgumentDraft
 
 NEW_FORM_ROWS = 3
@@ -67,8 +69,10 @@ def sort_choice() -> str:
     return sort if sort in threads.SORT_KEYS else "best"
 
 
-def render_thread(block_id: int, draft: ArgumentDraft, status: int = 200) -> ResponseReturnValue:
-    """The thread page with the argument form as `draft` has it."""
+def render_thread(
+    block_id: int, draft: ArgumentDraft, status: int = 200, verdict: VerdictDraft | None = None
+) -> ResponseReturnValue:
+    """The thread page with the argument form as `draft` has it (and the verdict form as `verdict` has it)."""
     session = get_session()
     viewer = current_viewer()
     thread = articles.thread_view(session, block_id)
@@ -96,6 +100,7 @@ def render_thread(block_id: int, draft: ArgumentDraft, status: int = 200) -> Res
         descendants=descendants,
         moderator=viewer.has_role(Role.MODERATOR),
         cite=lambda block, text: display.with_citations(text, marker),
+        **consensus_views.panel(session, thread.block, viewer, verdict),
     )
     return page, status
 

@@ -1,0 +1,192 @@
+"""A thread's verdict: set by moderators with optimistic concurrency, every change kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from forum.errors import Conflict, Invalid
+from forum.models import (
+    Argument,
+    Block,
+    ConsensusChange,
+    ConsensusStatus,
+    Member,
+    Role,
+    utcnow,
+)
+from forum.rendering import render_markdown
+from forum.services import audit
+from forum.services.articles import get_thread
+from forum.services.members import require
+
+NOTE_LIMIT = 5_000
+KEY_ARGUMENTS_LIMIT = 10
+
+
+class StaleVersion(Conflict):
+    """The moderator saw an older verdict than the current one."""
+
+    def __init__(self, current: ConsensusChange | None, block: Block) -> None:
+        who = f" by {current.member_name}" if current else ""
+        super().__init__(
+            f"Someone changed this verdict meanwhile{who}: it is now {block.consensus_status} "
+            f"(version {block.consensus_version}). Review it and try again."
+        )
+        self.current = current
+        self.block_id = block.id
+
+
+def parse_status(value: str) -> ConsensusStatus:
+    """The `ConsensusStatus` named by `value`, or `Invalid`."""
+    try:
+        return ConsensusStatus(value)
+    except ValueError:
+        names = ", ".join(s.value for s in ConsensusStatus)
+        raise Invalid(f"The status is one of: {names}.", field="status") from None
+
+
+def set_consensus(
+    session: so.Session,
+    block_id: int,
+    moderator: Member,
+    *,
+    status: str,
+    note: str,
+    version: int,
+    key_arguments: list[int] = (),
+) -> ConsensusChange:
+    """Change a thread's verdict if `version` is still the current one; the caller commits."""
+    require(moderator, Role.MODERATOR)
+    new_status = parse_status(status)
+    note = note.strip()
+    if len(note) > NOTE_LIMIT:
+        raise Invalid(f"A note has at most {NOTE_LIMIT:,} characters.", field="note")
+    keys = list(dict.fromkeys(key_arguments))
+    if len(keys) > KEY_ARGUMENTS_LIMIT:
+        raise Invalid(f"Name at most {KEY_ARGUMENTS_LIMIT} key arguments.", field="key_arguments")
+    block = get_thread(session, block_id)
+    if keys:
+        found = set(
+            session.scalars(
+                sa.select(Argument.id).where(Argument.id.in_(keys), Argument.block_id == block.id)
+            )
+        )
+        missing = [k for k in keys if k not in found]
+        if missing:
+            raise Invalid(
+                f"Key arguments must be arguments of this thread (not {missing[0]}).",
+                field="key_arguments",
+            )
+    # Compare-and-set in one statement, so that of two moderators racing only one moves the version.
+    now = utcnow()
+    html = render_markdown(note) if note else ""
+    moved = session.execute(
+        sa.update(Block)
+        .where(Block.id == block.id, Block.consensus_version == version)
+        .values(
+            consensus_status=new_status.value,
+            consensus_note=note,
+            consensus_note_html=html,
+            consensus_key_arguments=keys,
+            consensus_version=version + 1,
+            consensus_set_by_id=moderator.id,
+            consensus_set_at=now,
+        )
+        .returning(Block.consensus_status),
+        execution_options={"synchronize_session": False},
+    ).first()
+    if moved is None:
+        session.refresh(block)
+        raise StaleVersion(latest_change(session, block.id), block)
+    previous = block.consensus_status
+    change = ConsensusChange(
+        block_id=block.id,
+        version=version + 1,
+        from_status=previous,
+        to_status=new_status.value,
+        note=note,
+        note_html=html,
+        key_arguments=keys,
+        member_id=moderator.id,
+        member_name=moderator.name,
+        created_at=now,
+    )
+    session.add(change)
+    audit.record(
+        session, moderator, "consensus.set", "block", block.id, note,
+        status=new_status.value, previous=previous, version=version + 1,
+    )
+    session.flush()
+    session.expire(block)
+    return change
+
+
+def latest_change(session: so.Session, block_id: int) -> ConsensusChange | None:
+    """The thread's most recent verdict change."""
+    return session.scalar(
+        sa.select(ConsensusChange)
+        .where(ConsensusChange.block_id == block_id)
+        .order_by(ConsensusChange.version.desc())
+        .limit(1)
+    )
+
+
+def history(session: so.Session, block_id: int) -> list[ConsensusChange]:
+    """Every verdict change of a thread, oldest first."""
+    get_thread(session, block_id)
+    return list(
+        session.scalars(
+            sa.select(ConsensusChange)
+            .where(ConsensusChange.block_id == block_id)
+            .order_by(ConsensusChange.version)
+        )
+    )
+
+
+@dataclass
+class DecisionAid:
+    """What a moderator weighs before a verdict."""
+
+    counts: dict[str, int]
+    best_counter: Argument | None
+    best_support: Argument | None
+    sourced_share: float
+    open_citations: int
+    last_activity: object
+
+
+def decision_aid(session: so.Session, block_id: int) -> DecisionAid:
+    """Arguments by stance, the best counter and support, how many are sourced, open slots, last activity."""
+    from forum.services.articles import block_slot_ids, slot_views, visible_arguments
+    from forum.services.threads import SORT_KEYS
+
+    block = get_thread(session, block_id)
+    args = list(
+        session.scalars(
+            sa.select(Argument).where(Argument.block_id == block.id, visible_arguments())
+            .options(so.selectinload(Argument.sources))
+        )
+    )
+    counts = {"counter": 0, "support": 0, "question": 0}
+    for argument in args:
+        counts[argument.stance] += 1
+    best = SORT_KEYS["best"]
+
+    def top(stance: str) -> Argument | None:
+        ranked = sorted((a for a in args if a.stance == stance), key=best)
+        return ranked[0] if ranked else None
+
+    slots = slot_views(session, block.article_id)
+    cited = block_slot_ids(session, [block.id])[block.id]
+    times = [a.edited_at or a.created_at for a in args]
+    return DecisionAid(
+        counts=counts,
+        best_counter=top("counter"),
+        best_support=top("support"),
+        sourced_share=(sum(1 for a in args if a.sources) / len(args)) if args else 0.0,
+        open_citations=sum(slots[i].is_open for i in cited),
+        last_activity=max(times) if times else None,
+    )

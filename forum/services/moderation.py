@@ -1,0 +1,160 @@
+"""Moderation: flags and their queue, hiding and restoring arguments, locking threads."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from forum.errors import Conflict, Forbidden, Invalid, NotFound
+from forum.models import Argument, Block, Flag, FlagReason, Member, Role, utcnow
+from forum.services import audit
+from forum.services.arguments import get_argument
+from forum.services.articles import get_thread
+from forum.services.members import require
+
+REASON_LIMIT = 500
+NOTE_LIMIT = 1_000
+
+
+def check_reason(reason: str, *, required: bool = True) -> str:
+    """A moderator's reason, stripped; moderators must say why they act."""
+    reason = reason.strip()
+    if required and not reason:
+        raise Invalid("Give a reason: it is shown to members and kept in the audit log.", field="reason")
+    if len(reason) > REASON_LIMIT:
+        raise Invalid(f"A reason has at most {REASON_LIMIT} characters.", field="reason")
+    return reason
+
+
+def flag(session: so.Session, argument_id: int, member: Member, reason: str, note: str = "") -> Flag:
+    """A member flags another member's argument for the moderators, once per argument."""
+    try:
+        reason = FlagReason(reason).value
+    except ValueError:
+        names = ", ".join(r.value for r in FlagReason)
+        raise Invalid(f"The reason is one of: {names}.", field="reason") from None
+    note = note.strip()
+    if reason == FlagReason.OTHER and not note:
+        raise Invalid("Say what is wrong when the reason is 'other'.", field="note")
+    if len(note) > NOTE_LIMIT:
+        raise Invalid(f"A note has at most {NOTE_LIMIT:,} characters.", field="note")
+    argument = get_argument(session, argument_id)
+    if argument.author_id == member.id:
+        raise Forbidden("You cannot flag your own argument; withdraw or edit it instead.")
+    exists = session.scalar(
+        sa.select(Flag.id).where(Flag.argument_id == argument.id, Flag.member_id == member.id)
+    )
+    if exists is not None:
+        raise Conflict("You have flagged this argument already.")
+    flagged = Flag(argument_id=argument.id, member=member, reason=reason, note=note)
+    try:
+        with session.begin_nested():
+            session.add(flagged)
+    except sa.exc.IntegrityError:
+        raise Conflict("You have flagged this argument already.") from None
+    return flagged
+
+
+def open_flags(session: so.Session, limit: int = 200) -> list[Flag]:
+    """The unresolved flags, oldest first, with their arguments."""
+    return list(
+        session.scalars(
+            sa.select(Flag)
+            .where(Flag.resolved_at.is_(None))
+            .order_by(Flag.created_at, Flag.id)
+            .limit(limit)
+            .options(so.joinedload(Flag.argument), so.joinedload(Flag.member))
+        )
+    )
+
+
+def resolve_flag(session: so.Session, flag_id: int, moderator: Member, action: str, reason: str = "") -> Flag:
+    """Dismiss a flag, or hide its argument (which resolves every open flag on it)."""
+    require(moderator, Role.MODERATOR)
+    if action not in ("dismiss", "hide"):
+        raise Invalid("The action is dismiss or hide.", field="action")
+    found = session.get(Flag, flag_id)
+    if found is None:
+        raise NotFound("There is no such flag.")
+    if found.resolved_at is not None:
+        raise Conflict(f"This flag was resolved already ({found.resolution}).")
+    if action == "hide":
+        if found.argument.hidden:
+            # Already hidden: every flag still open on it is answered by that, not only this one.
+            pending = list(session.scalars(
+                sa.select(Flag).where(Flag.argument_id == found.argument_id, Flag.resolved_at.is_(None))
+            ))
+            close_flags(session, pending, moderator, "hide")
+            audit.record(session, moderator, "flag.hide", "flag", found.id, reason.strip(),
+                         argument_id=found.argument_id, flags=[f.id for f in pending])
+            return found
+        why = reason.strip() or f"Flagged as {found.reason.replace('_', ' ')}."
+        hide(session, found.argument_id, moderator, why)
+        return found
+    close_flags(session, [found], moderator, "dismiss")
+    audit.record(session, moderator, "flag.dismiss", "flag", found.id, reason.strip(),
+                 argument_id=found.argument_id)
+    return found
+
+
+def close_flags(session: so.Session, flags: list[Flag], moderator: Member, resolution: str) -> None:
+    """Mark flags resolved by `moderator`."""
+    now = utcnow()
+    for each in flags:
+        each.resolved_at, each.resolved_by_id, each.resolution = now, moderator.id, resolution
+
+
+def hide(session: so.Session, argument_id: int, moderator: Member, reason: str) -> Argument:
+    """Hide an argument: its content is kept and shown to moderators only; its replies stay."""
+    require(moderator, Role.MODERATOR)
+    reason = check_reason(reason)
+    argument = get_argument(session, argument_id)
+    if argument.hidden:
+        raise Conflict("This argument is hidden already.")
+    argument.hidden, argument.hidden_reason, argument.hidden_at = True, reason, utcnow()
+    pending = list(
+        session.scalars(sa.select(Flag).where(Flag.argument_id == argument.id, Flag.resolved_at.is_(None)))
+    )
+    close_flags(session, pending, moderator, "hide")
+    audit.record(session, moderator, "argument.hide", "argument", argument.id, reason,
+                 flags=[f.id for f in pending])
+    return argument
+
+
+def restore(session: so.Session, argument_id: int, moderator: Member, reason: str) -> Argument:
+    """Show a hidden argument again."""
+    require(moderator, Role.MODERATOR)
+    reason = check_reason(reason)
+    argument = get_argument(session, argument_id)
+    if not argument.hidden:
+        raise Conflict("This argument is not hidden.")
+    argument.hidden, argument.hidden_reason, argument.hidden_at = False, None, None
+    audit.record(session, moderator, "argument.restore", "argument", argument.id, reason)
+    return argument
+
+
+def lock(session: so.Session, block_id: int, moderator: Member, locked: bool, reason: str) -> Block:
+    """Lock a thread (no new arguments or votes) or unlock it, with a reason."""
+    require(moderator, Role.MODERATOR)
+    reason = check_reason(reason)
+    block = get_thread(session, block_id)
+    if block.locked == locked:
+        raise Conflict("This thread is locked already." if locked else "This thread is not locked.")
+    block.locked, block.lock_reason = locked, reason if locked else None
+    audit.record(session, moderator, "thread.lock" if locked else "thread.unlock", "block", block.id, reason)
+    return block
+
+
+def hidden_arguments(session: so.Session, limit: int = 100) -> list[Argument]:
+    """The hidden arguments, most recently hidden first."""
+    return list(
+        session.scalars(
+            sa.select(Argument).where(Argument.hidden.is_(True))
+            .order_by(Argument.hidden_at.desc().nulls_last(), Argument.id.desc()).limit(limit)
+        )
+    )
+
+
+def locked_threads(session: so.Session, limit: int = 100) -> list[Block]:
+    """The locked threads."""
+    return list(session.scalars(sa.select(Block).where(Block.locked.is_(True)).order_by(Block.id).limit(limit)))

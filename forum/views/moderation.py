@@ -1,0 +1,188 @@
+"""Moderation pages: flagging, hiding and locking from the thread page; the dashboard, audit log and members."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from forum.auth import acting_member, current_viewer, require_role
+from forum.db import get_session
+from forum.errors import Forbidden, ForumError, NotAuthenticated, NotFound
+from forum.models import AuditEntry, ConsensusChange, Member, Role
+from forum.services import arguments, audit, members, moderation
+from forum.settings import template
+from forum.views import blueprint
+
+AUDIT_PAGE = 50
+REASONS = [("spam", "Spam"), ("abuse", "Abuse"), ("off_topic", "Off topic"), ("other", "Other")]
+
+
+def permalink(block_id: int, argument_id: int) -> str:
+    """An argument's place on its thread page."""
+    return url_for("forum.thread", block_id=block_id, _anchor=f"argument-{argument_id}")
+
+
+def done(message: str, target: str) -> ResponseReturnValue:
+    """Say what happened and go back where the moderator came from (303, so a reload does not repeat it)."""
+    get_session().commit()
+    flash(message)
+    return redirect(target, 303)
+
+
+def refuse(error: ForumError, block_id: int | None) -> ResponseReturnValue:
+    """Show a refusal on the page it came from (the thread, else the dashboard), with its status."""
+    from forum.views.forms import ArgumentDraft
+    from forum.views.threads import NEW_FORM_ROWS, render_thread
+
+    if isinstance(error, (NotFound, NotAuthenticated, Forbidden)):
+        raise error
+    get_session().rollback()
+    flash(error.message)
+    if block_id is None:
+        return dashboard_page(error.status)
+    return render_thread(block_id, ArgumentDraft.blank(NEW_FORM_ROWS), error.status)
+
+
+def block_of(argument_id: int) -> int:
+    """The thread an argument belongs to."""
+    return arguments.get_argument(get_session(), argument_id).block_id
+
+
+def sign_in_first() -> ResponseReturnValue | None:
+    """Send an anonymous reader to sign in before a moderator page; refuse members."""
+    viewer = current_viewer()
+    login_view = getattr(getattr(current_app, "login_manager", None), "login_view", None)
+    if not viewer.is_authenticated and login_view:
+        return redirect(url_for(login_view, next=request.full_path.rstrip("?")))
+    require_role(viewer, Role.MODERATOR)
+    return None
+
+
+@blueprint.post("/arguments/<id:argument_id>/flag")
+def flag_argument(argument_id: int) -> ResponseReturnValue:
+    """Flag another member's argument for the moderators, once."""
+    session = get_session()
+    member = acting_member(current_viewer())
+    try:
+        moderation.flag(session, argument_id, member, request.form.get("reason", ""), request.form.get("note", ""))
+    except ForumError as error:
+        return refuse(error, block_of(argument_id))
+    block_id = block_of(argument_id)
+    return done("Thank you: the moderators will look at this argument.", permalink(block_id, argument_id))
+
+
+@blueprint.post("/arguments/<id:argument_id>/hide")
+def hide_argument(argument_id: int) -> ResponseReturnValue:
+    """Hide an argument with a reason; its content is kept for moderators."""
+    session = get_session()
+    try:
+        argument = moderation.hide(session, argument_id, acting_member(current_viewer()),
+                                   request.form.get("reason", ""))
+    except ForumError as error:
+        return refuse(error, block_of(argument_id))
+    return done("The argument is hidden.", permalink(argument.block_id, argument.id))
+
+
+@blueprint.post("/arguments/<id:argument_id>/restore")
+def restore_argument(argument_id: int) -> ResponseReturnValue:
+    """Show a hidden argument again, with a reason."""
+    session = get_session()
+    try:
+        argument = moderation.restore(session, argument_id, acting_member(current_viewer()),
+                                      request.form.get("reason", ""))
+    except ForumError as error:
+        return refuse(error, block_of(argument_id))
+    return done("The argument is shown again.", permalink(argument.block_id, argument.id))
+
+
+@blueprint.post("/blocks/<id:block_id>/lock")
+def lock_thread(block_id: int) -> ResponseReturnValue:
+    """Lock or unlock a thread, with a reason shown to everyone."""
+    locked = request.form.get("locked") == "1"
+    try:
+        moderation.lock(get_session(), block_id, acting_member(current_viewer()), locked,
+                        request.form.get("reason", ""))
+    except ForumError as error:
+        return refuse(error, block_id)
+    message = "The thread is locked." if locked else "The thread is open again."
+    return done(message, url_for("forum.thread", block_id=block_id))
+
+
+@blueprint.post("/flags/<id:flag_id>/resolve")
+def resolve_flag(flag_id: int) -> ResponseReturnValue:
+    """Dismiss a flag, or hide its argument, from the queue."""
+    action = request.form.get("action", "")
+    try:
+        moderation.resolve_flag(get_session(), flag_id, acting_member(current_viewer()), action,
+                                request.form.get("reason", ""))
+    except ForumError as error:
+        return refuse(error, None)
+    message = "The argument is hidden." if action == "hide" else "The flag is dismissed."
+    return done(message, url_for("forum.moderation_dashboard"))
+
+
+@blueprint.get("/moderation")
+def moderation_dashboard() -> ResponseReturnValue:
+    """The moderators' desk: open flags, recent verdicts, hidden content, locked threads."""
+    if (detour := sign_in_first()) is not None:
+        return detour
+    return dashboard_page()
+
+
+def dashboard_page(status: int = 200) -> ResponseReturnValue:
+    """The dashboard as it stands now."""
+    session = get_session()
+    changes = session.scalars(sa.select(ConsensusChange).order_by(ConsensusChange.id.desc()).limit(20))
+    page = render_template(
+        template("moderation"),
+        flags=moderation.open_flags(session),
+        changes=list(changes),
+        hidden=moderation.hidden_arguments(session),
+        locked=moderation.locked_threads(session),
+        permalink=permalink,
+    )
+    return page, status
+
+
+@blueprint.get("/moderation/audit")
+def audit_log() -> ResponseReturnValue:
+    """Every moderator and admin action, newest first, filtered by action and actor, paged back."""
+    if (detour := sign_in_first()) is not None:
+        return detour
+    session = get_session()
+    args = request.args
+    action = args.get("action", "")
+    actor = args.get("actor", "")
+    before = args.get("before", "")
+    rows = audit.entries(
+        session, action=action or None, actor_id=int(actor) if actor.isdigit() else None,
+        before=int(before) if before.isdigit() else None, limit=AUDIT_PAGE + 1,
+    )
+    older = rows[AUDIT_PAGE - 1].id if len(rows) > AUDIT_PAGE else None
+    actions = session.scalars(sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+    actors = session.execute(
+        sa.select(AuditEntry.actor_id, AuditEntry.actor_name).distinct().order_by(AuditEntry.actor_name)
+    )
+    return render_template(
+        template("audit"), entries=rows[:AUDIT_PAGE], older=older, action=action, actor=actor,
+        actions=list(actions), actors=[(i, n) for i, n in actors if i is not None],
+    )
+
+
+@blueprint.get("/moderation/members")
+def member_list() -> ResponseReturnValue:
+    """The members with their roles, for an admin to appoint or remove moderators."""
+    if (detour := sign_in_first()) is not None:
+        return detour
+    require_role(current_viewer(), Role.ADMIN)
+    rows = get_session().scalars(sa.select(Member).order_by(Member.name, Member.id).limit(1000))
+    return render_template(template("members"), members=list(rows), roles=[r.value for r in Role])
+
+
+@blueprint.post("/members/<id:member_id>/role")
+def change_role(member_id: int) -> ResponseReturnValue:
+    """Give a member a role: appoint or remove a moderator."""
+    role = members.parse_role(request.form.get("role", ""))
+    member = members.appoint(get_session(), acting_member(current_viewer()), member_id, role)
+    return done(f"{member.name} is now a {role.value}.", url_for("forum.member_list"))

@@ -1,0 +1,217 @@
+"""Who may do what: every mutating route of the app, HTML and API, against one permission policy.
+
+The matrix is built from the app's URL map, so a new route without a line in `POLICY` fails the suite.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from forum.db import get_session
+from forum.models import Block, Member, Role
+from forum.services import moderation, tokens
+from forum.services.arguments import post_argument
+from forum.services.members import ensure_member
+from tests.articles import make_article
+from tests.conftest import PASSWORD
+
+PERSONAS = ("anonymous", "member", "author", "moderator", "admin")
+ANYONE = frozenset(PERSONAS)
+MEMBERS = frozenset({"member", "author", "moderator", "admin"})
+NOT_THE_AUTHOR = frozenset({"member", "moderator", "admin"})
+AUTHOR_OR_MODERATOR = frozenset({"author", "moderator", "admin"})
+AUTHOR = frozenset({"author"})
+MODERATORS = frozenset({"moderator", "admin"})
+ADMINS = frozenset({"admin"})
+
+# The one permission policy: endpoint -> who may use it. Everyone else is refused (401 or 403).
+POLICY = {
+    # The API
+    "forum.api.create_token": ANYONE,
+    "forum.api.revoke_current_token": MEMBERS,
+    "forum.api.no_such_route": ANYONE,
+    "forum.api.create_article": ADMINS,
+    "forum.api.post_argument": MEMBERS,
+    "forum.api.preview": MEMBERS,
+    "forum.api.edit_argument": AUTHOR_OR_MODERATOR,
+    "forum.api.withdraw_argument": AUTHOR,
+    "forum.api.vote": NOT_THE_AUTHOR,
+    "forum.api.flag_argument": NOT_THE_AUTHOR,
+    "forum.api.set_consensus": MODERATORS,
+    "forum.api.resolve_flag": MODERATORS,
+    "forum.api.hide_argument": MODERATORS,
+    "forum.api.restore_argument": MODERATORS,
+    "forum.api.lock_thread": MODERATORS,
+    "forum.api.set_member_role": ADMINS,
+    # The pages
+    "forum_accounts.login": ANYONE,
+    "forum_accounts.register": ANYONE,
+    "forum_accounts.logout": ANYONE,
+    "forum_accounts.change_password": MEMBERS,
+    "forum.import_article": ADMINS,
+    "forum.post_argument": MEMBERS,
+    "forum.save_argument": AUTHOR_OR_MODERATOR,
+    "forum.withdraw_argument": AUTHOR,
+    "forum.vote": NOT_THE_AUTHOR,
+    "forum.flag_argument": NOT_THE_AUTHOR,
+    "forum.set_consensus": MODERATORS,
+    "forum.resolve_flag": MODERATORS,
+    "forum.hide_argument": MODERATORS,
+    "forum.restore_argument": MODERATORS,
+    "forum.lock_thread": MODERATORS,
+    "forum.change_role": ADMINS,
+}
+
+# What each route is sent: valid enough that an allowed persona gets past the permission check.
+ARTICLE_TEXT = "A Bridge Too Dear\n\nThe toll went up again this spring, and drivers noticed."
+BODIES = {
+    "forum.api.create_token": lambda w: {"username": "author", "password": PASSWORD},
+    "forum.api.create_article": lambda w: {"text": ARTICLE_TEXT, "format": "text"},
+    "forum.api.post_argument": lambda w: {"stance": "support", "body": "A point."},
+    "forum.api.preview": lambda w: {"body": "*A point.*"},
+    "forum.api.edit_argument": lambda w: {"body": "A better point."},
+    "forum.api.vote": lambda w: {"value": 1},
+    "forum.api.flag_argument": lambda w: {"reason": "spam"},
+    "forum.api.set_consensus": lambda w: {"status": "contested", "note": "Close.", "version": 0},
+    "forum.api.resolve_flag": lambda w: {"action": "dismiss"},
+    "forum.api.hide_argument": lambda w: {"reason": "Spam."},
+    "forum.api.restore_argument": lambda w: {"reason": "Not spam."},
+    "forum.api.lock_thread": lambda w: {"locked": True, "reason": "Heated."},
+    "forum.api.set_member_role": lambda w: {"role": "moderator"},
+    "forum_accounts.login": lambda w: {"username": "author", "password": PASSWORD},
+    "forum_accounts.register": lambda w: {"username": f"newcomer{w.serial}", "password": PASSWORD,
+                                          "confirm": PASSWORD},
+    "forum_accounts.change_password": lambda w: {"current_password": "not it at all",
+                                                 "new_password": "another long password",
+                                                 "confirm": "another long password"},
+    "forum.import_article": lambda w: {"text": ARTICLE_TEXT, "format": "text"},
+    "forum.post_argument": lambda w: {"stance": "support", "body": "A point."},
+    "forum.save_argument": lambda w: {"body": "A better point."},
+    "forum.vote": lambda w: {"value": "1"},
+    "forum.flag_argument": lambda w: {"reason": "spam"},
+    "forum.set_consensus": lambda w: {"status": "contested", "note": "Close.", "version": "0"},
+    "forum.resolve_flag": lambda w: {"action": "dismiss"},
+    "forum.hide_argument": lambda w: {"reason": "Spam."},
+    "forum.restore_argument": lambda w: {"reason": "Not spam."},
+    "forum.lock_thread": lambda w: {"locked": "1", "reason": "Heated."},
+    "forum.change_role": lambda w: {"role": "moderator"},
+}
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+SIGN_IN_PAGE = re.compile(r"/login(\?|$)")
+serials = itertools.count()
+
+
+@dataclass
+class World:
+    """Fresh things for one request to act on, so that no request sees another's effects."""
+
+    serial: int
+    block_id: int
+    argument_id: int
+    flag_id: int
+    member_id: int
+
+
+def mutating_routes(app):
+    """Every (endpoint, method, rule) of the app that writes."""
+    return sorted(
+        (rule.endpoint, method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods & WRITES
+        if not rule.endpoint.startswith("static") and rule.endpoint != "forum.static"
+    )
+
+
+def make_world(app, hidden: bool = False) -> World:
+    """An article, an argument on its first thread by the author, a flag on it, and a member to promote."""
+    serial = next(serials)
+    ids = make_article(app)
+    with app.app_context():
+        session = get_session()
+        author = session.scalar(sa.select(Member).where(Member.name == "author"))
+        flagger = ensure_member(session, f"flagger-{serial}", f"flagger {serial}")
+        target = ensure_member(session, f"target-{serial}", f"target {serial}")
+        argument = post_argument(session, session.get(Block, ids["block1"]), author,
+                                 stance="counter", body="Twice, not three times.")
+        flag = moderation.flag(session, argument.id, flagger, "spam")
+        if hidden:
+            # Restoring needs something hidden, so that an allowed moderator meets no conflict either.
+            argument.hidden, argument.hidden_reason = True, "Spam."
+        session.commit()
+        return World(serial, ids["block1"], argument.id, flag.id, target.id)
+
+
+def url_for_rule(rule: str, world: World) -> str:
+    """The rule with the world's ids filled in."""
+    values = {"block_id": world.block_id, "argument_id": world.argument_id, "flag_id": world.flag_id,
+              "member_id": world.member_id, "_rest": "nothing/here"}
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
+
+
+@pytest.fixture
+def people(app, make_user):
+    """An account per signed-in persona; write limits raised so that the matrix measures permissions only."""
+    for name in ("LOGIN", "REGISTER", "POST", "POST_NEW_MEMBER", "EDIT", "VOTE", "FLAG"):
+        app.config[f"FORUM_RATELIMIT_{name}"] = "100000 per minute"
+    roles = {"member": Role.MEMBER, "author": Role.MEMBER, "moderator": Role.MODERATOR, "admin": Role.ADMIN}
+    return {persona: make_user(persona, role) for persona, role in roles.items()}
+
+
+def send(app, people, persona, endpoint, method, rule):
+    """Make one request of `persona` on a fresh world; the API with a bearer token, pages with a session."""
+    world = make_world(app, hidden=endpoint.endswith("restore_argument"))
+    client = app.test_client()
+    url = url_for_rule(rule, world)
+    body = BODIES.get(endpoint, lambda w: None)(world)
+    if endpoint.startswith("forum.api."):
+        headers = {}
+        if persona != "anonymous":
+            with app.app_context():
+                session = get_session()
+                member = session.scalar(sa.select(Member).where(Member.name == persona))
+                _, secret = tokens.issue_token(session, member)
+                session.commit()
+            headers["Authorization"] = f"Bearer {secret}"
+        return client.open(url, method=method, json=body, headers=headers)
+    if persona != "anonymous":
+        user = people[persona]
+        signed_in = client.submit("/login", {"username": user.username, "password": user.password})
+        assert signed_in.status_code == 302
+    return client.submit(url, body or {}) if method == "POST" else client.open(url, method=method)
+
+
+def test_every_mutating_route_has_a_policy(app):
+    missing = sorted({endpoint for endpoint, _, _ in mutating_routes(app)} - POLICY.keys())
+    assert not missing, f"every new route needs a policy in tests/test_authorization.py: {missing}"
+
+
+def test_the_permission_matrix(app, client, people):
+    app.test_client_class = type(client)
+    failures, seen = [], []
+    for endpoint, method, rule in mutating_routes(app):
+        allowed = POLICY.get(endpoint)
+        if allowed is None:
+            continue  # reported by test_every_mutating_route_has_a_policy
+        for persona in PERSONAS:
+            response = send(app, people, persona, endpoint, method, rule)
+            status = response.status_code
+            seen.append((endpoint, persona, status))
+            location = response.headers.get("Location", "")
+            if persona in allowed:
+                ok = status not in (401, 403) and not (300 <= status < 400 and SIGN_IN_PAGE.search(location))
+                expected = "allowed"
+            elif persona == "anonymous":
+                ok = status == 401 or (status in (302, 303) and bool(SIGN_IN_PAGE.search(location)))
+                expected = "401 or a redirect to sign in"
+            else:
+                ok = status == 403
+                expected = "403"
+            if not ok:
+                failures.append(f"{method} {rule} ({endpoint}) as {persona}: {status} {location}, expected {expected}")
+    assert not failures, "\n".join(failures)
+    assert len(seen) >= 5 * len(POLICY.keys() & {e for e, _, _ in mutating_routes(app)})
