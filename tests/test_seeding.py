@@ -3,7 +3,16 @@
 import sqlalchemy as sa
 
 from forum.db import get_session
-from forum.models import Argument, Block, CitationSlot, Member, Source, Vote, block_citations
+from forum.models import (
+    Argument,
+    Block,
+    CitationSlot,
+    ConsensusChange,
+    Member,
+    Source,
+    Vote,
+    block_citations,
+)
 from tests.articles import make_article
 
 
@@ -48,6 +57,9 @@ def test_seed_a_discussion(app, runner):
 
         marked = session.scalars(sa.select(Block).where(Block.consensus_status != "open")).all()
         assert marked and all(block.consensus_version == 1 for block in marked)
+        history = session.scalars(sa.select(ConsensusChange)).all()
+        assert sorted(c.block_id for c in history) == sorted(b.id for b in marked)
+        assert all(c.member_name == "Demo moderator" and c.version == 1 for c in history)
 
 
 def test_the_article_must_exist(runner, app):
@@ -62,4 +74,5 @@ def test_seeding_twice_reuses_the_members(app, runner):
         runner.invoke(args=["forum", "seed-discussion", str(ids["article"]),
                             "--arguments-per-thread", "2", "--votes-per-argument", "3"])
     with app.app_context():
-        assert get_session().scalar(sa.select(sa.func.count()).select_from(Member)) == 8
+        voters = sa.select(sa.func.count()).select_from(Member).where(Member.user_id.like("seed:%"))
+        assert get_session().scalar(voters) == 8

@@ -138,7 +138,7 @@ def seed_discussion(
     sources = insert_sources(session, rng, planned, ids, slots)
     votes = insert_votes(session, rng, planned, ids, members, votes_per_argument)
     recount(session, Argument.block_id.in_([t.id for t in threads]))
-    marks = mark_consensus(rng, threads)
+    marks = mark_consensus(session, rng, threads)
     session.flush()
     return SeedReport(len(members), len(ids), sources, votes, marks)
 
@@ -222,11 +222,27 @@ def insert_votes(
     return len(rows)
 
 
-def mark_consensus(rng: random.Random, threads: list[Block]) -> int:
-    """Mark about one thread in six (at least one) with a moderator's verdict."""
+def mark_consensus(session: so.Session, rng: random.Random, threads: list[Block]) -> int:
+    """Have a seeded moderator mark about one thread in six (at least one), history and audit included."""
+    from forum.services.consensus import set_consensus
+
+    moderator = seed_moderator(session)
     marked = rng.sample(threads, k=max(len(threads) // 6, min(len(threads), 1)))
     for block in marked:
-        block.consensus_status = rng.choice(STATUSES).value
-        block.consensus_note = "Marked while seeding the demo discussion."
-        block.consensus_version += 1
+        set_consensus(
+            session, block.id, moderator,
+            status=rng.choice(STATUSES).value,
+            note="Marked while seeding the demo discussion.",
+            version=block.consensus_version,
+        )
     return len(marked)
+
+
+def seed_moderator(session: so.Session) -> Member:
+    """The synthetic moderator who marks verdicts (made once, then reused)."""
+    moderator = session.scalar(sa.select(Member).where(Member.user_id == "seed-moderator"))
+    if moderator is None:
+        moderator = Member(user_id="seed-moderator", name="Demo moderator", role="moderator")
+        session.add(moderator)
+        session.flush()
+    return moderator
