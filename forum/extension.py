@@ -44,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_MAX_URL": 2_000,
     "FORUM_MAX_TITLE": 300,
     "FORUM_MAX_QUOTE": 2_000,
+    "FORUM_DUPLICATE_POST_WINDOW": 600,
     "FORUM_IMPORT_MAX_BYTES": 2_000_000,
     # Room for the largest import and a form's overhead; every other body is far smaller.
     "FORUM_MAX_CONTENT_LENGTH": 4_000_000,

@@ -16,6 +16,7 @@ def content_limits() -> Limits:
         url=config["FORUM_MAX_URL"],
         title=config["FORUM_MAX_TITLE"],
         quote=config["FORUM_MAX_QUOTE"],
+        duplicate_window=config["FORUM_DUPLICATE_POST_WINDOW"],
     )
 
 

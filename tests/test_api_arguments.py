@@ -250,3 +250,14 @@ def test_preview_renders_as_a_post_would(client, token_for):
     assert response.json["html"] == "<p><em>so</em> &lt;b&gt;x&lt;/b&gt;</p>\n"
     assert client.api("POST", "/api/v1/preview", {"body": "x"}).status_code == 401
     assert client.api("POST", "/api/v1/preview", {"body": "x" * 10_001}, token=token).status_code == 422
+
+
+def test_the_same_argument_twice_is_a_duplicate(client, app, article, token_for):
+    token = token_for()
+    assert post(client, article["block1"], token, body="Twice, not thrice.").status_code == 201
+    again = post(client, article["block1"], token, body="Twice, not thrice.")
+    assert again.status_code == 409 and again.json["error"]["field"] == "body"
+    assert post(client, article["block3"], token, body="Twice, not thrice.").status_code == 201  # another thread
+    assert post(client, article["block1"], token_for("bob"), body="Twice, not thrice.").status_code == 201
+    app.config["FORUM_DUPLICATE_POST_WINDOW"] = 0
+    assert post(client, article["block1"], token, body="Twice, not thrice.").status_code == 201

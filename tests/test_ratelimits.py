@@ -71,8 +71,9 @@ def tokens(app, client, make_user):
 
 
 def post(client, block_id, token):
+    body = f"Which year? ({uuid.uuid4().hex[:6]})"  # a new body each time, so none is a duplicate
     return client.api("POST", f"/api/v1/blocks/{block_id}/arguments",
-                      {"stance": "question", "body": "Which year?"}, token=token)
+                      {"stance": "question", "body": body}, token=token)
 
 
 def test_posting_is_limited_per_member_not_per_address(app, client, tokens):

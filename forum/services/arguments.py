@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -33,6 +34,8 @@ class Limits:
     url: int = 2_000
     title: int = 300
     quote: int = 2_000
+    # The same body by the same member in the same thread within this many seconds is a duplicate.
+    duplicate_window: int = 600
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,7 @@ def post_argument(
         parent = session.get(Argument, parent_id)
         if parent is None or parent.block_id != block.id:
             raise Invalid("The argument you answer is not in this thread.", field="parent_id")
+    refuse_duplicate(session, block, author, body, limits.duplicate_window)
     argument = Argument(
         block_id=block.id,
         parent_id=parent_id,
@@ -157,6 +161,23 @@ def post_argument(
     session.add(argument)
     session.flush()
     return argument
+
+
+def refuse_duplicate(session: so.Session, block: Block, author: Member, body: str, window: int) -> None:
+    """Refuse the same body from the same member in the same thread within `window` seconds."""
+    if window <= 0 or author.id is None:
+        return
+    since = utcnow() - timedelta(seconds=window)
+    earlier = session.scalar(
+        sa.select(Argument.id).where(
+            Argument.block_id == block.id,
+            Argument.author_id == author.id,
+            Argument.created_at >= since,
+            Argument.body == body,
+        ).limit(1)
+    )
+    if earlier is not None:
+        raise Conflict("You posted this very argument here a moment ago.", field="body")
 
 
 def get_argument(session: so.Session, argument_id: int) -> Argument:
