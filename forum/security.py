@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, current_app, request
+
+from forum.errors import ForumError
 
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -15,6 +19,33 @@ API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 def limit_request_size() -> None:
     """Refuse bodies over `FORUM_MAX_CONTENT_LENGTH` with 413, on the forum's routes only."""
     request.max_content_length = current_app.config["FORUM_MAX_CONTENT_LENGTH"]
+
+
+class NulCharacter(ForumError):
+    """A text field holds a NUL character, which no database column stores."""
+
+    status = 400
+    code = "bad_request"
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether a form or JSON value holds a NUL character anywhere."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(holds_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_characters() -> None:
+    """Refuse a write whose text holds NUL: PostgreSQL cannot store it, and no one types it."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    data = request.get_json(silent=True) if request.is_json else list(request.form.values())
+    if holds_nul(data):
+        raise NulCharacter("Text may not contain NUL characters.")
 
 
 def add_security_headers(response: Response) -> Response:

@@ -38,3 +38,10 @@ def test_a_body_over_the_cap_is_refused_with_413(app, client):
     assert response.json["error"]["code"] == "request_entity_too_large"
     page = client.post("/login", data={"username": "x" * 2_000, "password": "y"})
     assert page.status_code == 413
+
+
+def test_text_with_a_nul_character_is_refused(client, as_member):
+    response = client.api("POST", "/api/v1/preview", {"body": "a\x00b"})
+    assert response.status_code == 400 and "NUL" in response.json["error"]["message"]
+    page = client.submit("/register", {"username": "x\x00y", "password": "p", "confirm": "p"})
+    assert page.status_code == 400

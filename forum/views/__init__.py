@@ -12,7 +12,7 @@ from forum.auth import current_viewer, require_login_manager
 from forum.csrf import csrf_token, protect
 from forum.errors import ForumError
 from forum.requestid import add_request_id_header, assign_request_id, log_failure
-from forum.security import add_security_headers, limit_request_size
+from forum.security import add_security_headers, limit_request_size, refuse_nul_characters
 
 # The static URL path is the forum's own, so that a site mounting the forum at "/" keeps its /static.
 blueprint = Blueprint(
@@ -63,6 +63,7 @@ def share_hooks(bp: Blueprint) -> None:
     """Give a forum blueprint the checks, template context and error pages every forum page has."""
     bp.before_request(assign_request_id)
     bp.before_request(limit_request_size)
+    bp.before_request(refuse_nul_characters)
     bp.before_request(require_login_manager)
     bp.before_request(protect)
     bp.after_request(add_security_headers)
