@@ -20,3 +20,12 @@ class IdConverter(BaseConverter):
     def to_url(self, value: int) -> str:
         """The id as digits."""
         return str(int(value))
+
+
+def parse_id(text: str | None) -> int | None:
+    """An id typed into a form or a query string, or None when it is not one the tables can hold."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None

@@ -232,3 +232,11 @@ def test_posted_sources_fill_the_slot_on_the_article(client, app, ids, as_member
         assert get_session().scalar(sa.select(Source.citation)) == 3
     article = client.get(f"/articles/{ids['article']}", follow_redirects=True)
     assert '<a href="#cite-3" title="Transport survey 2022 — https://survey.example">[3]</a>' in text(article)
+
+
+@pytest.mark.parametrize("reply_to", ["99999999999999999999", "²", "-1"])
+def test_a_strange_reply_to_is_ignored(client, app, as_member, reply_to):
+    from tests.articles import make_article
+
+    ids = make_article(app)
+    assert client.get(f"/blocks/{ids['block1']}?reply_to={reply_to}").status_code == 200

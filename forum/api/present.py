@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from forum.db import get_session
 from forum.models import (
     Argument,
+    Article,
     ArgumentVersion,
     AuditEntry,
     Block,
@@ -180,9 +181,8 @@ def slot_json(slot: SlotView) -> dict[str, Any]:
     }
 
 
-def article_json(view: ArticleView) -> dict[str, Any]:
-    """An article with its blocks and their threads."""
-    article = view.article
+def article_fields(article: Article) -> dict[str, Any]:
+    """What the list and the article itself say of an article."""
     return {
         "id": article.id,
         "title": article.title,
@@ -190,6 +190,13 @@ def article_json(view: ArticleView) -> dict[str, Any]:
         "date": article.date.isoformat() if article.date else None,
         "source_url": article.source_url,
         "created_at": article.created_at.isoformat(),
+    }
+
+
+def article_json(view: ArticleView) -> dict[str, Any]:
+    """An article with its blocks and their threads."""
+    return {
+        **article_fields(view.article),
         "citations": [slot_json(s) for s in sorted(view.slots.values(), key=lambda s: s.number)],
         "blocks": [
             {
@@ -208,14 +215,8 @@ def article_json(view: ArticleView) -> dict[str, Any]:
 
 def listing_json(listing: ArticleListing) -> dict[str, Any]:
     """One article of the list."""
-    article = listing.article
     return {
-        "id": article.id,
-        "title": article.title,
-        "slug": article.slug,
-        "date": article.date.isoformat() if article.date else None,
-        "source_url": article.source_url,
-        "created_at": article.created_at.isoformat(),
+        **article_fields(listing.article),
         "threads": listing.threads,
         "arguments": listing.arguments,
         "open_citations": listing.open_citations,

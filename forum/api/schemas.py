@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+from forum.routing import MAX_ID
+
+# A number that names a row, or a version: what the database's integer columns can hold.
+Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 StanceName = Literal["counter", "support", "question"]
 
@@ -16,7 +21,7 @@ class SourceIn(BaseModel):
     url: str
     title: str | None = None
     quote: str | None = None
-    citation: int | None = Field(default=None, ge=1)
+    citation: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class ArgumentIn(BaseModel):
@@ -24,7 +29,7 @@ class ArgumentIn(BaseModel):
 
     stance: StanceName
     body: str
-    parent_id: int | None = None
+    parent_id: Id | None = None
     sources: list[SourceIn] = []
 
 
@@ -61,7 +66,7 @@ class ArgumentsQuery(BaseModel):
 
     sort: Literal["best", "new", "top", "controversial"] = "best"
     limit: int = Field(default=500, ge=1, le=500)
-    after: int | None = None
+    after: Id | None = None
 
 
 class AuthorOut(BaseModel):
@@ -199,8 +204,8 @@ class ConsensusIn(BaseModel):
 
     status: StatusName
     note: str = ""
-    key_arguments: list[int] = []
-    version: int = Field(ge=0)
+    key_arguments: list[Id] = []
+    version: Id
 
 
 class ActorOut(BaseModel):
@@ -302,10 +307,10 @@ class AuditQuery(BaseModel):
     """Filters on the audit log; `before` (an entry id) pages back."""
 
     action: str | None = None
-    actor_id: int | None = None
+    actor_id: Id | None = None
     target_type: str | None = None
-    target_id: int | None = None
-    before: int | None = None
+    target_id: Id | None = None
+    before: Id | None = None
     limit: int = Field(default=50, ge=1, le=200)
 
 

@@ -17,6 +17,7 @@ from forum.services import consensus
 from forum.services.articles import ArticleView
 from forum.views import blueprint
 from forum.views.display import CONSENSUS_LABELS
+from forum.routing import parse_id
 
 # The order the verdict map reads in: settled verdicts first, then what still needs work.
 MAP_ORDER = ["supported", "contested", "refuted", "needs_sources", "open"]
@@ -43,7 +44,7 @@ class VerdictDraft:
 
 def key_ids(values: list[str]) -> list[int]:
     """The key argument ids ticked in the form; anything else is ignored."""
-    return [int(v) for v in values if v.isdigit()]
+    return [n for n in map(parse_id, values) if n is not None]
 
 
 def panel(session: so.Session, block: Block, viewer: Viewer, verdict: VerdictDraft | None) -> dict:
@@ -75,9 +76,10 @@ def set_consensus(block_id: int) -> ResponseReturnValue:
     viewer = current_viewer()
     require_role(viewer, Role.MODERATOR)
     form = request.form
-    version = form.get("version", "")
+    version = parse_id(form.get("version"))
+    # A version the form could not have sent never matches, so it reads as someone else's change.
     draft = VerdictDraft(form.get("status", ""), form.get("note", ""), key_ids(form.getlist("key_arguments")),
-                         int(version) if version.isdigit() else -1)
+                         -1 if version is None else version)
     session = get_session()
     try:
         consensus.set_consensus(

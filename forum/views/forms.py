@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from forum.errors import ForumError, Invalid
 from forum.models import Argument
 from forum.services.arguments import SourceInput
+from forum.routing import parse_id
 
 ROW_FIELD = re.compile(r"^sources-(\d+)-(url|title|quote|citation)$")
 # Rows past this are ignored outright, so that a crafted form cannot make the page render thousands.
@@ -71,7 +72,7 @@ class ArgumentDraft:
         draft = cls(
             stance=form.get("stance", ""),
             body=form.get("body", ""),
-            parent_id=int(parent) if parent.isdigit() else None,
+            parent_id=parse_id(parent),
             rows=[rows.get(i, SourceRow()) for i in range(max(rows, default=-1) + 1)],
         )
         if not draft.rows:
@@ -90,9 +91,10 @@ class ArgumentDraft:
         inputs = []
         for index, row in self.filled_rows():
             citation = row.citation.strip()
-            if citation and not citation.isdigit():
+            number = parse_id(citation)
+            if citation and not number:
                 raise Invalid("Choose one of this paragraph's footnotes.", field=f"sources-{index}-citation")
-            inputs.append(SourceInput(row.url, row.title, row.quote, int(citation) if citation else None))
+            inputs.append(SourceInput(row.url, row.title, row.quote, number))
         return inputs
 
     def filled_rows(self) -> list[tuple[int, SourceRow]]:

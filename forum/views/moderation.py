@@ -13,6 +13,7 @@ from forum.models import AuditEntry, ConsensusChange, Member, Role
 from forum.services import arguments, audit, members, moderation
 from forum.settings import template
 from forum.views import blueprint
+from forum.routing import parse_id
 
 AUDIT_PAGE = 50
 REASONS = [("spam", "Spam"), ("abuse", "Abuse"), ("off_topic", "Off topic"), ("other", "Other")]
@@ -156,8 +157,8 @@ def audit_log() -> ResponseReturnValue:
     actor = args.get("actor", "")
     before = args.get("before", "")
     rows = audit.entries(
-        session, action=action or None, actor_id=int(actor) if actor.isdigit() else None,
-        before=int(before) if before.isdigit() else None, limit=AUDIT_PAGE + 1,
+        session, action=action or None, actor_id=parse_id(actor), before=parse_id(before),
+        limit=AUDIT_PAGE + 1,
     )
     older = rows[AUDIT_PAGE - 1].id if len(rows) > AUDIT_PAGE else None
     actions = session.scalars(sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action))

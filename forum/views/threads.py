@@ -21,6 +21,7 @@ from forum.views import blueprint, display
 from forum.views import consensus as consensus_views
 from forum.views.consensus import VerdictDraft
 from forum.views.forms import ArgumentDraft
+from forum.routing import parse_id
 
 NEW_FORM_ROWS = 3
 # Replies deeper than this fold into a "show more replies" box, so that indentation stays readable.
@@ -109,7 +110,7 @@ def render_thread(
 def thread(block_id: int) -> ResponseReturnValue:
     """A paragraph's thread: the text, its consensus and its arguments; `?reply_to=` opens a reply."""
     reply_to = request.args.get("reply_to", "")
-    draft = ArgumentDraft.blank(NEW_FORM_ROWS, int(reply_to) if reply_to.isdigit() else None)
+    draft = ArgumentDraft.blank(NEW_FORM_ROWS, parse_id(reply_to))
     return render_thread(block_id, draft)
 
 
