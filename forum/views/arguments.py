@@ -9,7 +9,6 @@ from forum.auth import Viewer, acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import Conflict, Forbidden, ForumError
 from forum.models import Argument, Role
-from forum.rendering import render_markdown
 from forum.services import arguments, articles
 from forum.settings import content_limits, template
 from forum.views import blueprint
@@ -65,12 +64,7 @@ def save_argument(argument_id: int) -> ResponseReturnValue:
     draft = ArgumentDraft.from_form(request.form)
     draft.stance = argument.stance
     limits = content_limits()
-    action = request.form.get("action", "post")
-    if action == "preview":
-        draft.preview = render_markdown(draft.body)
-        return render_edit(argument, draft)
-    if action == "add_source":
-        draft.add_row(limits.sources)
+    if draft.redraw(request.form.get("action", "post"), limits):
         return render_edit(argument, draft)
     try:
         arguments.edit_argument(

@@ -9,7 +9,8 @@ from werkzeug.datastructures import MultiDict
 
 from forum.errors import ForumError, Invalid
 from forum.models import Argument
-from forum.services.arguments import SourceInput
+from forum.rendering import render_markdown
+from forum.services.arguments import Limits, SourceInput
 from forum.routing import parse_id
 
 ROW_FIELD = re.compile(r"^sources-(\d+)-(url|title|quote|citation)$")
@@ -78,6 +79,16 @@ class ArgumentDraft:
         if not draft.rows:
             draft.rows.append(SourceRow())
         return draft
+
+    def redraw(self, action: str, limits: Limits) -> bool:
+        """Handle Preview and "add another source"; True when the form is to be shown again, not saved."""
+        if action == "preview":
+            self.preview = render_markdown(self.body)
+            return True
+        if action == "add_source":
+            self.add_row(limits.sources)
+            return True
+        return False
 
     def add_row(self, limit: int) -> None:
         """One more empty source row, up to the limit of sources."""

@@ -12,7 +12,6 @@ from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import ForumError
 from forum.models import Role
-from forum.rendering import render_markdown
 from forum.services import arguments, articles, threads
 from forum.services.articles import ThreadView
 from forum.services.threads import Node
@@ -121,12 +120,7 @@ def post_argument(block_id: int) -> ResponseReturnValue:
     require_role(viewer)
     draft = ArgumentDraft.from_form(request.form)
     limits = content_limits()
-    action = request.form.get("action", "post")
-    if action == "preview":
-        draft.preview = render_markdown(draft.body)
-        return render_thread(block_id, draft)
-    if action == "add_source":
-        draft.add_row(limits.sources)
+    if draft.redraw(request.form.get("action", "post"), limits):
         return render_thread(block_id, draft)
     session = get_session()
     try:
