@@ -76,3 +76,15 @@ def test_seeding_twice_reuses_the_members(app, runner):
     with app.app_context():
         voters = sa.select(sa.func.count()).select_from(Member).where(Member.user_id.like("seed:%"))
         assert get_session().scalar(voters) == 8
+
+
+def test_every_seeded_body_is_rendered_as_a_post_would_be(app, runner):
+    from forum.rendering import render_markdown
+
+    ids = make_article(app)
+    runner.invoke(args=["forum", "seed-discussion", str(ids["article"]),
+                        "--arguments-per-thread", "40", "--votes-per-argument", "0"])
+    with app.app_context():
+        arguments = get_session().execute(sa.select(Argument.body, Argument.html)).all()
+        assert len({body for body, _ in arguments}) < len(arguments)  # bodies repeat: one render serves many
+        assert all(html == render_markdown(body) for body, html in arguments)
