@@ -124,7 +124,7 @@ class DataSet:
 
 @dataclass
 class Row:
-    """A measured target with the ratios of its database."""
+    """A measured target, and the statuses that count as success on it."""
 
     result: Result
     ok: frozenset[int]
