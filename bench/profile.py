@@ -62,7 +62,10 @@ def profile(name: str, get: Callable[[], int], requests: int, args: argparse.Nam
     options = {"filter_threshold": args.threshold}  # hide frames under this share of the total
     tree = profiler.output_text(unicode=True, time="percent_of_total", processor_options=options)
     flat = profiler.output_text(unicode=True, flat=True, time="percent_of_total", processor_options=options)
-    flat = flat.split("\n\n", 3)[-1]  # the banner is printed once, above the tree
+    # The banner is printed once, above the tree: keep what follows its "Profile at" line.
+    lines = flat.splitlines()
+    start = next((n + 1 for n, line in enumerate(lines) if line.startswith("Profile at")), 0)
+    flat = "\n".join(line for line in lines[start:] if line.strip())
     print(f"\n=== {name}: {requests} requests, {mean_ms:.1f} ms each (with the profiler's overhead) ===\n")
     print("\n".join(tree.splitlines()[: args.lines]))
     print(f"\n--- {name}: where the time is spent, by function (self time) ---\n")
