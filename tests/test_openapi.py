@@ -68,7 +68,7 @@ def test_request_bodies_are_the_validating_models(document):
         ("/tokens", "post", {"201", "400", "401", "422"}),
         ("/articles", "post", {"201", "400", "401", "403", "413", "422"}),
         ("/blocks/{block_id}/arguments", "get", {"200", "404", "422"}),
-        ("/blocks/{block_id}/arguments", "post", {"201", "400", "401", "403", "404", "422"}),
+        ("/blocks/{block_id}/arguments", "post", {"201", "400", "401", "403", "404", "409", "422"}),
         ("/arguments/{argument_id}", "patch", {"200", "400", "401", "403", "404", "409", "422"}),
     ],
 )

@@ -53,7 +53,7 @@ def list_arguments(block_id: int, query: ArgumentsQuery) -> ResponseReturnValue:
 
 @registry.route(
     "/blocks/<id:block_id>/arguments", "POST", body=ArgumentIn,
-    responses={201: ArgumentOut, 403: ErrorBody}, auth=True,
+    responses={201: ArgumentOut, 403: ErrorBody, 409: ErrorBody}, auth=True,
 )
 def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
     """Post an argument, or a reply to one, with its sources."""
