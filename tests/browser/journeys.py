@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from playwright.sync_api import Locator, Page, expect
 
 from forum.db import get_session
@@ -84,6 +87,12 @@ def make_debate(database_url: str, *, verdict: bool = False, chain: bool = False
         session.commit()
     app.extensions["forum"].engine.dispose()
     return ids
+
+
+def argument_in_address(page: Page) -> Locator:
+    """The argument the address bar points at (`#argument-N`), as after posting, whether by redirect or in place."""
+    expect(page).to_have_url(re.compile(r"#argument-\d+$"))
+    return page.locator("#" + urlsplit(page.url).fragment)
 
 
 def tab_to(page: Page, target: Locator, *, backwards: bool = False, limit: int = 120) -> None:

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.journeys import BOB_SAYS, PASSWORD, make_debate
+from tests.browser.journeys import BOB_SAYS, PASSWORD, argument_in_address, make_debate
 
 FIRST = "Two rises, says the survey too."
 SECOND = "Two rises, says the *2022* survey too."
@@ -24,6 +24,7 @@ def debate(live_server: str, database_url: str) -> dict[str, int]:
 def test_a_debater_replies_to_another_member_and_edits_the_reply(
     page: Page, live_server: str, debate: dict[str, int], console_errors: list[str]
 ):
+    """Carol answers bob, then rewrites her reply: the thread shows the new text, the versions page the old."""
     page.goto(live_server + "/login")
     page.get_by_label("User name").fill("carol")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -42,7 +43,7 @@ def test_a_debater_replies_to_another_member_and_edits_the_reply(
     form.get_by_role("button", name="Post reply").click()
 
     expect(page).to_have_url(re.compile(rf"/blocks/{debate['block1']}#argument-\d+$"))
-    reply = page.locator("article.argument:target")
+    reply = argument_in_address(page)
     reply_id = reply.get_attribute("id")
     expect(page.locator(f"#argument-{debate['counter']} .replies #{reply_id}")).to_contain_text(FIRST)
     expect(reply.get_by_role("link", name="edited")).to_have_count(0)

@@ -14,8 +14,8 @@ from forum.services.members import find_member
 from tests.articles import SAMPLE
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.journeys import (
-    BOB_SAYS, CAROL_ASKS, PASSWORD, expect_focus_on, make_debate, press_enter, sign_in_by_keyboard, tab_to,
-    type_into,
+    BOB_SAYS, CAROL_ASKS, PASSWORD, argument_in_address, expect_focus_on, make_debate, press_enter,
+    sign_in_by_keyboard, tab_to, type_into,
 )
 from wsgi import create_app
 
@@ -49,6 +49,7 @@ def expect_focus_goes_on_inside(page: Page, where: str) -> None:
 def test_a_debater_registers_argues_replies_votes_edits_and_flags_by_keyboard(
     page: Page, live_server: str, debate: dict[str, int], console_errors: list[str]
 ):
+    """A newcomer does everything a member does on a thread without touching the mouse."""
     page.goto(live_server + "/")
     account = page.get_by_role("navigation", name="Account")
     tab_to(page, account.get_by_role("link", name="Register"))
@@ -58,7 +59,7 @@ def test_a_debater_registers_argues_replies_votes_edits_and_flags_by_keyboard(
     type_into(page, page.get_by_label("Repeat the password"), PASSWORD)
     tab_to(page, page.get_by_role("button", name="Register"))
     press_enter(page)
-    expect(page.get_by_role("status")).to_contain_text(f"Welcome, {NAME}.")
+    expect(page.get_by_role("status").filter(has_text=f"Welcome, {NAME}.")).to_be_visible()
     expect(account).to_contain_text(f"Signed in as {NAME}")
 
     tab_to(page, page.get_by_role("link", name=SAMPLE.title))
@@ -85,7 +86,7 @@ def test_a_debater_registers_argues_replies_votes_edits_and_flags_by_keyboard(
     press_enter(page)
 
     expect(page).to_have_url(re.compile(rf"/blocks/{debate['block1']}#argument-\d+$"))
-    mine = page.locator("article.argument:target")
+    mine = argument_in_address(page)
     expect(mine).to_contain_text("Counter")
     expect(mine).to_contain_text(NAME)
     expect(mine.locator("strong", has_text="two")).to_be_visible()
@@ -107,7 +108,7 @@ def test_a_debater_registers_argues_replies_votes_edits_and_flags_by_keyboard(
     type_into(page, form.get_by_label("Your argument"), "Agreed: two rises, and the survey says the same.")
     tab_to(page, form.get_by_role("button", name="Post reply"))
     press_enter(page)
-    reply = page.locator("article.argument:target")
+    reply = argument_in_address(page)
     expect(reply).to_contain_text("Agreed: two rises")
     expect(page.locator(f"#argument-{debate['counter']} .replies")).to_contain_text("Agreed: two rises")
 
@@ -157,6 +158,7 @@ def test_a_debater_registers_argues_replies_votes_edits_and_flags_by_keyboard(
 def test_a_moderator_hides_marks_and_locks_by_keyboard(
     page: Page, browser, live_server: str, debate: dict[str, int], console_errors: list[str]
 ):
+    """Moe works a flag, marks the paragraph and locks its thread without touching the mouse."""
     sign_in_by_keyboard(page, live_server, "moe")
     tab_to(page, page.get_by_role("link", name="Moderation"))
     press_enter(page)

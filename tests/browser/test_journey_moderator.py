@@ -30,6 +30,7 @@ def sign_in(page: Page, base: str, name: str) -> None:
 def test_what_readers_and_members_see_after_a_hide_and_a_lock(
     page: Page, live_server: str, debate: dict[str, int], console_errors: list[str]
 ):
+    """A hidden argument keeps its place and reason for readers; a locked thread offers no way to post or vote."""
     sign_in(page, live_server, "moe")
     page.goto(f"{live_server}/blocks/{debate['block1']}")
     counter = page.locator(f"#argument-{debate['counter']}")

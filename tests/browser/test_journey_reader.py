@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 from tests.articles import SAMPLE
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.journeys import (
-    BOB_SAYS, CAROL_ASKS, CAROL_SAYS, CHAIN, PASSWORD, expect_focus_on, make_debate, press_enter, tab_to,
+    BOB_SAYS, CAROL_ASKS, CAROL_SAYS, CHAIN, PASSWORD, argument_in_address, expect_focus_on, make_debate,
+    press_enter, tab_to,
 )
 
 
@@ -41,6 +42,7 @@ def expect_back_at_the_paragraph(page: Page, base: str, ids: dict[str, int]) -> 
 def test_a_reader_follows_an_argument_permalink_and_comes_back(
     page: Page, live_server: str, debate: dict[str, int], console_errors: list[str]
 ):
+    """A permalink shows its argument, opened in place or afresh, and the thread leads back to its paragraph."""
     page.goto(live_server + "/")
     page.get_by_role("link", name=SAMPLE.title).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(SAMPLE.title)
@@ -69,10 +71,14 @@ def test_a_reader_follows_an_argument_permalink_and_comes_back(
 def test_a_reader_makes_the_same_journey_with_the_keyboard_alone(
     page: Page, live_server: str, debate: dict[str, int], console_errors: list[str]
 ):
+    """The reader's journey with Tab, Shift+Tab and Enter, focus visible at every stop."""
     page.goto(live_server + "/")
-    skip = page.get_by_role("link", name="Skip to content")
-    tab_to(page, skip)  # the first stop, shown on focus
-    tab_to(page, page.get_by_role("link", name=SAMPLE.title))
+    tab_to(page, page.get_by_role("link", name="Skip to content"), limit=1)  # the first stop, shown on focus
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(live_server + "/#main")
+    # Past the header: the next stop is the first link of the page's content.
+    page.keyboard.press("Tab")
+    expect_focus_on(page, page.get_by_role("link", name=SAMPLE.title))
     press_enter(page)
     expect(page.get_by_role("heading", level=1)).to_have_text(SAMPLE.title)
 
@@ -99,6 +105,7 @@ def test_a_reader_makes_the_same_journey_with_the_keyboard_alone(
 def test_the_thread_reads_fully_and_takes_an_argument_without_javascript(
     browser, live_server: str, debate: dict[str, int]
 ):
+    """Without script a thread shows everything it holds, and its form previews and posts."""
     context = browser.new_context(java_script_enabled=False)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -143,7 +150,7 @@ def test_the_thread_reads_fully_and_takes_an_argument_without_javascript(
         page.locator("form.argument-form").get_by_role("button", name="Post argument").click()
 
         expect(page).to_have_url(re.compile(rf"/blocks/{debate['block1']}#argument-\d+$"))
-        posted = page.locator("article.argument:target")
+        posted = argument_in_address(page)
         expect(posted).to_contain_text("Support")
         expect(posted.locator("em", has_text="most")).to_be_visible()
         expect(posted.get_by_role("link", name="Transport survey 2022")).to_have_attribute(
