@@ -1,0 +1,108 @@
+"""axe-core in Chromium finds nothing to fix on any page: WCAG 2.0, 2.1 and 2.2 A and AA, and best practice.
+
+Every page is checked at a desktop and a phone width, in the light and the dark colour scheme, with every
+<details> opened so that the forms folded inside (flag, hide, withdraw, deeper replies) are checked too.
+The pages run against SQLite only: what they render does not depend on the database.
+"""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.browser.showcase import make_showcase, sign_in
+
+# Every rule of these tags runs; none is turned off.
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+axe = Axe()
+
+
+def violations(page: Page) -> list[str]:
+    """What axe finds wrong on the page as it is now, one readable line per element."""
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    found = axe.run(page, options=AXE_OPTIONS).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {node['target']}: {node['failureSummary']}"
+        for v in found
+        for node in v["nodes"]
+    ]
+
+
+def check(page: Page, url: str, problems: dict[str, list[str]]) -> None:
+    """Load `url` and keep what axe finds on it."""
+    page.goto(url)
+    found = violations(page)
+    if found:
+        problems[url] = found
+
+
+@pytest.fixture
+def site(live_server: str, database_url: str) -> dict[str, int]:
+    return make_showcase(database_url)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_axe_finds_no_violations_on_any_page(
+    page: Page, live_server: str, site: dict[str, int], width: str, scheme: str, console_errors: list[str]
+):
+    page.set_viewport_size(WIDTHS[width])
+    page.emulate_media(color_scheme=scheme)
+    base = live_server
+    problems: dict[str, list[str]] = {}
+
+    # A reader who is not signed in.
+    for path in ("/", f"/articles/{site['article']}", f"/blocks/{site['block1']}", f"/blocks/{site['block3']}",
+                 "/login", "/register"):
+        check(page, base + path, problems)
+    # Forms that came back with errors.
+    page.goto(base + "/register")
+    page.get_by_label("User name").fill("x")
+    page.get_by_role("button", name="Register").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    if found := violations(page):
+        problems["/register with errors"] = found
+
+    # An admin, who is a moderator too: hidden arguments, the moderators' desk, and the admin's pages.
+    sign_in(page, base, "ada")
+    for path in (f"/blocks/{site['block1']}", f"/blocks/{site['block3']}", "/import", "/moderation",
+                 "/moderation/members", "/moderation/audit", f"/arguments/{site['counter']}/edit",
+                 f"/arguments/{site['counter']}/versions", "/account/password"):
+        check(page, base + path, problems)
+    page.goto(f"{base}/blocks/{site['block1']}")
+    expect(page.get_by_text("Hidden by a moderator")).to_be_visible()
+    page.locator("form.argument-form").get_by_role("button", name="Post argument").click()
+    expect(page.locator(".argument-form .error-summary")).to_be_visible()
+    if found := violations(page):
+        problems["thread with errors"] = found
+    page.goto(base + "/import")
+    page.get_by_role("button", name="Review").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    if found := violations(page):
+        problems["import with errors"] = found
+
+    report = "\n".join(f"{url}:\n  " + "\n  ".join(lines) for url, lines in problems.items())
+    assert not problems, f"axe found violations ({width}, {scheme}):\n{report}"
+    # The forms sent with errors answer 422, which Chromium logs for the document itself; nothing else may be.
+    refused = "Failed to load resource: the server responded with a status of 422"
+    assert [e for e in console_errors if not e.startswith(refused)] == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_check_reports_a_violation_when_there_is_one(page: Page, live_server: str):
+    """The check above is only worth its silence if it speaks up: an input without a label is caught."""
+    page.goto(live_server + "/login")
+    assert violations(page) == []
+    page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<input type=text>')")
+    assert any(line.startswith("label (critical)") for line in violations(page))
