@@ -7,6 +7,8 @@ The pages run against SQLite only: what they render does not depend on the datab
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
@@ -106,3 +108,91 @@ def test_the_check_reports_a_violation_when_there_is_one(page: Page, live_server
     assert violations(page) == []
     page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<input type=text>')")
     assert any(line.startswith("label (critical)") for line in violations(page))
+
+
+# ---------------------------------------------------------------- what happened is read out, and focus follows
+
+
+def post_form(page: Page):
+    return page.locator("form.argument-form")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_argument_posted_in_place_is_announced_and_takes_focus(
+    page: Page, live_server: str, site: dict[str, int], console_errors: list[str]
+):
+    sign_in(page, live_server, "carol")
+    page.goto(f"{live_server}/blocks/{site['block3']}")
+    page.evaluate("window.sameDocument = true")
+    form = post_form(page)
+    form.get_by_role("radio", name=re.compile("^Support")).check()
+    form.get_by_label("Your argument").fill("Shift rosters show most crossings before six.")
+    form.get_by_role("button", name="Post argument").click()
+
+    expect(page.locator("#forum-announcer")).to_have_text("Your argument was posted.")
+    posted = page.locator("article.argument", has_text="Shift rosters show most crossings before six.")
+    expect(posted).to_be_focused()
+    expect(page).to_have_url(re.compile(rf"/blocks/{site['block3']}#argument-\d+$"))
+    assert page.evaluate("window.sameDocument") is True, "the page was swapped in place, not reloaded"
+    expect(post_form(page).get_by_label("Your argument")).to_have_value("")
+    assert console_errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_refused_post_keeps_the_text_and_its_summary_leads_to_the_field(
+    page: Page, live_server: str, site: dict[str, int]
+):
+    sign_in(page, live_server, "carol")
+    page.goto(f"{live_server}/blocks/{site['block3']}")
+    form = post_form(page)
+    form.get_by_label("Your argument").fill("Typed with care, stance forgotten.")
+    form.get_by_role("group", name="Source 1").get_by_label("URL").fill("https://survey.example/2022")
+    form.get_by_role("button", name="Post argument").click()
+
+    summary = page.locator(".argument-form .error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_have_attribute("role", "alert")
+    form = post_form(page)
+    expect(form.get_by_label("Your argument")).to_have_value("Typed with care, stance forgotten.")
+    expect(form.get_by_role("group", name="Source 1").get_by_label("URL")).to_have_value("https://survey.example/2022")
+    stance = form.get_by_role("radio", name=re.compile("^Counter"))
+    expect(stance).to_have_attribute("aria-invalid", "true")
+    summary.get_by_role("link", name=re.compile("^Your stance")).click()
+    expect(stance).to_be_focused()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_without_javascript_a_post_is_said_on_the_page_it_leads_to(
+    browser, live_server: str, site: dict[str, int]
+):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, live_server, "carol")
+        page.goto(f"{live_server}/blocks/{site['block3']}")
+        form = post_form(page)
+        form.get_by_role("radio", name=re.compile("^Question")).check()
+        form.get_by_label("Your argument").fill("Which survey counted the night crossings?")
+        form.get_by_role("button", name="Post argument").click()
+        expect(page).to_have_url(re.compile(rf"/blocks/{site['block3']}#argument-\d+$"))
+        expect(page.get_by_role("status").filter(has_text="Your argument was posted.")).to_be_visible()
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_after_a_moderators_form_post_the_result_is_read_out_and_focus_is_on_the_argument(
+    page: Page, live_server: str, site: dict[str, int]
+):
+    sign_in(page, live_server, "moe")
+    page.goto(f"{live_server}/blocks/{site['block1']}")
+    argument = page.locator(f"#argument-{site['question']}")
+    argument.locator("summary", has_text="Hide").click()
+    argument.get_by_label("Reason (shown to members)").fill("Asked twice in this thread.")
+    argument.get_by_role("button", name="Hide argument").click()
+    expect(page.locator("#forum-announcer")).to_have_text("The argument is hidden.")
+    expect(page.locator(f"#argument-{site['question']}")).to_be_focused()
