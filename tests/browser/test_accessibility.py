@@ -196,3 +196,26 @@ def test_after_a_moderators_form_post_the_result_is_read_out_and_focus_is_on_the
     argument.get_by_role("button", name="Hide argument").click()
     expect(page.locator("#forum-announcer")).to_have_text("The argument is hidden.")
     expect(page.locator(f"#argument-{site['question']}")).to_be_focused()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_preview_and_another_source_come_in_place_and_take_focus(
+    page: Page, live_server: str, site: dict[str, int], console_errors: list[str]
+):
+    sign_in(page, live_server, "carol")
+    page.goto(f"{live_server}/blocks/{site['block3']}")
+    page.evaluate("window.sameDocument = true")
+    form = post_form(page)
+    form.get_by_label("Your argument").fill("The survey counted **night** crossings.")
+    form.get_by_role("button", name="Preview").click()
+    preview = page.get_by_role("region", name="Preview")
+    expect(preview).to_be_focused()
+    expect(preview.locator("strong")).to_have_text("night")
+    expect(post_form(page).get_by_label("Your argument")).to_have_value("The survey counted **night** crossings.")
+
+    post_form(page).get_by_role("button", name="Add another source").click()
+    expect(post_form(page).get_by_role("group", name="Source 4").get_by_label("URL")).to_be_focused()
+    expect(post_form(page).get_by_label("Your argument")).to_have_value("The survey counted **night** crossings.")
+    assert page.evaluate("window.sameDocument") is True
+    assert console_errors == []
