@@ -118,6 +118,12 @@ def expect_focus_on(page: Page, target: Locator) -> None:
     assert state["visible"], f"no visible focus indicator on {state['what']}"
 
 
+def expect_focus_goes_on_inside(page: Page, where: str) -> None:
+    """After a jump to an argument, the next Tab lands inside it rather than back at the top of the page."""
+    page.keyboard.press("Tab")
+    expect_focus_on(page, page.locator(f"{where} :focus").first)
+
+
 def press_enter(page: Page) -> None:
     """Press Enter on the focused control and wait for the page it leads to."""
     with page.expect_navigation():

@@ -14,8 +14,8 @@ from forum.services.members import find_member
 from tests.articles import SAMPLE
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.journeys import (
-    BOB_SAYS, CAROL_ASKS, PASSWORD, argument_in_address, expect_focus_on, make_debate, press_enter,
-    sign_in_by_keyboard, tab_to, type_into,
+    BOB_SAYS, CAROL_ASKS, PASSWORD, argument_in_address, expect_focus_goes_on_inside, expect_focus_on,
+    make_debate, press_enter, sign_in_by_keyboard, tab_to, type_into,
 )
 from wsgi import create_app
 
@@ -37,12 +37,6 @@ def debate(live_server: str, database_url: str) -> dict[str, int]:
         ids["flag"] = flag.id
     app.extensions["forum"].engine.dispose()
     return ids
-
-
-def expect_focus_goes_on_inside(page: Page, where: str) -> None:
-    """After a jump to an argument, the next Tab lands inside it rather than back at the top of the page."""
-    page.keyboard.press("Tab")
-    expect_focus_on(page, page.locator(f"{where} :focus").first)
 
 
 @pytest.mark.browser

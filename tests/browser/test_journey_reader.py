@@ -11,8 +11,8 @@ from playwright.sync_api import Page, expect
 from tests.articles import SAMPLE
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.journeys import (
-    BOB_SAYS, CAROL_ASKS, CAROL_SAYS, CHAIN, PASSWORD, argument_in_address, expect_focus_on, make_debate,
-    press_enter, tab_to,
+    BOB_SAYS, CAROL_ASKS, CAROL_SAYS, CHAIN, PASSWORD, argument_in_address, expect_focus_goes_on_inside,
+    expect_focus_on, make_debate, press_enter, tab_to,
 )
 
 
@@ -91,9 +91,7 @@ def test_a_reader_makes_the_same_journey_with_the_keyboard_alone(
     tab_to(page, permalink)
     page.keyboard.press("Enter")
     expect_permalink_shows(page, live_server, debate)
-    # The browser carries on from the argument shown: the next Tab lands inside it, not back at the top.
-    page.keyboard.press("Tab")
-    expect_focus_on(page, page.locator("article.argument:target :focus").first)
+    expect_focus_goes_on_inside(page, "article.argument:target")
 
     tab_to(page, page.get_by_role("link", name="Back to the article"), backwards=True)
     press_enter(page)
