@@ -219,3 +219,39 @@ def test_preview_and_another_source_come_in_place_and_take_focus(
     expect(post_form(page).get_by_label("Your argument")).to_have_value("The survey counted **night** crossings.")
     assert page.evaluate("window.sameDocument") is True
     assert console_errors == []
+
+
+def luminance(css_color: str) -> float:
+    """The relative luminance of an `rgb(...)` or `rgba(...)` colour, as WCAG defines it."""
+    r, g, b = (int(float(part)) / 255 for part in re.findall(r"[\d.]+", css_color)[:3])
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one: str, other: str) -> float:
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+FOCUS_RING = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {what: el.outerHTML.slice(0, 80), style: style.outlineStyle, width: parseFloat(style.outlineWidth),
+          color: style.outlineColor, page: getComputedStyle(document.body).backgroundColor};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_focus_is_visible_with_three_to_one_contrast(page: Page, live_server: str, site: dict[str, int], scheme: str):
+    page.emulate_media(color_scheme=scheme)
+    sign_in(page, live_server, "carol")
+    page.goto(f"{live_server}/blocks/{site['block1']}")
+    weak: list[str] = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        ring = page.evaluate(FOCUS_RING)
+        if ring["style"] == "none" or ring["width"] < 2 or contrast(ring["color"], ring["page"]) < 3:
+            weak.append(f"{ring['what']}: {ring['style']} {ring['width']}px {ring['color']} on {ring['page']}")
+    assert weak == [], "focus rings too faint:\n" + "\n".join(weak)
