@@ -255,3 +255,19 @@ def test_focus_is_visible_with_three_to_one_contrast(page: Page, live_server: st
         if ring["style"] == "none" or ring["width"] < 2 or contrast(ring["color"], ring["page"]) < 3:
             weak.append(f"{ring['what']}: {ring['style']} {ring['width']}px {ring['color']} on {ring['page']}")
     assert weak == [], "focus rings too faint:\n" + "\n".join(weak)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_reply_deep_in_a_chain_is_unfolded_and_takes_focus(page: Page, live_server: str, site: dict[str, int]):
+    sign_in(page, live_server, "carol")
+    page.goto(f"{live_server}/blocks/{site['block3']}?reply_to={site['chain4']}#reply")
+    form = post_form(page)
+    form.get_by_role("radio", name=re.compile("^Support")).check()
+    form.get_by_label("Your argument").fill("In the table, twice, and once in the notes.")
+    form.get_by_role("button", name="Post reply").click()
+    expect(page.locator("#forum-announcer")).to_have_text("Your reply was posted.")
+    reply = page.locator("article.argument.flat", has_text="In the table, twice, and once in the notes.")
+    expect(reply).to_be_focused()
+    expect(reply).to_be_visible()
+    expect(reply).to_contain_text("in reply to")
