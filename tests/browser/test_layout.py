@@ -158,6 +158,9 @@ def test_print_shows_the_article_and_its_verdicts_without_forms_or_navigation(
     expect(panel.locator(".badge.consensus")).to_be_visible()
     expect(panel.locator(".consensus-note")).to_contain_text("is disputed in the minutes")
     expect(page.locator(f"#argument-{site['counter']}")).to_be_visible()
+    # A chain folded on screen is printed whole.
+    page.goto(f"{live_server}/blocks/{site['block3']}")
+    expect(page.locator(f"#argument-{site['chain4']}")).to_be_visible()
 
     page.emulate_media(media="screen")
     expect(page.locator("form.argument-form")).to_be_visible()
