@@ -95,7 +95,7 @@ def test_a_probe_of_inline_style_is_refused_and_seen(page: Page, live_server: st
     page.add_init_script(RECORD_CSP)
     page.goto(live_server + "/")
     page.evaluate("document.head.insertAdjacentHTML('beforeend', '<style>body { color: red }</style>')")
-    page.wait_for_timeout(200)
+    page.wait_for_function("window.cspViolations.length > 0")
     assert any(v.startswith("style-src") for v in page.evaluate("window.cspViolations"))
 
 
