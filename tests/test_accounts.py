@@ -267,8 +267,8 @@ def test_login_failure_says_the_same_for_every_cause(client, make_user, username
     page = text(response)
     if password:
         assert response.status_code == 401
-        assert '<div class="form-errors" role="alert">' in page
-        assert "<p>Wrong user name or password.</p>" in page
+        assert 'class="error-summary form-errors" role="alert"' in page
+        assert "<li>Wrong user name or password.</li>" in page
     else:
         assert response.status_code == 422
         assert "This field is required." in field_error(page, "password")

@@ -110,7 +110,8 @@ def test_a_refusal_is_shown_on_the_form(client, app, as_admin, monkeypatch):
     for action in ("review", "publish"):
         response = client.submit("/import", {"text": "\x00\x01", "action": action})
         assert response.status_code == 422
-        assert '<p id="source-error">The file is not UTF-8 text.</p>' in text(response)
+        assert '<p class="error" id="source-error">The file is not UTF-8 text.</p>' in text(response)
+        assert '<a href="#text">The article: The file is not UTF-8 text.</a>' in text(response)
         assert 'aria-describedby="source-error"' in text(response)
     assert count_articles(app) == 0
 

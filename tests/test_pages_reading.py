@@ -195,7 +195,10 @@ def test_thread_shows_arguments_as_a_tree(client, app, ids):
     assert '<a href="https://www.transit.example/data" rel="nofollow ugc noopener">Ridership data</a>' in page
     assert "(transit.example)" in page and "doubled in May" in page and "fills footnote [1]" in page
     assert "rita" in page and "sam" in page
-    assert re.search(r'<time datetime="[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC">just now</time>', page)
+    assert re.search(
+        r'<time class="ago" datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC">'
+        r"just now</time>", page
+    )
     # The reply sits inside its parent's replies.
     parent = page[page.index(f'id="argument-{top}"'):]
     assert parent.index('class="replies"') < parent.index(f'id="argument-{reply}"')

@@ -34,6 +34,8 @@ class VerdictDraft:
     version: int = 0
     stale: consensus.StaleVersion | None = None
     error: str | None = None
+    # The input the error is about: "status", "note" or "keys" (the key arguments).
+    error_field: str | None = None
 
     @classmethod
     def of(cls, block: Block) -> VerdictDraft:
@@ -96,6 +98,7 @@ def set_consensus(block_id: int) -> ResponseReturnValue:
         if isinstance(error, (NotFound, Forbidden)):
             raise
         draft.error = error.message
+        draft.error_field = {"note": "note", "key_arguments": "keys"}.get(error.field or "", "status")
         return render_thread(block_id, ArgumentDraft.blank(NEW_FORM_ROWS), error.status, verdict=draft)
     session.commit()
     flash(f"The verdict is now “{CONSENSUS_LABELS[draft.status]}”.")

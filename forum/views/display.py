@@ -43,6 +43,17 @@ def exact(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def when(moment: datetime) -> Markup:
+    """A moment as a reader takes it in ("3 hours ago"), the exact time on hover and in `datetime`.
+
+    The relative words are written here so that they read right without JavaScript; forum.js rewrites them
+    when the page loads, because a page served from a cache was written earlier than it is read.
+    """
+    return Markup('<time class="ago" datetime="{iso}" title="{title}">{words}</time>').format(
+        iso=moment.astimezone(UTC).isoformat(timespec="seconds"), title=exact(moment), words=ago(moment)
+    )
+
+
 def long_date(day: date) -> str:
     """A date as readers write it: 14 March 2023."""
     return f"{day.day} {day.strftime('%B %Y')}"
@@ -111,6 +122,7 @@ def helpers() -> dict[str, object]:
     return {
         "ago": ago,
         "exact_time": exact,
+        "when": when,
         "long_date": long_date,
         "domain": domain,
         "web_url": web_url,

@@ -43,6 +43,8 @@ class ArgumentDraft:
     errors: dict[str, str] = field(default_factory=dict)
     form_errors: list[str] = field(default_factory=list)
     preview: str | None = None
+    # The field to put focus on when the form comes back: the preview, or a source row just added.
+    focus: str | None = None
 
     @classmethod
     def blank(cls, rows: int, parent_id: int | None = None) -> ArgumentDraft:
@@ -84,6 +86,7 @@ class ArgumentDraft:
         """Handle Preview and "add another source"; True when the form is to be shown again, not saved."""
         if action == "preview":
             self.preview = render_markdown(self.body)
+            self.focus = "preview"
             return True
         if action == "add_source":
             self.add_row(limits.sources)
@@ -94,6 +97,7 @@ class ArgumentDraft:
         """One more empty source row, up to the limit of sources."""
         if len(self.rows) < limit:
             self.rows.append(SourceRow())
+            self.focus = f"sources-{len(self.rows) - 1}-url"
         else:
             self.errors["sources"] = f"An argument has at most {limit} sources."
 

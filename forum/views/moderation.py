@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -24,6 +26,16 @@ def permalink(block_id: int, argument_id: int) -> str:
     return url_for("forum.thread", block_id=block_id, _anchor=f"argument-{argument_id}")
 
 
+@dataclass
+class Refusal:
+    """A moderation form the service refused: which form, the input at fault, why, and what was typed."""
+
+    form: str
+    field: str | None
+    message: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
 def done(message: str, target: str) -> ResponseReturnValue:
     """Say what happened and go back where the moderator came from (303, so a reload does not repeat it)."""
     get_session().commit()
@@ -31,18 +43,22 @@ def done(message: str, target: str) -> ResponseReturnValue:
     return redirect(target, 303)
 
 
-def refuse(error: ForumError, block_id: int | None) -> ResponseReturnValue:
-    """Show a refusal on the page it came from (the thread, else the dashboard), with its status."""
+def refuse(error: ForumError, block_id: int | None, form: str, fields: dict[str, str]) -> ResponseReturnValue:
+    """Show a refusal on the page it came from (the thread, else the dashboard), with its status.
+
+    The form comes back open with what was typed, and the message beside the input at fault;
+    `fields` maps the service's field names to the ids of the form's inputs.
+    """
     from forum.views.forms import ArgumentDraft
     from forum.views.threads import NEW_FORM_ROWS, render_thread
 
     if isinstance(error, (NotFound, NotAuthenticated, Forbidden)):
         raise error
     get_session().rollback()
-    flash(error.message)
+    refused = Refusal(form, fields.get(error.field or ""), error.message, request.form.to_dict())
     if block_id is None:
-        return dashboard_page(error.status)
-    return render_thread(block_id, ArgumentDraft.blank(NEW_FORM_ROWS), error.status)
+        return dashboard_page(error.status, refused)
+    return render_thread(block_id, ArgumentDraft.blank(NEW_FORM_ROWS), error.status, refused=refused)
 
 
 def block_of(argument_id: int) -> int:
@@ -68,7 +84,8 @@ def flag_argument(argument_id: int) -> ResponseReturnValue:
     try:
         moderation.flag(session, argument_id, member, request.form.get("reason", ""), request.form.get("note", ""))
     except ForumError as error:
-        return refuse(error, block_of(argument_id))
+        fields = {"reason": f"flag-reason-{argument_id}", "note": f"flag-note-{argument_id}"}
+        return refuse(error, block_of(argument_id), f"flag-{argument_id}", fields)
     block_id = block_of(argument_id)
     return done("Thank you: the moderators will look at this argument.", permalink(block_id, argument_id))
 
@@ -81,7 +98,8 @@ def hide_argument(argument_id: int) -> ResponseReturnValue:
         argument = moderation.hide(session, argument_id, acting_member(current_viewer()),
                                    request.form.get("reason", ""))
     except ForumError as error:
-        return refuse(error, block_of(argument_id))
+        fields = {"reason": f"hide-reason-{argument_id}"}
+        return refuse(error, block_of(argument_id), f"hide-{argument_id}", fields)
     return done("The argument is hidden.", permalink(argument.block_id, argument.id))
 
 
@@ -93,7 +111,8 @@ def restore_argument(argument_id: int) -> ResponseReturnValue:
         argument = moderation.restore(session, argument_id, acting_member(current_viewer()),
                                       request.form.get("reason", ""))
     except ForumError as error:
-        return refuse(error, block_of(argument_id))
+        fields = {"reason": f"hide-reason-{argument_id}"}
+        return refuse(error, block_of(argument_id), f"hide-{argument_id}", fields)
     return done("The argument is shown again.", permalink(argument.block_id, argument.id))
 
 
@@ -105,7 +124,7 @@ def lock_thread(block_id: int) -> ResponseReturnValue:
         moderation.lock(get_session(), block_id, acting_member(current_viewer()), locked,
                         request.form.get("reason", ""))
     except ForumError as error:
-        return refuse(error, block_id)
+        return refuse(error, block_id, "lock", {"reason": "lock-reason"})
     message = "The thread is locked." if locked else "The thread is open again."
     return done(message, url_for("forum.thread", block_id=block_id))
 
@@ -118,7 +137,7 @@ def resolve_flag(flag_id: int) -> ResponseReturnValue:
         moderation.resolve_flag(get_session(), flag_id, acting_member(current_viewer()), action,
                                 request.form.get("reason", ""))
     except ForumError as error:
-        return refuse(error, None)
+        return refuse(error, None, f"resolve-{flag_id}", {"reason": f"flag-reason-{flag_id}"})
     message = "The argument is hidden." if action == "hide" else "The flag is dismissed."
     return done(message, url_for("forum.moderation_dashboard"))
 
@@ -131,7 +150,7 @@ def moderation_dashboard() -> ResponseReturnValue:
     return dashboard_page()
 
 
-def dashboard_page(status: int = 200) -> ResponseReturnValue:
+def dashboard_page(status: int = 200, refused: Refusal | None = None) -> ResponseReturnValue:
     """The dashboard as it stands now."""
     session = get_session()
     changes = session.scalars(sa.select(ConsensusChange).order_by(ConsensusChange.id.desc()).limit(20))
@@ -142,6 +161,7 @@ def dashboard_page(status: int = 200) -> ResponseReturnValue:
         hidden=moderation.hidden_arguments(session),
         locked=moderation.locked_threads(session),
         permalink=permalink,
+        refused=refused,
     )
     return page, status
 

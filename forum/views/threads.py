@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -20,6 +21,9 @@ from forum.views import blueprint, display
 from forum.views import consensus as consensus_views
 from forum.views.consensus import VerdictDraft
 from forum.views.forms import ArgumentDraft
+
+if TYPE_CHECKING:
+    from forum.views.moderation import Refusal
 from forum.routing import parse_id
 
 NEW_FORM_ROWS = 3
@@ -70,9 +74,18 @@ def sort_choice() -> str:
 
 
 def render_thread(
-    block_id: int, draft: ArgumentDraft, status: int = 200, verdict: VerdictDraft | None = None
+    block_id: int,
+    draft: ArgumentDraft,
+    status: int = 200,
+    verdict: VerdictDraft | None = None,
+    refused: Refusal | None = None,
+    posted: int | None = None,
 ) -> ResponseReturnValue:
-    """The thread page with the argument form as `draft` has it (and the verdict form as `verdict` has it)."""
+    """The thread page with the argument form as `draft` has it (and the verdict form as `verdict` has it).
+
+    `refused` brings back a moderation form the service refused; `posted` is the argument just posted,
+    which takes focus when the page is swapped in by htmx.
+    """
     session = get_session()
     viewer = current_viewer()
     thread = articles.thread_view(session, block_id)
@@ -100,6 +113,8 @@ def render_thread(
         descendants=descendants,
         moderator=viewer.has_role(Role.MODERATOR),
         cite=lambda block, text: display.with_citations(text, marker),
+        refused=refused,
+        posted=posted,
         **consensus_views.panel(session, thread.block, viewer, verdict),
     )
     return page, status
@@ -141,5 +156,10 @@ def post_argument(block_id: int) -> ResponseReturnValue:
         draft.show(error)
         return render_thread(block_id, draft, error.status)
     session.commit()
+    flash("Your reply was posted." if argument.parent_id else "Your argument was posted.")
     target = url_for("forum.thread", block_id=block_id, _anchor=f"argument-{argument.id}")
+    if request.headers.get("HX-Request") == "true":
+        # htmx swaps the page's main part in place: the new page with the argument, its address in the history.
+        page, status = render_thread(block_id, ArgumentDraft.blank(NEW_FORM_ROWS), posted=argument.id)
+        return page, status, {"HX-Push-Url": target}
     return redirect(target, 303)
