@@ -102,6 +102,13 @@ class Account(Base):
         sa.String(32), default=lambda: secrets.token_hex(16)
     )
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # The account's member, loaded with it, so that a signed-in page needs no second lookup.
+    member: so.Mapped[Member | None] = so.relationship(
+        primaryjoin=lambda: so.foreign(Member.user_id) == sa.cast(Account.id, sa.String),
+        viewonly=True,
+        uselist=False,
+        lazy="joined",
+    )
 
     # Flask-Login's user protocol.
     is_authenticated = True

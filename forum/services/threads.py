@@ -68,26 +68,28 @@ def argument_tree(
     after: int | None = None,
     viewer_id: int | None = None,
 ) -> Tree:
-    """The thread's arguments as a tree, in three queries whatever its size."""
+    """The thread's arguments as a tree (with the viewer's votes), in two statements whatever its size."""
     key = SORT_KEYS.get(sort)
     if key is None:
         raise Invalid(f"Sort by one of: {', '.join(SORT_KEYS)}.", field="sort")
-    arguments = list(
-        session.scalars(
-            sa.select(Argument)
-            .where(Argument.block_id == block.id)
-            .options(so.selectinload(Argument.sources))
-        )
+    query = (
+        sa.select(Argument)
+        .where(Argument.block_id == block.id)
+        .options(so.selectinload(Argument.sources))
     )
     votes: dict[int, int] = {}
-    if viewer_id is not None and arguments:
-        votes = dict(
-            session.execute(
-                sa.select(Vote.argument_id, Vote.value)
-                .join(Argument, Argument.id == Vote.argument_id)
-                .where(Vote.member_id == viewer_id, Argument.block_id == block.id)
-            ).all()
-        )
+    if viewer_id is None:
+        arguments = list(session.scalars(query))
+    else:
+        # The viewer's own votes come with the arguments, in the same statement.
+        mine = so.aliased(Vote)
+        rows = session.execute(
+            query.add_columns(mine.value).outerjoin(
+                mine, sa.and_(mine.argument_id == Argument.id, mine.member_id == viewer_id)
+            )
+        ).all()
+        arguments = [argument for argument, _ in rows]
+        votes = {argument.id: value for argument, value in rows if value}
     nodes = {a.id: Node(a, votes.get(a.id, 0)) for a in arguments}
     roots: list[Node] = []
     for node in sorted(nodes.values(), key=lambda n: key(n.argument)):

@@ -100,7 +100,9 @@ def render_thread(
         descendants=descendants,
         moderator=viewer.has_role(Role.MODERATOR),
         cite=lambda block, text: display.with_citations(text, marker),
-        **consensus_views.panel(session, thread.block, viewer, verdict),
+        **consensus_views.panel(
+            session, thread.block, viewer, verdict, {i: node.argument for i, node in by_id.items()}
+        ),
     )
     return page, status
 
