@@ -193,6 +193,8 @@ class Article(Base):
     imported_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("forum_members.id", ondelete="SET NULL")
     )
+    # Grows with every write that changes what the article page shows; cached pages are keyed by it.
+    version: so.Mapped[int] = so.mapped_column(default=0, server_default=sa.text("0"))
 
     blocks: so.Mapped[list[Block]] = so.relationship(
         back_populates="article", order_by="Block.position", cascade="all, delete-orphan"
@@ -250,6 +252,8 @@ class Block(Base):
     )
     consensus_set_at: so.Mapped[datetime | None] = so.mapped_column()
     lock_reason: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    # Grows with every write that changes what the thread page shows; cached pages are keyed by it.
+    version: so.Mapped[int] = so.mapped_column(default=0, server_default=sa.text("0"))
 
     article: so.Mapped[Article] = so.relationship(back_populates="blocks")
     slots: so.Mapped[list[CitationSlot]] = so.relationship(
@@ -462,6 +466,7 @@ class AuditEntry(Base):
     """One moderator or admin action. Entries are only ever added: no code path edits or deletes one."""
 
     __tablename__ = "forum_audit_log"
+    __table_args__ = (sa.Index("ix_forum_audit_log_target", "target_type", "target_id"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     actor_id: so.Mapped[int | None] = so.mapped_column(
