@@ -67,6 +67,8 @@ def create_app(config: dict | None = None) -> Flask:
         FORUM_SITE_NAME=os.environ.get("FORUM_SITE_NAME", "Paragraphs"),
         # With several workers or hosts, point this at Redis so that they share one count.
         FORUM_RATELIMIT_STORAGE_URI=os.environ.get("FORUM_RATELIMIT_STORAGE_URI", "memory://"),
+        # Likewise the anonymous readers' page cache (redis://...), else each worker keeps its own.
+        FORUM_CACHE_URL=os.environ.get("FORUM_CACHE_URL", "memory://"),
         FORUM_BASE_TEMPLATE="layout.html",
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SAMESITE="Lax",
