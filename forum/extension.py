@@ -14,6 +14,9 @@ from forum.db import make_engine, resolve_database_url
 if TYPE_CHECKING:
     import sqlalchemy as sa
     from cachelib import BaseCache
+
+    from forum.services.threads import SnapshotStore
+    from forum.views.argument_html import FragmentStore
     from flask_limiter import Limiter
     import sqlalchemy.orm as so
 
@@ -100,6 +103,20 @@ class ForumState:
     def autocommit_engine(self) -> sa.Engine:
         """The engine for a single read that needs no transaction: no BEGIN, no ROLLBACK around it."""
         return self.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    @cached_property
+    def snapshots(self) -> SnapshotStore:
+        """Threads' arguments by page version, read once per version in this process."""
+        from forum.services.threads import SnapshotStore
+
+        return SnapshotStore()
+
+    @cached_property
+    def fragments(self) -> FragmentStore:
+        """Arguments' HTML by page version and viewer kind, written once in this process."""
+        from forum.views.argument_html import FragmentStore
+
+        return FragmentStore()
 
     @cached_property
     def page_cache(self) -> BaseCache:

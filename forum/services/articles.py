@@ -179,6 +179,20 @@ def proposed_url() -> sa.ScalarSelect:
     )
 
 
+def _slots_query(one_block: bool) -> sa.Select:
+    """Slots of an article (or those one block cites) with their proposed URL and each citing block."""
+    query = (
+        sa.select(CitationSlot, proposed_url(), block_citations.c.block_id)
+        .outerjoin(block_citations, block_citations.c.slot_id == CitationSlot.id)
+        .where(CitationSlot.article_id == sa.bindparam("article_id"))
+    )
+    return query.where(block_citations.c.block_id == sa.bindparam("block_id")) if one_block else query
+
+
+# Built once; each page binds its ids.
+ARTICLE_SLOTS, BLOCK_SLOTS = _slots_query(False), _slots_query(True)
+
+
 def slot_views(
     session: so.Session, article_id: int, block_id: int | None = None
 ) -> tuple[dict[int, SlotView], dict[int, list[int]]]:
@@ -186,16 +200,10 @@ def slot_views(
 
     One statement: each slot comes once per block citing it, and once with no block when none does.
     """
-    query = (
-        sa.select(CitationSlot, proposed_url(), block_citations.c.block_id)
-        .outerjoin(block_citations, block_citations.c.slot_id == CitationSlot.id)
-        .where(CitationSlot.article_id == article_id)
-    )
-    if block_id is not None:
-        query = query.where(block_citations.c.block_id == block_id)
+    query = ARTICLE_SLOTS if block_id is None else BLOCK_SLOTS
     slots: dict[int, SlotView] = {}
     cited: dict[int, list[int]] = {}
-    for slot, proposed, citing in session.execute(query):
+    for slot, proposed, citing in session.execute(query, {"article_id": article_id, "block_id": block_id}):
         if slot.id not in slots:
             slots[slot.id] = SlotView(slot.number, slot.reference_text, slot.url, proposed)
         if citing is not None:
@@ -340,38 +348,43 @@ class ThreadView:
     slots: list[SlotView]
 
 
+def _beside(before: bool, column: str) -> sa.ScalarSelect:
+    """The id or kind of the thread just before or after the block of the enclosing query."""
+    neighbour = so.aliased(Block)
+    position = neighbour.position < Block.position if before else neighbour.position > Block.position
+    return (
+        sa.select(getattr(neighbour, column))
+        .where(
+            neighbour.article_id == Block.article_id,
+            neighbour.kind != BlockKind.HEADING.value,
+            position,
+        )
+        .order_by(neighbour.position.desc() if before else neighbour.position)
+        .limit(1)
+        .correlate(Block)
+        .scalar_subquery()
+    )
+
+
+# Built once: a thread page only binds its block's id.
+THREAD = (
+    sa.select(
+        Block,
+        _beside(True, "id"), _beside(True, "kind"),
+        _beside(False, "id"), _beside(False, "kind"),
+    )
+    .join(Block.article)
+    .options(so.contains_eager(Block.article))
+    .where(Block.id == sa.bindparam("block_id"))
+)
+
+
 def thread_view(session: so.Session, block_id: int) -> ThreadView:
     """A thread with its article, the threads before and after it (headings skipped), and its slots.
 
     Two statements: the block with its article and its neighbours, then the slots it cites.
     """
-    neighbour = so.aliased(Block)
-
-    def beside(before: bool, column: sa.ColumnElement) -> sa.ScalarSelect:
-        position = neighbour.position < Block.position if before else neighbour.position > Block.position
-        return (
-            sa.select(column)
-            .where(
-                neighbour.article_id == Block.article_id,
-                neighbour.kind != BlockKind.HEADING.value,
-                position,
-            )
-            .order_by(neighbour.position.desc() if before else neighbour.position)
-            .limit(1)
-            .correlate(Block)
-            .scalar_subquery()
-        )
-
-    row = session.execute(
-        sa.select(
-            Block,
-            beside(True, neighbour.id), beside(True, neighbour.kind),
-            beside(False, neighbour.id), beside(False, neighbour.kind),
-        )
-        .join(Block.article)
-        .options(so.contains_eager(Block.article))
-        .where(Block.id == block_id)
-    ).first()
+    row = session.execute(THREAD, {"block_id": block_id}).first()
     if row is None:
         raise NotFound("There is no such paragraph.")
     block, previous_id, previous_kind, next_id, next_kind = row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -16,7 +16,9 @@ from forum.services import arguments, articles, threads
 from forum.services.articles import ThreadView
 from forum.services.threads import Node
 from forum.settings import content_limits, template
+from forum.csrf import csrf_token
 from forum.views import blueprint, display
+from forum.views.argument_html import ArgumentTree
 from forum.views import consensus as consensus_views
 from forum.views.consensus import VerdictDraft
 from forum.views.forms import ArgumentDraft
@@ -63,6 +65,13 @@ def thread_marker(thread: ThreadView) -> Callable[[int], Markup | None]:
     return marker
 
 
+def login_url() -> str | None:
+    """Where the host signs readers in, if it has such a page."""
+    manager = getattr(current_app, "login_manager", None)
+    view = getattr(manager, "login_view", None)
+    return url_for(view) if view else None
+
+
 def sort_choice() -> str:
     """The sort the reader asked for, or the default."""
     sort = request.args.get("sort", "best")
@@ -77,19 +86,27 @@ def render_thread(
     viewer = current_viewer()
     thread = articles.thread_view(session, block_id)
     sort = sort_choice()
+    state = current_app.extensions["forum"]
     tree = threads.argument_tree(
-        session, thread.block, sort=sort, viewer_id=viewer.member.id if viewer.member else None
+        session, thread.block, sort=sort, viewer_id=viewer.member.id if viewer.member else None,
+        snapshots=state.snapshots,
     )
     by_id = {node.argument.id: node for node, _ in walk(tree.nodes)}
     if draft.parent_id not in by_id and request.method == "GET":
         draft.parent_id = None
     marker = thread_marker(thread)
+    moderator = viewer.has_role(Role.MODERATOR)
+    writer = ArgumentTree(
+        block=thread.block, viewer=viewer, moderator=moderator, sort=sort,
+        login_url=login_url(), max_depth=MAX_DEPTH, csrf_token=csrf_token, fragments=state.fragments,
+    )
     page = render_template(
         template("thread"),
         thread=thread,
         block=thread.block,
         article=thread.block.article,
         tree=tree,
+        argument_tree=writer.render(tree.nodes),
         sort=sort,
         sorts=list(threads.SORT_KEYS),
         draft=draft,
@@ -98,7 +115,7 @@ def render_thread(
         limits=content_limits(),
         max_depth=MAX_DEPTH,
         descendants=descendants,
-        moderator=viewer.has_role(Role.MODERATOR),
+        moderator=moderator,
         cite=lambda block, text: display.with_citations(text, marker),
         **consensus_views.panel(
             session, thread.block, viewer, verdict, {i: node.argument for i, node in by_id.items()}
