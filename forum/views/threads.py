@@ -43,11 +43,6 @@ def walk(nodes: list[Node]) -> Iterator[tuple[Node, Node | None]]:
         stack.extend((reply, node) for reply in reversed(node.replies))
 
 
-def descendants(node: Node) -> list[tuple[Node, Node]]:
-    """Every reply under `node`, in reading order, each with the argument it answers."""
-    return [(child, parent or node) for child, parent in walk(node.replies)]
-
-
 def thread_marker(thread: ThreadView) -> Callable[[int], Markup | None]:
     """The function that turns the paragraph's footnote numbers into links on the thread page."""
     slots = {slot.number: slot for slot in thread.slots}
@@ -113,8 +108,6 @@ def render_thread(
         replying_to=by_id.get(draft.parent_id) if draft.parent_id else None,
         stances=STANCES,
         limits=content_limits(),
-        max_depth=MAX_DEPTH,
-        descendants=descendants,
         moderator=moderator,
         cite=lambda block, text: display.with_citations(text, marker),
         **consensus_views.panel(
