@@ -7,6 +7,8 @@ events) and the connection setup PRAGMAs run once per new SQLite connection.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from forum.db import get_session
@@ -107,3 +109,33 @@ def test_reads_run_few_statements_whatever_the_thread_size(app, client, forum, k
         assert seen.commits == 0
         assert len(seen) <= BUDGET, seen.report()
     assert counts[3] == counts[200]
+
+
+def plan(connection: sa.Connection, statement: sa.Executable, values: dict) -> str:
+    """The database's plan for `statement` with `values` (EXPLAIN on PostgreSQL, EXPLAIN QUERY PLAN on SQLite)."""
+    compiled = statement.compile(dialect=connection.dialect)
+    params = compiled.construct_params(values)
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup)
+    sqlite = connection.dialect.name == "sqlite"
+    rows = connection.exec_driver_sql(("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + str(compiled), params)
+    return "\n".join(str(row[-1] if sqlite else row[0]) for row in rows)
+
+
+def test_a_thread_pages_statements_are_served_by_indexes(app, forum):
+    """Reading a thread never scans the arguments, votes or sources of the whole forum."""
+    from forum.pagecache import THREAD_VERSIONS
+    from forum.services.articles import BLOCK_SLOTS, THREAD
+    from forum.services.threads import ARGUMENTS_WITH_VOTES, SOURCES, VOTES
+
+    engine = app.extensions["forum"].engine
+    block, article = forum[200]["block"], forum[200]["article"]
+    values = {"block_id": block, "viewer_id": 1, "article_id": article, "id": block}
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # The tables are small here, so let the planner choose a scan only where no index serves.
+            connection.exec_driver_sql("SET enable_seqscan = off")
+        for statement in (THREAD_VERSIONS, THREAD, BLOCK_SLOTS, ARGUMENTS_WITH_VOTES, SOURCES, VOTES):
+            text = plan(connection, statement, values)
+            for table in ("forum_arguments", "forum_votes", "forum_sources", "forum_blocks"):
+                assert not re.search(rf"(Seq Scan on|SCAN) {table}\b", text), f"{table} scanned:\n{text}"
