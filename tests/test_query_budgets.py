@@ -97,18 +97,22 @@ def test_reads_run_few_statements_whatever_the_thread_size(app, client, forum, k
     if who == "token":
         token = client.post("/api/v1/tokens", json={"username": "mia", "password": "a long test password"}).json["token"]
         headers["Authorization"] = f"Bearer {token}"
+    # The first read renders (and fills the page cache, the thread's snapshot, the kept HTML); the
+    # second may use them. Both are held to the budget, and neither may grow with the thread.
+    client.get("/", headers=headers)  # the pool's connection and the layout's templates, once
     counts = {}
     for size in (3, 200):
         target = url(app, kind, forum[size])
-        client.get(target, headers=headers)  # warm: the pool's connection, the templates
-        with statements(app) as seen:
-            response = client.get(target, headers=headers)
-        assert response.status_code == 200
-        counts[size] = len(seen)
-        assert seen.writes == [], seen.report()
-        assert seen.commits == 0
-        assert len(seen) <= BUDGET, seen.report()
-    assert counts[3] == counts[200]
+        for attempt in ("first", "again"):
+            with statements(app) as seen:
+                response = client.get(target, headers=headers)
+            assert response.status_code == 200
+            counts[size, attempt] = len(seen)
+            assert seen.writes == [], seen.report()
+            assert seen.commits == 0
+            assert len(seen) <= BUDGET, seen.report()
+    assert counts[3, "first"] == counts[200, "first"]
+    assert counts[3, "again"] == counts[200, "again"]
 
 
 def plan(connection: sa.Connection, statement: sa.Executable, values: dict) -> str:
