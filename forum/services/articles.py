@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from forum.errors import NotFound
+from forum.errors import Invalid, NotFound
 from forum.models import (
     Argument,
     Article,
@@ -288,11 +288,20 @@ class ArticleListing:
     open_citations: int
 
 
-def list_articles(session: so.Session, limit: int = 100) -> list[ArticleListing]:
-    """The newest articles with their one-line summaries, in a fixed number of queries."""
-    articles = list(
-        session.scalars(sa.select(Article).order_by(Article.created_at.desc(), Article.id.desc()).limit(limit))
-    )
+def list_articles(
+    session: so.Session, limit: int = 100, after: int | None = None
+) -> list[ArticleListing]:
+    """The newest articles (those older than the article `after`, to page on) with their summaries.
+
+    A fixed number of queries; the page is found through the index on creation time, however long the list.
+    """
+    query = sa.select(Article).order_by(Article.created_at.desc(), Article.id.desc()).limit(limit)
+    if after is not None:
+        cursor = session.execute(sa.select(Article.created_at, Article.id).where(Article.id == after)).first()
+        if cursor is None:
+            raise Invalid("The `after` cursor names no article.", field="after")
+        query = query.where(sa.tuple_(Article.created_at, Article.id) < sa.tuple_(*cursor))
+    articles = list(session.scalars(query))
     ids = [article.id for article in articles]
     if not ids:
         return []
