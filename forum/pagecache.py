@@ -18,6 +18,8 @@ from flask import Response, current_app, g, request, session
 
 from forum.models import Article, Block, BlockKind
 
+# Where the WSGI fast path leaves the versions it read for the app, on a miss.
+VERSIONS_READ = "forum.page_versions"
 CACHE_CONTROL = "no-cache"  # browsers may keep the page, and ask with If-None-Match each time
 HTML = "text/html; charset=utf-8"
 
@@ -111,11 +113,16 @@ def is_anonymous() -> bool:
     return not current_user.is_authenticated
 
 
+def page_key(prefix: str, script_root: str, path: str, query: bytes, versions: tuple[Any, ...]) -> str:
+    """A page's key: the forum's key prefix, then a digest of the full path and query and the versions it shows."""
+    material = f"{script_root}{path}?{query.decode('latin-1')}|{'.'.join(map(str, versions))}"
+    return prefix + hashlib.sha256(material.encode()).hexdigest()[:40]
+
+
 def cache_key(versions: tuple[Any, ...]) -> str:
-    """The page's key: the forum's key prefix, the full path and query, and the versions it shows."""
-    query = request.query_string.decode("latin-1")
-    material = f"{request.script_root}{request.path}?{query}|{'.'.join(map(str, versions))}"
-    return current_app.config["FORUM_CACHE_KEY_PREFIX"] + hashlib.sha256(material.encode()).hexdigest()[:40]
+    """This request's page key."""
+    prefix = current_app.config["FORUM_CACHE_KEY_PREFIX"]
+    return page_key(prefix, request.script_root, request.path, request.query_string, versions)
 
 
 def serve_cached() -> Response | None:
@@ -125,9 +132,13 @@ def serve_cached() -> Response | None:
     state = current_app.extensions["forum"]
     if "_flashes" in session or not is_anonymous():
         return None
-    # A bare connection rather than the request's session: one statement needs no unit of work.
-    with state.autocommit_engine.connect() as connection:
-        versions = PAGES[request.endpoint](connection, **(request.view_args or {}))
+    read = request.environ.get(VERSIONS_READ)
+    if read is not None and read[0] == request.endpoint and read[1] == request.view_args:
+        versions = read[2]  # read already, by `forum.fastpath.CachedPages`, on a miss
+    else:
+        # A bare connection rather than the request's session: one statement needs no unit of work.
+        with state.autocommit_engine.connect() as connection:
+            versions = PAGES[request.endpoint](connection, **(request.view_args or {}))
     if versions is None:
         return None
     key = cache_key(versions)

@@ -378,3 +378,17 @@ def test_processes_share_pages_through_redis(world, database_url, redis_url):
             store.delete(key)
         for each in (first, second):
             each.extensions["forum"].engine.dispose()
+
+
+def test_an_anonymous_reader_with_a_session_cookie_is_served_from_the_cache_too(world):
+    reader = new_client(world.app)
+    reader.get("/login")  # the sign-in form gave this reader a session (for its CSRF token), not an account
+    assert reader.get_cookie("session") is not None
+    page(reader, world.thread_url)  # Flask-Login marks the session not fresh: a cookie is set, nothing kept
+    first = page(reader, world.thread_url)
+    with statements(world.app) as seen:
+        assert page(reader, world.thread_url) == first
+    assert len(seen) == 1
+    assert 'name="csrf-token"' not in first
+    rita_votes_up(world)
+    assert "Score 1" in page(reader, world.thread_url)
