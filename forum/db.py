@@ -83,10 +83,8 @@ def _begin_sqlite(connection: sa.Connection) -> None:
     A deferred transaction that reads first and writes later fails at once when another writer got
     in between; beginning IMMEDIATE makes it queue on the busy timeout instead.
     """
-    options = connection.get_execution_options()
-    if options.get("isolation_level") == "AUTOCOMMIT":
-        return  # a lone read (a page's version) runs on its own, with no transaction around it
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITER_OPTION, False) else "BEGIN")
+    writer = connection.get_execution_options().get(WRITER_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
 def get_session() -> so.Session:

@@ -100,11 +100,6 @@ class ForumState:
         return self._engine
 
     @cached_property
-    def autocommit_engine(self) -> sa.Engine:
-        """The engine for a single read that needs no transaction: no BEGIN, no ROLLBACK around it."""
-        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
-
-    @cached_property
     def snapshots(self) -> SnapshotStore:
         """Threads' arguments by page version, read once per version in this process."""
         from forum.services.threads import SnapshotStore

@@ -55,8 +55,7 @@ class CachedPages:
         if endpoint not in PAGES:
             return self.wsgi_app(environ, start_response)
         state = self.app.extensions["forum"]
-        with state.autocommit_engine.connect() as connection:
-            versions = PAGES[endpoint](connection, **values)
+        versions = PAGES[endpoint](state.engine, **values)
         if versions is None:
             return self.wsgi_app(environ, start_response)
         prefix = self.app.config["FORUM_CACHE_KEY_PREFIX"]
