@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum import Forum
 from forum.accounts import Accounts
+from forum.fastpath import CachedPages
 from forum.security import add_security_headers
 
 if TYPE_CHECKING:
@@ -67,6 +68,8 @@ def create_app(config: dict | None = None) -> Flask:
         FORUM_SITE_NAME=os.environ.get("FORUM_SITE_NAME", "Paragraphs"),
         # With several workers or hosts, point this at Redis so that they share one count.
         FORUM_RATELIMIT_STORAGE_URI=os.environ.get("FORUM_RATELIMIT_STORAGE_URI", "memory://"),
+        # Likewise the anonymous readers' page cache (redis://...), else each worker keeps its own.
+        FORUM_CACHE_URL=os.environ.get("FORUM_CACHE_URL", "memory://"),
         FORUM_BASE_TEMPLATE="layout.html",
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SAMESITE="Lax",
@@ -77,6 +80,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
     Forum(app)
     Accounts(app)
+    # Readers without cookies get cached pages before the app runs; see forum/fastpath.py.
+    app.wsgi_app = CachedPages(app, app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = SecureCookies(app.wsgi_app)  # type: ignore[method-assign]
     # The whole site is the forum, so its own pages (a 404 for an unknown path, /static) get the headers too.
     app.after_request(add_security_headers)

@@ -10,7 +10,7 @@ from flask import current_app, g, request
 
 from forum.db import get_session
 from forum.errors import Forbidden, NotAuthenticated
-from forum.models import Member, Role
+from forum.models import Account, Member, Role
 from forum.services import members, tokens
 
 
@@ -103,7 +103,11 @@ def _resolve_viewer() -> Viewer:
     if not current_user or not current_user.is_authenticated:
         return ANONYMOUS
     user_id = user_key(current_user)
-    member = session.scalar(sa.select(Member).where(Member.user_id == user_id))
+    user = current_user._get_current_object()
+    if isinstance(user, Account) and user_id == user.user_key:
+        member = user.member  # loaded with the account
+    else:
+        member = session.scalar(sa.select(Member).where(Member.user_id == user_id))
     # A signed-in user the forum has not stored yet is a member; the row comes with their first write.
     role = member.role_enum if member else Role.MEMBER
     if member is not None and member.removed_at is not None:

@@ -13,6 +13,10 @@ from forum.db import make_engine, resolve_database_url
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+    from cachelib import BaseCache
+
+    from forum.services.threads import SnapshotStore
+    from forum.views.argument_tree import FragmentStore
     from flask_limiter import Limiter
     import sqlalchemy.orm as so
 
@@ -62,6 +66,10 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_RATELIMIT_EDIT": "30 per hour",
     "FORUM_RATELIMIT_VOTE": "300 per hour",
     "FORUM_RATELIMIT_FLAG": "20 per day",
+    "FORUM_CACHE_URL": "memory://",
+    "FORUM_CACHE_SIZE": 500,
+    "FORUM_CACHE_TIMEOUT": 3600,
+    "FORUM_CACHE_KEY_PREFIX": "forum-page:",
 }
 
 
@@ -76,6 +84,9 @@ class ForumState:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _engine: sa.Engine | None = field(default=None, repr=False, compare=False)
     limiter: Limiter | None = field(default=None, repr=False, compare=False)
+    cache_url: str = "memory://"
+    cache_size: int = 500
+    cache_timeout: int = 3600
 
     @property
     def engine(self) -> sa.Engine:
@@ -87,6 +98,29 @@ class ForumState:
                         self.database_url, self.engine_options, self.sqlite_busy_timeout
                     )
         return self._engine
+
+    @cached_property
+    def snapshots(self) -> SnapshotStore:
+        """Threads' arguments by page version, read once per version in this process."""
+        from forum.services.threads import SnapshotStore
+
+        return SnapshotStore()
+
+    @cached_property
+    def fragments(self) -> FragmentStore:
+        """Arguments' HTML by page version and viewer kind, written once in this process."""
+        from forum.views.argument_tree import FragmentStore
+
+        return FragmentStore()
+
+    @cached_property
+    def page_cache(self) -> BaseCache:
+        """The anonymous readers' page cache, made on first use (a Redis client connects only then)."""
+        from forum.pagecache import make_cache
+
+        return make_cache(
+            self.cache_url, size=self.cache_size, timeout=self.cache_timeout
+        )
 
     @cached_property
     def sessionmaker(self) -> so.sessionmaker[so.Session]:
@@ -130,7 +164,14 @@ class Forum:
             ),
             engine_options=dict(app.config["FORUM_ENGINE_OPTIONS"]),
             sqlite_busy_timeout=app.config["FORUM_SQLITE_BUSY_TIMEOUT"],
+            cache_url=app.config["FORUM_CACHE_URL"] or "none://",
+            cache_size=app.config["FORUM_CACHE_SIZE"],
+            cache_timeout=app.config["FORUM_CACHE_TIMEOUT"],
         )
+        # A mistyped cache URL is said at start-up, not on the first page served.
+        from forum.pagecache import check_cache_url
+
+        check_cache_url(app.config["FORUM_CACHE_URL"] or "none://")
 
         from forum.cli import forum_cli
         from forum.db import close_session

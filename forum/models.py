@@ -102,6 +102,13 @@ class Account(Base):
         sa.String(32), default=lambda: secrets.token_hex(16)
     )
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # The account's member, loaded with it, so that a signed-in page needs no second lookup.
+    member: so.Mapped[Member | None] = so.relationship(
+        primaryjoin=lambda: so.foreign(Member.user_id) == sa.cast(Account.id, sa.String),
+        viewonly=True,
+        uselist=False,
+        lazy="joined",
+    )
 
     # Flask-Login's user protocol.
     is_authenticated = True
@@ -186,6 +193,8 @@ class Article(Base):
     imported_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("forum_members.id", ondelete="SET NULL")
     )
+    # Grows with every write that changes what the article page shows; cached pages are keyed by it.
+    version: so.Mapped[int] = so.mapped_column(default=0, server_default=sa.text("0"))
 
     blocks: so.Mapped[list[Block]] = so.relationship(
         back_populates="article", order_by="Block.position", cascade="all, delete-orphan"
@@ -243,6 +252,8 @@ class Block(Base):
     )
     consensus_set_at: so.Mapped[datetime | None] = so.mapped_column()
     lock_reason: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    # Grows with every write that changes what the thread page shows; cached pages are keyed by it.
+    version: so.Mapped[int] = so.mapped_column(default=0, server_default=sa.text("0"))
 
     article: so.Mapped[Article] = so.relationship(back_populates="blocks")
     slots: so.Mapped[list[CitationSlot]] = so.relationship(
@@ -455,6 +466,7 @@ class AuditEntry(Base):
     """One moderator or admin action. Entries are only ever added: no code path edits or deletes one."""
 
     __tablename__ = "forum_audit_log"
+    __table_args__ = (sa.Index("ix_forum_audit_log_target", "target_type", "target_id"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     actor_id: so.Mapped[int | None] = so.mapped_column(

@@ -88,6 +88,8 @@ def make_limiter(app: Flask) -> Limiter:
         enabled=app.config["FORUM_RATELIMIT_ENABLED"],
     )
     limiter.init_app(app)
+    # Reads are never limited: skip the limiter's per-request bookkeeping on them altogether.
+    limiter.request_filter(lambda: request.method not in WRITES)
     return limiter
 
 

@@ -146,3 +146,26 @@ def test_ids_no_table_can_hold_are_404(client, path):
 def test_a_page_with_an_impossible_id_is_404(client):
     assert client.get("/articles/9223372036854775808").status_code == 404
     assert client.get("/blocks/99999999999").status_code == 404
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+def test_the_article_list_pages_on_with_next(app, client, limit):
+    from tests.articles import SAMPLE, make_article
+
+    made = [make_article(app, SAMPLE)["article"] for _ in range(3)]
+    seen, after = [], None
+    while True:
+        query = f"?limit={limit}" + (f"&after={after}" if after else "")
+        body = client.get(f"/api/v1/articles{query}").json
+        assert len(body["articles"]) <= limit
+        seen += [a["id"] for a in body["articles"]]
+        after = body["next"]
+        if after is None:
+            break
+    assert seen == list(reversed(made))  # newest first, each once
+
+
+def test_an_article_list_cursor_naming_no_article_is_refused(client):
+    response = client.get("/api/v1/articles?after=999")
+    assert response.status_code == 422
+    assert response.json["error"]["field"] == "after"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.typing import ResponseReturnValue
 
 from forum.api import registry
@@ -46,6 +47,7 @@ def list_arguments(block_id: int, query: ArgumentsQuery) -> ResponseReturnValue:
         limit=query.limit,
         after=query.after,
         viewer_id=viewer.member.id if viewer.member else None,
+        snapshots=current_app.extensions["forum"].snapshots,
     )
     moderator = viewer.has_role(Role.MODERATOR)
     return {"arguments": [node_json(n, moderator) for n in tree.nodes], "next": tree.next}

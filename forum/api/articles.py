@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from forum.api import registry
 from forum.api.openapi import ErrorBody
 from forum.api.present import article_json, listing_json
-from forum.api.schemas import ArticleIn, ArticleOut, ArticlesOut
+from forum.api.schemas import ArticleIn, ArticleOut, ArticlesOut, ArticlesQuery
 from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import Invalid
@@ -16,10 +16,13 @@ from forum.models import Role
 from forum.services import articles, imports
 
 
-@registry.route("/articles", "GET", responses={200: ArticlesOut})
-def list_articles() -> ResponseReturnValue:
-    """The articles, newest first, with their thread, argument and open-citation counts."""
-    return {"articles": [listing_json(a) for a in articles.list_articles(get_session())]}
+@registry.route("/articles", "GET", query=ArticlesQuery, responses={200: ArticlesOut})
+def list_articles(query: ArticlesQuery) -> ResponseReturnValue:
+    """The articles, newest first, with their thread, argument and open-citation counts; `next` pages on."""
+    found = articles.list_articles(get_session(), query.limit + 1, query.after)
+    page = found[: query.limit]
+    more = len(found) > query.limit
+    return {"articles": [listing_json(a) for a in page], "next": page[-1].article.id if more else None}
 
 
 @registry.route("/articles/<id:article_id>", "GET", responses={200: ArticleOut})

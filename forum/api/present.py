@@ -81,14 +81,14 @@ def version_json(version: ArgumentVersion) -> dict[str, Any]:
     }
 
 
-def thread_json(block: Block, summary: ThreadSummary) -> dict[str, Any]:
+def thread_json(block: Block, summary: ThreadSummary, setter_name: str | None = None) -> dict[str, Any]:
     """A thread's summary."""
     return {
         "counts": dict(summary.counts),
         "arguments": summary.arguments,
         "sources": summary.sources,
         "open_citations": summary.open_citations,
-        "consensus": consensus_json(block),
+        "consensus": consensus_json(block, setter_name),
         "locked": block.locked,
         "lock_reason": block.lock_reason if block.locked else None,
     }
@@ -104,15 +104,15 @@ def member_ref(member_id: int | None, name: str | None = None) -> dict[str, Any]
     return {"id": member_id, "name": name}
 
 
-def consensus_json(block: Block) -> dict[str, Any]:
-    """A thread's current verdict, with who set it and when."""
+def consensus_json(block: Block, setter_name: str | None = None) -> dict[str, Any]:
+    """A thread's current verdict, with who set it (their name looked up unless given) and when."""
     return {
         "status": block.consensus_status,
         "note": block.consensus_note,
         "note_html": block.consensus_note_html,
         "version": block.consensus_version,
         "key_arguments": list(block.consensus_key_arguments or []),
-        "set_by": member_ref(block.consensus_set_by_id),
+        "set_by": member_ref(block.consensus_set_by_id, setter_name),
         "set_at": block.consensus_set_at.isoformat() if block.consensus_set_at else None,
     }
 
@@ -206,7 +206,8 @@ def article_json(view: ArticleView) -> dict[str, Any]:
                 "section": block.section,
                 "text": block.text,
                 "citations": [slot.number for slot in view.block_slots(block)],
-                "thread": thread_json(block, view.summaries[block.id]) if block.is_thread else None,
+                "thread": thread_json(block, view.summaries[block.id], view.setters.get(block.consensus_set_by_id or 0))
+                if block.is_thread else None,
             }
             for block in view.blocks
         ],

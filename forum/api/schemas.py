@@ -195,8 +195,16 @@ class ArticleSummaryOut(BaseModel):
     open_citations: int
 
 
+class ArticlesQuery(BaseModel):
+    """How to page the article list, newest first."""
+
+    limit: int = Field(default=100, ge=1, le=100)
+    after: Id | None = None
+
+
 class ArticlesOut(BaseModel):
     articles: list[ArticleSummaryOut]
+    next: int | None
 
 
 class ConsensusIn(BaseModel):

@@ -23,6 +23,7 @@ from forum.models import (
     utcnow,
 )
 from forum.rendering import render_markdown
+from forum.services.versions import thread_changed
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,7 @@ def post_argument(
     )
     session.add(argument)
     session.flush()
+    thread_changed(session, block.id)
     return argument
 
 
@@ -229,7 +231,7 @@ def edit_argument(
     if new_sources is not None:
         argument.sources = new_sources
     argument.edited_at = utcnow()
-    session.flush()
+    thread_changed(session, argument.block_id)
     return argument
 
 
@@ -239,5 +241,6 @@ def withdraw_argument(session: so.Session, argument: Argument, member: Member) -
         raise Forbidden("Only its author may withdraw an argument.")
     if argument.withdrawn_at is None:
         argument.withdrawn_at = utcnow()
+        thread_changed(session, argument.block_id)
     session.flush()
     return argument

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from forum.errors import NotFound
+from forum.errors import Invalid, NotFound
 from forum.models import (
     Argument,
     Article,
@@ -166,9 +166,9 @@ def visible_arguments() -> sa.ColumnElement[bool]:
     return sa.and_(Argument.withdrawn_at.is_(None), Argument.hidden.is_(False))
 
 
-def slot_views(session: so.Session, article_id: int) -> dict[int, SlotView]:
-    """Every slot of an article by id, with the first URL a member's source proposed for it."""
-    proposed = (
+def proposed_url() -> sa.ScalarSelect:
+    """The first URL a member's visible source proposes for the slot of the enclosing query."""
+    return (
         sa.select(Source.url)
         .join(Argument, Argument.id == Source.argument_id)
         .where(Source.slot_id == CitationSlot.id, visible_arguments())
@@ -177,51 +177,58 @@ def slot_views(session: so.Session, article_id: int) -> dict[int, SlotView]:
         .correlate(CitationSlot)
         .scalar_subquery()
     )
-    rows = session.execute(
-        sa.select(CitationSlot, proposed).where(CitationSlot.article_id == article_id)
-    ).all()
-    return {
-        slot.id: SlotView(slot.number, slot.reference_text, slot.url, proposed_url)
-        for slot, proposed_url in rows
-    }
 
 
-def block_slot_ids(session: so.Session, block_ids: list[int]) -> dict[int, list[int]]:
-    """The slot ids cited by each block."""
-    result: dict[int, list[int]] = {block_id: [] for block_id in block_ids}
-    if not block_ids:
-        return result
-    rows = session.execute(
-        sa.select(block_citations.c.block_id, block_citations.c.slot_id).where(
-            block_citations.c.block_id.in_(block_ids)
-        )
+def _slots_query(one_block: bool) -> sa.Select:
+    """Slots of an article (or those one block cites) with their proposed URL and each citing block."""
+    query = (
+        sa.select(CitationSlot, proposed_url(), block_citations.c.block_id)
+        .outerjoin(block_citations, block_citations.c.slot_id == CitationSlot.id)
+        .where(CitationSlot.article_id == sa.bindparam("article_id"))
     )
-    for block_id, slot_id in rows:
-        result[block_id].append(slot_id)
-    return result
+    return query.where(block_citations.c.block_id == sa.bindparam("block_id")) if one_block else query
+
+
+# Built once; each page binds its ids.
+ARTICLE_SLOTS, BLOCK_SLOTS = _slots_query(False), _slots_query(True)
+
+
+def slot_views(
+    session: so.Session, article_id: int, block_id: int | None = None
+) -> tuple[dict[int, SlotView], dict[int, list[int]]]:
+    """The slots of an article (or those one block cites) by id, and the slot ids each block cites.
+
+    One statement: each slot comes once per block citing it, and once with no block when none does.
+    """
+    query = ARTICLE_SLOTS if block_id is None else BLOCK_SLOTS
+    slots: dict[int, SlotView] = {}
+    cited: dict[int, list[int]] = {}
+    for slot, proposed, citing in session.execute(query, {"article_id": article_id, "block_id": block_id}):
+        if slot.id not in slots:
+            slots[slot.id] = SlotView(slot.number, slot.reference_text, slot.url, proposed)
+        if citing is not None:
+            cited.setdefault(citing, []).append(slot.id)
+    return slots, cited
 
 
 def thread_summaries(
     session: so.Session, article_id: int, slots: dict[int, SlotView], cited: dict[int, list[int]]
 ) -> dict[int, ThreadSummary]:
-    """The summary of every thread of an article, in a fixed number of queries."""
+    """The summary of every thread of an article (`cited` names them all), in one statement."""
     summaries = {block_id: ThreadSummary() for block_id in cited}
     in_article = Argument.block_id.in_(sa.select(Block.id).where(Block.article_id == article_id))
-    counts = session.execute(
-        sa.select(Argument.block_id, Argument.stance, sa.func.count())
+    rows = session.execute(
+        sa.select(
+            Argument.block_id, Argument.stance,
+            sa.func.count(sa.distinct(Argument.id)), sa.func.count(Source.id),
+        )
+        .outerjoin(Source, Source.argument_id == Argument.id)
         .where(in_article, visible_arguments())
         .group_by(Argument.block_id, Argument.stance)
     )
-    for block_id, stance, count in counts:
+    for block_id, stance, count, sources in rows:
         summaries[block_id].counts[stance] = count
-    sources = session.execute(
-        sa.select(Argument.block_id, sa.func.count(Source.id))
-        .join(Source, Source.argument_id == Argument.id)
-        .where(in_article, visible_arguments())
-        .group_by(Argument.block_id)
-    )
-    for block_id, count in sources:
-        summaries[block_id].sources = count
+        summaries[block_id].sources += sources
     for block_id, slot_ids in cited.items():
         summaries[block_id].open_citations = sum(slots[i].is_open for i in slot_ids)
     return summaries
@@ -236,6 +243,8 @@ class ArticleView:
     slots: dict[int, SlotView]
     cited: dict[int, list[int]]
     summaries: dict[int, ThreadSummary]
+    # The names of the members who set the verdicts shown, by member id.
+    setters: dict[int, str] = field(default_factory=dict)
 
     def block_slots(self, block: Block) -> list[SlotView]:
         """The slots a block cites, by number."""
@@ -248,17 +257,25 @@ class ArticleView:
 
 
 def article_view(session: so.Session, article_id: int) -> ArticleView:
-    """Everything the article page and its API twin show, in a fixed number of queries."""
-    article = get_article(session, article_id)
-    blocks = list(
-        session.scalars(
-            sa.select(Block).where(Block.article_id == article_id).order_by(Block.position)
-        )
-    )
-    slots = slot_views(session, article_id)
-    cited = block_slot_ids(session, [block.id for block in blocks])
+    """Everything the article page and its API twin show, in three statements whatever its size."""
+    # Whoever set a verdict comes along, so that naming them later is a look-up in the session.
+    setter = so.aliased(Member)
+    rows = session.execute(
+        sa.select(Block, setter)
+        .join(Block.article)
+        .outerjoin(setter, setter.id == Block.consensus_set_by_id)
+        .options(so.contains_eager(Block.article))
+        .where(Block.article_id == article_id)
+        .order_by(Block.position)
+    ).all()
+    # Every imported article has blocks; one without would still be found (or not) by its id.
+    article = rows[0][0].article if rows else get_article(session, article_id)
+    blocks = [block for block, _ in rows]
+    setters = {member.id: member.name for _, member in rows if member is not None}
+    slots, cited = slot_views(session, article_id)
+    cited = {block.id: cited.get(block.id, []) for block in blocks}
     summaries = thread_summaries(session, article_id, slots, cited)
-    return ArticleView(article, blocks, slots, cited, summaries)
+    return ArticleView(article, blocks, slots, cited, summaries, setters)
 
 
 @dataclass
@@ -271,11 +288,20 @@ class ArticleListing:
     open_citations: int
 
 
-def list_articles(session: so.Session, limit: int = 100) -> list[ArticleListing]:
-    """The newest articles with their one-line summaries, in a fixed number of queries."""
-    articles = list(
-        session.scalars(sa.select(Article).order_by(Article.created_at.desc(), Article.id.desc()).limit(limit))
-    )
+def list_articles(
+    session: so.Session, limit: int = 100, after: int | None = None
+) -> list[ArticleListing]:
+    """The newest articles (those older than the article `after`, to page on) with their summaries.
+
+    A fixed number of queries; the page is found through the index on creation time, however long the list.
+    """
+    query = sa.select(Article).order_by(Article.created_at.desc(), Article.id.desc()).limit(limit)
+    if after is not None:
+        cursor = session.execute(sa.select(Article.created_at, Article.id).where(Article.id == after)).first()
+        if cursor is None:
+            raise Invalid("The `after` cursor names no article.", field="after")
+        query = query.where(sa.tuple_(Article.created_at, Article.id) < sa.tuple_(*cursor))
+    articles = list(session.scalars(query))
     ids = [article.id for article in articles]
     if not ids:
         return []
@@ -313,35 +339,71 @@ def list_articles(session: so.Session, limit: int = 100) -> list[ArticleListing]
     ]
 
 
+@dataclass(frozen=True)
+class Neighbour:
+    """A thread before or after another in its article: enough to link to it."""
+
+    id: int
+    kind: str
+
+
 @dataclass
 class ThreadView:
     """A thread with what its page shows around the arguments: its neighbours and its slots."""
 
     block: Block
-    previous: Block | None
-    next: Block | None
+    previous: Neighbour | None
+    next: Neighbour | None
     slots: list[SlotView]
 
 
+def _beside(before: bool, column: str) -> sa.ScalarSelect:
+    """The id or kind of the thread just before or after the block of the enclosing query."""
+    neighbour = so.aliased(Block)
+    position = neighbour.position < Block.position if before else neighbour.position > Block.position
+    return (
+        sa.select(getattr(neighbour, column))
+        .where(
+            neighbour.article_id == Block.article_id,
+            neighbour.kind != BlockKind.HEADING.value,
+            position,
+        )
+        .order_by(neighbour.position.desc() if before else neighbour.position)
+        .limit(1)
+        .correlate(Block)
+        .scalar_subquery()
+    )
+
+
+# Built once: a thread page only binds its block's id.
+THREAD = (
+    sa.select(
+        Block,
+        _beside(True, "id"), _beside(True, "kind"),
+        _beside(False, "id"), _beside(False, "kind"),
+    )
+    .join(Block.article)
+    .options(so.contains_eager(Block.article))
+    .where(Block.id == sa.bindparam("block_id"))
+)
+
+
 def thread_view(session: so.Session, block_id: int) -> ThreadView:
-    """A thread, the threads before and after it in its article (headings skipped), and its slots."""
-    block = get_thread(session, block_id)
-    same_article = sa.and_(
-        Block.article_id == block.article_id, Block.kind != BlockKind.HEADING.value
+    """A thread with its article, the threads before and after it (headings skipped), and its slots.
+
+    Two statements: the block with its article and its neighbours, then the slots it cites.
+    """
+    row = session.execute(THREAD, {"block_id": block_id}).first()
+    if row is None:
+        raise NotFound("There is no such paragraph.")
+    block, previous_id, previous_kind, next_id, next_kind = row
+    if not block.is_thread:
+        raise NotFound("A heading has no thread.")
+    slots, cited = slot_views(session, block.article_id, block.id)
+    mine = sorted((slots[i] for i in cited.get(block.id, [])), key=lambda s: s.number)
+    return ThreadView(
+        block,
+        Neighbour(previous_id, previous_kind) if previous_id is not None else None,
+        Neighbour(next_id, next_kind) if next_id is not None else None,
+        mine,
     )
-    previous = session.scalar(
-        sa.select(Block)
-        .where(same_article, Block.position < block.position)
-        .order_by(Block.position.desc())
-        .limit(1)
-    )
-    following = session.scalar(
-        sa.select(Block)
-        .where(same_article, Block.position > block.position)
-        .order_by(Block.position)
-        .limit(1)
-    )
-    slots = slot_views(session, block.article_id)
-    cited = block_slot_ids(session, [block.id])[block.id]
-    mine = sorted((slots[i] for i in cited), key=lambda s: s.number)
-    return ThreadView(block, previous, following, mine)

@@ -21,6 +21,7 @@ from forum.rendering import render_markdown
 from forum.services import audit
 from forum.services.articles import get_thread
 from forum.services.members import require
+from forum.services.versions import thread_changed
 
 NOTE_LIMIT = 5_000
 KEY_ARGUMENTS_LIMIT = 10
@@ -119,7 +120,7 @@ def set_consensus(
         session, moderator, "consensus.set", "block", block.id, note,
         status=new_status.value, previous=previous, version=version + 1,
     )
-    session.flush()
+    thread_changed(session, block.id)
     session.expire(block)
     return change
 
@@ -160,7 +161,7 @@ class DecisionAid:
 
 def decision_aid(session: so.Session, block_id: int) -> DecisionAid:
     """Arguments by stance, the best counter and support, how many are sourced, open slots, last activity."""
-    from forum.services.articles import block_slot_ids, slot_views, visible_arguments
+    from forum.services.articles import slot_views, visible_arguments
     from forum.services.threads import SORT_KEYS
 
     block = get_thread(session, block_id)
@@ -179,8 +180,8 @@ def decision_aid(session: so.Session, block_id: int) -> DecisionAid:
         ranked = sorted((a for a in args if a.stance == stance), key=best)
         return ranked[0] if ranked else None
 
-    slots = slot_views(session, block.article_id)
-    cited = block_slot_ids(session, [block.id])[block.id]
+    slots, cited_by = slot_views(session, block.article_id, block.id)
+    cited = cited_by.get(block.id, [])
     times = [a.edited_at or a.created_at for a in args]
     return DecisionAid(
         counts=counts,

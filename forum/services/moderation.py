@@ -11,6 +11,7 @@ from forum.services import audit
 from forum.services.arguments import get_argument
 from forum.services.articles import get_thread
 from forum.services.members import require
+from forum.services.versions import thread_changed
 
 REASON_LIMIT = 500
 NOTE_LIMIT = 1_000
@@ -118,6 +119,7 @@ def hide(session: so.Session, argument_id: int, moderator: Member, reason: str) 
     close_flags(session, pending, moderator, "hide")
     audit.record(session, moderator, "argument.hide", "argument", argument.id, reason,
                  flags=[f.id for f in pending])
+    thread_changed(session, argument.block_id)
     return argument
 
 
@@ -130,6 +132,7 @@ def restore(session: so.Session, argument_id: int, moderator: Member, reason: st
         raise Conflict("This argument is not hidden.")
     argument.hidden, argument.hidden_reason, argument.hidden_at = False, None, None
     audit.record(session, moderator, "argument.restore", "argument", argument.id, reason)
+    thread_changed(session, argument.block_id)
     return argument
 
 
@@ -142,6 +145,7 @@ def lock(session: so.Session, block_id: int, moderator: Member, locked: bool, re
         raise Conflict("This thread is locked already." if locked else "This thread is not locked.")
     block.locked, block.lock_reason = locked, reason if locked else None
     audit.record(session, moderator, "thread.lock" if locked else "thread.unlock", "block", block.id, reason)
+    thread_changed(session, block.id)
     return block
 
 

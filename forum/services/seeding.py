@@ -26,6 +26,7 @@ from forum.models import (
 )
 from forum.rendering import render_markdown
 from forum.services.articles import get_article
+from forum.services.versions import article_changed
 from forum.services.votes import recount
 
 NAMES = [
@@ -142,7 +143,8 @@ def seed_discussion(
     votes = insert_votes(session, rng, planned, ids, members, votes_per_argument)
     recount(session, Argument.block_id.in_([t.id for t in threads]))
     marks = mark_consensus(session, rng, threads)
-    session.flush()
+    # The arguments and votes went in as bulk statements, past the services that move page versions.
+    article_changed(session, article.id)
     return SeedReport(len(members), len(ids), sources, votes, marks)
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import Invalid
-from forum.models import Argument, Block, Vote
+from forum.models import Argument, Block, Member, Source, Vote
 
 
 def wilson_lower_bound(up: int, down: int, z: float = 1.959964) -> float:
@@ -41,11 +43,52 @@ SORT_KEYS: dict[str, Callable[[Argument], Any]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class AuthorRef:
+    """Who wrote an argument, as the thread shows them."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """A source as the thread shows it."""
+
+    url: str
+    title: str | None
+    quote: str | None
+    citation: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentRecord:
+    """An argument as the thread shows it: a snapshot, the same for every reader of one page version."""
+
+    id: int
+    block_id: int
+    parent_id: int | None
+    author_id: int
+    author: AuthorRef
+    stance: str
+    body: str
+    html: str
+    created_at: datetime
+    edited_at: datetime | None
+    withdrawn_at: datetime | None
+    up: int
+    down: int
+    score: int
+    hidden: bool
+    hidden_reason: str | None
+    sources: tuple[SourceRecord, ...]
+
+
 @dataclass
 class Node:
     """An argument in the tree, with its replies and the viewer's vote on it."""
 
-    argument: Argument
+    argument: ArgumentRecord
     my_vote: int = 0
     replies: list[Node] = field(default_factory=list)
 
@@ -59,6 +102,88 @@ class Tree:
     total: int
 
 
+class SnapshotStore:
+    """The arguments of recently read threads by (thread, page version), one store per app and process.
+
+    Every write that changes a thread moves its version in the write's transaction, so a snapshot is
+    never read for a later state than its own; when full, the store starts afresh.
+    """
+
+    def __init__(self, limit: int = 256) -> None:
+        self.limit = limit
+        self.items: dict[tuple[int, int], tuple[ArgumentRecord, ...]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, block_id: int, version: int) -> tuple[ArgumentRecord, ...] | None:
+        """The snapshot of that thread at that version, if kept."""
+        return self.items.get((block_id, version))
+
+    def put(self, block_id: int, version: int, records: tuple[ArgumentRecord, ...]) -> None:
+        """Keep a snapshot."""
+        with self.lock:
+            if len(self.items) >= self.limit:
+                self.items.clear()
+            self.items[(block_id, version)] = records
+
+
+ARGUMENTS = (
+    sa.select(
+        Argument.id, Argument.block_id, Argument.parent_id, Argument.author_id, Member.name,
+        Argument.stance, Argument.body, Argument.html, Argument.created_at, Argument.edited_at,
+        Argument.withdrawn_at, Argument.up, Argument.down, Argument.score, Argument.hidden,
+        Argument.hidden_reason,
+    )
+    .join(Member, Member.id == Argument.author_id)
+    .where(Argument.block_id == sa.bindparam("block_id"))
+)
+MINE = so.aliased(Vote)
+ARGUMENTS_WITH_VOTES = ARGUMENTS.add_columns(MINE.value).outerjoin(
+    MINE, sa.and_(MINE.argument_id == Argument.id, MINE.member_id == sa.bindparam("viewer_id"))
+)
+SOURCES = (
+    sa.select(Source.argument_id, Source.url, Source.title, Source.quote, Source.citation)
+    .join(Argument, Argument.id == Source.argument_id)
+    .where(Argument.block_id == sa.bindparam("block_id"))
+    .order_by(Source.argument_id, Source.position, Source.id)
+)
+VOTES = (
+    sa.select(Vote.argument_id, Vote.value)
+    .join(Argument, Argument.id == Vote.argument_id)
+    .where(Vote.member_id == sa.bindparam("viewer_id"), Argument.block_id == sa.bindparam("block_id"))
+)
+
+
+def load_arguments(
+    session: so.Session, block: Block, viewer_id: int | None, snapshots: SnapshotStore | None = None
+) -> tuple[tuple[ArgumentRecord, ...], dict[int, int]]:
+    """The thread's arguments (from the snapshot of its version when kept) and the viewer's votes.
+
+    At most two statements: the arguments with the viewer's votes and then their sources; or, with a
+    snapshot kept, the viewer's votes alone.
+    """
+    params = {"block_id": block.id, "viewer_id": viewer_id}
+    records = snapshots.get(block.id, block.version) if snapshots is not None else None
+    if records is not None:
+        votes = dict(session.execute(VOTES, params).all()) if viewer_id is not None else {}
+        return records, votes
+    rows = session.execute(ARGUMENTS_WITH_VOTES if viewer_id is not None else ARGUMENTS, params).all()
+    votes = {row[0]: row[-1] for row in rows if viewer_id is not None and row[-1]}
+    sources: dict[int, list[SourceRecord]] = {}
+    if rows:
+        for argument_id, *fields in session.execute(SOURCES, params):
+            sources.setdefault(argument_id, []).append(SourceRecord(*fields))
+    records = tuple(
+        ArgumentRecord(
+            row[0], row[1], row[2], row[3], AuthorRef(row[3], row[4]), *row[5:16],
+            tuple(sources.get(row[0], ())),
+        )
+        for row in rows
+    )
+    if snapshots is not None:
+        snapshots.put(block.id, block.version, records)
+    return records, votes
+
+
 def argument_tree(
     session: so.Session,
     block: Block,
@@ -67,27 +192,16 @@ def argument_tree(
     limit: int = 500,
     after: int | None = None,
     viewer_id: int | None = None,
+    snapshots: SnapshotStore | None = None,
 ) -> Tree:
-    """The thread's arguments as a tree, in three queries whatever its size."""
+    """The thread's arguments as a tree with the viewer's votes, in two statements whatever its size.
+
+    `snapshots` (the app's) spares reading the arguments again while the thread's version stands.
+    """
     key = SORT_KEYS.get(sort)
     if key is None:
         raise Invalid(f"Sort by one of: {', '.join(SORT_KEYS)}.", field="sort")
-    arguments = list(
-        session.scalars(
-            sa.select(Argument)
-            .where(Argument.block_id == block.id)
-            .options(so.selectinload(Argument.sources))
-        )
-    )
-    votes: dict[int, int] = {}
-    if viewer_id is not None and arguments:
-        votes = dict(
-            session.execute(
-                sa.select(Vote.argument_id, Vote.value)
-                .join(Argument, Argument.id == Vote.argument_id)
-                .where(Vote.member_id == viewer_id, Argument.block_id == block.id)
-            ).all()
-        )
+    arguments, votes = load_arguments(session, block, viewer_id, snapshots)
     nodes = {a.id: Node(a, votes.get(a.id, 0)) for a in arguments}
     roots: list[Node] = []
     for node in sorted(nodes.values(), key=lambda n: key(n.argument)):

@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.models import Argument, Block, Member, Vote
+from forum.services.versions import scores_changed
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def cast_vote(session: so.Session, argument_id: int, voter: Member, value: int) 
         raise Invalid("A vote is 1, -1, or 0 to take it back.", field="value")
     # Lock the argument first: votes on it queue here, so each recount sees every earlier vote.
     row = session.execute(
-        sa.select(Argument.author_id, Argument.hidden, Argument.withdrawn_at, Block.locked)
+        sa.select(Argument.author_id, Argument.block_id, Argument.hidden, Argument.withdrawn_at, Block.locked)
         .join(Block, Block.id == Argument.block_id)
         .where(Argument.id == argument_id)
         .with_for_update(of=Argument)
@@ -82,6 +83,8 @@ def cast_vote(session: so.Session, argument_id: int, voter: Member, value: int) 
     else:
         upsert_vote(session, argument_id, voter.id, value)
     up, down, score = recount(session, [argument_id], returning=True).one()
+    # The upsert bypasses the ORM, so the thread's page version is moved here, in the same transaction.
+    scores_changed(session, [row.block_id])
     session.expire_all()
     return Tally(score=score, up=up, down=down, my_vote=value)
 
@@ -92,10 +95,12 @@ def remove_votes_of(session: so.Session, member: Member) -> int:
     if not touched:
         return 0
     # Lock the touched arguments in id order, as voters do, so that the recount is exact.
-    session.execute(
-        sa.select(Argument.id).where(Argument.id.in_(touched)).order_by(Argument.id).with_for_update()
-    )
+    locked = session.execute(
+        sa.select(Argument.id, Argument.block_id)
+        .where(Argument.id.in_(touched)).order_by(Argument.id).with_for_update()
+    ).all()
     session.execute(sa.delete(Vote).where(Vote.member_id == member.id))
     recount(session, touched)
+    scores_changed(session, [block_id for _, block_id in locked])
     session.expire_all()
     return len(touched)

@@ -11,7 +11,8 @@ from forum.api import api
 from forum.auth import current_viewer, require_login_manager
 from forum.csrf import csrf_token, protect
 from forum.errors import ForumError
-from forum.requestid import add_request_id_header, assign_request_id, log_failure
+from forum.pagecache import serve_cached, store_page
+from forum.requestid import add_request_id_header, log_failure
 from forum.security import add_security_headers, limit_request_size, refuse_nul_characters
 
 # The static URL path is the forum's own, so that a site mounting the forum at "/" keeps its /static.
@@ -61,7 +62,6 @@ def http_error_page(error: HTTPException) -> tuple[str, int]:
 
 def share_hooks(bp: Blueprint) -> None:
     """Give a forum blueprint the checks, template context and error pages every forum page has."""
-    bp.before_request(assign_request_id)
     bp.before_request(limit_request_size)
     bp.before_request(refuse_nul_characters)
     bp.before_request(require_login_manager)
@@ -73,6 +73,9 @@ def share_hooks(bp: Blueprint) -> None:
     bp.register_error_handler(HTTPException, http_error_page)
 
 
+# First of all hooks: an anonymous reader's cached page is answered before any other work.
+blueprint.before_request(serve_cached)
+blueprint.after_request(store_page)
 share_hooks(blueprint)
 
 from forum.views import pages  # noqa: E402,F401  (registers the routes on the blueprint)

@@ -49,22 +49,37 @@ def key_ids(values: list[str]) -> list[int]:
     return [n for n in map(parse_id, values) if n is not None]
 
 
-def panel(session: so.Session, block: Block, viewer: Viewer, verdict: VerdictDraft | None) -> dict:
-    """What the thread page's consensus panel shows: the verdict, its history, and the moderators' tools."""
+def panel(
+    session: so.Session,
+    block: Block,
+    viewer: Viewer,
+    verdict: VerdictDraft | None,
+    arguments: dict[int, Argument] | None = None,
+) -> dict:
+    """What the thread page's consensus panel shows: the verdict, its history, and the moderators' tools.
+
+    `arguments` (the thread's, by id) spares a query for the key arguments; a thread whose verdict was
+    never set has no history to read.
+    """
     keys = list(block.consensus_key_arguments or [])
-    found = {a.id: a for a in session.scalars(sa.select(Argument).where(Argument.id.in_(keys)))} if keys else {}
+    found = dict(arguments or {})
+    if missing := [k for k in keys if k not in found]:
+        found.update((a.id, a) for a in session.scalars(sa.select(Argument).where(Argument.id.in_(missing))))
+    history = consensus.history(session, block.id) if block.consensus_version else []
     moderator = viewer.has_role(Role.MODERATOR)
     context = {
         "verdict_keys": [found[k] for k in keys if k in found],
-        "verdict_history": list(reversed(consensus.history(session, block.id))),
-        "verdict_latest": consensus.latest_change(session, block.id),
+        "verdict_history": list(reversed(history)),
+        "verdict_latest": history[-1] if history else None,
         "statuses": [(s.value, CONSENSUS_LABELS[s.value]) for s in ConsensusStatus],
     }
     if moderator:
         context["verdict"] = verdict or VerdictDraft.of(block)
         context["aid"] = consensus.decision_aid(session, block.id)
-        context["thread_arguments"] = list(
-            session.scalars(sa.select(Argument).where(Argument.block_id == block.id).order_by(Argument.id))
+        context["thread_arguments"] = (
+            sorted(arguments.values(), key=lambda a: a.id) if arguments is not None else list(
+                session.scalars(sa.select(Argument).where(Argument.block_id == block.id).order_by(Argument.id))
+            )
         )
     return context
 

@@ -43,14 +43,14 @@ def exact(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def when(moment: datetime) -> Markup:
+def when(moment: datetime, words: str | None = None) -> Markup:
     """A moment as a reader takes it in ("3 hours ago"), the exact time on hover and in `datetime`.
 
     The relative words are written here so that they read right without JavaScript; forum.js rewrites them
     when the page loads, because a page served from a cache was written earlier than it is read.
     """
     return Markup('<time class="ago" datetime="{iso}" title="{title}">{words}</time>').format(
-        iso=moment.astimezone(UTC).isoformat(timespec="seconds"), title=exact(moment), words=ago(moment)
+        iso=moment.astimezone(UTC).isoformat(timespec="seconds"), title=exact(moment), words=words or ago(moment)
     )
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 
 from forum.db import get_session
+from forum.routing import parse_id
 from forum.services import articles
 from forum.settings import template
 from forum.views import blueprint
 
+PAGE = 100
+
 
 @blueprint.get("/")
 def index() -> str:
-    """The home page: the forum's articles, each with a one-line summary."""
-    return render_template(template("index"), articles=articles.list_articles(get_session()))
+    """The home page: the forum's articles, newest first, each with a one-line summary; `?after=` pages on."""
+    found = articles.list_articles(get_session(), PAGE + 1, parse_id(request.args.get("after")))
+    page = found[:PAGE]
+    older = page[-1].article.id if len(found) > PAGE else None
+    return render_template(template("index"), articles=page, older=older)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -17,7 +17,9 @@ from forum.services import arguments, articles, threads
 from forum.services.articles import ThreadView
 from forum.services.threads import Node
 from forum.settings import content_limits, template
+from forum.csrf import csrf_token
 from forum.views import blueprint, display
+from forum.views.argument_tree import ArgumentTree
 from forum.views import consensus as consensus_views
 from forum.views.consensus import VerdictDraft
 from forum.views.forms import ArgumentDraft
@@ -45,11 +47,6 @@ def walk(nodes: list[Node]) -> Iterator[tuple[Node, Node | None]]:
         stack.extend((reply, node) for reply in reversed(node.replies))
 
 
-def descendants(node: Node) -> list[tuple[Node, Node]]:
-    """Every reply under `node`, in reading order, each with the argument it answers."""
-    return [(child, parent or node) for child, parent in walk(node.replies)]
-
-
 def thread_marker(thread: ThreadView) -> Callable[[int], Markup | None]:
     """The function that turns the paragraph's footnote numbers into links on the thread page."""
     slots = {slot.number: slot for slot in thread.slots}
@@ -65,6 +62,13 @@ def thread_marker(thread: ThreadView) -> Callable[[int], Markup | None]:
         return display.slot_marker(slot, footnote, "#post")
 
     return marker
+
+
+def login_url() -> str | None:
+    """Where the host signs readers in, if it has such a page."""
+    manager = getattr(current_app, "login_manager", None)
+    view = getattr(manager, "login_view", None)
+    return url_for(view) if view else None
 
 
 def sort_choice() -> str:
@@ -90,32 +94,41 @@ def render_thread(
     viewer = current_viewer()
     thread = articles.thread_view(session, block_id)
     sort = sort_choice()
+    state = current_app.extensions["forum"]
     tree = threads.argument_tree(
-        session, thread.block, sort=sort, viewer_id=viewer.member.id if viewer.member else None
+        session, thread.block, sort=sort, viewer_id=viewer.member.id if viewer.member else None,
+        snapshots=state.snapshots,
     )
     by_id = {node.argument.id: node for node, _ in walk(tree.nodes)}
     if draft.parent_id not in by_id and request.method == "GET":
         draft.parent_id = None
     marker = thread_marker(thread)
+    moderator = viewer.has_role(Role.MODERATOR)
+    writer = ArgumentTree(
+        block=thread.block, viewer=viewer, moderator=moderator, sort=sort,
+        login_url=login_url(), max_depth=MAX_DEPTH, csrf_token=csrf_token, fragments=state.fragments,
+        posted=posted, refused=refused,
+    )
     page = render_template(
         template("thread"),
         thread=thread,
         block=thread.block,
         article=thread.block.article,
         tree=tree,
+        argument_tree=writer.render(tree.nodes),
         sort=sort,
         sorts=list(threads.SORT_KEYS),
         draft=draft,
         replying_to=by_id.get(draft.parent_id) if draft.parent_id else None,
         stances=STANCES,
         limits=content_limits(),
-        max_depth=MAX_DEPTH,
-        descendants=descendants,
-        moderator=viewer.has_role(Role.MODERATOR),
+        moderator=moderator,
         cite=lambda block, text: display.with_citations(text, marker),
         refused=refused,
         posted=posted,
-        **consensus_views.panel(session, thread.block, viewer, verdict),
+        **consensus_views.panel(
+            session, thread.block, viewer, verdict, {i: node.argument for i, node in by_id.items()}
+        ),
     )
     return page, status
 

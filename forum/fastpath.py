@@ -1,0 +1,93 @@
+"""A WSGI middleware answering cookie-less readers' cached pages before the Flask app runs at all.
+
+Inside Flask, `forum.pagecache.serve_cached` already answers anonymous readers from the cache, but only
+after the request context, the session, the host's and the rate limiter's hooks. A request that carries no
+cookie (and cannot be signed in by a host's request loader) is anonymous whatever those would say, so
+this middleware reads the page's versions, answers 304 or the cached page with the forum's headers, and
+leaves every other request, and every miss, to the app. It is app-wide, so the site (or a host) installs it:
+`app.wsgi_app = CachedPages(app, app.wsgi_app)`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
+
+from forum.pagecache import CACHE_CONTROL, HTML, PAGES, VERSIONS_READ, page_key
+from forum.requestid import GIVEN_ID
+from forum.security import PAGE_POLICY
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from flask import Flask
+
+
+class CachedPages:
+    """Answer a cookie-less GET of a cached forum page from the cache; pass everything else on."""
+
+    def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def signs_in_without_cookies(self) -> bool:
+        """Whether the host's login manager can sign a request in from its headers alone."""
+        manager = getattr(self.app, "login_manager", None)
+        return manager is None or manager._request_callback is not None or getattr(
+            manager, "_header_callback", None
+        ) is not None
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if (
+            environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
+            or environ.get("HTTP_COOKIE")
+            or self.signs_in_without_cookies()
+        ):
+            return self.wsgi_app(environ, start_response)
+        request = Request(environ)
+        try:
+            endpoint, values = self.app.create_url_adapter(request).match()
+        except HTTPException:
+            return self.wsgi_app(environ, start_response)
+        if endpoint not in PAGES:
+            return self.wsgi_app(environ, start_response)
+        state = self.app.extensions["forum"]
+        versions = PAGES[endpoint](state.engine, **values)
+        if versions is None:
+            return self.wsgi_app(environ, start_response)
+        prefix = self.app.config["FORUM_CACHE_KEY_PREFIX"]
+        key = page_key(prefix, request.script_root, request.path, request.query_string, versions)
+        etag = key[len(prefix):]
+        if request.if_none_match.contains_weak(etag):
+            return self.answer(start_response, request, etag, "304 Not Modified", b"")
+        body = state.page_cache.get(key)
+        if body is None:
+            environ[VERSIONS_READ] = (endpoint, values, versions)
+            return self.wsgi_app(environ, start_response)
+        return self.answer(start_response, request, etag, "200 OK", body)
+
+    def answer(
+        self, start_response: StartResponse, request: Request, etag: str, status: str, body: bytes
+    ) -> list[bytes]:
+        """The cached page (or its 304) with the headers the forum gives its pages."""
+        given = request.headers.get("X-Request-ID", "")
+        headers: list[tuple[str, Any]] = [
+            ("Content-Type", HTML),
+            ("ETag", f'"{etag}"'),
+            ("Cache-Control", CACHE_CONTROL),
+            ("Vary", "Cookie"),
+            ("Content-Security-Policy", self.app.config["FORUM_CONTENT_SECURITY_POLICY"] or PAGE_POLICY),
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-Frame-Options", "DENY"),
+            ("Referrer-Policy", "strict-origin-when-cross-origin"),
+            ("X-Request-ID", given if GIVEN_ID.fullmatch(given) else uuid.uuid4().hex),
+        ]
+        if request.is_secure:
+            headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+        if status.startswith("200"):
+            headers.append(("Content-Length", str(len(body))))
+        start_response(status, headers)
+        return [b""] if request.method == "HEAD" or not status.startswith("200") else [body]

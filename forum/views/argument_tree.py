@@ -1,0 +1,176 @@
+"""A thread's argument tree as HTML: each argument written once by `forum/_argument.html`, then kept.
+
+A 200-argument thread costs Jinja some 2,000 macro calls, includes and `url_for`s. So each argument's
+HTML (the template's `argument_item`) is kept per page version and per what the viewer changes in it,
+and a page is mostly kept strings joined around the tree's structure. What differs from request to
+request is left open in a kept fragment and written in last: the relative time and the CSRF token.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from markupsafe import Markup
+
+from forum.auth import Viewer
+from forum.models import Argument, Block
+from forum.services.threads import Node
+from forum.views.display import ago, when
+
+if TYPE_CHECKING:
+    from forum.views.moderation import Refusal
+
+ARGUMENT_TEMPLATE = "forum/_argument.html"
+# Marks for what a kept fragment leaves open: NUL never reaches stored text (requests holding it are refused).
+CSRF = "\x00csrf\x00"
+OPEN_PARTS = re.compile("\x00(?:ago:([0-9.]+)|csrf)\x00")
+KEPT_LIMIT = 50_000
+
+
+class FragmentStore:
+    """Arguments' HTML by the thread's page version and what the viewer changes in it; one per app and process.
+
+    The page version moves with every change to the thread's arguments, so a fragment is never used
+    for a later state than its own; readers alike (not the author, not voted) share one.
+    """
+
+    def __init__(self, limit: int = KEPT_LIMIT) -> None:
+        self.limit = limit
+        self.items: dict[tuple, str] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> str | None:
+        """The fragment kept for `key`, if any."""
+        return self.items.get(key)
+
+    def put(self, key: tuple, fragment: str) -> None:
+        """Keep a fragment; when full, start afresh (states that are gone are never asked for again)."""
+        with self.lock:
+            if len(self.items) >= self.limit:
+                self.items.clear()
+            self.items[key] = fragment
+
+
+def walk_flat(node: Node) -> Iterator[tuple[Node, Node]]:
+    """Every reply under `node`, in reading order, each with the node it answers."""
+    stack = [(reply, node) for reply in reversed(node.replies)]
+    while stack:
+        child, parent = stack.pop()
+        yield child, parent
+        stack.extend((reply, child) for reply in reversed(child.replies))
+
+
+def open_time(moment: datetime) -> Markup:
+    """`when(moment)` with its relative words left open, to be written at each request."""
+    return when(moment, words=f"\x00ago:{moment.timestamp()}\x00")
+
+
+def open_csrf_token() -> str:
+    """The CSRF token's place in a kept fragment."""
+    return CSRF
+
+
+class ArgumentTree:
+    """Writes a thread's argument tree for one viewer and one sort."""
+
+    def __init__(
+        self,
+        *,
+        block: Block,
+        viewer: Viewer,
+        moderator: bool,
+        sort: str,
+        login_url: str | None,
+        max_depth: int,
+        csrf_token: Callable[[], str],
+        fragments: FragmentStore,
+        posted: int | None = None,
+        refused: Refusal | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        self.block = block
+        self.viewer = viewer
+        self.member_id = viewer.member.id if viewer.member is not None else None
+        self.moderator = moderator
+        self.sort = sort
+        self.login_url = login_url
+        self.max_depth = max_depth
+        self.posted = posted
+        self.refused = refused
+        self.now = now
+        self._csrf_token = csrf_token
+        self.fragments = fragments
+        self._macros = None
+
+    def render(self, nodes: list[Node]) -> Markup:
+        """The whole tree, its relative times and CSRF tokens written in last."""
+        out: list[str] = []
+        for node in nodes:
+            self.argument(node, 1, out)
+        now = self.now or datetime.now(UTC)
+        token: list[str] = []
+
+        def fill(mark: re.Match) -> str:
+            if mark[1] is not None:
+                return ago(datetime.fromtimestamp(float(mark[1]), UTC), now)
+            if not token:
+                token.append(str(Markup.escape(self._csrf_token())))
+            return token[0]
+
+        return Markup(OPEN_PARTS.sub(fill, "".join(out)))
+
+    def argument(self, node: Node, depth: int, out: list[str]) -> None:
+        """One argument and its replies, folding those deeper than `max_depth` into a box."""
+        self.item(node.argument, None, node.my_vote, depth, out)
+        if node.replies:
+            if depth < self.max_depth:
+                out.append('<div class="replies">')
+                for reply in node.replies:
+                    self.argument(reply, depth + 1, out)
+                out.append("</div>")
+            else:
+                deeper = list(walk_flat(node))
+                opened = " open" if any(child.argument.id == self.posted for child, _ in deeper) else ""
+                out.append(
+                    f'<details class="deep-replies"{opened}><summary>Show {len(deeper)} more '
+                    f'repl{"y" if len(deeper) == 1 else "ies"}</summary>'
+                )
+                for child, parent in deeper:
+                    self.item(child.argument, parent.argument, child.my_vote, 0, out)
+                    out.append("</article>")
+                out.append("</details>")
+        out.append("</article>")
+
+    def item(self, a: Argument, parent: Argument | None, my_vote: int, depth: int, out: list[str]) -> None:
+        """An argument's opening tag and content, kept unless this request changes it (just posted, a refused form)."""
+        if a.id == self.posted or self.refused is not None:
+            out.append(self.write_item(a, parent, my_vote, depth))
+            return
+        mine = self.member_id is not None and self.member_id == a.author_id
+        key = (
+            self.block.id, self.block.version, a.id, parent.id if parent else None, depth, my_vote, mine,
+            self.moderator, self.viewer.is_authenticated, self.sort,
+        )
+        kept = self.fragments.get(key)
+        if kept is None:
+            kept = self.write_item(a, parent, my_vote, depth)
+            self.fragments.put(key, kept)
+        out.append(kept)
+
+    def write_item(self, a: Argument, parent: Argument | None, my_vote: int, depth: int) -> str:
+        """The template's `argument_item`, with the relative time and the CSRF token left open."""
+        if self._macros is None:
+            context = {
+                "block": self.block, "viewer": self.viewer, "moderator": self.moderator, "sort": self.sort,
+                "login_url": self.login_url, "posted": self.posted, "refused": self.refused,
+                "when": open_time, "csrf_token": open_csrf_token,
+            }
+            current_app.update_template_context(context)
+            template = current_app.jinja_env.get_template(ARGUMENT_TEMPLATE)
+            self._macros = template.make_module(context)
+        return str(self._macros.argument_item(a, parent, my_vote, depth))

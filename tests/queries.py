@@ -1,0 +1,66 @@
+"""Counting the SQL statements the forum's engine sends while a request runs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import Flask
+
+from forum import pagecache
+
+# SQLite's BEGIN is sent by the forum itself (to choose DEFERRED or IMMEDIATE); it opens the transaction
+# the statements run in and is counted apart, as psycopg's own BEGIN on PostgreSQL (never seen here) would be.
+TRANSACTION = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+
+
+@dataclass
+class Statements:
+    """What the engine ran: the statements themselves, and the transaction control beside them."""
+
+    queries: list[str] = field(default_factory=list)
+    transaction: list[str] = field(default_factory=list)
+    commits: int = 0
+
+    @property
+    def writes(self) -> list[str]:
+        """The statements that change data or schema."""
+        return [q for q in self.queries if WRITE.match(q)]
+
+    def __len__(self) -> int:
+        return len(self.queries)
+
+    def report(self) -> str:
+        """Every statement, one a line, for a failing assertion's message."""
+        return "\n".join(f"{n}. {' '.join(q.split())[:300]}" for n, q in enumerate(self.queries, 1))
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[Statements]:
+    """Record every statement the forum's engine executes (and every commit) inside the block."""
+    engine = app.extensions["forum"].engine
+    seen = Statements()
+
+    def on_execute(_conn, _cursor, statement, _parameters, _context, _many):
+        (seen.transaction if TRANSACTION.match(statement) else seen.queries).append(statement)
+
+    def on_commit(_conn):
+        seen.commits += 1
+
+    def on_bare_read(statement):
+        seen.queries.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", on_execute)
+    sa.event.listen(engine, "commit", on_commit)
+    # A page's version is read on SQLite past SQLAlchemy's events (forum.pagecache.read_one): counted too.
+    pagecache.statement_listeners.append(on_bare_read)
+    try:
+        yield seen
+    finally:
+        pagecache.statement_listeners.remove(on_bare_read)
+        sa.event.remove(engine, "before_cursor_execute", on_execute)
+        sa.event.remove(engine, "commit", on_commit)

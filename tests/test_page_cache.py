@@ -1,0 +1,394 @@
+"""The anonymous readers' page cache: every write shows at once, in every process; ETags; never a member's page."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+import redis
+import sqlalchemy as sa
+
+from forum.db import get_session
+from forum.models import Argument, Block, Flag, Role
+from forum.services import arguments, members, moderation, votes
+from tests.articles import make_article
+from tests.conftest import PASSWORD, ForumClient
+from tests.queries import statements
+from wsgi import create_app
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def new_client(app) -> ForumClient:
+    app.test_client_class = ForumClient
+    return app.test_client()
+
+
+def signed_in(app, username: str) -> ForumClient:
+    """A client of `app` signed in as `username` through the login form."""
+    client = new_client(app)
+    response = client.submit("/login", {"username": username, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def token(app, username: str) -> str:
+    """A bearer token of `username`."""
+    return new_client(app).post("/api/v1/tokens", json={"username": username, "password": PASSWORD}).json["token"]
+
+
+@dataclass
+class World:
+    """An article, the people acting on it, and one argument by mia in its first paragraph's thread."""
+
+    app: object
+    article: int
+    slug: str
+    block: int
+    argument: int
+    mia: object
+    rita: object
+    moe: object
+    ada: object
+
+    @property
+    def thread_url(self) -> str:
+        return f"/blocks/{self.block}"
+
+    @property
+    def article_url(self) -> str:
+        return f"/articles/{self.article}/{self.slug}"
+
+
+@pytest.fixture
+def world(app, make_user) -> World:
+    ids = make_article(app)
+    mia, rita = make_user("mia"), make_user("rita")
+    moe, ada = make_user("moe", Role.MODERATOR), make_user("ada", Role.ADMIN)
+    with app.app_context():
+        session = get_session()
+        author = members.ensure_member(session, str(mia.id), "mia")
+        argument = arguments.post_argument(
+            session, session.get(Block, ids["block1"]), author, stance="counter", body="The toll rose twice, not thrice."
+        )
+        session.commit()
+        slug = session.get(Block, ids["block1"]).article.slug
+        return World(app, ids["article"], slug, ids["block1"], argument.id, mia, rita, moe, ada)
+
+
+def page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def as_member(world: World, name: str):
+    """Run a service as the member `name` (for set-ups the writes under test do not cover)."""
+    session = get_session()
+    user = getattr(world, name)
+    return session, members.ensure_member(session, str(user.id), name)
+
+
+def rita_votes_up(world: World) -> None:
+    with world.app.app_context():
+        session, rita = as_member(world, "rita")
+        votes.cast_vote(session, world.argument, rita, 1)
+        session.commit()
+
+
+def hide_it(world: World) -> None:
+    with world.app.app_context():
+        session, moe = as_member(world, "moe")
+        moderation.hide(session, world.argument, moe, "Off topic")
+        session.commit()
+
+
+def rita_flags(world: World) -> int:
+    with world.app.app_context():
+        session, rita = as_member(world, "rita")
+        flag = moderation.flag(session, world.argument, rita, "spam")
+        session.commit()
+        return flag.id
+
+
+def html(who: str, path: str, data: dict | None = None, before: Callable | None = None):
+    """A write through a page's form, by `who`; `path` may name {block}, {argument}, {flag}."""
+
+    def write(world: World, _target: dict) -> None:
+        client = signed_in(world.app, who)
+        url = path.format(**_target)
+        response = client.submit(url, data or {})
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
+
+    write.before = before
+    return write
+
+
+def api(who: str, method: str, path: str, body: dict | None = None, before: Callable | None = None):
+    """A write through the API with a bearer token of `who`."""
+
+    def write(world: World, _target: dict) -> None:
+        client = new_client(world.app)
+        response = client.api(method, path.format(**_target), body, token=token(world.app, who))
+        assert response.status_code in (200, 201), response.get_data(as_text=True)
+
+    write.before = before
+    return write
+
+
+def cli(*args: str, before: Callable | None = None):
+    """A write through `flask forum ...`."""
+
+    def write(world: World, _target: dict) -> None:
+        result = world.app.test_cli_runner().invoke(args=["forum", *[a.format(**_target) for a in args]])
+        assert result.exit_code == 0, result.output
+
+    write.before = before
+    return write
+
+
+NEW = "Nobody counted the night crossings."
+EDITED = "The toll rose twice; the third rise was withdrawn."
+THREAD, ARTICLE, HOME = "thread", "article", "home"
+
+# (write, the pages that must show it, what they show before, what they show after)
+WRITES = {
+    "html post": (html("mia", "/blocks/{block}/arguments", {"stance": "support", "body": NEW}),
+                  [THREAD], None, NEW),
+    "html post counts on the article": (html("mia", "/blocks/{block}/arguments", {"stance": "support", "body": NEW}),
+                  [ARTICLE], "<strong>0</strong> support", "<strong>1</strong> support"),
+    "html edit": (html("mia", "/arguments/{argument}/edit", {"body": EDITED}), [THREAD], None, EDITED),
+    "html withdraw": (html("mia", "/arguments/{argument}/withdraw"), [THREAD], None, "Withdrawn by its author."),
+    "html withdraw counts on the article": (html("mia", "/arguments/{argument}/withdraw"), [ARTICLE],
+                      "<strong>1</strong> counter", "<strong>0</strong> counter"),
+    "html vote": (html("rita", "/arguments/{argument}/vote", {"value": "1"}), [THREAD], "Score 0", "Score 1"),
+    "html consensus": (html("moe", "/blocks/{block}/consensus", {"status": "refuted", "note": "Checked.", "version": "0"}),
+                       [THREAD, ARTICLE], None, "Refuted"),
+    "html hide": (html("moe", "/arguments/{argument}/hide", {"reason": "Off topic"}), [THREAD],
+                  None, "Hidden by a moderator: Off topic"),
+    "html hide counts on the article": (html("moe", "/arguments/{argument}/hide", {"reason": "Off topic"}), [ARTICLE],
+                  "<strong>1</strong> counter", "<strong>0</strong> counter"),
+    "html restore": (html("moe", "/arguments/{argument}/restore", {"reason": "On topic after all"}, before=hide_it),
+                     [THREAD], "Hidden by a moderator", "The toll rose twice, not thrice."),
+    "html lock": (html("moe", "/blocks/{block}/lock", {"locked": "1", "reason": "Cooling off"}), [THREAD, ARTICLE],
+                  None, "Locked"),
+    "html resolve flag by hiding": (html("moe", "/flags/{flag}/resolve", {"action": "hide"}, before=rita_flags),
+                                    [THREAD], None, "Hidden by a moderator"),
+    "html import": (html("ada", "/import", {"text": "Bridges at night\n\nThe ferry stops at ten.", "action": "publish"}),
+                    [HOME], None, "Bridges at night"),
+    "api post": (api("mia", "POST", "/api/v1/blocks/{block}/arguments", {"stance": "support", "body": NEW}),
+                 [THREAD], None, NEW),
+    "api post counts on the article": (api("mia", "POST", "/api/v1/blocks/{block}/arguments", {"stance": "support", "body": NEW}),
+                 [ARTICLE], "<strong>0</strong> support", "<strong>1</strong> support"),
+    "api edit": (api("mia", "PATCH", "/api/v1/arguments/{argument}", {"body": EDITED}), [THREAD], None, EDITED),
+    "api withdraw": (api("mia", "DELETE", "/api/v1/arguments/{argument}"), [THREAD], None, "Withdrawn by its author."),
+    "api vote": (api("rita", "PUT", "/api/v1/arguments/{argument}/vote", {"value": -1}), [THREAD], "Score 0", "Score -1"),
+    "api consensus": (api("moe", "PUT", "/api/v1/blocks/{block}/consensus",
+                          {"status": "supported", "note": "Holds.", "version": 0}), [THREAD, ARTICLE], None, "Supported"),
+    "api hide": (api("moe", "POST", "/api/v1/arguments/{argument}/hide", {"reason": "Spam"}), [THREAD],
+                 None, "Hidden by a moderator: Spam"),
+    "api restore": (api("moe", "POST", "/api/v1/arguments/{argument}/restore", {"reason": "Fine"}, before=hide_it),
+                    [THREAD], "Hidden by a moderator", "The toll rose twice, not thrice."),
+    "api lock": (api("moe", "PUT", "/api/v1/blocks/{block}/lock", {"locked": True, "reason": "Calm down"}),
+                 [THREAD, ARTICLE], None, "Locked"),
+    "api resolve flag by hiding": (api("moe", "POST", "/api/v1/flags/{flag}/resolve", {"action": "hide"}, before=rita_flags),
+                                   [THREAD], None, "Hidden by a moderator"),
+    "api import": (api("ada", "POST", "/api/v1/articles", {"text": "Ferries at dawn\n\nThey leave at six.", "format": "text"}),
+                   [HOME], None, "Ferries at dawn"),
+    "cli remove member": (cli("remove-member", "rita", before=rita_votes_up), [THREAD], "Score 1", "Score 0"),
+    "cli seed discussion": (cli("seed-discussion", "{article}", "--arguments-per-thread", "2", "--votes-per-argument", "1"),
+                            [ARTICLE, HOME], None, None),
+}
+
+
+def urls(world: World, pages: list[str]) -> list[str]:
+    return [{THREAD: world.thread_url, ARTICLE: world.article_url, HOME: "/"}[p] for p in pages]
+
+
+def shown(world: World, url: str, text: str) -> str:
+    """What a page says of the thread under test: on the article page, that thread's summary only."""
+    if url != world.article_url:
+        return text
+    start = text.index(f'id="summary-{world.block}"')
+    return text[start : text.index("</div>", start)]
+
+
+@pytest.mark.parametrize("name", list(WRITES))
+def test_an_anonymous_readers_cached_page_shows_every_write_at_once(world, name):
+    write, pages, before, after = WRITES[name]
+    target = {"block": world.block, "argument": world.argument, "article": world.article, "flag": 0}
+    if write.before is not None:
+        target["flag"] = write.before(world) or 0
+    reader = new_client(world.app)
+    earlier = {}
+    for url in urls(world, pages):
+        first = page(reader, url)
+        with statements(world.app) as seen:
+            assert page(reader, url) == first
+        assert len(seen) == 1, seen.report()  # the versions only: the page itself came from the cache
+        earlier[url] = first
+        if before is not None:
+            assert before in shown(world, url, first)
+        if after is not None:
+            assert after not in shown(world, url, first)
+    write(world, target)
+    for url in urls(world, pages):
+        now = page(reader, url)
+        assert now != earlier[url]
+        if after is not None:
+            assert after in shown(world, url, now)
+        if before is not None:
+            assert before not in shown(world, url, now)
+
+
+@pytest.fixture
+def second_app(app, database_url):
+    """Another process's worth of the site: its own app and its own in-memory cache, on the same database."""
+    other = create_app({"TESTING": True, "SECRET_KEY": "test secret", "FORUM_DATABASE_URL": database_url,
+                        "FORUM_SITE_NAME": "Test Forum"})
+    yield other
+    other.extensions["forum"].engine.dispose()
+
+
+def test_two_processes_each_with_its_own_cache_stay_correct(world, second_app):
+    here, there = new_client(world.app), new_client(second_app)
+    for client in (here, there):
+        assert "Score 0" in page(client, world.thread_url)
+    # rita votes through the second process; the first one's cached page must not survive it.
+    voter = signed_in(second_app, "rita")
+    assert voter.submit(f"/arguments/{world.argument}/vote", {"value": "1"}).status_code == 303
+    assert "Score 1" in page(here, world.thread_url)
+    assert "Score 1" in page(there, world.thread_url)
+    # And a post through the first process shows in the second's.
+    author = signed_in(world.app, "mia")
+    assert author.submit(f"/blocks/{world.block}/arguments", {"stance": "question", "body": NEW}).status_code == 303
+    assert NEW in page(there, world.thread_url)
+    assert "<strong>1</strong> question" in shown(world, world.article_url, page(there, world.article_url))
+
+
+def test_etag_answers_304_until_the_page_changes(world):
+    reader = new_client(world.app)
+    first = reader.get(world.thread_url)
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "no-cache"
+    assert "Cookie" in first.headers["Vary"]
+    with statements(world.app) as seen:
+        again = reader.get(world.thread_url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    assert again.headers["ETag"] == etag
+    assert len(seen) == 1
+    # Another sort is another page, with another tag.
+    assert reader.get(f"{world.thread_url}?sort=new", headers={"If-None-Match": etag}).status_code == 200
+    rita_votes_up(world)
+    changed = reader.get(world.thread_url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert "Score 1" in changed.get_data(as_text=True)
+
+
+def test_a_signed_in_member_never_gets_the_cached_anonymous_page_nor_leaves_theirs(world):
+    reader = new_client(world.app)
+    anonymous = page(reader, world.thread_url)
+    etag = reader.get(world.thread_url).headers["ETag"]
+    member = signed_in(world.app, "rita")
+    response = member.get(world.thread_url, headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert "ETag" not in response.headers
+    mine = response.get_data(as_text=True)
+    assert mine != anonymous
+    assert "Signed in as <strong>rita</strong>" in mine
+    token = CSRF_META.search(mine).group(1)
+    # The member's page went into no cache: a reader after them still gets the anonymous page.
+    for url in (world.thread_url, world.article_url, "/"):
+        member.get(url)
+        text = page(new_client(world.app), url)
+        assert token not in text
+        assert "rita" not in text
+        assert 'name="csrf-token"' not in text
+        assert "Sign in" in text
+
+
+def test_a_page_with_a_flash_message_is_neither_cached_nor_served_from_the_cache(world):
+    reader = new_client(world.app)
+    page(reader, "/")  # the home page is in the cache now
+    member = signed_in(world.app, "rita")
+    member.submit("/logout")
+    shown_once = page(member, "/")
+    assert "You are signed out." in shown_once
+    assert "You are signed out." not in page(member, "/")
+    assert "You are signed out." not in page(reader, "/")
+
+
+def test_errors_and_redirects_are_not_cached(world):
+    reader = new_client(world.app)
+    for _ in range(2):
+        with statements(world.app) as seen:
+            missing = reader.get("/blocks/99999")
+        assert missing.status_code == 404
+        assert "ETag" not in missing.headers
+        assert len(seen) >= 2  # looked up, then rendered as an error each time
+    moved = reader.get(f"/articles/{world.article}/old-slug")
+    assert moved.status_code == 301
+    assert "ETag" not in moved.headers
+    heading = reader.get(f"/blocks/{world.block + 1}")  # the sample's heading, which has no thread
+    assert heading.status_code == 404
+
+
+def test_cached_pages_keep_their_machine_readable_times(world):
+    reader = new_client(world.app)
+    page(reader, world.thread_url)
+    cached = page(reader, world.thread_url)
+    assert re.search(r'<time class="ago" datetime="\d{4}-\d\d-\d\dT[^"]+" title="[^"]+">', cached)
+
+
+def test_a_cache_url_naming_no_store_is_refused_at_start(database_url):
+    with pytest.raises(ValueError, match="FORUM_CACHE_URL must be"):
+        create_app({"SECRET_KEY": "x", "FORUM_DATABASE_URL": database_url, "FORUM_CACHE_URL": "memcached://x"})
+
+
+@pytest.fixture
+def redis_url():
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"Redis at {url} cannot be reached: {error}")
+    return url
+
+
+def test_processes_share_pages_through_redis(world, database_url, redis_url):
+    prefix = f"forum-test-{uuid.uuid4().hex}:"
+    config = {"TESTING": True, "SECRET_KEY": "test secret", "FORUM_DATABASE_URL": database_url,
+              "FORUM_SITE_NAME": "Test Forum", "FORUM_CACHE_URL": redis_url, "FORUM_CACHE_KEY_PREFIX": prefix}
+    first, second = create_app(config), create_app(config)
+    try:
+        stored = page(new_client(first), world.thread_url)
+        with statements(second) as seen:
+            assert page(new_client(second), world.thread_url) == stored
+        assert len(seen) == 1  # the second process found the first one's page
+        rita_votes_up(world)
+        assert "Score 1" in page(new_client(second), world.thread_url)
+    finally:
+        store = redis.Redis.from_url(redis_url)
+        for key in store.scan_iter(f"{prefix}*"):
+            store.delete(key)
+        for each in (first, second):
+            each.extensions["forum"].engine.dispose()
+
+
+def test_an_anonymous_reader_with_a_session_cookie_is_served_from_the_cache_too(world):
+    reader = new_client(world.app)
+    reader.get("/login")  # the sign-in form gave this reader a session (for its CSRF token), not an account
+    assert reader.get_cookie("session") is not None
+    page(reader, world.thread_url)  # Flask-Login marks the session not fresh: a cookie is set, nothing kept
+    first = page(reader, world.thread_url)
+    with statements(world.app) as seen:
+        assert page(reader, world.thread_url) == first
+    assert len(seen) == 1
+    assert 'name="csrf-token"' not in first
+    rita_votes_up(world)
+    assert "Score 1" in page(reader, world.thread_url)
