@@ -1,9 +1,10 @@
-"""The anonymous readers' page cache: whole pages keyed by their path and the versions of their data.
+"""The page cache: whole pages keyed by their path and the versions of their data.
 
 A write moves the version of every page it changes in its own transaction (`forum.services.versions`),
 so a reader's request reads the version (one indexed query), answers 304 to a matching `If-None-Match`,
-or the cached page, before any other work. Signed-in readers, pages that carry a flash message or set a
-cookie, errors and anything but GET are never cached.
+or the cached page, before any other work. Anonymous readers share one copy. A signed-in member gets a
+copy of their own, keyed also by who they are (id, role, name), whose CSRF token is written in at each
+request. Pages that carry a flash message or set a cookie, errors and anything but GET are never cached.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from forum.models import Article, Block, BlockKind
 # Where the WSGI fast path leaves the versions it read for the app, on a miss.
 VERSIONS_READ = "forum.page_versions"
 CACHE_CONTROL = "no-cache"  # browsers may keep the page, and ask with If-None-Match each time
+# A member's page is theirs alone, and holds a CSRF token: no shared cache keeps it.
+MEMBER_CACHE_CONTROL = "private, no-store"
+# Where a member's kept page had its CSRF token; NUL never reaches stored text (requests holding it are refused).
+CSRF_MARK = b"\x00csrf-token\x00"
 HTML = "text/html; charset=utf-8"
 
 
@@ -159,12 +164,13 @@ def cache_key(versions: tuple[Any, ...]) -> str:
 
 
 def serve_cached() -> Response | None:
-    """For an anonymous GET of a cached page: 304, or the stored page; else note what to store."""
-    if request.method not in ("GET", "HEAD") or request.endpoint not in PAGES:
+    """For a GET of a cached page: 304 or the shared page, or a member's own copy; else note what to store."""
+    if request.method not in ("GET", "HEAD") or request.endpoint not in PAGES or "_flashes" in session:
+        return None
+    member = None if is_anonymous() else member_material()
+    if member == ():
         return None
     state = current_app.extensions["forum"]
-    if "_flashes" in session or not is_anonymous():
-        return None
     read = request.environ.get(VERSIONS_READ)
     if read is not None and read[0] == request.endpoint and read[1] == request.view_args:
         versions = read[2]  # read already, by `forum.fastpath.CachedPages`, on a miss
@@ -172,6 +178,8 @@ def serve_cached() -> Response | None:
         versions = PAGES[request.endpoint](state.engine, **(request.view_args or {}))
     if versions is None:
         return None
+    if member is not None:
+        return serve_member_copy(state.page_cache, cache_key(versions + member))
     key = cache_key(versions)
     etag = key[len(current_app.config["FORUM_CACHE_KEY_PREFIX"]):]
     if request.if_none_match.contains_weak(etag):
@@ -181,6 +189,29 @@ def serve_cached() -> Response | None:
         return page_response(body, etag, 200)
     g.forum_page_key, g.forum_page_etag = key, etag
     return None
+
+
+def member_material() -> tuple[Any, ...]:
+    """What of a signed-in member their pages show: id, role and name (empty for a viewer with no member)."""
+    from forum.auth import current_viewer
+
+    viewer = current_viewer()
+    if viewer.member is None:
+        return ()
+    return ("member", viewer.member.id, viewer.role.value if viewer.role else "", viewer.name)
+
+
+def serve_member_copy(cache: BaseCache, key: str) -> Response | None:
+    """A member's own copy of the page, with this request's CSRF token written in; else note what to store."""
+    body = cache.get(key)
+    if body is None:
+        g.forum_member_key = key
+        return None
+    from forum.csrf import csrf_token
+
+    response = Response(body.replace(CSRF_MARK, csrf_token().encode()), content_type=HTML)
+    response.headers["Cache-Control"] = MEMBER_CACHE_CONTROL
+    return response
 
 
 def page_response(body: bytes, etag: str, status: int) -> Response:
@@ -203,6 +234,9 @@ def store_page(response: Response) -> Response:
     if request.endpoint in PAGES and "Cookie" not in response.headers.get("Vary", ""):
         # Signed in or not, the same URL answers differently: shared caches must tell them apart.
         response.vary.add("Cookie")
+    member_key = g.pop("forum_member_key", None)
+    if member_key is not None:
+        store_member_copy(member_key, response)
     if key is None:
         return response
     etag = g.pop("forum_page_etag")
@@ -221,3 +255,22 @@ def store_page(response: Response) -> Response:
         current_app.extensions["forum"].page_cache.set(key, response.get_data())
         mark_cacheable(response, etag)
     return response
+
+
+def store_member_copy(key: str, response: Response) -> None:
+    """Keep a member's page, its CSRF token replaced by a mark, unless it carries something of this request only."""
+    token = g.get("csrf_token")  # Flask-WTF keeps the token it made for this request there
+    if not (
+        token
+        and request.method == "GET"
+        and response.status_code == 200
+        and response.mimetype == "text/html"
+        and not response.direct_passthrough
+        and "Set-Cookie" not in response.headers
+        and not session.modified
+        and not session.get("_flashes")
+    ):
+        return
+    body = response.get_data().replace(token.encode(), CSRF_MARK)
+    current_app.extensions["forum"].page_cache.set(key, body)
+    response.headers["Cache-Control"] = MEMBER_CACHE_CONTROL

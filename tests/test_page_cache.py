@@ -392,3 +392,71 @@ def test_an_anonymous_reader_with_a_session_cookie_is_served_from_the_cache_too(
     assert 'name="csrf-token"' not in first
     rita_votes_up(world)
     assert "Score 1" in page(reader, world.thread_url)
+
+
+TOKENS = re.compile(r'(name="csrf_token" value="|name="csrf-token" content=")[^"]+"')
+
+
+def without_tokens(text: str) -> str:
+    """A page with its CSRF tokens blanked: they are signed with the time, so two requests may differ there."""
+    return TOKENS.sub(r'\1"', text)
+
+
+@pytest.mark.parametrize("name", list(WRITES))
+def test_a_members_own_cached_page_shows_every_write_at_once(world, make_user, name):
+    write, pages, before, after = WRITES[name]
+    target = {"block": world.block, "argument": world.argument, "article": world.article, "flag": 0}
+    if write.before is not None:
+        target["flag"] = write.before(world) or 0
+    make_user("lea")
+    reader = signed_in(world.app, "lea")
+    earlier = {}
+    for url in urls(world, pages):
+        first = page(reader, url)
+        with statements(world.app) as seen:
+            assert without_tokens(page(reader, url)) == without_tokens(first)
+        assert len(seen) == 2, seen.report()  # who lea is, and the versions: the page came from her copy
+        earlier[url] = first
+        if before is not None:
+            assert before in shown(world, url, first)
+        if after is not None:
+            assert after not in shown(world, url, first)
+    write(world, target)
+    for url in urls(world, pages):
+        now = page(reader, url)
+        assert without_tokens(now) != without_tokens(earlier[url])
+        if after is not None:
+            assert after in shown(world, url, now)
+        if before is not None:
+            assert before not in shown(world, url, now)
+
+
+def test_a_members_kept_page_carries_their_own_working_csrf_token_and_nobody_elses_page(world, make_user):
+    make_user("lea")
+    lea, mia = signed_in(world.app, "lea"), signed_in(world.app, "mia")
+    page(lea, world.thread_url)
+    kept = page(lea, world.thread_url)
+    assert "Signed in as <strong>lea</strong>" in kept
+    assert "\x00" not in kept
+    assert without_tokens(page(lea, world.thread_url)) == without_tokens(kept)
+    # The token written into the kept page is lea's: a vote sent with it is taken.
+    token = CSRF_META.search(kept).group(1)
+    assert re.search(rf'name="csrf_token" value="{re.escape(token)}"', kept)
+    vote = lea.post(f"/arguments/{world.argument}/vote", data={"value": "1", "csrf_token": token})
+    assert vote.status_code == 303
+    assert "Score 1" in page(lea, world.thread_url)
+    # mia reads the same thread: her own page, her name, her own token.
+    theirs = page(mia, world.thread_url)
+    assert "Signed in as <strong>mia</strong>" in theirs
+    assert "<strong>lea</strong>" not in theirs
+    assert CSRF_META.search(theirs).group(1) != token
+
+
+def test_a_member_made_moderator_sees_the_moderators_tools_at_once(world, make_user):
+    lea = make_user("lea")
+    reader = signed_in(world.app, "lea")
+    assert "Hide argument" not in page(reader, world.thread_url)
+    page(reader, world.thread_url)  # kept now
+    result = world.app.test_cli_runner().invoke(args=["forum", "set-role", str(lea.id), "moderator"])
+    assert result.exit_code == 0, result.output
+    assert "Hide argument" in page(reader, world.thread_url)

@@ -18,6 +18,7 @@ from forum.models import (
     Block,
     BlockKind,
     CitationSlot,
+    ConsensusChange,
     Member,
     Source,
     Stance,
@@ -349,12 +350,13 @@ class Neighbour:
 
 @dataclass
 class ThreadView:
-    """A thread with what its page shows around the arguments: its neighbours and its slots."""
+    """A thread with what its page shows around the arguments: its neighbours, its slots, its verdict's history."""
 
     block: Block
     previous: Neighbour | None
     next: Neighbour | None
     slots: list[SlotView]
+    history: list[ConsensusChange]
 
 
 def _beside(before: bool, column: str) -> sa.ScalarSelect:
@@ -381,24 +383,29 @@ THREAD = (
         Block,
         _beside(True, "id"), _beside(True, "kind"),
         _beside(False, "id"), _beside(False, "kind"),
+        ConsensusChange,
     )
     .join(Block.article)
     .options(so.contains_eager(Block.article))
+    # A verdict's history is short (a row per change), so it comes along rather than in a statement of its own.
+    .outerjoin(ConsensusChange, ConsensusChange.block_id == Block.id)
     .where(Block.id == sa.bindparam("block_id"))
+    .order_by(ConsensusChange.version)
 )
 
 
 def thread_view(session: so.Session, block_id: int) -> ThreadView:
-    """A thread with its article, the threads before and after it (headings skipped), and its slots.
+    """A thread with its article, the threads before and after it (headings skipped), its slots and its verdict's history.
 
-    Two statements: the block with its article and its neighbours, then the slots it cites.
+    Two statements: the block with its article, its neighbours and its history, then the slots it cites.
     """
-    row = session.execute(THREAD, {"block_id": block_id}).first()
-    if row is None:
+    rows = session.execute(THREAD, {"block_id": block_id}).all()
+    if not rows:
         raise NotFound("There is no such paragraph.")
-    block, previous_id, previous_kind, next_id, next_kind = row
+    block, previous_id, previous_kind, next_id, next_kind, _ = rows[0]
     if not block.is_thread:
         raise NotFound("A heading has no thread.")
+    history = [row[5] for row in rows if row[5] is not None]
     slots, cited = slot_views(session, block.article_id, block.id)
     mine = sorted((slots[i] for i in cited.get(block.id, [])), key=lambda s: s.number)
     return ThreadView(
@@ -406,4 +413,5 @@ def thread_view(session: so.Session, block_id: int) -> ThreadView:
         Neighbour(previous_id, previous_kind) if previous_id is not None else None,
         Neighbour(next_id, next_kind) if next_id is not None else None,
         mine,
+        history,
     )

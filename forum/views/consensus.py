@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from forum.auth import Viewer, acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import Forbidden, ForumError, NotFound
-from forum.models import Argument, Block, ConsensusStatus, Role
+from forum.models import Argument, Block, ConsensusChange, ConsensusStatus, Role
 from forum.services import consensus
 from forum.services.articles import ArticleView
 from forum.views import blueprint
@@ -55,17 +55,19 @@ def panel(
     viewer: Viewer,
     verdict: VerdictDraft | None,
     arguments: dict[int, Argument] | None = None,
+    history: list[ConsensusChange] | None = None,
 ) -> dict:
     """What the thread page's consensus panel shows: the verdict, its history, and the moderators' tools.
 
-    `arguments` (the thread's, by id) spares a query for the key arguments; a thread whose verdict was
-    never set has no history to read.
+    `arguments` (the thread's, by id) spares a query for the key arguments, and `history` (read with the
+    thread) one for the history; a thread whose verdict was never set has no history to read.
     """
     keys = list(block.consensus_key_arguments or [])
     found = dict(arguments or {})
     if missing := [k for k in keys if k not in found]:
         found.update((a.id, a) for a in session.scalars(sa.select(Argument).where(Argument.id.in_(missing))))
-    history = consensus.history(session, block.id) if block.consensus_version else []
+    if history is None:
+        history = consensus.history(session, block.id) if block.consensus_version else []
     moderator = viewer.has_role(Role.MODERATOR)
     context = {
         "verdict_keys": [found[k] for k in keys if k in found],

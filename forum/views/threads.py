@@ -127,7 +127,8 @@ def render_thread(
         refused=refused,
         posted=posted,
         **consensus_views.panel(
-            session, thread.block, viewer, verdict, {i: node.argument for i, node in by_id.items()}
+            session, thread.block, viewer, verdict, {i: node.argument for i, node in by_id.items()},
+            thread.history,
         ),
     )
     return page, status
