@@ -132,6 +132,9 @@ def test_resolving_dismisses_or_hides_and_closes_the_flags(db):
     session.commit()
     with pytest.raises(Forbidden):
         moderation.resolve_flag(session, first.id, db["bob"], "dismiss")
+    with pytest.raises(Invalid, match="at most 500"):
+        moderation.resolve_flag(session, second.id, db["moe"], "dismiss", "x" * 501)
+    assert second.resolved_at is None
     moderation.resolve_flag(session, second.id, db["moe"], "dismiss", "Not spam.")
     session.commit()
     assert second.resolution == "dismiss" and second.resolved_by_id == db["moe"].id

@@ -74,6 +74,7 @@ def resolve_flag(session: so.Session, flag_id: int, moderator: Member, action: s
     require(moderator, Role.MODERATOR)
     if action not in ("dismiss", "hide"):
         raise Invalid("The action is dismiss or hide.", field="action")
+    reason = check_reason(reason, required=False)
     found = session.get(Flag, flag_id)
     if found is None:
         raise NotFound("There is no such flag.")
@@ -86,14 +87,14 @@ def resolve_flag(session: so.Session, flag_id: int, moderator: Member, action: s
                 sa.select(Flag).where(Flag.argument_id == found.argument_id, Flag.resolved_at.is_(None))
             ))
             close_flags(session, pending, moderator, "hide")
-            audit.record(session, moderator, "flag.hide", "flag", found.id, reason.strip(),
+            audit.record(session, moderator, "flag.hide", "flag", found.id, reason,
                          argument_id=found.argument_id, flags=[f.id for f in pending])
             return found
-        why = reason.strip() or f"Flagged as {found.reason.replace('_', ' ')}."
+        why = reason or f"Flagged as {found.reason.replace('_', ' ')}."
         hide(session, found.argument_id, moderator, why)
         return found
     close_flags(session, [found], moderator, "dismiss")
-    audit.record(session, moderator, "flag.dismiss", "flag", found.id, reason.strip(),
+    audit.record(session, moderator, "flag.dismiss", "flag", found.id, reason,
                  argument_id=found.argument_id)
     return found
 
