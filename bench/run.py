@@ -76,6 +76,9 @@ DEMO_ARTICLE = ROOT / "demo" / "old-town-without-cars.txt"
 WORKERS = 2
 MEMBER = "benchreader"
 MEMBER_PASSWORD = "a long benchmark password"
+# The member's browser, as the site sees it at sign-in and on every later request: Flask-Login ties a session
+# to the address and User-Agent it began with, and marks it not fresh (a changed cookie) when they differ.
+MEMBER_AGENT = "forum-bench/1"
 SMALL_THREAD_ARGUMENTS = 3
 WRITE_ARGUMENTS_PER_THREAD = 20
 FILLER_PARAGRAPHS = 250  # per filler article: a seeding of 250 threads x 200 arguments fits in memory
@@ -295,6 +298,7 @@ def sign_in(base: str) -> str:
     """Sign the benchmark's member in through the /login form; return the Cookie header it earned."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", MEMBER_AGENT)]
     with opener.open(base + "/login", timeout=30) as response:
         parser = CsrfField()
         parser.feed(response.read().decode())
@@ -312,7 +316,7 @@ def sign_in(base: str) -> str:
         raise BenchError("Signing in through /login did not sign the member in.")
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     # The Cookie header alone, as wrk will send it, must carry the session.
-    status, _, page = fetch(base, "/", {"Cookie": cookie})
+    status, _, page = fetch(base, "/", {"Cookie": cookie, "User-Agent": MEMBER_AGENT})
     if status != 200 or MEMBER not in page:
         raise BenchError(f"The session cookie from /login does not sign the member in ({status}).")
     return cookie
@@ -451,7 +455,7 @@ def targets_for(data: DataSet, cookie: str, forum: str, args: argparse.Namespace
         Target("article page", "forum", static_lua("GET", data.article_path)),
         Target(f"thread page ({n} arguments), anonymous", "forum", static_lua("GET", thread)),
         Target(f"thread page ({n} arguments), member", "forum",
-               static_lua("GET", thread, {"Cookie": cookie})),
+               static_lua("GET", thread, {"Cookie": cookie, "User-Agent": MEMBER_AGENT})),
         Target(f"thread page ({n} arguments), repeat visit (If-None-Match)", "forum", repeat_lua,
                ok=frozenset([*range(200, 300), 304]), probe=etag),
         Target(f"thread page ({SMALL_THREAD_ARGUMENTS} arguments), anonymous", "forum",
@@ -627,7 +631,7 @@ def scale_check(kind: str, small: DataSet, large: DataSet, bases: dict[str, str]
         pages.append([
             Target(f"{server}: thread page, anonymous", server, static_lua("GET", f"/blocks/{data.thread}")),
             Target(f"{server}: thread page, member", server,
-                   static_lua("GET", f"/blocks/{data.thread}", {"Cookie": cookie})),
+                   static_lua("GET", f"/blocks/{data.thread}", {"Cookie": cookie, "User-Agent": MEMBER_AGENT})),
         ])
     # Interleaved so that each pair of small and large runs follows each other closely.
     targets = [t for pair in zip(*pages) for t in pair]

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 import redis
-import sqlalchemy as sa
 
 from forum.db import get_session
-from forum.models import Argument, Block, Flag, Role
+from forum.models import Block, Role
 from forum.services import arguments, members, moderation, votes
 from tests.articles import make_article
 from tests.conftest import PASSWORD, ForumClient

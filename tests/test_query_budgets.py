@@ -12,7 +12,7 @@ import re
 import pytest
 
 from forum.db import get_session
-from forum.models import Argument, Block, Member
+from forum.models import Argument, Block
 from forum.services import consensus, members, seeding, votes
 from forum.importing import ParsedArticle, ParsedBlock, Reference
 import sqlalchemy as sa
