@@ -240,18 +240,7 @@ def store_page(response: Response) -> Response:
     if key is None:
         return response
     etag = g.pop("forum_page_etag")
-    shareable = (
-        request.method == "GET"
-        and response.status_code == 200
-        and response.mimetype == "text/html"
-        and not response.direct_passthrough
-        and "Set-Cookie" not in response.headers
-        # A flash shown or a token made on this request is the reader's own, and sets the session cookie.
-        and not session.modified
-        and not session.get("_flashes")
-        and is_anonymous()
-    )
-    if shareable:
+    if keepable(response) and is_anonymous():
         current_app.extensions["forum"].page_cache.set(key, response.get_data())
         mark_cacheable(response, etag)
     return response
@@ -260,17 +249,22 @@ def store_page(response: Response) -> Response:
 def store_member_copy(key: str, response: Response) -> None:
     """Keep a member's page, its CSRF token replaced by a mark, unless it carries something of this request only."""
     token = g.get("csrf_token")  # Flask-WTF keeps the token it made for this request there
-    if not (
-        token
-        and request.method == "GET"
-        and response.status_code == 200
-        and response.mimetype == "text/html"
-        and not response.direct_passthrough
-        and "Set-Cookie" not in response.headers
-        and not session.modified
-        and not session.get("_flashes")
-    ):
+    if not (token and keepable(response)):
         return
     body = response.get_data().replace(token.encode(), CSRF_MARK)
     current_app.extensions["forum"].page_cache.set(key, body)
     response.headers["Cache-Control"] = MEMBER_CACHE_CONTROL
+
+
+def keepable(response: Response) -> bool:
+    """Whether a page answered to a GET holds nothing of this request alone, and so may be kept."""
+    return (
+        request.method == "GET"
+        and response.status_code == 200
+        and response.mimetype == "text/html"
+        and not response.direct_passthrough
+        and "Set-Cookie" not in response.headers
+        # A flash shown or a token made on this request is the reader's own, and sets the session cookie.
+        and not session.modified
+        and not session.get("_flashes")
+    )
