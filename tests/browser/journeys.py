@@ -136,6 +136,15 @@ def type_into(page: Page, field: Locator, text: str) -> None:
     page.keyboard.type(text)
 
 
+def sign_in(page: Page, base: str, name: str) -> None:
+    """Sign in through the login form."""
+    page.goto(base + "/login")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text(f"Signed in as {name}")
+
+
 def sign_in_by_keyboard(page: Page, base: str, name: str) -> None:
     """From the home page, sign in as `name` with the keyboard alone."""
     page.goto(base + "/")

@@ -7,8 +7,6 @@ so that every element a page can show is there to be checked.
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
-
 from forum.db import get_session
 from forum.models import Role
 from forum.services import accounts, arguments, articles, moderation
@@ -43,12 +41,3 @@ def make_showcase(database_url: str) -> dict[str, int]:
         ids.update(long=long_one.id, hidden=hidden.id)
     app.extensions["forum"].engine.dispose()
     return ids
-
-
-def sign_in(page: Page, base: str, name: str) -> None:
-    """Sign in through the login form."""
-    page.goto(base + "/login")
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Account")).to_contain_text(f"Signed in as {name}")

@@ -13,7 +13,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.browser.showcase import make_showcase, sign_in
+from tests.browser.journeys import sign_in
+from tests.browser.showcase import make_showcase
 
 # Every rule of these tags runs; none is turned off.
 AXE_OPTIONS = {

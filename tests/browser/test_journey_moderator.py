@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.journeys import BOB_SAYS, CAROL_SAYS, PASSWORD, make_debate
+from tests.browser.journeys import BOB_SAYS, CAROL_SAYS, make_debate, sign_in
 
 REASON = "Personal remarks about another member."
 
@@ -15,15 +15,6 @@ REASON = "Personal remarks about another member."
 def debate(live_server: str, database_url: str) -> dict[str, int]:
     """A discussed article: bob's sourced counter, carol's reply and question, and moe the moderator."""
     return make_debate(database_url)
-
-
-def sign_in(page: Page, base: str, name: str) -> None:
-    """Sign in through the form."""
-    page.goto(base + "/login")
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Account")).to_contain_text(f"Signed in as {name}")
 
 
 @pytest.mark.browser

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.showcase import LONG_URL, make_showcase, sign_in
+from tests.browser.journeys import sign_in
+from tests.browser.showcase import LONG_URL, make_showcase
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}

@@ -12,9 +12,9 @@ from forum.models import Role
 from forum.services import accounts, arguments, articles
 from forum.services.members import find_member
 from tests.articles import SAMPLE, make_article
+from tests.browser.journeys import PASSWORD, sign_in
 from wsgi import create_app
 
-PASSWORD = "tidal charts and lanterns"
 BODY = "Buy cheap watches at example.test!"
 
 
@@ -36,14 +36,6 @@ def debate(live_server: str, database_url: str) -> dict[str, int]:
         ids["argument"] = spam.id
     app.extensions["forum"].engine.dispose()
     return ids
-
-
-def sign_in(page: Page, base: str, name: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Account")).to_contain_text(f"Signed in as {name}")
 
 
 def sign_out(page: Page) -> None:

@@ -11,11 +11,11 @@ from forum.db import get_session
 from forum.models import Block
 from forum.services import accounts, arguments, articles, members
 from tests.articles import make_article
+from tests.browser.journeys import PASSWORD, sign_in
 from tests.browser.conftest import TIMEOUT_MS, is_missing_favicon
 from wsgi import create_app
 
 NAME = "hypatia"
-PASSWORD = "tidal charts and lanterns"
 UP = "Vote up: this argument is convincing"
 
 
@@ -42,19 +42,11 @@ def thread(live_server: str, database_url: str) -> dict[str, int]:
     return made
 
 
-def sign_in(page: Page, live_server: str) -> None:
-    page.goto(live_server + "/login")
-    page.get_by_label("User name").fill(NAME)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Account")).to_contain_text(f"Signed in as {NAME}")
-
-
 @pytest.mark.browser
 def test_a_vote_changes_the_score_in_place_and_is_kept(
     page: Page, live_server: str, thread: dict[str, int], console_errors: list[str]
 ):
-    sign_in(page, live_server)
+    sign_in(page, live_server, NAME)
     page.goto(f"{live_server}/blocks/{thread['block']}")
     argument = page.locator(f"#argument-{thread['argument']}")
     expect(argument.locator(".vote-score")).to_have_text("Score 0")
@@ -88,7 +80,7 @@ def test_a_vote_changes_the_score_in_place_and_is_kept(
 def test_a_refusal_shows_in_the_widget_without_a_reload(
     page: Page, live_server: str, database_url: str, thread: dict[str, int], console_errors: list[str]
 ):
-    sign_in(page, live_server)
+    sign_in(page, live_server, NAME)
     page.goto(f"{live_server}/blocks/{thread['block']}")
     # A moderator locks the thread while the page is open.
     app = create_app({"SECRET_KEY": "setup", "FORUM_DATABASE_URL": database_url})
@@ -127,7 +119,7 @@ def test_without_javascript_a_vote_posts_the_form_and_comes_back_to_the_argument
     page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        sign_in(page, live_server)
+        sign_in(page, live_server, NAME)
         page.goto(f"{live_server}/blocks/{thread['block']}?sort=new")
         argument = page.locator(f"#argument-{thread['argument']}")
         argument.get_by_role("button", name=UP).click()
