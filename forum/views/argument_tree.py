@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from flask import current_app
+from jinja2 import Environment
 from markupsafe import Markup
 
 from forum.auth import Viewer
@@ -43,6 +44,18 @@ class FragmentStore:
         self.limit = limit
         self.items: dict[tuple, str] = {}
         self.lock = threading.Lock()
+        self.trimmed: tuple[Environment, Environment] | None = None
+
+    def environment(self, app_environment: Environment) -> Environment:
+        """The app's Jinja environment with block tags' own lines and indentation trimmed.
+
+        A member's page holds 200 arguments' forms and is kept whole: the whitespace the templates'
+        layout leaves around `{% if %}`s was a third of its bytes. The overlay shares the app's loader,
+        filters and globals (so a host's own `_argument.html` is used) and compiles templates once.
+        """
+        if self.trimmed is None or self.trimmed[0] is not app_environment:
+            self.trimmed = (app_environment, app_environment.overlay(trim_blocks=True, lstrip_blocks=True))
+        return self.trimmed[1]
 
     def get(self, key: tuple) -> str | None:
         """The fragment kept for `key`, if any."""
@@ -171,6 +184,6 @@ class ArgumentTree:
                 "when": open_time, "csrf_token": open_csrf_token,
             }
             current_app.update_template_context(context)
-            template = current_app.jinja_env.get_template(ARGUMENT_TEMPLATE)
+            template = self.fragments.environment(current_app.jinja_env).get_template(ARGUMENT_TEMPLATE)
             self._macros = template.make_module(context)
         return str(self._macros.argument_item(a, parent, my_vote, depth))
