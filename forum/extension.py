@@ -99,6 +99,20 @@ class ForumState:
                     )
         return self._engine
 
+    def dispose(self) -> None:
+        """Close every pooled connection the forum holds (its engine's and its quick reads')."""
+        if "read_engine" in self.__dict__:
+            self.read_engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
+
+    @cached_property
+    def read_engine(self) -> sa.Engine:
+        """Where a cached page's one-row reads run (`forum.quickread`): the engine itself on SQLite."""
+        from forum.quickread import make_read_engine
+
+        return make_read_engine(self.engine, self.database_url, self.engine_options, self.sqlite_busy_timeout)
+
     @cached_property
     def snapshots(self) -> SnapshotStore:
         """Threads' arguments by page version, read once per version in this process."""

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
-from forum.pagecache import CACHE_CONTROL, HTML, PAGES, VERSIONS_READ, page_key
+from forum.pagecache import CACHE_CONTROL, JSON, PAGES, VERSIONS_READ, Page, page_key, read_versions, vary
 from forum.requestid import GIVEN_ID
-from forum.security import PAGE_POLICY
+from forum.security import API_POLICY, PAGE_POLICY
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -44,6 +44,7 @@ class CachedPages:
         if (
             environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
             or environ.get("HTTP_COOKIE")
+            or environ.get("HTTP_AUTHORIZATION")  # a bearer token: the API's reader is its member
             or self.signs_in_without_cookies()
         ):
             return self.wsgi_app(environ, start_response)
@@ -52,34 +53,37 @@ class CachedPages:
             endpoint, values = self.app.create_url_adapter(request).match()
         except HTTPException:
             return self.wsgi_app(environ, start_response)
-        if endpoint not in PAGES:
+        page = PAGES.get(endpoint)
+        if page is None:
             return self.wsgi_app(environ, start_response)
         state = self.app.extensions["forum"]
-        versions = PAGES[endpoint](state.engine, **values)
+        versions = read_versions(state.read_engine, page, values)
         if versions is None:
             return self.wsgi_app(environ, start_response)
         prefix = self.app.config["FORUM_CACHE_KEY_PREFIX"]
         key = page_key(prefix, request.script_root, request.path, request.query_string, versions)
         etag = key[len(prefix):]
         if request.if_none_match.contains_weak(etag):
-            return self.answer(start_response, request, etag, "304 Not Modified", b"")
+            return self.answer(start_response, request, page, etag, "304 Not Modified", b"")
         body = state.page_cache.get(key)
         if body is None:
             environ[VERSIONS_READ] = (endpoint, values, versions)
             return self.wsgi_app(environ, start_response)
-        return self.answer(start_response, request, etag, "200 OK", body)
+        return self.answer(start_response, request, page, etag, "200 OK", body)
 
     def answer(
-        self, start_response: StartResponse, request: Request, etag: str, status: str, body: bytes
+        self, start_response: StartResponse, request: Request, page: Page, etag: str, status: str, body: bytes
     ) -> list[bytes]:
         """The cached page (or its 304) with the headers the forum gives its pages."""
         given = request.headers.get("X-Request-ID", "")
+        json = page.content_type == JSON
         headers: list[tuple[str, Any]] = [
-            ("Content-Type", HTML),
+            ("Content-Type", page.content_type),
             ("ETag", f'"{etag}"'),
             ("Cache-Control", CACHE_CONTROL),
-            ("Vary", "Cookie"),
-            ("Content-Security-Policy", self.app.config["FORUM_CONTENT_SECURITY_POLICY"] or PAGE_POLICY),
+            ("Vary", vary(page.content_type)),
+            ("Content-Security-Policy",
+             API_POLICY if json else self.app.config["FORUM_CONTENT_SECURITY_POLICY"] or PAGE_POLICY),
             ("X-Content-Type-Options", "nosniff"),
             ("X-Frame-Options", "DENY"),
             ("Referrer-Policy", "strict-origin-when-cross-origin"),

@@ -126,7 +126,7 @@ def app(database_url: str, tmp_path) -> Iterator[Flask]:
         }
     )
     yield app
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
 
 
 class ForumClient(FlaskClient):

@@ -62,7 +62,7 @@ def test_export_restore_export_is_identical(request, app, runner, make_user, tmp
     posted = client.post(f"/api/v1/blocks/{ids['block1']}/arguments", json={"stance": "support", "body": "New"},
                          headers={"Authorization": f"Bearer {token.json['token']}"})
     assert posted.status_code == 201 and posted.json["id"] == 4 * 5 + 2
-    target.extensions["forum"].engine.dispose()
+    target.extensions["forum"].dispose()
 
 
 def test_restore_refuses_a_database_with_data(app, runner, tmp_path):

@@ -36,7 +36,7 @@ def app(empty_database: str) -> Iterator[Flask]:
     app.config.update(SECRET_KEY="test", FORUM_DATABASE_URL=empty_database)
     Forum(app)
     yield app
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
 
 
 @pytest.fixture

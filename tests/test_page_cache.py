@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -203,8 +204,14 @@ WRITES = {
 }
 
 
-def urls(world: World, pages: list[str]) -> list[str]:
-    return [{THREAD: world.thread_url, ARTICLE: world.article_url, HOME: "/"}[p] for p in pages]
+def urls(world: World, pages: list[str], api: bool = False) -> list[str]:
+    """The pages' URLs, or those of their twins in the API."""
+    if api:
+        paths = {THREAD: f"/api/v1/blocks/{world.block}/arguments", ARTICLE: f"/api/v1/articles/{world.article}",
+                 HOME: "/api/v1/articles"}
+    else:
+        paths = {THREAD: world.thread_url, ARTICLE: world.article_url, HOME: "/"}
+    return [paths[p] for p in pages]
 
 
 def shown(world: World, url: str, text: str) -> str:
@@ -223,36 +230,61 @@ def without_tokens(text: str) -> str:
     return TOKENS.sub(r'\1"', text)
 
 
-# Statements a kept page costs: its versions, and for a member who they are.
-READERS = {"anonymous": 1, "member": 2}
+# Statements a kept page costs: one, reading its versions (and who asks, for a member or a token).
+READERS = ("anonymous", "member", "token")
 
 
-@pytest.mark.parametrize("reader_kind", list(READERS))
+class Reader:
+    """Someone reading the pages: anonymously, signed in as lea, or through the API with lea's token."""
+
+    def __init__(self, app, kind: str) -> None:
+        self.api = kind == "token"
+        self.client = signed_in(app, "lea") if kind == "member" else new_client(app)
+        self.headers = {"Authorization": f"Bearer {token(app, 'lea')}"} if self.api else {}
+
+    def read(self, url: str, client=None) -> str:
+        """The page (or JSON) at `url`, as this reader gets it (through another app's `client`, if given)."""
+        response = (client or self.client).get(url, headers=self.headers)
+        assert response.status_code == 200, response.status_code
+        return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def uncached_app(app, database_url):
+    """The site on the same database with no page cache: what every kept page must equal."""
+    other = create_app({"TESTING": True, "SECRET_KEY": "test secret", "FORUM_DATABASE_URL": database_url,
+                        "FORUM_SITE_NAME": "Test Forum", "FORUM_CACHE_URL": "none://"})
+    yield other
+    other.extensions["forum"].dispose()
+
+
+@pytest.mark.parametrize("reader_kind", READERS)
 @pytest.mark.parametrize("name", list(WRITES))
-def test_a_readers_cached_page_shows_every_write_at_once(world, make_user, reader_kind, name):
+def test_a_readers_cached_page_shows_every_write_at_once(world, make_user, uncached_app, reader_kind, name):
     write, pages, before, after = WRITES[name]
     target = {"block": world.block, "argument": world.argument, "article": world.article, "flag": 0}
     if write.before is not None:
         target["flag"] = write.before(world) or 0
-    if reader_kind == "member":
-        make_user("lea")
-        reader = signed_in(world.app, "lea")
-    else:
-        reader = new_client(world.app)
+    make_user("lea")
+    reader = Reader(world.app, reader_kind)
     earlier = {}
-    for url in urls(world, pages):
-        first = page(reader, url)
+    for url in urls(world, pages, reader.api):
+        first = reader.read(url)
         with statements(world.app) as seen:
-            assert without_tokens(page(reader, url)) == without_tokens(first)
-        assert len(seen) == READERS[reader_kind], seen.report()  # the page itself came from the cache
+            assert without_tokens(reader.read(url)) == without_tokens(first)
+        assert len(seen) == 1, seen.report()  # the page itself came from the cache
         earlier[url] = first
-        if before is not None:
+        if before is not None and not reader.api:
             assert before in shown(world, url, first)
-        if after is not None:
+        if after is not None and not reader.api:
             assert after not in shown(world, url, first)
     write(world, target)
-    for url in urls(world, pages):
-        now = page(reader, url)
+    for url in urls(world, pages, reader.api):
+        now = reader.read(url)
+        if reader.api:
+            # What the API keeps is what it would answer from the database, written or not.
+            assert json.loads(now) == json.loads(reader.read(url, uncached_app.test_client()))
+            continue
         assert without_tokens(now) != without_tokens(earlier[url])
         if after is not None:
             assert after in shown(world, url, now)
@@ -266,7 +298,7 @@ def second_app(app, database_url):
     other = create_app({"TESTING": True, "SECRET_KEY": "test secret", "FORUM_DATABASE_URL": database_url,
                         "FORUM_SITE_NAME": "Test Forum"})
     yield other
-    other.extensions["forum"].engine.dispose()
+    other.extensions["forum"].dispose()
 
 
 def test_two_processes_each_with_its_own_cache_stay_correct(world, second_app):
@@ -393,7 +425,7 @@ def test_processes_share_pages_through_redis(world, database_url, redis_url):
         for key in store.scan_iter(f"{prefix}*"):
             store.delete(key)
         for each in (first, second):
-            each.extensions["forum"].engine.dispose()
+            each.extensions["forum"].dispose()
 
 
 def test_an_anonymous_reader_with_a_session_cookie_is_served_from_the_cache_too(world):
@@ -439,3 +471,62 @@ def test_a_member_made_moderator_sees_the_moderators_tools_at_once(world, make_u
     result = world.app.test_cli_runner().invoke(args=["forum", "set-role", str(lea.id), "moderator"])
     assert result.exit_code == 0, result.output
     assert "Hide argument" in page(reader, world.thread_url)
+
+
+def test_a_device_signed_out_by_a_password_change_gets_the_readers_page_at_once(world, make_user):
+    make_user("lea")
+    laptop, phone = signed_in(world.app, "lea"), signed_in(world.app, "lea")
+    for _ in range(2):
+        assert "Signed in as <strong>lea</strong>" in page(laptop, world.thread_url)  # kept the second time
+    changed = phone.submit("/account/password", {
+        "current_password": PASSWORD, "new_password": "a new and longer passphrase",
+        "confirm": "a new and longer passphrase",
+    })
+    assert changed.status_code == 302
+    after = page(laptop, world.thread_url)
+    assert "Signed in as" not in after
+    assert "Sign in to vote" in after
+    assert "Signed in as <strong>lea</strong>" in page(phone, world.thread_url)
+
+
+def test_a_revoked_token_is_refused_at_once_though_its_json_was_kept(world, make_user):
+    make_user("lea")
+    client, secret = new_client(world.app), token(world.app, "lea")
+    url, headers = f"/api/v1/blocks/{world.block}/arguments", {"Authorization": f"Bearer {secret}"}
+    for _ in range(2):
+        assert client.get(url, headers=headers).status_code == 200
+    assert client.delete("/api/v1/tokens/current", headers=headers).status_code == 200
+    refused = client.get(url, headers=headers)
+    assert refused.status_code == 401
+    assert "error" in refused.json
+    unknown = client.get(url, headers={"Authorization": "Bearer not-a-token"})
+    assert unknown.status_code == 401
+
+
+def test_a_members_own_vote_shows_in_their_kept_json_and_nobody_elses(world, make_user):
+    make_user("lea")
+    client = new_client(world.app)
+    lea = {"Authorization": f"Bearer {token(world.app, 'lea')}"}
+    rita = {"Authorization": f"Bearer {token(world.app, 'rita')}"}
+    url = f"/api/v1/blocks/{world.block}/arguments"
+    for headers in (lea, rita, {}):
+        client.get(url, headers=headers)  # each kept now
+    assert client.put(f"/api/v1/arguments/{world.argument}/vote", json={"value": 1}, headers=lea).status_code == 200
+    votes_seen = {}
+    for name, headers in (("lea", lea), ("rita", rita), ("anonymous", {})):
+        response = client.get(url, headers=headers)
+        assert "Authorization" in response.headers["Vary"]
+        votes_seen[name] = [(a["score"], a["my_vote"]) for a in response.json["arguments"]]
+    assert votes_seen == {"lea": [(1, 1)], "rita": [(1, 0)], "anonymous": [(1, 0)]}
+
+
+def test_a_session_carried_to_another_browser_is_left_to_flask_logins_protection(world, make_user):
+    world.app.config["SESSION_PROTECTION"] = "strong"
+    make_user("lea")
+    reader = signed_in(world.app, "lea")
+    for _ in range(2):
+        assert "Signed in as <strong>lea</strong>" in page(reader, world.thread_url)
+    # The same cookie from another browser: Flask-Login ends the session rather than load lea.
+    elsewhere = reader.get(world.thread_url, headers={"User-Agent": "another browser/1.0"})
+    assert elsewhere.status_code == 200
+    assert "Signed in as" not in elsewhere.get_data(as_text=True)

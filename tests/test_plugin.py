@@ -28,7 +28,7 @@ def host(database_url: str, monkeypatch) -> Iterator[Flask]:
     monkeypatch.delenv("HOST_FORUM_DATABASE_URL", raising=False)
     app = create_app({"TESTING": True, "FORUM_DATABASE_URL": database_url})
     yield app
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
 
 
 @pytest.fixture
@@ -164,7 +164,7 @@ def test_display_name_setting_wins(database_url, monkeypatch):
         assert forum_cli(app, "set-role", "1", "admin").exit_code == 0
         assert [m.name for m in members(app)] == ["Grace Hopper <grace@host.example>"]
     finally:
-        app.extensions["forum"].engine.dispose()
+        app.extensions["forum"].dispose()
 
 
 def test_init_app_mounts_the_forum_and_keeps_its_state_per_app(database_url, tmp_path):
@@ -183,7 +183,7 @@ def test_init_app_mounts_the_forum_and_keeps_its_state_per_app(database_url, tmp
         assert second.extensions["forum"].database_url == other_url
         assert not hasattr(forum, "app")
     finally:
-        first.extensions["forum"].engine.dispose()
+        first.extensions["forum"].dispose()
 
 
 def test_registering_twice_is_refused(tmp_path):
@@ -208,7 +208,7 @@ def test_init_app_does_no_io(tmp_path):
     assert app.extensions["forum"]._engine is None  # no engine made yet
 
     result = forum_cli(app, "db", "upgrade")
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
 
     assert result.exit_code == 0, result.output
     assert database.is_file()
@@ -233,7 +233,7 @@ def test_database_falls_back_to_the_hosts_database(tmp_path, monkeypatch):
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{host_database}"})
     result = forum_cli(app, "db", "upgrade")
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
 
     assert app.extensions["forum"].database_url == f"sqlite:///{host_database}"
     assert result.exit_code == 0, result.output
@@ -250,7 +250,7 @@ def test_a_relative_host_sqlite_path_is_read_in_the_instance_folder(tmp_path, mo
         {"SQLALCHEMY_DATABASE_URI": "sqlite:///host.sqlite3"}, instance_path=str(instance)
     )
     result = forum_cli(app, "db", "upgrade")
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
 
     assert result.exit_code == 0, result.output
     assert "forum_members" in sqlite_tables(instance / "host.sqlite3")
@@ -263,7 +263,7 @@ def test_database_falls_back_to_a_file_in_the_instance_folder(tmp_path, monkeypa
 
     app = create_app(instance_path=str(instance))
     result = forum_cli(app, "db", "upgrade")
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
 
     assert result.exit_code == 0, result.output
     [database] = instance.glob("*.sqlite3")
@@ -274,7 +274,7 @@ def test_database_falls_back_to_a_file_in_the_instance_folder(tmp_path, monkeypa
     assert SIGNED_IN_AS.format("Grace Hopper") in sign_in_client.get("/community/").get_data(
         as_text=True
     )
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
 
 
 def sqlite_tables(path: Path) -> set[str]:
@@ -302,7 +302,7 @@ def test_a_plain_postgresql_url_works_as_written(new_postgres_database, monkeypa
         page = client.get("/community/").get_data(as_text=True)
         assert SIGNED_IN_AS.format("Alan Turing") + " (admin)" in page
     finally:
-        app.extensions["forum"].engine.dispose()
+        app.extensions["forum"].dispose()
 
 
 def test_sqlite_connections_enforce_foreign_keys_use_wal_and_wait_when_busy(tmp_path):

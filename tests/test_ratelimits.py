@@ -122,7 +122,7 @@ def test_limits_can_be_switched_off(database_url):
                       "FORUM_RATELIMIT_ENABLED": False, "FORUM_RATELIMIT_LOGIN": "1 per minute"})
     client = app.test_client()
     assert [sign_in(client, "x").status_code for _ in range(3)] == [401, 401, 401]
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
 
 
 def test_the_count_is_shared_through_redis(database_url):
@@ -137,7 +137,7 @@ def test_the_count_is_shared_through_redis(database_url):
     statuses = [sign_in(app.test_client(), "x").status_code for app in (first, second) * 3]
     assert statuses == [401, 401, 401, 401, 429, 429]
     for app in (first, second):
-        app.extensions["forum"].engine.dispose()
+        app.extensions["forum"].dispose()
 
 
 def test_two_gunicorn_workers_share_one_count_in_redis(database_url, tmp_path):

@@ -44,12 +44,18 @@ ACCOUNT_ID = re.compile(r"[1-9][0-9]{0,9}")
 MAX_ACCOUNT_ID = 2**31 - 1  # the largest id an integer column holds on every database
 
 
+def parse_account_id(text: str) -> int | None:
+    """The account id `text` names, if any."""
+    # Only an id written as the account writes its own ("7", not "007" or "²") names an account.
+    if not ACCOUNT_ID.fullmatch(text) or int(text) > MAX_ACCOUNT_ID:
+        return None
+    return int(text)
+
+
 def load_account(user_id: str) -> Account | None:
     """The account with that id, if any."""
-    # Only an id written as the account writes its own ("7", not "007" or "²") names an account.
-    if not ACCOUNT_ID.fullmatch(user_id) or int(user_id) > MAX_ACCOUNT_ID:
-        return None
-    return get_session().get(Account, int(user_id))
+    account_id = parse_account_id(user_id)
+    return None if account_id is None else get_session().get(Account, account_id)
 
 
 def load_session_user(session_id: str) -> Account | None:

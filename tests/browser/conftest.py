@@ -76,7 +76,7 @@ def live_server(database_url: str) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
-        app.extensions["forum"].engine.dispose()
+        app.extensions["forum"].dispose()
     if server.errors:
         pytest.fail(f"the site raised while serving: {server.errors[0]!r}")
 

@@ -85,7 +85,7 @@ def make_debate(database_url: str, *, verdict: bool = False, chain: bool = False
                 )
                 ids[f"chain{n}"] = parent.id
         session.commit()
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
     return ids
 
 

@@ -39,5 +39,5 @@ def make_showcase(database_url: str) -> dict[str, int]:
         moderation.flag(session, ids["counter"], carol, "other", "The minutes say three, not two.")
         session.commit()
         ids.update(long=long_one.id, hidden=hidden.id)
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
     return ids

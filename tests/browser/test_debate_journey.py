@@ -25,7 +25,7 @@ def debate(live_server: str, database_url: str) -> dict[str, int]:
         session = get_session()
         accounts.register(session, NAME, PASSWORD)
         session.commit()
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
     return ids
 
 

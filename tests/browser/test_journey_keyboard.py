@@ -35,7 +35,7 @@ def debate(live_server: str, database_url: str) -> dict[str, int]:
         flag = moderation.flag(session, ids["counter"], find_member(session, "carol"), "spam")
         session.commit()
         ids["flag"] = flag.id
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
     return ids
 
 

@@ -34,7 +34,7 @@ def debate(live_server: str, database_url: str) -> dict[str, int]:
         )
         session.commit()
         ids["argument"] = spam.id
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
     return ids
 
 

@@ -38,7 +38,7 @@ def thread(live_server: str, database_url: str) -> dict[str, int]:
         )
         session.commit()
         made = {"block": ids["block1"], "argument": argument.id}
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
     return made
 
 
@@ -88,7 +88,7 @@ def test_a_refusal_shows_in_the_widget_without_a_reload(
         session = get_session()
         session.get(Block, thread["block"]).locked = True
         session.commit()
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
     page.evaluate("window.sameDocument = true")
 
     argument = page.locator(f"#argument-{thread['argument']}")

@@ -30,7 +30,7 @@ def poisoned_thread(live_server: str, database_url: str) -> tuple[int, list[int]
             argument_ids.append(argument.id)
         edit_argument(session, argument, author, body=f"edited: {PAYLOADS[0]}")
         session.commit()
-    app.extensions["forum"].engine.dispose()
+    app.extensions["forum"].dispose()
     return ids["block1"], argument_ids
 
 

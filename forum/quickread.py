@@ -1,0 +1,70 @@
+"""One-row reads on the hot path of a cached page: a statement compiled once, run on a pooled DBAPI connection.
+
+A cached page costs a read of its versions and of who is asking. The query itself takes microseconds;
+SQLAlchemy's connection, transaction and result machinery several times that, and on PostgreSQL a
+transaction's BEGIN and ROLLBACK and the pool's ping are three more round trips than the query's own.
+So these reads run past the ORM: on SQLite on the forum's engine (its driver is left in autocommit),
+elsewhere on an engine of their own in AUTOCOMMIT, with no reset on return and no ping (a connection
+found dead is replaced and the read tried once more).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from forum.db import make_engine
+
+# Listeners called with each statement sent past SQLAlchemy's events (the tests count them).
+statement_listeners: list[Callable[[str], None]] = []
+_compiled: dict[tuple[str, int], Any] = {}
+
+
+def make_read_engine(engine: sa.Engine, url: str, options: dict[str, Any], busy_timeout: float) -> sa.Engine:
+    """The engine quick reads run on: the forum's own on SQLite, else one in AUTOCOMMIT beside it."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    options = {**options, "isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None, "pool_pre_ping": False}
+    return make_engine(url, options, busy_timeout)
+
+
+def compiled_for(engine: sa.Engine, statement: sa.Select) -> Any:
+    """`statement` compiled for the engine's dialect, once per process."""
+    key = (engine.dialect.name, id(statement))
+    compiled = _compiled.get(key)
+    if compiled is None:
+        compiled = _compiled.setdefault(key, statement.compile(dialect=engine.dialect))
+    return compiled
+
+
+def read_one(engine: sa.Engine, statement: sa.Select, values: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The first row of a one-statement read, outside any transaction (`statement` must live as long as the process)."""
+    compiled = compiled_for(engine, statement)
+    params = compiled.construct_params(values)
+    if compiled.positiontup is not None:  # SQLite's "?" placeholders; psycopg takes the names
+        params = tuple(params[name] for name in compiled.positiontup)
+    sql = str(compiled)
+    for listener in statement_listeners:
+        listener(sql)
+    return _fetch(engine, sql, params, retry=True)
+
+
+def _fetch(engine: sa.Engine, sql: str, params: Any, *, retry: bool) -> tuple[Any, ...] | None:
+    """Run `sql` on a pooled connection; once more on a fresh one if the server had gone away."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+    except engine.dialect.loaded_dbapi.Error as error:
+        if not (retry and engine.dialect.is_disconnect(error, raw.dbapi_connection, None)):
+            raise
+        raw.invalidate()
+    finally:
+        raw.close()
+    return _fetch(engine, sql, params, retry=False)
