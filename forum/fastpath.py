@@ -2,10 +2,10 @@
 
 Inside Flask, `forum.pagecache.serve_cached` already answers anonymous readers from the cache, but only
 after the request context, the session, the host's and the rate limiter's hooks. A request that carries no
-cookie (and cannot be signed in by a host's request loader) is anonymous whatever those would say, so
-this middleware reads the page's versions, answers 304 or the cached page with the forum's headers, and
-leaves every other request, and every miss, to the app. It is app-wide, so the site (or a host) installs it:
-`app.wsgi_app = CachedPages(app, app.wsgi_app)`.
+cookie and no bearer token (and cannot be signed in by a host's request loader) is anonymous whatever those
+would say, so this middleware reads the page's versions, answers 304 or the cached page (gzip-compressed
+if the reader takes it) with the forum's headers, and leaves every other request, and every miss, to the
+app. It is app-wide, so the site (or a host) installs it: `app.wsgi_app = CachedPages(app, app.wsgi_app)`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,17 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
-from forum.pagecache import CACHE_CONTROL, JSON, PAGES, VERSIONS_READ, Page, page_key, read_versions, vary
+from forum.pagecache import (
+    CACHE_CONTROL,
+    JSON,
+    PAGES,
+    VERSIONS_READ,
+    Page,
+    kept_copy,
+    page_key,
+    read_versions,
+    vary,
+)
 from forum.requestid import GIVEN_ID
 from forum.security import API_POLICY, PAGE_POLICY
 
@@ -65,21 +75,22 @@ class CachedPages:
         etag = key[len(prefix):]
         if request.if_none_match.contains_weak(etag):
             return self.answer(start_response, request, page, etag, "304 Not Modified", b"")
-        body = state.page_cache.get(key)
-        if body is None:
+        kept = kept_copy(state.page_cache, key, request.accept_encodings["gzip"] > 0)
+        if kept is None:
             environ[VERSIONS_READ] = (endpoint, values, versions)
             return self.wsgi_app(environ, start_response)
-        return self.answer(start_response, request, page, etag, "200 OK", body)
+        return self.answer(start_response, request, page, etag, "200 OK", *kept)
 
     def answer(
-        self, start_response: StartResponse, request: Request, page: Page, etag: str, status: str, body: bytes
+        self, start_response: StartResponse, request: Request, page: Page, etag: str, status: str, body: bytes,
+        compressed: bool = False,
     ) -> list[bytes]:
         """The cached page (or its 304) with the headers the forum gives its pages."""
         given = request.headers.get("X-Request-ID", "")
         json = page.content_type == JSON
         headers: list[tuple[str, Any]] = [
             ("Content-Type", page.content_type),
-            ("ETag", f'"{etag}"'),
+            ("ETag", f'W/"{etag}"'),
             ("Cache-Control", CACHE_CONTROL),
             ("Vary", vary(page.content_type)),
             ("Content-Security-Policy",
@@ -91,6 +102,8 @@ class CachedPages:
         ]
         if request.is_secure:
             headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+        if compressed:
+            headers.append(("Content-Encoding", "gzip"))
         if status.startswith("200"):
             headers.append(("Content-Length", str(len(body))))
         start_response(status, headers)

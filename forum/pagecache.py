@@ -11,6 +11,7 @@ never cached.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -30,6 +31,9 @@ CACHE_CONTROL = "no-cache"  # browsers may keep the page, and ask with If-None-M
 MEMBER_CACHE_CONTROL = "private, no-store"
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
+# A shared page is kept twice: as it is, and gzip-compressed once for every reader whose browser takes it.
+GZIP = ":gzip"
+GZIP_MIN = 1024  # smaller pages gain too little from it
 
 
 SCHEMES = {"memory", "redis", "rediss", "unix", "none"}
@@ -135,8 +139,26 @@ def read_versions_and_viewer(
 
 
 def vary(content_type: str) -> str:
-    """What a kept page's answer varies with: the session cookie, and on the API the bearer token."""
-    return "Cookie, Authorization" if content_type == JSON else "Cookie"
+    """What a kept page's answer varies with: the session cookie, the encoding, and on the API the token."""
+    return "Cookie, Accept-Encoding, Authorization" if content_type == JSON else "Cookie, Accept-Encoding"
+
+
+def kept_copy(cache: BaseCache, key: str, takes_gzip: bool) -> tuple[bytes, bool] | None:
+    """A kept shared page, gzip-compressed if the reader takes that: (body, compressed), or None."""
+    if takes_gzip:
+        body = cache.get(key + GZIP)
+        if body is not None:
+            return body, True
+    body = cache.get(key)
+    return None if body is None else (body, False)
+
+
+def keep_copy(cache: BaseCache, key: str, body: bytes) -> None:
+    """Keep a shared page, and its gzip copy beside it (compressed once per version, not per request)."""
+    copies = {key: body}
+    if len(body) >= GZIP_MIN:
+        copies[key + GZIP] = gzip.compress(body, compresslevel=6, mtime=0)
+    cache.set_many(copies)
 
 
 def page_key(prefix: str, script_root: str, path: str, query: bytes, versions: tuple[Any, ...]) -> str:
@@ -178,9 +200,9 @@ def serve_cached() -> Response | None:
     etag = key[len(current_app.config["FORUM_CACHE_KEY_PREFIX"]):]
     if request.if_none_match.contains_weak(etag):
         return page_response(b"", page, etag, 304)
-    body = state.page_cache.get(key)
-    if body is not None:
-        return page_response(body, page, etag, 200)
+    kept = kept_copy(state.page_cache, key, request.accept_encodings["gzip"] > 0)
+    if kept is not None:
+        return page_response(kept[0], page, etag, 200, compressed=kept[1])
     g.forum_page_key, g.forum_page_etag = key, etag
     return None
 
@@ -203,16 +225,19 @@ def serve_member_copy(cache: BaseCache, key: str, page: Page) -> Response | None
     return response
 
 
-def page_response(body: bytes, page: Page, etag: str, status: int) -> Response:
+def page_response(body: bytes, page: Page, etag: str, status: int, compressed: bool = False) -> Response:
     """An anonymous page (or its 304), with its validator."""
     response = Response(body, status=status, content_type=page.content_type)
+    if compressed:
+        response.headers["Content-Encoding"] = "gzip"
     mark_cacheable(response, page, etag)
     return response
 
 
 def mark_cacheable(response: Response, page: Page, etag: str) -> None:
     """The headers of a page every anonymous reader shares."""
-    response.set_etag(etag)
+    # Weak: the page sent as it is and gzip-compressed are the same page, and share one validator.
+    response.set_etag(etag, weak=True)
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.headers["Vary"] = vary(page.content_type)
 
@@ -233,7 +258,7 @@ def store_page(response: Response) -> Response:
         return response
     etag = g.pop("forum_page_etag")
     if keepable(response) and is_anonymous():
-        current_app.extensions["forum"].page_cache.set(key, response.get_data())
+        keep_copy(current_app.extensions["forum"].page_cache, key, response.get_data())
         mark_cacheable(response, page, etag)
     return response
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import uuid
@@ -511,7 +512,8 @@ def test_a_members_own_vote_shows_in_their_kept_json_and_nobody_elses(world, mak
     url = f"/api/v1/blocks/{world.block}/arguments"
     for headers in (lea, rita, {}):
         client.get(url, headers=headers)  # each kept now
-    assert client.put(f"/api/v1/arguments/{world.argument}/vote", json={"value": 1}, headers=lea).status_code == 200
+    voted = client.put(f"/api/v1/arguments/{world.argument}/vote", json={"value": 1}, headers=lea)
+    assert voted.status_code == 200
     votes_seen = {}
     for name, headers in (("lea", lea), ("rita", rita), ("anonymous", {})):
         response = client.get(url, headers=headers)
@@ -530,3 +532,28 @@ def test_a_session_carried_to_another_browser_is_left_to_flask_logins_protection
     elsewhere = reader.get(world.thread_url, headers={"User-Agent": "another browser/1.0"})
     assert elsewhere.status_code == 200
     assert "Signed in as" not in elsewhere.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("with_session", [False, True], ids=["before the app", "in the app"])
+def test_a_reader_whose_browser_takes_gzip_gets_the_kept_page_compressed(world, with_session):
+    reader = new_client(world.app)
+    if with_session:
+        reader.get("/login")  # a session cookie: the request goes through Flask, not the WSGI fast path
+        page(reader, world.thread_url)
+    plain = reader.get(world.thread_url)
+    gzip_headers = {"Accept-Encoding": "gzip, deflate, br"}
+    compressed = reader.get(world.thread_url, headers=gzip_headers)
+    assert "Content-Encoding" not in plain.headers
+    assert compressed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.get_data()) == plain.get_data()
+    assert int(compressed.headers["Content-Length"]) == len(compressed.get_data()) < len(plain.get_data()) / 2
+    # One page in two encodings: one weak validator, and caches told that the encoding matters.
+    assert compressed.headers["ETag"] == plain.headers["ETag"]
+    assert compressed.headers["ETag"].startswith('W/"')
+    assert "Accept-Encoding" in compressed.headers["Vary"]
+    again = reader.get(world.thread_url, headers={**gzip_headers, "If-None-Match": plain.headers["ETag"]})
+    assert again.status_code == 304
+    rita_votes_up(world)
+    changed = reader.get(world.thread_url, headers=gzip_headers)  # rendered afresh: sent as it is
+    assert "Score 1" in changed.get_data(as_text=True)
+    assert "Score 1" in gzip.decompress(reader.get(world.thread_url, headers=gzip_headers).get_data()).decode()
