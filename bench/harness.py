@@ -205,6 +205,26 @@ def flask_forum(env: dict[str, str], *args: str, stdin: str | None = None) -> st
     return done.stdout
 
 
+def long_article(title: str, paragraphs: int, references: int = 0) -> str:
+    """An article of distinct, plausible paragraphs with footnotes; with `references`, their list at the end."""
+    topics = ["parking", "deliveries", "buses", "cycling", "rents", "trees", "noise", "footfall"]
+    footnotes = references or 9
+    lines = [title, ""]
+    for n in range(paragraphs):
+        topic = topics[n % len(topics)]
+        lines += [
+            f"Paragraph {n + 1} on {topic}: the council counted {n * 37 % 1000 + 100} cases in year "
+            f"{2000 + n % 25}, and the figure for {topic} moved by {n % 17 + 1} percent after the "
+            f"change, which critics dispute.[{n % footnotes + 1}]",
+            "",
+        ]
+    if references:
+        lines += ["References", ""]
+        lines += [f"[{n}] Council bulletin {n}. https://example.org/bulletins/{n}"
+                  for n in range(1, references + 1)]
+    return "\n".join(lines) + "\n"
+
+
 # -- databases ---------------------------------------------------------------------------------
 
 

@@ -59,6 +59,7 @@ from harness import (
     gunicorn,
     load_average,
     log_problems,
+    long_article,
     lua_string,
     machine,
     markdown_table,
@@ -90,6 +91,8 @@ RAISED_LIMITS = {
     "FORUM_RATELIMIT_POST": "1000000 per hour",
     "FORUM_RATELIMIT_POST_NEW_MEMBER": "1000000 per day",
 }
+# What a browser (or an HTTP library) sends with every GET: kept pages are then sent gzip-compressed.
+BROWSER = {"Accept-Encoding": "gzip, deflate"}
 SMALL_ARTICLE = """A Short Note on Bus Lanes
 
 The bus lane on Mill Road saved riders four minutes a trip in its first month, the operator says.[1]
@@ -149,21 +152,6 @@ def seed(env: dict[str, str], article: int, per_thread: int, votes: int) -> None
                 "--votes-per-argument", str(votes))
 
 
-def filler_text(number: int, paragraphs: int) -> str:
-    """A long article of distinct, plausible paragraphs with footnotes, to fill a large database."""
-    topics = ["parking", "deliveries", "buses", "cycling", "rents", "trees", "noise", "footfall"]
-    lines = [f"Filler article {number}: the town in figures", ""]
-    for n in range(paragraphs):
-        topic = topics[n % len(topics)]
-        lines += [
-            f"Paragraph {n + 1} on {topic}: the council counted {n * 37 % 1000 + 100} cases in year "
-            f"{2000 + n % 25}, and the figure for {topic} moved by {n % 17 + 1} percent after the "
-            f"change, which critics dispute.[{n % 9 + 1}]",
-            "",
-        ]
-    return "\n".join(lines)
-
-
 def build(kind: str, env: dict[str, str], url: str, workdir: Path, args: argparse.Namespace,
           total: int = 0) -> DataSet:
     """Schema, articles, seeded discussions, an account and tokens; up to `total` arguments with filler."""
@@ -198,7 +186,7 @@ def fill(kind: str, env: dict[str, str], url: str, workdir: Path, args: argparse
     def one(plan: tuple[int, int]) -> None:
         number, paragraphs = plan
         path = workdir / f"filler-{number}.txt"
-        path.write_text(filler_text(number, paragraphs))
+        path.write_text(long_article(f"Filler article {number}: the town in figures", paragraphs))
         seed(env, import_article(env, path), args.arguments, args.votes_per_argument)
         path.unlink()
         print(f"[{kind}] filler article {number}/{len(plans)} seeded", flush=True)
@@ -446,23 +434,27 @@ def targets_for(data: DataSet, cookie: str, forum: str, args: argparse.Namespace
         return None
 
     def repeat_lua(run: str) -> str:
-        return static_lua("GET", thread, repeat["headers"])(run)
+        return static_lua("GET", thread, {**BROWSER, **repeat["headers"]})(run)
+
+    def get(path: str, headers: dict[str, str] | None = None) -> Callable[[str], str]:
+        return static_lua("GET", path, {**BROWSER, **(headers or {})})
 
     return [
-        Target("hello world (bare Flask)", "hello", static_lua("GET", "/")),
-        Target("200 rows, one query (bare Flask)", "rows", static_lua("GET", "/rows")),
-        Target("home page", "forum", static_lua("GET", "/")),
-        Target("article page", "forum", static_lua("GET", data.article_path)),
-        Target(f"thread page ({n} arguments), anonymous", "forum", static_lua("GET", thread)),
+        Target("hello world (bare Flask)", "hello", get("/")),
+        Target("200 rows, one query (bare Flask)", "rows", get("/rows")),
+        Target("home page", "forum", get("/")),
+        Target("article page", "forum", get(data.article_path)),
+        Target(f"thread page ({n} arguments), anonymous", "forum", get(thread)),
+        Target(f"thread page ({n} arguments), anonymous, no compression", "forum", static_lua("GET", thread)),
         Target(f"thread page ({n} arguments), member", "forum",
-               static_lua("GET", thread, {"Cookie": cookie, "User-Agent": MEMBER_AGENT})),
+               get(thread, {"Cookie": cookie, "User-Agent": MEMBER_AGENT})),
         Target(f"thread page ({n} arguments), repeat visit (If-None-Match)", "forum", repeat_lua,
                ok=frozenset([*range(200, 300), 304]), probe=etag),
         Target(f"thread page ({SMALL_THREAD_ARGUMENTS} arguments), anonymous", "forum",
-               static_lua("GET", f"/blocks/{data.small_thread}")),
-        Target(f"API arguments ({n}), anonymous", "forum", static_lua("GET", api)),
+               get(f"/blocks/{data.small_thread}")),
+        Target(f"API arguments ({n}), anonymous", "forum", get(api)),
         Target(f"API arguments ({n}), member token", "forum",
-               static_lua("GET", api, {"Authorization": f"Bearer {data.member_token}"})),
+               get(api, {"Authorization": f"Bearer {data.member_token}"})),
         Target("API vote", "forum", vote_lua(data, args.seed)),
         Target("API post argument", "forum", post_lua(data, args.seed)),
     ]
