@@ -40,7 +40,7 @@ def compiled_for(engine: sa.Engine, statement: sa.Select) -> Any:
 
 
 def read_one(engine: sa.Engine, statement: sa.Select, values: dict[str, Any]) -> tuple[Any, ...] | None:
-    """The first row of a one-statement read, outside any transaction (`statement` must live as long as the process)."""
+    """The first row of a one-statement read, outside any transaction (`statement` is kept for the process)."""
     compiled = compiled_for(engine, statement)
     params = compiled.construct_params(values)
     if compiled.positiontup is not None:  # SQLite's "?" placeholders; psycopg takes the names
