@@ -557,3 +557,17 @@ def test_a_reader_whose_browser_takes_gzip_gets_the_kept_page_compressed(world, 
     changed = reader.get(world.thread_url, headers=gzip_headers)  # rendered afresh: sent as it is
     assert "Score 1" in changed.get_data(as_text=True)
     assert "Score 1" in gzip.decompress(reader.get(world.thread_url, headers=gzip_headers).get_data()).decode()
+
+
+@pytest.mark.parametrize("kind", ["page", "json"])
+def test_the_fast_path_answers_with_the_headers_the_app_gives(world, kind):
+    url = world.thread_url if kind == "page" else f"/api/v1/blocks/{world.block}/arguments"
+    rendered = new_client(world.app).get(url)  # a miss: the app renders and keeps it
+    with statements(world.app) as seen:
+        kept = new_client(world.app).get(url)  # no cookie: answered before Flask runs
+    assert len(seen) == 1
+    assert kept.get_data() == rendered.get_data()
+    for header in ("Content-Type", "ETag", "Cache-Control", "Vary", "Content-Security-Policy",
+                   "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"):
+        assert kept.headers[header] == rendered.headers[header], header
+    assert kept.headers["X-Request-ID"] != rendered.headers["X-Request-ID"]
