@@ -118,6 +118,14 @@ def post_form(page: Page):
     return page.locator("form.argument-form")
 
 
+def send_post(page: Page, stance: str, text: str, button: str = "Post argument") -> None:
+    """Fill the thread's argument form with a stance and a text, and send it."""
+    form = post_form(page)
+    form.get_by_role("radio", name=re.compile(f"^{stance}")).check()
+    form.get_by_label("Your argument").fill(text)
+    form.get_by_role("button", name=button).click()
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_an_argument_posted_in_place_is_announced_and_takes_focus(
@@ -126,10 +134,7 @@ def test_an_argument_posted_in_place_is_announced_and_takes_focus(
     sign_in(page, live_server, "carol")
     page.goto(f"{live_server}/blocks/{site['block3']}")
     page.evaluate("window.sameDocument = true")
-    form = post_form(page)
-    form.get_by_role("radio", name=re.compile("^Support")).check()
-    form.get_by_label("Your argument").fill("Shift rosters show most crossings before six.")
-    form.get_by_role("button", name="Post argument").click()
+    send_post(page, "Support", "Shift rosters show most crossings before six.")
 
     expect(page.locator("#forum-announcer")).to_have_text("Your argument was posted.")
     posted = page.locator("article.argument", has_text="Shift rosters show most crossings before six.")
@@ -174,10 +179,7 @@ def test_without_javascript_a_post_is_said_on_the_page_it_leads_to(
         page = context.new_page()
         sign_in(page, live_server, "carol")
         page.goto(f"{live_server}/blocks/{site['block3']}")
-        form = post_form(page)
-        form.get_by_role("radio", name=re.compile("^Question")).check()
-        form.get_by_label("Your argument").fill("Which survey counted the night crossings?")
-        form.get_by_role("button", name="Post argument").click()
+        send_post(page, "Question", "Which survey counted the night crossings?")
         expect(page).to_have_url(re.compile(rf"/blocks/{site['block3']}#argument-\d+$"))
         expect(page.get_by_role("status").filter(has_text="Your argument was posted.")).to_be_visible()
     finally:
@@ -263,10 +265,7 @@ def test_focus_is_visible_with_three_to_one_contrast(page: Page, live_server: st
 def test_a_reply_deep_in_a_chain_is_unfolded_and_takes_focus(page: Page, live_server: str, site: dict[str, int]):
     sign_in(page, live_server, "carol")
     page.goto(f"{live_server}/blocks/{site['block3']}?reply_to={site['chain4']}#reply")
-    form = post_form(page)
-    form.get_by_role("radio", name=re.compile("^Support")).check()
-    form.get_by_label("Your argument").fill("In the table, twice, and once in the notes.")
-    form.get_by_role("button", name="Post reply").click()
+    send_post(page, "Support", "In the table, twice, and once in the notes.", button="Post reply")
     expect(page.locator("#forum-announcer")).to_have_text("Your reply was posted.")
     reply = page.locator("article.argument.flat", has_text="In the table, twice, and once in the notes.")
     expect(reply).to_be_focused()
