@@ -95,7 +95,7 @@ def _resolve_viewer() -> Viewer:
     secret = bearer_secret() if is_api_request() else None
     if secret is not None:
         member = tokens.member_for_token(session, secret)
-        return Viewer(member.user_id, member.name, member.role_enum, member, via_token=True)
+        return Viewer(member.user_id, member.name, member.acting_role, member, via_token=True)
 
     require_login_manager()
     from flask_login import current_user
@@ -109,9 +109,7 @@ def _resolve_viewer() -> Viewer:
     else:
         member = session.scalar(sa.select(Member).where(Member.user_id == user_id))
     # A signed-in user the forum has not stored yet is a member; the row comes with their first write.
-    role = member.role_enum if member else Role.MEMBER
-    if member is not None and member.removed_at is not None:
-        role = None  # signed in, but no longer allowed to take part
+    role = member.acting_role if member else Role.MEMBER
     return Viewer(user_id, display_name(current_user), role, member)
 
 
@@ -120,7 +118,7 @@ def require_role(viewer: Viewer, role: Role = Role.MEMBER) -> None:
     if not viewer.is_authenticated:
         raise NotAuthenticated("Sign in to do this.")
     if viewer.role is None:
-        raise Forbidden("Your membership of this forum was removed: you may read, not take part.")
+        raise Forbidden(members.REMOVED)
     if not viewer.has_role(role):
         raise Forbidden(f"Only a {role.value} may do this.")
 

@@ -134,9 +134,9 @@ def create_token(name_or_id: str, label: str) -> None:
     session = get_session()
     try:
         member = members.find_member(session, name_or_id)
+        _, secret = tokens.issue_token(session, member, label=label)  # none for a removed member
     except ForumError as error:
         fail(error)
-    _, secret = tokens.issue_token(session, member, label=label)
     session.commit()
     click.echo(secret)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.ext.hybrid import hybrid_property
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -81,10 +82,20 @@ class Member(Base):
     # A removed member may still read, but no longer posts, votes or flags.
     removed_at: so.Mapped[datetime | None] = so.mapped_column()
 
-    @property
-    def role_enum(self) -> Role:
-        """The member's role as a `Role`."""
-        return Role(self.role)
+    @hybrid_property
+    def acting_role(self) -> Role | None:
+        """The role the member acts with: their role, or None once removed (they may read, not take part).
+
+        The one rule of what a member may do: every check in Python asks it, and the cached pages' lookup
+        of who asks (`forum.quickviewer`) selects its SQL twin below, so the two cannot disagree.
+        """
+        return None if self.removed_at is not None else Role(self.role)
+
+    @acting_role.inplace.expression
+    @classmethod
+    def _acting_role_expression(cls) -> sa.ColumnElement[str | None]:
+        """The same rule in SQL: the role's name, or NULL once removed."""
+        return sa.case((cls.removed_at.is_(None), cls.role), else_=sa.null())
 
 
 class Account(Base):

@@ -21,16 +21,14 @@ from forum.models import Account, ApiToken, Member
 from forum.services.tokens import digest
 
 # What the forum's own sign-ins need to name a member: built once, compiled once per process.
+# A member's role is always read as `Member.acting_role` (None once removed), the rule every other path asks.
 TOKEN_MEMBER = (
-    sa.select(Member.id, Member.role, Member.name)
+    sa.select(Member.id, Member.acting_role, Member.name)
     .join(ApiToken, ApiToken.member_id == Member.id)
     .where(ApiToken.digest == sa.bindparam("digest"), ApiToken.revoked_at.is_(None))
 )
 ACCOUNT_MEMBER = (
-    sa.select(
-        Account.session_token, Account.username, Member.id, Member.role,
-        Member.removed_at.is_not(None).label("removed"),
-    )
+    sa.select(Account.session_token, Account.username, Member.id, Member.acting_role)
     .select_from(Account)
     .outerjoin(Member, Member.user_id == sa.cast(Account.id, sa.String))
     .where(Account.id == sa.bindparam("account_id"))
@@ -49,9 +47,9 @@ class Question(NamedTuple):
     answer: Callable[[Sequence[Any]], tuple[Any, ...] | None]
 
 
-def material(member_id: int, role: str, name: str) -> tuple[Any, ...]:
-    """What of a member their pages show, as part of a cache key: id, role ('' once removed) and name."""
-    return ("member", member_id, role, name)
+def material(member_id: int, role: str | None, name: str) -> tuple[Any, ...]:
+    """What of a member their pages show, as part of a cache key: id, acting role ('' once removed) and name."""
+    return ("member", member_id, role or "", name)
 
 
 def token_answer(row: Sequence[Any]) -> tuple[Any, ...]:
@@ -64,10 +62,10 @@ def account_answer(token: str) -> Callable[[Sequence[Any]], tuple[Any, ...] | No
     """What a row of `ACCOUNT_MEMBER` says of a session holding `token`."""
 
     def answer(row: Sequence[Any]) -> tuple[Any, ...] | None:
-        session_token, username, member_id, role, removed = row
+        session_token, username, member_id, role = row
         if session_token is None or not hmac.compare_digest(session_token, token) or member_id is None:
             return UNKNOWN  # signed out, or a member not stored yet: Flask-Login's load says which
-        return material(member_id, "" if removed else role, username)
+        return material(member_id, role, username)
 
     return answer
 
@@ -137,4 +135,4 @@ def slow_material() -> tuple[Any, ...] | None:
     viewer = current_viewer()
     if viewer.member is None:
         return NOT_KEPT
-    return material(viewer.member.id, viewer.role.value if viewer.role else "", viewer.name)
+    return material(viewer.member.id, viewer.role, viewer.name)

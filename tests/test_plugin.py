@@ -344,3 +344,29 @@ def test_a_host_user_posts_arguments_under_the_hosts_name(host, client):
     assert [(m.user_id, m.name, m.role) for m in members(host)] == [("1", name, "member")]
     page = client.get(f"/community/blocks/{ids['block1']}").get_data(as_text=True)
     assert name in page and "The minutes agree." in page
+
+
+def test_a_removed_host_user_reads_but_takes_no_part(host, client):
+    """A host's moderator removed from the forum keeps the host's sign-in, and may only read the forum."""
+    from tests.articles import make_article
+
+    ids = make_article(host)
+    assert forum_cli(host, "set-role", "1", "moderator").exit_code == 0
+    assert forum_cli(host, "remove-member", "1").exit_code == 0
+
+    sign_in(client)
+    thread = client.get(f"/community/blocks/{ids['block1']}").get_data(as_text=True)
+    assert SIGNED_IN_AS.format("Grace Hopper") in thread
+    assert "(moderator)" not in thread
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', thread).group(1)
+    for method, path, body in [
+        ("POST", f"/community/api/v1/blocks/{ids['block1']}/arguments", {"stance": "support", "body": "Hi."}),
+        ("PUT", f"/community/api/v1/blocks/{ids['block1']}/lock", {"locked": True, "reason": "Calm."}),
+    ]:
+        response = client.open(path, method=method, json=body, headers={"X-CSRFToken": token})
+        assert response.status_code == 403, response.get_json()
+        assert "removed" in response.get_json()["error"]["message"]
+
+    result = forum_cli(host, "create-token", "1")
+    assert result.exit_code != 0
+    assert "was removed" in result.output

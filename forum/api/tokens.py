@@ -42,10 +42,10 @@ class AccountsDisabled(ForumError):
 
 @registry.route(
     "/tokens", "POST", body=TokenRequest,
-    responses={201: TokenCreated, 401: ErrorBody, 404: ErrorBody},
+    responses={201: TokenCreated, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody},
 )
 def create_token(body: TokenRequest) -> ResponseReturnValue:
-    """Create a bearer token from a user name and password."""
+    """Create a bearer token from a user name and password (403 for a removed member, who only reads)."""
     if "forum_accounts" not in current_app.blueprints:
         raise AccountsDisabled(
             "This site has no forum passwords; ask an administrator for a token "

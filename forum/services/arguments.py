@@ -23,6 +23,7 @@ from forum.models import (
     utcnow,
 )
 from forum.rendering import render_markdown
+from forum.services.members import holds
 from forum.services.versions import thread_changed
 
 
@@ -207,7 +208,7 @@ def edit_argument(
     limits: Limits = Limits(),
 ) -> Argument:
     """Change an argument's body or sources, keeping the earlier text as a version."""
-    if editor.id != argument.author_id and editor.role_enum.rank < Role.MODERATOR.rank:
+    if editor.id != argument.author_id and not holds(editor, Role.MODERATOR):
         raise Forbidden("Only its author or a moderator may edit an argument.")
     if argument.withdrawn_at is not None:
         raise Conflict("A withdrawn argument cannot be edited.")

@@ -82,9 +82,20 @@ def remove_member(session: so.Session, member: Member) -> int:
     return remove_votes_of(session, member)
 
 
+REMOVED = "Your membership of this forum was removed: you may read, not take part."
+
+
+def holds(member: Member, role: Role) -> bool:
+    """Whether the member acts with `role` or one above it; a removed member holds none."""
+    acting = member.acting_role
+    return acting is not None and acting.rank >= role.rank
+
+
 def require(member: Member, role: Role) -> None:
-    """Raise `Forbidden` unless the member holds `role` or one above it."""
-    if member.role_enum.rank < role.rank:
+    """Raise `Forbidden` unless the member acts with `role` or one above it."""
+    if member.acting_role is None:
+        raise Forbidden(REMOVED)
+    if not holds(member, role):
         raise Forbidden(f"Only a {role.value} may do this.")
 
 

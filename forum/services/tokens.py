@@ -8,7 +8,7 @@ import secrets
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from forum.errors import NotAuthenticated
+from forum.errors import Forbidden, NotAuthenticated
 from forum.models import ApiToken, Member, utcnow
 
 TOKEN_BYTES = 32
@@ -19,8 +19,19 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class RemovedMember(Forbidden):
+    """A removed member reads without a token: a token would be a way back in."""
+
+
 def issue_token(session: so.Session, member: Member, label: str = "") -> tuple[ApiToken, str]:
-    """Create a token for `member`; return the row and the secret, which is never stored."""
+    """Create a token for `member`; return the row and the secret, which is never stored.
+
+    A removed member gets none (`RemovedMember`, 403): they may read, which needs no token.
+    """
+    if member.acting_role is None:
+        raise RemovedMember(
+            f"The membership of {member.name} was removed: they may read without a token, not take part."
+        )
     secret = secrets.token_urlsafe(TOKEN_BYTES)
     token = ApiToken(member=member, digest=digest(secret), label=label[:100])
     session.add(token)
