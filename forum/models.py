@@ -135,8 +135,8 @@ class Account(Base):
         """The id Flask-Login keeps in the session: the account's id and its current session token."""
         return f"{self.id}:{self.session_token}"
 
-    def sign_out_everywhere(self) -> None:
-        """Invalidate every session and remember-me cookie of the account."""
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember-me cookie of the account (its API tokens are rows of their own)."""
         self.session_token = secrets.token_hex(16)
 
 

@@ -428,6 +428,29 @@ def test_logout_signs_out_and_forgets_the_device(client, make_user, login):
     assert "Signed in as" not in text(client.get("/"))
 
 
+def test_logout_ends_every_copy_of_the_session(app, client, make_user, login):
+    """Cookies copied before signing out (by a thief, or a shared computer's backup) sign nobody in after it."""
+    login(make_user("mia"), remember=True)
+    copied = {name: client.get_cookie(name).value for name in ("session", "remember_token")}
+    assert client.submit("/logout").status_code == 302
+
+    for names in (("session", "remember_token"), ("session",), ("remember_token",)):
+        thief = app.test_client()
+        for name in names:
+            thief.set_cookie(name, copied[name])
+        assert "Signed in as" not in text(thief.get("/")), names
+        assert thief.get("/account/password").status_code == 302  # sent to sign in
+
+
+def test_logout_leaves_the_accounts_api_tokens_alone(client, make_user, login):
+    """Scripts hold tokens of their own; signing out of a browser does not stop them."""
+    user = make_user("mia")
+    token = client.post("/api/v1/tokens", json={"username": "mia", "password": user.password}).json["token"]
+    login(user)
+    client.submit("/logout")
+    assert client.api("DELETE", "/api/v1/tokens/current", token=token).status_code == 200
+
+
 def test_logout_page_for_someone_signed_out(client):
     page = text(client.get("/logout"))
     assert "You are not signed in." in page
@@ -540,3 +563,25 @@ def test_changing_the_password_signs_out_every_other_device(app, client, make_us
     thief = app.test_client()
     thief.set_cookie("remember_token", remember_cookie.value)
     assert "Signed in as" not in text(thief.get("/"))
+
+
+def test_changing_the_password_ends_every_api_token(app, client, make_user, login):
+    """A token the thief took stops working when its owner changes the password to shut them out."""
+    user, other = make_user("mia"), make_user("bob")
+    credentials = {"username": "mia", "password": user.password}
+    stolen = [client.post("/api/v1/tokens", json=credentials).json["token"] for _ in range(2)]
+    kept = client.post("/api/v1/tokens", json={"username": "bob", "password": other.password}).json["token"]
+    login(user)
+    response = client.submit(
+        "/account/password",
+        {"current_password": user.password, "new_password": "a brand new password",
+         "confirm": "a brand new password"},
+    )
+    assert response.status_code == 302
+
+    thief = app.test_client()
+    for token in stolen:
+        refused = thief.delete("/api/v1/tokens/current", headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code == 401
+    assert thief.delete("/api/v1/tokens/current", headers={"Authorization": f"Bearer {kept}"}).status_code == 200
+    assert "Signed in as <strong>mia</strong>" in text(client.get("/"))  # this device stays in

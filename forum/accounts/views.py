@@ -89,8 +89,11 @@ def register() -> ResponseReturnValue:
 
 @blueprint.route("/logout", methods=["GET", "POST"])
 def logout() -> ResponseReturnValue:
-    """Sign out (a POST, so that no link on another site can sign you out)."""
+    """Sign out (a POST, so that no link on another site can sign you out), ending every copy of the session."""
     if request.method == "POST":
+        if current_user.is_authenticated:
+            accounts.sign_out(current_user._get_current_object())
+            get_session().commit()
         logout_user()
         flash("You are signed out.")
         return redirect(url_for("forum.index"))

@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from forum.errors import Conflict, Invalid, NotAuthenticated
 from forum.models import Account, Member, Role
 from forum.services.members import ensure_member
+from forum.services.tokens import revoke_all
 
 USERNAME_PATTERN = re.compile(r"^[\w.-]+$")
 PASSWORD_MAX_LENGTH = 1024
@@ -115,14 +116,31 @@ def authenticate(session: so.Session, username: str, password: str) -> Account:
 def change_password(
     session: so.Session, account: Account, current: str, new: str, *, min_length: int = 10
 ) -> None:
-    """Replace the password after checking the current one."""
+    """Replace the password after checking the current one, and sign out everywhere (tokens too)."""
     try:
         hasher.verify(account.password_hash, current)
     except (VerificationError, InvalidHashError):
         raise Invalid("The current password is wrong.", field="current_password") from None
     check_password(new, account.username, min_length, field="new_password")
     account.password_hash = hasher.hash(new)
-    account.sign_out_everywhere()
+    sign_out_everywhere(session, account)
+
+
+def sign_out_everywhere(session: so.Session, account: Account) -> None:
+    """End every session, remember-me cookie and API token of the account: nothing signed in before stays in."""
+    account.end_sessions()
+    member = member_of(session, account)
+    if member is not None:
+        revoke_all(session, member)
+
+
+def sign_out(account: Account) -> None:
+    """End the account's sessions, so that no copy of this browser's cookies signs anyone in again.
+
+    Every browser of the account is signed out with it: sessions share the account's one session token.
+    Its API tokens, which scripts hold, stay.
+    """
+    account.end_sessions()
 
 
 def member_of(session: so.Session, account: Account) -> Member | None:

@@ -70,15 +70,12 @@ def remove_member(session: so.Session, member: Member) -> int:
 
     Their arguments stay, so that the replies to them still make sense. Returns the votes taken back.
     """
-    from forum.models import ApiToken, utcnow
+    from forum.models import utcnow
+    from forum.services.tokens import revoke_all
     from forum.services.votes import remove_votes_of
 
     member.removed_at = utcnow()
-    session.execute(
-        sa.update(ApiToken)
-        .where(ApiToken.member_id == member.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=member.removed_at)
-    )
+    revoke_all(session, member)
     return remove_votes_of(session, member)
 
 

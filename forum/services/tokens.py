@@ -59,3 +59,12 @@ def revoke(session: so.Session, secret: str) -> ApiToken:
     token = token_for_secret(session, secret)
     token.revoked_at = utcnow()
     return token
+
+
+def revoke_all(session: so.Session, member: Member) -> None:
+    """Revoke every live token of `member` at once."""
+    session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.member_id == member.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
