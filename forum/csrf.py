@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+import secrets
+from typing import Any
+
+from flask import Flask, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import ValidationError
 
@@ -22,6 +25,19 @@ class CsrfFailed(ForumError):
 def csrf_token() -> str:
     """The CSRF token of this session, for forms and the `csrf-token` meta tag."""
     return generate_csrf()
+
+
+def rotate_csrf(_app: Flask, **_extra: Any) -> None:
+    """Give the session a new CSRF secret at sign-in and sign-out, so that a token read before is refused after.
+
+    Connected to Flask-Login's `user_logged_in` and `user_logged_out` signals, whoever signs the user in
+    (the forum's accounts or a host's own pages). Flask-WTF keeps the secret in the session, and this
+    request's signed token on `g`, both under `WTF_CSRF_FIELD_NAME`. The new secret is set at once (not
+    merely dropped), so that the first page after signing in leaves the session as it is and may be kept.
+    """
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session[name] = secrets.token_hex(20)
+    g.pop(name, None)
 
 
 def protect() -> None:

@@ -187,7 +187,10 @@ class Forum:
 
         check_cache_url(app.config["FORUM_CACHE_URL"] or "none://")
 
+        from flask_login import user_logged_in, user_logged_out
+
         from forum.cli import forum_cli
+        from forum.csrf import rotate_csrf
         from forum.db import close_session
         from forum.ratelimit import apply_limits, make_limiter
         from forum.routing import IdConverter
@@ -199,4 +202,7 @@ class Forum:
         limiter = app.extensions["forum"].limiter = make_limiter(app)
         apply_limits(app, limiter)
         app.cli.add_command(forum_cli)
+        # A CSRF token read before signing in or out is refused after it, whoever's pages sign users in.
+        user_logged_in.connect(rotate_csrf, app)
+        user_logged_out.connect(rotate_csrf, app)
         app.teardown_appcontext(close_session)

@@ -219,3 +219,32 @@ def test_an_error_page_for_a_signed_in_user_carries_the_token(client, as_member)
 def test_forms_for_visitors_carry_the_token(client, path):
     page = client.get(path).get_data(as_text=True)
     assert re.search(r'<input type="hidden" name="csrf_token" value="[^"]+">', page)
+
+
+# -------------------------------------------------------- a new CSRF secret at sign-in and sign-out
+
+
+def test_a_token_read_before_signing_in_is_refused_after_it(client, make_user):
+    """A token planted or read before sign-in must not carry over into the signed-in session."""
+    user = make_user("mia")
+    before = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    response = client.post("/login", data={"csrf_token": before, "username": "mia", "password": user.password})
+    assert response.status_code == 302
+    assert signed_in_as(client) == "mia"
+
+    refused = client.post("/api/v1/preview", json={"body": "*hi*"}, headers={"X-CSRFToken": before})
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["code"] == "csrf_failed"
+    after = meta_token(client)
+    assert after != before
+    accepted = client.post("/api/v1/preview", json={"body": "*hi*"}, headers={"X-CSRFToken": after})
+    assert accepted.status_code == 200
+
+
+def test_a_token_read_before_signing_out_is_refused_after_it(client, as_member):
+    before = meta_token(client)
+    assert client.post("/logout", data={"csrf_token": before}).status_code == 302
+    assert signed_in_as(client) is None
+    refused = client.post("/login", data={"csrf_token": before, "username": "mia", "password": as_member.password})
+    assert refused.status_code == 400
+    assert signed_in_as(client) is None

@@ -370,3 +370,14 @@ def test_a_removed_host_user_reads_but_takes_no_part(host, client):
     result = forum_cli(host, "create-token", "1")
     assert result.exit_code != 0
     assert "was removed" in result.output
+
+
+def test_signing_in_through_the_host_gives_a_new_csrf_token(host, client):
+    """The host's own sign-in (Flask-Login's login_user) rotates the forum's CSRF secret too."""
+    sign_in(client, "1")
+    page = client.get("/community/").get_data(as_text=True)
+    before = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    sign_in(client, "2")
+    response = client.post("/community/api/v1/preview", json={"body": "hi"}, headers={"X-CSRFToken": before})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "csrf_failed"
