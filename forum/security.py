@@ -52,8 +52,14 @@ def refuse_nul_characters() -> None:
         raise NulCharacter("Text may not contain NUL characters.")
 
 
+# A forum answer is one person's unless the page cache marks it as the page every anonymous reader shares
+# (`Cache-Control: no-cache` and an ETag, `forum.pagecache`): it may hold a CSRF token, someone's own data
+# or a moderator's view, which neither a shared cache nor the browser's history may keep.
+PRIVATE = "private, no-store"
+
+
 def add_security_headers(response: Response) -> Response:
-    """Add the forum's security headers, leaving alone any the host set already."""
+    """Add the forum's security headers (and `Cache-Control: private, no-store`), leaving alone any set already."""
     headers = response.headers
     # One pass over the names already there (a missing header costs werkzeug an exception per look-up).
     present = {name.lower() for name, _ in headers}
@@ -66,6 +72,8 @@ def add_security_headers(response: Response) -> Response:
         ("X-Content-Type-Options", "nosniff"),
         ("X-Frame-Options", "DENY"),
         ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        # Static files and the page cache's shared pages set their own, which stays.
+        ("Cache-Control", PRIVATE),
     ]
     if request.is_secure:
         wanted.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))

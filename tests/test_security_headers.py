@@ -1,6 +1,16 @@
 """Security headers: a strict policy on every forum page and API answer, and the host's own pages left alone."""
 
+import re
+
 import pytest
+import sqlalchemy as sa
+
+from forum.db import get_session
+from forum.models import Article, Block, Member, Role
+from forum.services import moderation
+from forum.services.arguments import post_argument
+from tests.articles import make_article
+from tests.conftest import ForumClient
 
 
 @pytest.mark.parametrize("path", ["/", "/login", "/no/such/page", "/forum-static/forum/forum.css"])
@@ -45,3 +55,60 @@ def test_text_with_a_nul_character_is_refused(client, as_member):
     assert response.status_code == 400 and "NUL" in response.json["error"]["message"]
     page = client.submit("/register", {"username": "x\x00y", "password": "p", "confirm": "p"})
     assert page.status_code == 400
+
+
+def get_pages(app) -> list[str]:
+    """Every GET page of the URL map, its ids filled in with a world's (an article, an argument, a flag)."""
+    ids = make_article(app)
+    with app.app_context():
+        session = get_session()
+        mia = session.scalar(sa.select(Member).where(Member.name == "mia"))
+        rita = session.scalar(sa.select(Member).where(Member.name == "rita"))
+        argument = post_argument(session, session.get(Block, ids["block1"]), mia, stance="counter", body="Twice.")
+        session.flush()
+        flag = moderation.flag(session, argument.id, rita, "spam")
+        session.commit()
+        slug = session.get(Article, ids["article"]).slug
+    values = {"block_id": ids["block1"], "argument_id": argument.id, "article_id": ids["article"], "slug": slug,
+              "flag_id": flag.id, "member_id": mia.id, "_rest": "no/such/path"}
+    return sorted(
+        re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.endpoint.endswith("static")
+    )
+
+
+def test_no_page_of_one_person_may_be_kept_by_a_shared_cache_or_the_browser(app, make_user):
+    """Every GET page, for each kind of reader: `private, no-store`, but for the anonymous page everyone shares."""
+    people = {"member": make_user("mia"), "moderator": make_user("moe", Role.MODERATOR),
+              "admin": make_user("ada", Role.ADMIN)}
+    make_user("rita")
+    pages = get_pages(app)
+    problems, shared_pages = [], set()
+    for persona in ("anonymous", *people):
+        app.test_client_class = ForumClient
+        client = app.test_client()
+        if persona != "anonymous":
+            user = people[persona]
+            assert client.submit("/login", {"username": user.username, "password": user.password}).status_code == 302
+        for path in pages:
+            if persona == "anonymous":
+                client = app.test_client()  # a new visitor each time, with no message pending from a redirect
+            for attempt in ("first", "again"):  # the second may come from the page cache
+                response = client.get(path)
+                control = response.headers.get("Cache-Control")
+                shared = control == "no-cache" and "ETag" in response.headers
+                carries_token = "csrf" in response.get_data(as_text=True)
+                if control == "private, no-store":
+                    continue
+                if shared and persona == "anonymous" and not carries_token:
+                    shared_pages.add(path)
+                    continue
+                problems.append(f"{path} as {persona} ({attempt}, {response.status_code}): Cache-Control {control}")
+    assert not problems, "\n".join(problems)
+    assert {"/", "/api/v1/articles"} <= shared_pages  # the page cache's shared pages keep their own headers
+
+
+def test_static_files_keep_their_own_cache_control(client):
+    response = client.get("/forum-static/forum/forum.css")
+    assert response.headers["Cache-Control"] != "private, no-store"
