@@ -12,6 +12,10 @@ class ForumError(Exception):
         self.message = message
         self.field = field
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the status (none, for most errors)."""
+        return {}
+
 
 class Invalid(ForumError):
     """The values were well formed but break a rule of the forum."""
@@ -46,3 +50,18 @@ class Conflict(ForumError):
 
     status = 409
     code = "conflict"
+
+
+class TooManyRequests(ForumError):
+    """Too many attempts in too short a time; the answer says when to try again (and `Retry-After`)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        """`Retry-After`, in seconds."""
+        return {"Retry-After": str(self.retry_after)}

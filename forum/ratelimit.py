@@ -1,19 +1,28 @@
 """Rate limits on the forum's writes with Flask-Limiter, counted per member (per address before sign-in).
 
 Every limited endpoint is listed in `LIMITS`, in one place; `apply_limits` hangs them on the views, so
-that the host's own routes are never counted.
+that the host's own routes are never counted. Sign-in is limited by `guard_sign_in`, which both ways of
+signing in (the form and `POST /api/v1/tokens`) call around their password check, since what it counts
+depends on the check's outcome. Every refusal (429) says when to try again, and carries `Retry-After`.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
+from limits import RateLimitItem, parse_many
 
 from forum.auth import current_viewer
+from forum.errors import NotAuthenticated, TooManyRequests
 from forum.models import utcnow
+
+T = TypeVar("T")
 
 NEW_MEMBER_AGE = timedelta(days=1)
 
@@ -27,13 +36,6 @@ def member_key() -> str:
     """The signed-in member, so that many members behind one address are not limited together."""
     viewer = current_viewer()
     return f"member:{viewer.user_id}" if viewer.is_authenticated else client_address()
-
-
-def account_name_key() -> str:
-    """The account a sign-in names, so that guessing one account's password is slow from anywhere."""
-    data = request.get_json(silent=True) if request.is_json else request.form
-    name = data.get("username") if isinstance(data, dict) else None
-    return f"name:{str(name or '').strip().casefold()}"
 
 
 def setting(name: str) -> Callable[[], str]:
@@ -50,18 +52,25 @@ def posting_limits() -> str:
     return config["FORUM_RATELIMIT_POST"]
 
 
+def try_again_in(seconds: int) -> str:
+    """When to try again, said for people."""
+    if seconds >= 120:
+        return f"Try again in {math.ceil(seconds / 60)} minutes."
+    return f"Try again in {seconds} second{'s' if seconds != 1 else ''}."
+
+
+def seconds_left() -> int:
+    """Seconds until the limit Flask-Limiter has just found exceeded lets a request through again."""
+    limit = current_app.extensions["forum"].limiter.current_limit
+    return max(1, limit.reset_at - int(time.time())) if limit is not None else 60
+
+
 # endpoint -> [(scope, limit, key, message)]; only POST, PUT, PATCH and DELETE requests count.
-SIGN_IN = [
-    ("login-address", setting("LOGIN"), client_address, "Too many sign-in attempts from here."),
-    ("login-name", setting("LOGIN"), account_name_key, "Too many sign-in attempts for this name."),
-]
 POSTING = [("post", posting_limits, member_key, "You are posting faster than the forum allows.")]
 EDITING = [("edit", setting("EDIT"), member_key, "You are editing faster than the forum allows.")]
 VOTING = [("vote", setting("VOTE"), member_key, "You are voting faster than the forum allows.")]
 FLAGGING = [("flag", setting("FLAG"), member_key, "You are flagging more than the forum allows in a day.")]
 LIMITS = {
-    "forum.api.create_token": SIGN_IN,
-    "forum_accounts.login": SIGN_IN,
     "forum_accounts.register": [
         ("register", setting("REGISTER"), client_address, "Too many new accounts from here.")
     ],
@@ -102,7 +111,63 @@ def apply_limits(app: Flask, limiter: Limiter) -> None:
         for scope, value, key, message in limits:
             view = limiter.limit(
                 value, key_func=key, scope=scope, methods=WRITES,
-                error_message=f"{message} Please wait a little and try again.",
+                error_message=lambda message=message: f"{message} {try_again_in(seconds_left())}",
             )(view)
         view.forum_limited = True
         app.view_functions[endpoint] = view
+
+
+# ---------------------------------------------------------------- signing in
+# One count for both ways of signing in. `FORUM_RATELIMIT_LOGIN` is the limit of each of these counts:
+SIGN_IN = "sign-in"  # attempts per address: every password check
+FAILED = "sign-in-failed"  # failed checks, per account name and per address
+
+
+def sign_in_limits() -> list[RateLimitItem]:
+    """The limits in `FORUM_RATELIMIT_LOGIN` ("10 per minute", or several joined by ';')."""
+    return parse_many(current_app.config["FORUM_RATELIMIT_LOGIN"])
+
+
+def guard_sign_in(username: str, check: Callable[[], T]) -> T:
+    """Run a sign-in's password `check` under the sign-in limits; `TooManyRequests` when they refuse it.
+
+    Per address, every attempt counts. Per account name, only failures count, so that a stranger's wrong
+    guesses cannot lock the owner out for long: once a name has had its limit of failures, an attempt on
+    it is refused, unless it comes from an address with no failure of its own in the window (as the
+    owner's usually has), where the right password still signs in. A wrong one from there is refused
+    too, and marks the address. An attacker thus gets the limit's guesses, plus one per fresh address.
+    """
+    limiter: Limiter = current_app.extensions["forum"].limiter
+    if not limiter.enabled:
+        return check()
+    from forum.services.accounts import username_key
+
+    strategy, items = limiter.limiter, sign_in_limits()
+    prefix = current_app.config["FORUM_RATELIMIT_KEY_PREFIX"]
+    address, name = client_address(), f"name:{username_key(username)}"
+
+    def refusal(message: str, scope: str, key: str, exhausted: list[RateLimitItem]) -> TooManyRequests:
+        reset = max(strategy.get_window_stats(item, prefix, scope, key).reset_time for item in exhausted)
+        seconds = max(1, math.ceil(reset - time.time()))
+        return TooManyRequests(f"{message} {try_again_in(seconds)}", retry_after=seconds)
+
+    # Every limit is hit, as Flask-Limiter does, so that each window counts every attempt.
+    refused = [item for item in items if not strategy.hit(item, prefix, SIGN_IN, address)]
+    if refused:
+        raise refusal("Too many sign-in attempts from here.", SIGN_IN, address, refused)
+    locked = [item for item in items if not strategy.test(item, prefix, FAILED, name)]
+    clean = all(
+        strategy.get_window_stats(item, prefix, FAILED, address).remaining == item.amount for item in items
+    )
+    message = "Too many failed sign-ins for this name."
+    if locked and not clean:
+        raise refusal(message, FAILED, name, locked)
+    try:
+        return check()
+    except NotAuthenticated:
+        for item in items:
+            strategy.hit(item, prefix, FAILED, name)
+            strategy.hit(item, prefix, FAILED, address)
+        if locked:
+            raise refusal(message, FAILED, name, locked) from None
+        raise

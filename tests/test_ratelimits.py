@@ -1,5 +1,6 @@
 """Rate limits: sign-in per address and per name, registration per address, writes per member."""
 
+import re
 import uuid
 
 import pytest
@@ -13,6 +14,7 @@ def set_limit(app, name, value):
 
 
 def sign_in(client, username, address="10.0.0.1", password="not the password"):
+    """Ask for a token (a sign-in by the API) from `address`."""
     return client.post("/api/v1/tokens", json={"username": username, "password": password},
                        environ_base={"REMOTE_ADDR": address})
 
@@ -29,13 +31,50 @@ def test_sign_in_attempts_per_address(app, client):
     assert sign_in(client, "someone", address="10.0.0.2").status_code == 401  # another address
 
 
-def test_sign_in_attempts_per_account_name_from_many_addresses(app, client, make_user):
+def refused_saying_when(response) -> str:
+    """A 429 that says when to try again, in its Retry-After header and its words; returns the words."""
+    assert response.status_code == 429, response.get_data(as_text=True)
+    seconds = int(response.headers["Retry-After"])
+    assert seconds > 0
+    words = response.json["error"]["message"] if response.is_json else response.get_data(as_text=True)
+    said = re.search(r"Try again in (\d+) (second|seconds|minutes)\.", words)
+    assert said, words
+    assert int(said[1]) * (60 if said[2] == "minutes" else 1) >= seconds  # never sooner than the header
+    return words
+
+
+def test_failed_sign_ins_lock_a_name_but_for_an_address_that_has_not_failed(app, client, make_user):
+    """A stranger's wrong guesses from anywhere stop the guessing, not the owner's sign-in."""
     set_limit(app, "LOGIN", "3 per minute")
     user = make_user("mia")
     for n in range(3):
         assert sign_in(client, "MIA", address=f"10.0.1.{n}").status_code == 401
-    assert sign_in(client, "mia", address="10.0.1.9", password=user.password).status_code == 429
-    assert sign_in(client, "bob", address="10.0.1.9").status_code == 401
+    # The name is locked: guesses are refused from everywhere, a fresh address included (which is now marked).
+    assert "Too many failed sign-ins for this name." in refused_saying_when(sign_in(client, "mia", "10.0.1.8"))
+    for address in ("10.0.1.0", "10.0.1.8"):  # addresses that failed: not even the right password
+        refused_saying_when(sign_in(client, "mia", address, password=user.password))
+    # The owner, from an address of their own with no failures, gets in.
+    assert sign_in(client, "mia", "10.0.1.9", password=user.password).status_code == 201
+    assert sign_in(client, "bob", "10.0.1.9").status_code == 401  # other names are not locked
+
+
+def test_only_failures_count_for_a_name(app, client, make_user):
+    set_limit(app, "LOGIN", "3 per minute")
+    user = make_user("mia")
+    statuses = [sign_in(client, "mia", f"10.0.2.{n}", password=user.password).status_code for n in range(5)]
+    assert statuses == [201] * 5
+
+
+def test_the_form_and_the_api_share_one_count(app, client):
+    """Ten attempts a minute means ten, however they are split between the form and POST /api/v1/tokens."""
+    set_limit(app, "LOGIN", "4 per minute")
+    address = {"REMOTE_ADDR": "10.0.3.1"}
+    form = [client.submit("/login", {"username": f"x{n}", "password": "y"}, environ_base=address) for n in range(2)]
+    api = [sign_in(client, f"y{n}", "10.0.3.1") for n in range(2)]
+    assert [r.status_code for r in form + api] == [401] * 4
+    refused_saying_when(sign_in(client, "z", "10.0.3.1"))
+    page = client.submit("/login", {"username": "z", "password": "y"}, environ_base=address)
+    assert "Too many sign-in attempts from here." in refused_saying_when(page)
 
 
 def test_the_sign_in_form_is_limited_too(app, client):
@@ -43,8 +82,9 @@ def test_the_sign_in_form_is_limited_too(app, client):
     for _ in range(2):
         assert client.submit("/login", {"username": "x", "password": "y"}).status_code == 401
     page = client.submit("/login", {"username": "x", "password": "y"})
-    assert page.status_code == 429
-    assert "Too many sign-in attempts" in page.get_data(as_text=True)
+    words = refused_saying_when(page)
+    assert "Too many sign-in attempts" in words
+    assert 'name="password"' in words  # the form itself, to try again from
     assert client.get("/login").status_code == 200  # reading the form is not counted
 
 
@@ -79,7 +119,8 @@ def post(client, block_id, token):
 def test_posting_is_limited_per_member_not_per_address(app, client, tokens):
     ids = make_article(app)
     set_limit(app, "POST", "2 per 10 minutes")
-    assert [post(client, ids["block1"], tokens["mia"]).status_code for _ in range(3)] == [201, 201, 429]
+    assert [post(client, ids["block1"], tokens["mia"]).status_code for _ in range(2)] == [201, 201]
+    assert "You are posting faster" in refused_saying_when(post(client, ids["block1"], tokens["mia"]))
     assert post(client, ids["block1"], tokens["bob"]).status_code == 201  # same address, other member
 
 

@@ -12,6 +12,7 @@ from wtforms import Form as WTForm
 from forum.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
 from forum.db import get_session
 from forum.errors import ForumError
+from forum.ratelimit import guard_sign_in
 from forum.services import accounts
 from forum.views import share_hooks
 
@@ -41,14 +42,15 @@ def show_error(form: WTForm, error: ForumError) -> None:
 def login() -> ResponseReturnValue:
     """Sign in with a user name and password."""
     form = LoginForm(next=request.args.get("next", ""))
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         session = get_session()
+        username, password = form.username.data, form.password.data
         try:
-            account = accounts.authenticate(session, form.username.data, form.password.data)
+            account = guard_sign_in(username, lambda: accounts.authenticate(session, username, password))
         except ForumError as error:
             show_error(form, error)
-            status = error.status
+            status, headers = error.status, error.headers()  # a 429 says when to try again
         else:
             session.commit()
             login_user(account, remember=form.remember.data)
@@ -56,7 +58,7 @@ def login() -> ResponseReturnValue:
     elif form.is_submitted():
         status = 422
     template = current_app.config["FORUM_TEMPLATE_LOGIN"]
-    return render_template(template, form=form), status
+    return render_template(template, form=form), status, headers
 
 
 @blueprint.route("/register", methods=["GET", "POST"])

@@ -27,7 +27,7 @@ def error_response(
 @api.errorhandler(ForumError)
 def forum_error(error: ForumError) -> ResponseReturnValue:
     """A domain error as JSON with its status."""
-    return error_response(error.status, error.code, error.message, error.field)
+    return error_response(error.status, error.code, error.message, error.field, headers=error.headers())
 
 
 @api.errorhandler(HTTPException)

@@ -11,6 +11,7 @@ from forum.api.openapi import ErrorBody
 from forum.auth import bearer_secret
 from forum.db import get_session
 from forum.errors import ForumError, NotAuthenticated
+from forum.ratelimit import guard_sign_in
 from forum.services import accounts, tokens
 
 
@@ -42,7 +43,7 @@ class AccountsDisabled(ForumError):
 
 @registry.route(
     "/tokens", "POST", body=TokenRequest,
-    responses={201: TokenCreated, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody},
+    responses={201: TokenCreated, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody},
 )
 def create_token(body: TokenRequest) -> ResponseReturnValue:
     """Create a bearer token from a user name and password (403 for a removed member, who only reads)."""
@@ -52,7 +53,8 @@ def create_token(body: TokenRequest) -> ResponseReturnValue:
             "(flask forum create-token)."
         )
     session = get_session()
-    account = accounts.authenticate(session, body.username, body.password)
+    # The same sign-in limits as the form's, counted together with it.
+    account = guard_sign_in(body.username, lambda: accounts.authenticate(session, body.username, body.password))
     member = accounts.member_of(session, account)
     if member is None:
         raise NotAuthenticated("Wrong user name or password.")

@@ -46,9 +46,9 @@ def render_error(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template(template, status=status, title=title, message=message), status
 
 
-def forum_error_page(error: ForumError) -> tuple[str, int]:
+def forum_error_page(error: ForumError) -> tuple[str, int, dict[str, str]]:
     """A domain error as a page."""
-    return render_error(error.status, "That did not work", error.message)
+    return *render_error(error.status, "That did not work", error.message), error.headers()
 
 
 def http_error_page(error: HTTPException) -> tuple[str, int]:
