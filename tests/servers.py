@@ -25,15 +25,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, instance: Path, workers: int, app: str = "wsgi:app") -> Iterator[str]:
-    """Serve `app` (a gunicorn app spec) on the loopback; yield its base URL."""
+def gunicorn(
+    database_url: str, instance: Path, workers: int, app: str = "wsgi:app", log: Path | None = None
+) -> Iterator[str]:
+    """Serve `app` (a gunicorn app spec) on the loopback; yield its base URL. `log` keeps gunicorn's output."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "served in a test",
            "FORUM_INSTANCE_PATH": str(instance)}
+    output = log.open("wb") if log is not None else subprocess.PIPE
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", app],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -45,9 +48,12 @@ def gunicorn(database_url: str, instance: Path, workers: int, app: str = "wsgi:a
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     process.kill()
-                    pytest.fail(f"gunicorn did not start: {process.stdout.read().decode()}")
+                    said = log.read_text() if log is not None else process.stdout.read().decode()
+                    pytest.fail(f"gunicorn did not start: {said}")
                 time.sleep(0.2)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=10)
+        if log is not None:
+            output.close()

@@ -1,0 +1,60 @@
+"""The server's worker processes, as far as the forum must know them: do its in-memory stores still count?
+
+With `memory://` rate-limit storage (`FORUM_RATELIMIT_STORAGE_URI`) or page cache (`FORUM_CACHE_URL`), each
+process keeps its own: under several gunicorn workers, "10 sign-ins a minute" becomes 10 per worker, and a
+page cached by one worker is rendered again by the next. Only gunicorn knows how many workers it runs, so
+it is asked, through its `post_worker_init` hook (called in each worker once the app is loaded, whether
+preloaded or not): the standalone site's `gunicorn.conf.py` installs it, and a host's may import it too.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+logger = logging.getLogger(__name__)
+
+
+def process_local_stores(app: Flask) -> list[str]:
+    """The settings of `app` that name a store kept inside one process."""
+    config = app.config
+    local = []
+    if config["FORUM_RATELIMIT_ENABLED"] and str(config["FORUM_RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        local.append("FORUM_RATELIMIT_STORAGE_URI")
+    if str(config["FORUM_CACHE_URL"] or "none://").lower().startswith("memory://"):
+        local.append("FORUM_CACHE_URL")
+    return local
+
+
+def warn_if_process_local(app: Flask, workers: int, log: Any = logger) -> bool:
+    """Log a warning when `workers` processes would each keep their own limits or cache; say whether it did."""
+    local = process_local_stores(app)
+    if workers <= 1 or not local:
+        return False
+    log.warning(
+        "The forum runs in %d worker processes, but %s %s memory://, which each process keeps for itself: "
+        "rate limits then count per worker, and each worker caches pages on its own. Set %s to "
+        "redis://HOST:PORT/DB to share %s.",
+        workers, " and ".join(local), "is" if len(local) == 1 else "are", " and ".join(local),
+        "it" if len(local) == 1 else "them",
+    )
+    return True
+
+
+def served_app(wsgi: Any) -> Flask | None:
+    """The Flask app behind gunicorn's WSGI callable: itself, or inside middleware that keeps it as `.app`."""
+    for _ in range(10):
+        if isinstance(wsgi, Flask):
+            return wsgi
+        wsgi = getattr(wsgi, "app", None)
+    return None
+
+
+def post_worker_init(worker: Any) -> None:
+    """Gunicorn's hook: warn once (in the first worker) about stores each of several workers keeps alone."""
+    app = served_app(worker.wsgi)
+    # Gunicorn numbers its workers from 1 on: a later or restarted one would only say it again.
+    if worker.age == 1 and app is not None and "forum" in app.extensions:
+        warn_if_process_local(app, worker.cfg.workers, worker.log)
