@@ -1,9 +1,9 @@
 """Rate limits on the forum's writes with Flask-Limiter, counted per member (per address before sign-in).
 
 Every limited endpoint is listed in `LIMITS`, in one place; `apply_limits` hangs them on the views, so
-that the host's own routes are never counted. Sign-in is limited by `guard_sign_in`, which both ways of
-signing in (the form and `POST /api/v1/tokens`) call around their password check, since what it counts
-depends on the check's outcome. Every refusal (429) says when to try again, and carries `Retry-After`.
+that the host's own routes are never counted. Password checks are limited by `guard_sign_in`, which the
+sign-in form, `POST /api/v1/tokens` and the change-password form call around their check, since what it
+counts depends on the check's outcome. Every refusal (429) says when to try again, and carries `Retry-After`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
 
 from forum.auth import current_viewer
-from forum.errors import NotAuthenticated, TooManyRequests
+from forum.errors import ForumError, NotAuthenticated, TooManyRequests
 from forum.models import utcnow
 
 T = TypeVar("T")
@@ -118,7 +118,7 @@ def apply_limits(app: Flask, limiter: Limiter) -> None:
 
 
 # ---------------------------------------------------------------- signing in
-# One count for both ways of signing in. `FORUM_RATELIMIT_LOGIN` is the limit of each of these counts:
+# One count for every password check, wherever it is made. `FORUM_RATELIMIT_LOGIN` limits each of these:
 SIGN_IN = "sign-in"  # attempts per address: every password check
 FAILED = "sign-in-failed"  # failed checks, per account name and per address
 
@@ -128,8 +128,10 @@ def sign_in_limits() -> list[RateLimitItem]:
     return parse_many(current_app.config["FORUM_RATELIMIT_LOGIN"])
 
 
-def guard_sign_in(username: str, check: Callable[[], T]) -> T:
+def guard_sign_in(username: str, check: Callable[[], T], failure: type[ForumError] = NotAuthenticated) -> T:
     """Run a sign-in's password `check` under the sign-in limits; `TooManyRequests` when they refuse it.
+
+    `check` raises `failure` for a wrong password (changing the password passes its own error).
 
     Per address, every attempt counts. Per account name, only failures count, so that a stranger's wrong
     guesses cannot lock the owner out for long: once a name has had its limit of failures, an attempt on
@@ -164,7 +166,7 @@ def guard_sign_in(username: str, check: Callable[[], T]) -> T:
         raise refusal(message, FAILED, name, locked)
     try:
         return check()
-    except NotAuthenticated:
+    except failure:
         for item in items:
             strategy.hit(item, prefix, FAILED, name)
             strategy.hit(item, prefix, FAILED, address)

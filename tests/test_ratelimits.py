@@ -207,3 +207,17 @@ def test_two_gunicorn_workers_share_one_count_in_redis(database_url, tmp_path):
                 if error.code == 429:
                     assert int(error.headers["Retry-After"]) > 0
     assert statuses == [401] * 5 + [429] * 7
+
+
+def test_guessing_the_current_password_to_change_it_is_limited_like_signing_in(app, client, make_user, login):
+    """A stolen session cannot try password after password on the change-password form."""
+    user = make_user("mia")
+    login(user)
+    set_limit(app, "LOGIN", "3 per minute")
+    guess = {"current_password": "a wrong guess", "new_password": "a brand new password",
+             "confirm": "a brand new password"}
+    statuses = [client.submit("/account/password", guess).status_code for _ in range(3)]
+    assert statuses == [422, 422, 422]
+    refused_saying_when(client.submit("/account/password", guess))
+    right = client.submit("/account/password", {**guess, "current_password": user.password})
+    assert right.status_code == 429  # the name is locked, and this address has failed

@@ -107,28 +107,34 @@ def logout() -> ResponseReturnValue:
 def change_password() -> ResponseReturnValue:
     """Change the signed-in account's password."""
     form = ChangePasswordForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         session = get_session()
-        try:
+        account = current_user._get_current_object()
+
+        def change() -> None:
             accounts.change_password(
                 session,
-                current_user,
+                account,
                 form.current_password.data,
                 form.new_password.data,
                 min_length=current_app.config["FORUM_PASSWORD_MIN_LENGTH"],
             )
+
+        try:
+            # Guessing the current password (with a stolen session) is limited like signing in.
+            guard_sign_in(account.username, change, failure=accounts.WrongPassword)
         except ForumError as error:
             show_error(form, error)
-            status = error.status
+            status, headers = error.status, error.headers()
         else:
             session.commit()
             # Every other session is signed out now; this one signs in again under the new token.
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-            login_user(current_user._get_current_object(), remember=remembered)
+            login_user(account, remember=remembered)
             flash("Your password is changed; every other device is signed out.")
             return redirect(url_for("forum.index"))
     elif form.is_submitted():
         status = 422
     template = current_app.config["FORUM_TEMPLATE_CHANGE_PASSWORD"]
-    return render_template(template, form=form), status
+    return render_template(template, form=form), status, headers

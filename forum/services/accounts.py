@@ -113,6 +113,10 @@ def authenticate(session: so.Session, username: str, password: str) -> Account:
     return account
 
 
+class WrongPassword(Invalid):
+    """The current password, given to change it, is wrong: a guess, as far as the sign-in limits go."""
+
+
 def change_password(
     session: so.Session, account: Account, current: str, new: str, *, min_length: int = 10
 ) -> None:
@@ -120,7 +124,7 @@ def change_password(
     try:
         hasher.verify(account.password_hash, current)
     except (VerificationError, InvalidHashError):
-        raise Invalid("The current password is wrong.", field="current_password") from None
+        raise WrongPassword("The current password is wrong.", field="current_password") from None
     check_password(new, account.username, min_length, field="new_password")
     account.password_hash = hasher.hash(new)
     sign_out_everywhere(session, account)
