@@ -706,6 +706,27 @@ def test_three_thousand_paragraphs_parse_quickly(format: str) -> None:
     assert elapsed < 2.0, f"{elapsed:.2f}s"
 
 
+@pytest.mark.parametrize(
+    ("format", "text"),
+    [
+        # Each `^[` and `[^` used to be read to the end of the line: minutes for a line of them.
+        ("markdown", "# T\n\nA paragraph.\n\n" + "^[" * 20_000),
+        ("markdown", "# T\n\nA paragraph.\n\n" + "[^" * 20_000),
+        # Every named footnote was looked up in a list of all the others.
+        ("markdown", "# T\n\nA paragraph.\n\n" + " ".join(f"[^n{i}]" for i in range(40_000))),
+        # Every marker searched all the text the markers before it had left.
+        ("html", "<h1>T</h1><p>A paragraph" + "<sup>1</sup>" * 40_000 + "</p>"),
+    ],
+    ids=["inline-notes", "footnote-refs", "named-footnotes", "sup-markers"],
+)
+def test_pathological_markup_parses_in_linear_time(format: str, text: str) -> None:
+    started = time.perf_counter()
+    article = parse_article(text.encode(), format)
+    elapsed = time.perf_counter() - started
+    assert article.blocks[0].text.startswith("A paragraph")
+    assert elapsed < 5.0, f"{elapsed:.2f}s"
+
+
 # --- properties of the plain-text splitter ------------------------------------------------------
 
 WORD = re.compile(r"\w+")
