@@ -51,6 +51,7 @@ def create_article(body: ArticleIn) -> ResponseReturnValue:
         imported_by=acting_member(viewer),
         max_bytes=current_app.config["FORUM_IMPORT_MAX_BYTES"],
         timeout=current_app.config["FORUM_IMPORT_TIMEOUT"],
+        allow_private_addresses=current_app.config["FORUM_IMPORT_ALLOW_PRIVATE_ADDRESSES"],
     )
     session.commit()
     return article_json(articles.article_view(session, article.id)), 201
