@@ -11,12 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from forum.errors import Invalid
 from forum.importing import ArticleTooLarge, ImportRefused, ParsedArticle, fetch_url, parse_article
 from forum.importing.common import is_reference_heading
+from forum.urls import url_problem
+from forum.views.display import with_citations
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 
@@ -774,6 +776,18 @@ markup = st.lists(
             "[x](https://e.org)",
             "```",
             "|a|b|\n|-|-|",
+            # What once crashed a page or an import, and its neighbours.
+            "http://[oops/",
+            "https://e.org/" + "x" * 2000,
+            "[" + "4" * 4400 + "]",
+            '<ol start="²">',
+            '<li value="³">',
+            '<ol start="99999999999">',
+            "&#0;",
+            "&#xD800;",
+            "[^1]: ",
+            "^[",
+            "\x01",
         ]
     ),
     max_size=40,
@@ -783,6 +797,11 @@ markup = st.lists(
 @pytest.mark.parametrize("format", ["text", "markdown", "html"])
 @settings(max_examples=300, deadline=None)
 @given(text=markup)
+@example(text="# T\n\nA claim.[^1]\n\n[^1]: See http://[oops/ for more.\n")
+@example(text="T\n\nA claim.[1]\n\nReferences\n\n1. https://e.org/" + "x" * 2000 + "\n")
+@example(text="T\n\nA claim [" + "4" * 4400 + "] made.\n")
+@example(text='<h1>T</h1><p>A claim.[1]</p><h2>References</h2><ol start="²"><li>A source</li></ol>')
+@example(text='<h1>T</h1><p>A claim.[1]</p><h2>References</h2><ol><li value="³">A source</li></ol>')
 def test_any_markup_parses_or_is_refused(format: str, text: str) -> None:
     try:
         article = parse_article(text.encode(), format)
@@ -794,6 +813,10 @@ def test_any_markup_parses_or_is_refused(format: str, text: str) -> None:
         for b in article.blocks
     )
     assert all(1 <= n <= 999 for b in article.blocks for n in b.citations)
+    # What is stored can be shown: every link is one a page may link to, every text renders.
+    assert all(r.url is None or url_problem(r.url) is None for r in article.references.values())
+    for block in article.blocks:
+        with_citations(block.text, lambda number: None)
 
 
 @settings(max_examples=300, deadline=None)

@@ -44,7 +44,8 @@ def create_article(body: ArticleIn) -> ResponseReturnValue:
     session = get_session()
     article = imports.import_from(
         session,
-        data=body.text.encode() if body.text else None,
+        # A lone surrogate from JSON's \ud800 is kept, for the parser to refuse as it refuses any bad UTF-8.
+        data=body.text.encode("utf-8", "surrogatepass") if body.text else None,
         url=body.url,
         format=body.format,
         title=body.title,
