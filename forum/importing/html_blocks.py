@@ -278,11 +278,10 @@ def is_furniture(element: lxml.html.HtmlElement, root: lxml.html.HtmlElement | N
 def replace_with_text(element: lxml.html.HtmlElement, text: str) -> None:
     """Put text where an element was, keeping what follows it."""
     # The element stays, emptied, as a plain <span>: removing each of 100,000 siblings would take quadratic time.
-    tail = element.tail
-    element.clear()
+    # Its tail stays untouched: lxml reads control characters from a page but refuses them when they are set.
+    element.clear(keep_tail=True)
     element.tag = "span"
     element.text = text
-    element.tail = tail
 
 
 def normalise_markers(document: lxml.html.HtmlElement) -> None:
