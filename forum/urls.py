@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 MAX_LENGTH = 2_000
 # C0 and C1 controls, DEL and lone surrogates: no URL holds them, and PostgreSQL refuses NUL outright.
 UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+NOT_WEB = "is not an http or https address"
 
 
 def url_problem(url: str, *, max_length: int = MAX_LENGTH) -> str | None:
-    """What keeps `url` from being a web address the forum can keep and link to, said after "The address ..."; None when nothing does."""
+    """What keeps `url` from being a web address the forum keeps and links to, said after "The address"; or None."""
     if len(url) > max_length:
         return f"is longer than {max_length:,} characters"
     if UNSAFE.search(url):
@@ -23,7 +24,7 @@ def url_problem(url: str, *, max_length: int = MAX_LENGTH) -> str | None:
     except ValueError:
         return "is not a valid web address"
     if parts.scheme.lower() not in ("http", "https"):
-        return "is not an http or https address"
+        return NOT_WEB
     if not host:
         return "has no host name"
     return None

@@ -62,7 +62,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.drip(b"y", times=40, pause=0.5)
         elif path == "/trickle-headers":
-            self.drip(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Slow: " + b"y" * 40, times=1, pause=0.5, bytewise=True)
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Slow: " + b"y" * 40
+            self.drip(head, times=1, pause=0.5, bytewise=True)
         else:
             status, content_type, body = PAGES.get(path, (200, "text/plain", b"Slow\n\nA body."))
             self.send_response(status)

@@ -1,4 +1,4 @@
-"""Hostile imports: refused with the reason on every way in, or stored and shown; a bad value stored earlier still shows."""
+"""Hostile imports: refused with the reason on every way in, or stored and shown; so is a bad value stored earlier."""
 
 from __future__ import annotations
 

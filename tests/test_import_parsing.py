@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import datetime
-import http.server
 import re
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from forum.errors import Invalid
-from forum.importing import ArticleTooLarge, ImportRefused, ParsedArticle, fetch_url, parse_article
+from forum.importing import ArticleTooLarge, ImportRefused, ParsedArticle, parse_article
 from forum.importing.common import is_reference_heading
 from forum.urls import url_problem
 from forum.views.display import with_citations

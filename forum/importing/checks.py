@@ -36,10 +36,11 @@ def check_article(article: ParsedArticle) -> None:
     for number, reference in article.references.items():
         check_number(number)
         check_text(reference.text, f"Reference [{number}]")
-        problem = url_problem(reference.url) if reference.url is not None else None
-        if problem:
+        url = reference.url
+        problem = url_problem(url) if url is not None else None
+        if url is not None and problem:
             raise ImportRefused(
-                f"The link of reference [{number}], {reference.url[:200]}, {problem}; "  # type: ignore[index]
+                f"The link of reference [{number}], {url[:200]}, {problem}; "
                 "correct it or remove it, and import the article again."
             )
 
@@ -47,4 +48,6 @@ def check_article(article: ParsedArticle) -> None:
 def check_number(number: int) -> None:
     """ImportRefused unless a footnote number is one a citation slot can have."""
     if not FIRST_NUMBER <= number <= LAST_NUMBER:
-        raise ImportRefused(f"Footnote numbers run from {FIRST_NUMBER} to {LAST_NUMBER}; this article has {number}.")
+        raise ImportRefused(
+            f"Footnote numbers run from {FIRST_NUMBER} to {LAST_NUMBER}; this article has {number}."
+        )

@@ -1,4 +1,4 @@
-"""Fetching an article from a URL: public http and https addresses only, within one deadline, a size cap and a content-type check."""
+"""Fetching an article from a URL: public http and https addresses only, one deadline, a size cap, a content type."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable
 import httpcore
 import httpx
 
-from forum.urls import url_problem
+from forum.urls import NOT_WEB, url_problem
 
 from .common import ImportRefused, too_large
 from .network import Address, AddressNotAllowed, Deadline, GuardedBackend, Resolver, is_public, resolve
@@ -26,10 +26,10 @@ def shown(url: str) -> str:
 
 
 def check_url(url: str) -> httpx.URL:
-    """The URL parsed, or ImportRefused when it is not an http or https address with a host and without a password."""
+    """The URL parsed, or ImportRefused unless it is an http or https address with a host and no password."""
     url = (url or "").strip()
     problem = url_problem(url)
-    if problem == "is not an http or https address":
+    if problem == NOT_WEB:
         raise ImportRefused("Only http and https addresses can be imported.")
     if problem:
         raise ImportRefused(f"The address {shown(url)} {problem}.")
@@ -117,7 +117,11 @@ def fetch_url(
     except ImportRefused:
         raise
     except AddressNotAllowed:
-        where = f"The address {shown(url)} is" if target is first else f"The page redirects to {shown(str(target))}, which is"
+        where = (
+            f"The address {shown(url)} is"
+            if target is first
+            else f"The page redirects to {shown(str(target))}, which is"
+        )
         raise ImportRefused(f"{where} not allowed: the forum imports only from public web addresses.") from None
     except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError, OSError):
         # One message for every failure: which one it was (refused, timed out, no route) maps the network.

@@ -1,10 +1,11 @@
-"""Connections for fetching articles: only to addresses a policy allows, pinned to the address checked, within one deadline."""
+"""Connections for fetching articles: to addresses a policy allows, to the very address checked, by one deadline."""
 
 from __future__ import annotations
 
 import concurrent.futures
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import Callable, Iterable
 
@@ -111,10 +112,10 @@ class DeadlineStream(httpcore.NetworkStream):
         self.stream.close()
 
     def start_tls(
-        self, ssl_context: object, server_hostname: str | None = None, timeout: float | None = None
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.NetworkStream:
         """TLS over this connection, still bound by the deadline; the certificate is checked against the host name."""
-        secure = self.stream.start_tls(ssl_context, server_hostname, self.deadline.left(timeout))  # type: ignore[arg-type]
+        secure = self.stream.start_tls(ssl_context, server_hostname, self.deadline.left(timeout))
         return DeadlineStream(secure, self.deadline)
 
     def get_extra_info(self, info: str) -> object:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+
 from markupsafe import Markup, escape
 
 from forum.models import ConsensusStatus
