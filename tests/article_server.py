@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -88,15 +89,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 @contextmanager
-def article_server() -> Iterator[tuple[str, list[str]]]:
-    """Serve the pages above on 127.0.0.1; yield the base URL and the Host headers of the requests it got."""
+def article_server(tls: ssl.SSLContext | None = None) -> Iterator[tuple[str, list[str]]]:
+    """Serve the pages above on 127.0.0.1 (over TLS with `tls`); yield the base URL and the Host headers it got."""
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
     httpd.daemon_threads = True
     httpd.hosts = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", httpd.hosts  # type: ignore[attr-defined]
+        scheme = "https" if tls is not None else "http"
+        yield f"{scheme}://127.0.0.1:{httpd.server_address[1]}", httpd.hosts  # type: ignore[attr-defined]
     finally:
         httpd.shutdown()
         httpd.server_close()

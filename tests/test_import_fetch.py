@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
+import subprocess
 import time
 from collections.abc import Iterator
 
@@ -193,6 +195,35 @@ def test_the_connection_goes_to_the_address_checked(
     assert calls == ["article.test"]
     assert connections == [("127.0.0.1", port)]
     assert requests_seen == [f"article.test:{port}"]
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory) -> Iterator[tuple[str, ssl.SSLContext]]:
+    """A server on 127.0.0.1 whose certificate names article.test, and a context that trusts that certificate."""
+    folder = tmp_path_factory.mktemp("tls")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=article.test",
+         "-addext", "subjectAltName=DNS:article.test", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(cert, key)
+    with article_server(tls=served) as (base, _):
+        yield base.rsplit(":", 1)[1], ssl.create_default_context(cafile=str(cert))
+
+
+def test_over_tls_the_certificate_is_checked_against_the_name_not_the_address(tls_server) -> None:
+    port, trusted = tls_server
+    resolve = resolver_of({"article.test": ["127.0.0.1"], "impostor.test": ["127.0.0.1"]})
+    body, _ = fetch_url(
+        f"https://article.test:{port}/article.txt", allow=only_127_0_0_1, resolver=resolve, ssl_context=trusted
+    )
+    assert body.startswith(b"Selling the Riverside")
+    url = f"https://impostor.test:{port}/article.txt"
+    with pytest.raises(ImportRefused) as refused:
+        fetch_url(url, allow=only_127_0_0_1, resolver=resolve, ssl_context=trusted)
+    assert refused.value.message == COULD_NOT_FETCH.format(url=url)
 
 
 def test_a_redirect_is_checked_like_the_first_address(server: str, requests_seen: list[str]) -> None:

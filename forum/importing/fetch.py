@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import http
+import ssl
 from collections.abc import Callable
 
 import httpcore
@@ -83,18 +84,19 @@ def fetch_url(
     max_bytes: int = 2_000_000,
     allow: Callable[[Address], bool] = is_public,
     resolver: Resolver = resolve,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> tuple[bytes, str]:
     """The body and content type of an article page, or ImportRefused with the reason.
 
     Every address a host resolves to must pass `allow` (public addresses only, by default), at the first request
     and after each redirect; the connection goes to the address checked. The whole fetch, from the DNS lookup to
-    the last byte, ends within `timeout` seconds.
+    the last byte, ends within `timeout` seconds. `ssl_context` names the certificates to trust (certifi's by default).
     """
     target = first = check_url(url)
     deadline = Deadline(timeout)
     backend = GuardedBackend(deadline, allow, resolver)
     try:
-        with httpcore.ConnectionPool(network_backend=backend, retries=0) as pool:
+        with httpcore.ConnectionPool(network_backend=backend, ssl_context=ssl_context, retries=0) as pool:
             for _ in range(MAX_REDIRECTS + 1):
                 with pool.stream(
                     "GET",
