@@ -48,6 +48,7 @@ def import_article(
     from forum.importing.checks import check_article, check_source_url
 
     check_article(parsed)
+    source_url = (source_url or "").strip() or None  # as it was fetched
     if source_url is not None:
         check_source_url(source_url)
     article = Article(
