@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import enum
+import re
 import secrets
 from datetime import date, datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+
+# What no text column keeps alike on both databases: PostgreSQL refuses NUL, and neither encodes half a surrogate pair.
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -32,7 +32,9 @@ def url_problem(url: str, *, max_length: int = MAX_LENGTH) -> str | None:
 
 def is_web_url(url: str | None) -> bool:
     """Whether `url` is a web address the forum can link to."""
-    return bool(url) and url_problem(url) is None  # type: ignore[arg-type]
+    if not url:
+        return False
+    return url_problem(url) is None
 
 
 def host_of(url: str) -> str:

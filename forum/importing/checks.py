@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
+from forum.models import UNSTORABLE
 from forum.urls import url_problem
 
 from .common import ImportRefused, ParsedArticle
 
-# PostgreSQL keeps no NUL in text, and neither database can encode half of a UTF-16 surrogate pair.
-UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 FIRST_NUMBER, LAST_NUMBER = 1, 999
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any
 
@@ -10,14 +9,16 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import Conflict, Invalid
-from forum.models import Base
+from forum.models import UNSTORABLE, Base
 
 FORMAT = "forum-backup"
 VERSION = 1
 # The integers each column type holds on PostgreSQL (SQLite holds more, which is why a backup is checked).
 INTEGER_RANGES = {sa.SmallInteger: 2**15, sa.BigInteger: 2**63, sa.Integer: 2**31}
-# PostgreSQL keeps no NUL in text, and neither database can encode half of a UTF-16 surrogate pair.
-UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+class Unfit(ValueError):
+    """A backup's value that its column cannot hold; the message says why, after the column's name."""
 
 
 def tables() -> list[sa.Table]:
@@ -33,33 +34,33 @@ def encode(value: Any) -> Any:
 
 
 def decode(column: sa.Column, value: Any) -> Any:
-    """A JSON value back as the column's Python type; ValueError says why it cannot be one."""
+    """A JSON value back as the column's Python type; `Unfit` says why it cannot be one."""
     if value is None:
         if not column.nullable:
-            raise ValueError("is missing")
+            raise Unfit("is missing")
         return None
     kind = getattr(column.type, "impl", column.type)
     if isinstance(kind, sa.DateTime | sa.Date):
         if not isinstance(value, str):
-            raise ValueError("is not a date or time")
+            raise Unfit("is not a date or time")
         parsed = (datetime if isinstance(kind, sa.DateTime) else date).fromisoformat(value)
         if isinstance(parsed, datetime) and parsed.tzinfo is None:
-            raise ValueError("is a time without its time zone")
+            raise Unfit("is a time without its time zone")
         return parsed
     if isinstance(kind, sa.Boolean):
         if not isinstance(value, bool):
-            raise ValueError("is not true or false")
+            raise Unfit("is not true or false")
     elif isinstance(kind, sa.Integer):
         limit = next(size for integer, size in INTEGER_RANGES.items() if isinstance(kind, integer))
         if isinstance(value, bool) or not isinstance(value, int) or not -limit <= value < limit:
-            raise ValueError("is not a whole number this column holds")
+            raise Unfit("is not a whole number this column holds")
     elif isinstance(kind, sa.String):
         if not isinstance(value, str):
-            raise ValueError("is not text")
+            raise Unfit("is not text")
         if kind.length is not None and len(value) > kind.length:
-            raise ValueError(f"has {len(value):,} characters, over the {kind.length:,} the column holds")
+            raise Unfit(f"has {len(value):,} characters, over the {kind.length:,} the column holds")
         if UNSTORABLE.search(value):
-            raise ValueError("holds a NUL character or half of a surrogate pair")
+            raise Unfit("holds a NUL character or half of a surrogate pair")
     return value
 
 
@@ -73,8 +74,8 @@ def decode_rows(table: sa.Table, rows: Any) -> list[dict[str, Any]]:
         for column in table.columns:
             try:
                 values[column.name] = decode(column, row.get(column.name))
-            except ValueError as error:
-                reason = str(error) if str(error).startswith(("is ", "has ", "holds ")) else "is not valid"
+            except ValueError as error:  # Unfit, or a date that fromisoformat cannot read
+                reason = str(error) if isinstance(error, Unfit) else "is not valid"
                 raise Invalid(f"Row {number} of {table.name} cannot be restored: {column.name} {reason}.") from None
         decoded.append(values)
     return decoded
