@@ -708,6 +708,24 @@ def test_three_thousand_paragraphs_parse_quickly(format: str) -> None:
 @pytest.mark.parametrize(
     ("format", "text"),
     [
+        ("html", "<h1>T</h1><p>A paragraph.</p>" + "<div>" * 100_000 + "deep" + "</div>" * 100_000),
+        ("html", "<h1>T</h1><p>A paragraph.</p>" + "<blockquote>" * 50_000 + "deep"),
+        ("html", "<h1>T</h1><p>A paragraph." + "<b>" * 100_000 + "deep</p>"),
+        ("html", "<h1>T</h1><p>A paragraph.</p>" + "<ul><li>" * 50_000 + "deep"),
+        ("markdown", "# T\n\nA paragraph.\n\n" + "> " * 100_000 + "deep\n"),
+        ("markdown", "# T\n\nA paragraph.\n\n" + "- " * 100_000 + "deep\n"),
+        ("markdown", "# T\n\nA paragraph.\n\n<div>\n" + "<div>" * 100_000 + "\n"),
+    ],
+    ids=["divs", "quotes", "bold", "lists", "md-quotes", "md-lists", "md-html"],
+)
+def test_a_hundred_thousand_nested_elements_parse_without_recursion(format: str, text: str) -> None:
+    article = parse_article(text.encode(), format)
+    assert article.title == "T" and article.blocks[0].text == "A paragraph."
+
+
+@pytest.mark.parametrize(
+    ("format", "text"),
+    [
         # Each `^[` and `[^` used to be read to the end of the line: minutes for a line of them.
         ("markdown", "# T\n\nA paragraph.\n\n" + "^[" * 20_000),
         ("markdown", "# T\n\nA paragraph.\n\n" + "[^" * 20_000),
