@@ -166,6 +166,7 @@ def import_command(path_or_url: str, format_: str | None, title: str | None, as_
             filename=None if is_url else path_or_url,
             max_bytes=config["FORUM_IMPORT_MAX_BYTES"],
             timeout=config["FORUM_IMPORT_TIMEOUT"],
+            allow_private_addresses=config["FORUM_IMPORT_ALLOW_PRIVATE_ADDRESSES"],
         )
         # Only long articles take long enough to be worth a progress bar (on stderr, apart from --json).
         long = len(parsed.blocks) >= LONG_ARTICLE_BLOCKS

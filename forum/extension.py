@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     # Room for the largest import and a form's overhead; every other body is far smaller.
     "FORUM_MAX_CONTENT_LENGTH": 4_000_000,
     "FORUM_IMPORT_TIMEOUT": 10,
+    # Tests import from servers on 127.0.0.1; a real forum never fetches from its own network.
+    "FORUM_IMPORT_ALLOW_PRIVATE_ADDRESSES": False,
     "FORUM_PASSWORD_MIN_LENGTH": 10,
     "FORUM_CSRF_TIME_LIMIT": None,
     "FORUM_CONTENT_SECURITY_POLICY": None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 import secrets
 from datetime import date, datetime, timezone
 from typing import Any
@@ -10,6 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.ext.hybrid import hybrid_property
+
+# What no text column keeps alike on both databases: PostgreSQL refuses NUL, and neither encodes half a surrogate pair.
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+import sqlalchemy as sa
 from flask import Flask
 
 from forum.db import get_session
@@ -44,3 +45,11 @@ def make_article(app: Flask, parsed: ParsedArticle = SAMPLE) -> dict[str, int]:
         article = import_article(session, parsed)
         session.commit()
         return {"article": article.id, **{f"block{b.position}": b.id for b in article.blocks}}
+
+
+def plant(app: Flask, column: sa.orm.InstrumentedAttribute, value: object) -> None:
+    """Set a column of every row to a value an import would refuse, as an older forum may have stored it."""
+    with app.app_context():
+        session = get_session()
+        session.execute(sa.update(column.class_).values({column.key: value}))
+        session.commit()

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import sqlalchemy as sa
 
 from forum.db import get_session
@@ -79,3 +80,71 @@ def test_restore_refuses_what_is_no_backup(runner, tmp_path):
     assert "not a forum backup" in runner.invoke(args=["forum", "restore", str(path)]).stderr
     path.write_text("not json")
     assert "Cannot read" in runner.invoke(args=["forum", "restore", str(path)]).stderr
+
+
+def restore_elsewhere(request, tmp_path, database_url, data):
+    """Restore `data` into a second, empty database of the same kind; the CLI's result and that database's row count."""
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(data))
+    kind = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    target = create_app({"TESTING": True, "SECRET_KEY": "x",
+                         "FORUM_DATABASE_URL": empty_database(request, tmp_path, kind)})
+    result = target.test_cli_runner().invoke(args=["forum", "restore", str(path)])
+    with target.app_context():
+        session = get_session()
+        rows = sum(session.scalar(sa.select(sa.func.count()).select_from(t)) for t in Base.metadata.sorted_tables)
+    target.extensions["forum"].dispose()
+    return result, rows
+
+
+def exported(app, runner, tmp_path) -> dict:
+    """An export of a forum with one article, as JSON."""
+    make_article(app)
+    path = tmp_path / "backup.json"
+    runner.invoke(args=["forum", "export", str(path)])
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize(
+    "table, column, value, reason",
+    [
+        # SQLite keeps a URL of any length; PostgreSQL's column holds 2,000 characters.
+        ("forum_citation_slots", "url", "https://example.org/" + "x" * 2000,
+         "url has 2,020 characters, over the 2,000 the column holds"),
+        ("forum_articles", "source_url", "https://example.org/" + "x" * 2000,
+         "source_url has 2,020 characters, over the 2,000 the column holds"),
+        ("forum_articles", "title", "Nul\x00", "title holds a NUL character or half of a surrogate pair"),
+        ("forum_blocks", "position", 2**40, "position is not a whole number this column holds"),
+        ("forum_blocks", "locked", "yes", "locked is not true or false"),
+        ("forum_articles", "created_at", "yesterday", "created_at is not valid"),
+        ("forum_articles", "created_at", "2024-01-01T10:00:00", "created_at is a time without its time zone"),
+        ("forum_articles", "title", None, "title is missing"),
+    ],
+)
+def test_restore_refuses_what_either_database_would_not_hold(
+    request, app, runner, tmp_path, database_url, table, column, value, reason
+):
+    data = exported(app, runner, tmp_path)
+    data["tables"][table][0][column] = value
+    result, rows = restore_elsewhere(request, tmp_path, database_url, data)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert f"Error: Row 1 of {table} cannot be restored: {reason}." in result.stderr
+    assert rows == 0
+
+
+def test_restore_refuses_rows_that_do_not_fit_together(request, app, runner, tmp_path, database_url):
+    data = exported(app, runner, tmp_path)
+    blocks = data["tables"]["forum_blocks"]
+    blocks.append(dict(blocks[0]))  # the same id twice
+    result, rows = restore_elsewhere(request, tmp_path, database_url, data)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "Error: The backup's rows do not fit together: " in result.stderr
+    assert rows == 0  # the articles written before the blocks went with them
+
+
+@pytest.mark.parametrize("tables", [[], {"forum_articles": {"id": 1}}, {"forum_articles": [1, 2]}])
+def test_restore_refuses_a_backup_of_the_wrong_shape(request, app, runner, tmp_path, database_url, tables):
+    result, rows = restore_elsewhere(request, tmp_path, database_url,
+                                     {"format": "forum-backup", "version": 1, "tables": tables})
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert rows == 0

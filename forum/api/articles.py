@@ -44,13 +44,15 @@ def create_article(body: ArticleIn) -> ResponseReturnValue:
     session = get_session()
     article = imports.import_from(
         session,
-        data=body.text.encode() if body.text else None,
+        # A lone surrogate from JSON's \ud800 is kept, for the parser to refuse as it refuses any bad UTF-8.
+        data=body.text.encode("utf-8", "surrogatepass") if body.text else None,
         url=body.url,
         format=body.format,
         title=body.title,
         imported_by=acting_member(viewer),
         max_bytes=current_app.config["FORUM_IMPORT_MAX_BYTES"],
         timeout=current_app.config["FORUM_IMPORT_TIMEOUT"],
+        allow_private_addresses=current_app.config["FORUM_IMPORT_ALLOW_PRIVATE_ADDRESSES"],
     )
     session.commit()
     return article_json(articles.article_view(session, article.id)), 201

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from forum.db import get_session
 from forum.models import (
@@ -19,12 +18,12 @@ from forum.models import (
 )
 from forum.services.articles import ArticleListing, ArticleView, SlotView, ThreadSummary
 from forum.services.threads import Node
+from forum.urls import host_of
 
 
 def domain(url: str) -> str:
-    """The host of a URL without a leading www., as shown beside a source."""
-    host = urlsplit(url).hostname or ""
-    return host.removeprefix("www.")
+    """The host of a URL without a leading www., as shown beside a source; "" for no valid address."""
+    return host_of(url)
 
 
 def source_json(source: Source) -> dict[str, Any]:

@@ -101,7 +101,8 @@ def decode_input(data: bytes, max_bytes: int) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRefused(
-            "The article is not UTF-8 text; save it as UTF-8 and import it again."
+            "The article is not UTF-8 text (it holds bytes, or half of a surrogate pair, that UTF-8 cannot);"
+            " save it as UTF-8 and import it again."
         ) from None
     if not text.strip():
         raise ImportRefused("The article is empty.")
@@ -124,7 +125,7 @@ def normalise_newlines(text: str) -> str:
 # --- footnote markers ---------------------------------------------------------------------------
 
 # 1..999 without leading zeros, so that years such as [2022] and letters such as [a] stay text.
-NUMBER = r"[1-9]\d{0,2}"
+NUMBER = r"[1-9][0-9]{0,2}"
 MARKER = re.compile(rf"<sup>\s*\[?\^?({NUMBER})\]?\s*</sup>|\[\^?({NUMBER})\]", re.IGNORECASE)
 TRAILING_MARKERS = re.compile(
     rf"(?:\s*(?:\[\^?{NUMBER}\]|<sup>\s*\[?\^?{NUMBER}\]?\s*</sup>))+\s*$", re.IGNORECASE

@@ -277,8 +277,11 @@ def is_furniture(element: lxml.html.HtmlElement, root: lxml.html.HtmlElement | N
 
 def replace_with_text(element: lxml.html.HtmlElement, text: str) -> None:
     """Put text where an element was, keeping what follows it."""
-    element.tail = text + (element.tail or "")
-    element.drop_tree()
+    # The element stays, emptied, as a plain <span>: removing each of 100,000 siblings would take quadratic time.
+    # Its tail stays untouched: lxml reads control characters from a page but refuses them when they are set.
+    element.clear(keep_tail=True)
+    element.tag = "span"
+    element.text = text
 
 
 def normalise_markers(document: lxml.html.HtmlElement) -> None:
@@ -291,7 +294,7 @@ def normalise_markers(document: lxml.html.HtmlElement) -> None:
         before = (previous.tail if previous is not None else sup.getparent().text) or ""
         if (
             before
-            and EXPONENT_BEFORE.search(before)
+            and EXPONENT_BEFORE.search(before[-8:])  # the end is enough, and the text before grows
             and not sup.text_content().strip().startswith("[")
         ):
             continue  # m<sup>2</sup> and 10<sup>6</sup> are powers, not notes

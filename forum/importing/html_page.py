@@ -25,6 +25,16 @@ FOOTNOTE_ID = re.compile(
 )
 BACKLINK_HREF = re.compile(r"#(?:fnref|ref|cite_ref|_ftnref)", re.IGNORECASE)
 TITLE_SEPARATOR = re.compile(r"\s+[|\u2013\u2014:-]\s+|\s+::\s+|\s*\|\s*")
+# How browsers read `<ol start>` and `<li value>`: ASCII digits after an optional sign, the rest ignored.
+HTML_INTEGER = re.compile(r"\s*([+-]?[0-9]+)")
+
+
+def html_integer(value: str | None) -> int | None:
+    """An integer attribute as a browser reads it; None when it is none, or too long to be a list's number."""
+    match = HTML_INTEGER.match(value or "")
+    if not match or len(match.group(1).lstrip("+-")) > 9:
+        return None
+    return int(match.group(1))
 
 
 def load(text: str) -> lxml.html.HtmlElement:
@@ -99,15 +109,11 @@ def entry_sources(elements: list[lxml.html.HtmlElement]) -> list[EntrySource]:
         )
         if lists:
             for listing in lists:
-                number = (
-                    int(listing.get("start", "1"))
-                    if listing.tag == "ol" and listing.get("start", "1").isdigit()
-                    else 1
-                )
+                start = html_integer(listing.get("start")) if listing.tag == "ol" else None
+                number = 1 if start is None else start
                 for item in listing.findall("li"):
-                    number = (
-                        int(item.get("value")) if (item.get("value") or "").isdigit() else number
-                    )
+                    value = html_integer(item.get("value"))
+                    number = number if value is None else value
                     by_id = FOOTNOTE_ID.match(item.get("id", ""))
                     own = int(by_id.group(1)) if by_id else number
                     lines = inline_lines(item)

@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import footnote_inline, footnote_ref
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from .common import (
@@ -23,6 +25,31 @@ from .common import (
     parse_entries,
 )
 
+# The plugin scans a footnote label to the end of the line or paragraph from every `[^` and `^[`, which is
+# quadratic on a line of them; labels and inline notes are short, so each scan is cut at these lengths.
+LABEL = re.compile(r"\[\^[^\] \n]{1,200}\]")
+INLINE_NOTE_REACH = 5_000
+
+
+def short_footnote_ref(state: StateInline, silent: bool) -> bool:
+    """`[^label]` with a label of at most 200 characters, as the footnote plugin reads it."""
+    if not LABEL.match(state.src, state.pos, state.posMax):
+        return False
+    return footnote_ref(state, silent, always_match=True)
+
+
+def short_footnote_inline(state: StateInline, silent: bool) -> bool:
+    """`^[note]` within 5,000 characters, as the footnote plugin reads it."""
+    limit = state.posMax
+    if state.src.find("]", state.pos, min(limit, state.pos + INLINE_NOTE_REACH)) < 0:
+        return False
+    state.posMax = min(limit, state.pos + INLINE_NOTE_REACH)
+    try:
+        return footnote_inline(state, silent)
+    finally:
+        state.posMax = limit
+
+
 # Definitions stay where they are written, so unreferenced ones are kept; `[^3]` is a marker even undefined.
 PARSER = (
     MarkdownIt("commonmark", {"html": True})
@@ -30,6 +57,8 @@ PARSER = (
     .use(front_matter_plugin)
     .enable(["table", "strikethrough"])
 )
+PARSER.inline.ruler.at("footnote_ref", short_footnote_ref)
+PARSER.inline.ruler.at("footnote_inline", short_footnote_inline)
 NUMERIC = re.compile(rf"^\s*\[?\^?({NUMBER})\]?\s*$")
 TAG = re.compile(r"^<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)")
 FRONT_TITLE = re.compile(r"^title\s*:\s*(.+?)\s*$", re.MULTILINE | re.IGNORECASE)
@@ -186,13 +215,11 @@ class Renderer:
 
 def footnote_numbers(tokens: list[Token], source: str) -> dict[str, int]:
     """A number for every footnote label: numeric labels keep theirs, the others take numbers no marker uses."""
-    labels: list[str] = []
+    labels: dict[str, None] = {}  # in order of first appearance
 
     def see(meta: dict) -> None:
         label = meta.get("label")
-        key = label if label is not None else f"#{meta.get('id')}"
-        if key not in labels:
-            labels.append(key)
+        labels.setdefault(label if label is not None else f"#{meta.get('id')}", None)
 
     for token in tokens:
         if token.type == "footnote_reference_open":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 
+from .checks import check_article
 from .common import ImportRefused, ParsedArticle, decode_input
 from .html import parse_html
 from .markdown import parse_markdown
@@ -89,4 +90,5 @@ def parse_article(
         article.title = " ".join(title.split())
     if not article.title:
         raise ImportRefused("The article has no title; give one.")
+    check_article(article)
     return article

@@ -45,6 +45,12 @@ def import_article(
     progress: Callable[[int], None] | None = None,
 ) -> Article:
     """Store a parsed article with its blocks, sections and citation slots; the caller commits."""
+    from forum.importing.checks import check_article, check_source_url
+
+    check_article(parsed)
+    source_url = (source_url or "").strip() or None  # as it was fetched
+    if source_url is not None:
+        check_source_url(source_url)
     article = Article(
         title=parsed.title[:300],
         slug=slugify(parsed.title),

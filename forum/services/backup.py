@@ -9,10 +9,16 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import Conflict, Invalid
-from forum.models import Base
+from forum.models import UNSTORABLE, Base
 
 FORMAT = "forum-backup"
 VERSION = 1
+# The integers each column type holds on PostgreSQL (SQLite holds more, which is why a backup is checked).
+INTEGER_RANGES = {sa.SmallInteger: 2**15, sa.BigInteger: 2**63, sa.Integer: 2**31}
+
+
+class Unfit(ValueError):
+    """A backup's value that its column cannot hold; the message says why, after the column's name."""
 
 
 def tables() -> list[sa.Table]:
@@ -28,15 +34,51 @@ def encode(value: Any) -> Any:
 
 
 def decode(column: sa.Column, value: Any) -> Any:
-    """A JSON value back as the column's Python type."""
+    """A JSON value back as the column's Python type; `Unfit` says why it cannot be one."""
     if value is None:
+        if not column.nullable:
+            raise Unfit("is missing")
         return None
-    python_type = getattr(column.type, "impl", column.type)
-    if isinstance(python_type, sa.DateTime):
-        return datetime.fromisoformat(value)
-    if isinstance(python_type, sa.Date):
-        return date.fromisoformat(value)
+    kind = getattr(column.type, "impl", column.type)
+    if isinstance(kind, sa.DateTime | sa.Date):
+        if not isinstance(value, str):
+            raise Unfit("is not a date or time")
+        parsed = (datetime if isinstance(kind, sa.DateTime) else date).fromisoformat(value)
+        if isinstance(parsed, datetime) and parsed.tzinfo is None:
+            raise Unfit("is a time without its time zone")
+        return parsed
+    if isinstance(kind, sa.Boolean):
+        if not isinstance(value, bool):
+            raise Unfit("is not true or false")
+    elif isinstance(kind, sa.Integer):
+        limit = next(size for integer, size in INTEGER_RANGES.items() if isinstance(kind, integer))
+        if isinstance(value, bool) or not isinstance(value, int) or not -limit <= value < limit:
+            raise Unfit("is not a whole number this column holds")
+    elif isinstance(kind, sa.String):
+        if not isinstance(value, str):
+            raise Unfit("is not text")
+        if kind.length is not None and len(value) > kind.length:
+            raise Unfit(f"has {len(value):,} characters, over the {kind.length:,} the column holds")
+        if UNSTORABLE.search(value):
+            raise Unfit("holds a NUL character or half of a surrogate pair")
     return value
+
+
+def decode_rows(table: sa.Table, rows: Any) -> list[dict[str, Any]]:
+    """A table's rows from a backup, each value checked against its column, or Invalid naming the first bad one."""
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise Invalid(f"The backup's {table.name} is not a list of rows.")
+    decoded = []
+    for number, row in enumerate(rows, start=1):
+        values = {}
+        for column in table.columns:
+            try:
+                values[column.name] = decode(column, row.get(column.name))
+            except ValueError as error:  # Unfit, or a date that fromisoformat cannot read
+                reason = str(error) if isinstance(error, Unfit) else "is not valid"
+                raise Invalid(f"Row {number} of {table.name} cannot be restored: {column.name} {reason}.") from None
+        decoded.append(values)
+    return decoded
 
 
 def export(session: so.Session) -> dict[str, Any]:
@@ -57,20 +99,23 @@ def restore(session: so.Session, data: dict[str, Any]) -> dict[str, int]:
         raise Invalid("This file is not a forum backup.")
     if data.get("version") != VERSION:
         raise Invalid(f"This backup has version {data.get('version')}; this forum reads version {VERSION}.")
+    if not isinstance(data.get("tables"), dict):
+        raise Invalid("This backup has no tables.")
     for table in tables():
         if session.execute(sa.select(sa.func.count()).select_from(table)).scalar():
             raise Conflict(f"The database is not empty ({table.name} has rows): restore into an empty one.")
-    counts = {}
-    for table in tables():
-        rows = data["tables"].get(table.name, [])
-        if rows:
-            session.execute(
-                table.insert(),
-                [{c.name: decode(c, row.get(c.name)) for c in table.columns} for row in rows],
-            )
-        counts[table.name] = len(rows)
-    reset_sequences(session)
-    return counts
+    # Every row is checked before any is written, so that SQLite and PostgreSQL take the same backups.
+    rows = {table: decode_rows(table, data["tables"].get(table.name, [])) for table in tables()}
+    try:
+        for table, values in rows.items():
+            if values:
+                session.execute(table.insert(), values)
+        reset_sequences(session)
+    except sa.exc.DBAPIError as error:
+        # Rows that do not fit together (a duplicate id, a reference to no row); the caller rolls back.
+        reason = str(error.orig).strip().splitlines()[0]
+        raise Invalid(f"The backup's rows do not fit together: {reason}.") from None
+    return {table.name: len(values) for table, values in rows.items()}
 
 
 def reset_sequences(session: so.Session) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy.orm as so
 
 from forum.importing import ParsedArticle, fetch_url, parse_article
+from forum.importing.network import any_address, is_public
 from forum.models import Article, Member
 from forum.services.articles import import_article
 
@@ -18,11 +19,13 @@ def parse_source(
     filename: str | None = None,
     max_bytes: int = 2_000_000,
     timeout: float = 10,
+    allow_private_addresses: bool = False,
 ) -> ParsedArticle:
     """Parse an article given as bytes or fetched from `url`; `ImportRefused` says what is wrong."""
     content_type = None
     if url:
-        data, content_type = fetch_url(url, timeout=timeout, max_bytes=max_bytes)
+        allow = any_address if allow_private_addresses else is_public
+        data, content_type = fetch_url(url, timeout=timeout, max_bytes=max_bytes, allow=allow)
     return parse_article(
         data or b"",
         format,
@@ -44,10 +47,11 @@ def import_from(
     imported_by: Member | None = None,
     max_bytes: int = 2_000_000,
     timeout: float = 10,
+    allow_private_addresses: bool = False,
 ) -> Article:
     """Parse and store an article; nothing is stored when parsing fails, and the caller commits."""
     parsed = parse_source(
         data=data, url=url, format=format, title=title, filename=filename,
-        max_bytes=max_bytes, timeout=timeout,
+        max_bytes=max_bytes, timeout=timeout, allow_private_addresses=allow_private_addresses,
     )
     return import_article(session, parsed, imported_by=imported_by, source_url=url)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
 from forum.models import ConsensusStatus
 from forum.services.articles import SlotView, ThreadSummary
+from forum.urls import host_of, is_web_url
 
-# The markers an imported text may still carry: [3], [^3] or <sup>[3]</sup>.
-MARKER = re.compile(r"<sup>\s*\[\^?(\d+)\]\s*</sup>|\[\^?(\d+)\]")
+# The markers an imported text may still carry: [3], [^3] or <sup>[3]</sup>; `[` and 4,400 digits is no marker.
+MARKER = re.compile(r"<sup>\s*\[\^?([0-9]{1,9})\]\s*</sup>|\[\^?([0-9]{1,9})\]")
 LIST_BULLET = re.compile(r"^\s*(?:[-*+•◦▪–]|\d+[.)])\s+")
 
 CONSENSUS_LABELS = {
@@ -60,15 +60,14 @@ def long_date(day: date) -> str:
 
 
 def domain(url: str) -> str:
-    """The host of a URL without a leading www."""
-    return (urlsplit(url).hostname or "").removeprefix("www.")
+    """The host of a URL without a leading www.; "" for a stored value that is no valid address."""
+    return host_of(url)
 
 
 def web_url(url: str | None) -> str | None:
-    """`url` if it is an http or https address, else None: imported links are never trusted as links."""
-    if url and urlsplit(url.strip()).scheme.lower() in ("http", "https"):
-        return url.strip()
-    return None
+    """`url` if it is a valid http or https address, else None: imported links are never trusted as links."""
+    url = (url or "").strip()
+    return url if is_web_url(url) else None
 
 
 def with_citations(text: str, marker: Callable[[int], Markup | None]) -> Markup:

@@ -81,6 +81,7 @@ class ImportDraft:
             "title": self.title or None,
             "max_bytes": config["FORUM_IMPORT_MAX_BYTES"],
             "timeout": config["FORUM_IMPORT_TIMEOUT"],
+            "allow_private_addresses": config["FORUM_IMPORT_ALLOW_PRIVATE_ADDRESSES"],
         }
 
     def show(self, error: ForumError) -> None:
