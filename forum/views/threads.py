@@ -19,6 +19,7 @@ from forum.services.policy import allows
 from forum.services.threads import Node
 from forum.settings import content_limits, template
 from forum.csrf import csrf_token
+from forum.pagecache import do_not_keep
 from forum.views import blueprint, display
 from forum.views.argument_tree import ArgumentTree
 from forum.views import consensus as consensus_views
@@ -112,8 +113,12 @@ def render_thread(
     )
     by_id = {node.argument.id: node for node, _ in walk(tree.nodes)}
     moderator = viewer.has_role(Role.MODERATOR)
-    if request.method == "GET" and not may_reply(thread.block, by_id.get(draft.parent_id)):
-        draft.parent_id = None  # a link to reply where no reply is taken opens a new argument instead
+    asked = draft.parent_id
+    if request.method == "GET" and asked is not None and not may_reply(thread.block, by_id.get(asked)):
+        # A link to reply where no reply is taken opens a new argument instead; that page is not kept
+        # under the link's own key, lest every number in `reply_to` make a page of its own.
+        draft.parent_id = None
+        do_not_keep()
     marker = thread_marker(thread)
     writer = ArgumentTree(
         block=thread.block, viewer=viewer, moderator=moderator, sort=sort,
