@@ -111,7 +111,12 @@ def an_id(text: str) -> str | None:
 
 def a_number(low: int, high: int) -> Param:
     """A whole number from `low` to `high`, written plainly."""
-    return lambda text: text if text.isascii() and text.isdigit() and str(int(text)) == text and low <= int(text) <= high else None
+
+    def check(text: str) -> str | None:
+        plain = text.isascii() and text.isdigit() and str(int(text)) == text
+        return text if plain and low <= int(text) <= high else None
+
+    return check
 
 
 def one_of(values: Sequence[str]) -> Param:
@@ -141,7 +146,10 @@ PAGES: dict[str, Page] = {
         INDEX_VERSIONS, index_versions, JSON, params={"limit": a_number(1, 100), "after": an_id}
     ),
     "forum.api.list_arguments": Page(
-        THREAD_VERSIONS, thread_versions, JSON, params={"sort": SORT, "limit": a_number(1, 500), "after": an_id}
+        THREAD_VERSIONS,
+        thread_versions,
+        JSON,
+        params={"sort": SORT, "limit": a_number(1, 500), "after": an_id},
     ),
     "forum.api.get_article": Page(ARTICLE_VERSIONS, article_json_versions, JSON),
 }

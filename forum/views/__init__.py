@@ -14,10 +14,10 @@ from forum.auth import current_viewer, require_login_manager
 from forum.csrf import csrf_token, protect
 from forum.errors import ForumError
 from forum.models import Role
-from forum.services import policy
 from forum.pagecache import serve_cached, store_page
 from forum.requestid import add_request_id_header, log_failure
 from forum.security import add_security_headers, limit_request_size, refuse_nul_characters
+from forum.services import policy
 
 # The static URL path is the forum's own, so that a site mounting the forum at "/" keeps its /static.
 blueprint = Blueprint(

@@ -13,13 +13,13 @@ from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import ForumError
 from forum.models import Block, Role
+from forum.pagecache import do_not_keep
 from forum.services import arguments, articles, threads
 from forum.services.articles import ThreadView
 from forum.services.policy import allows
 from forum.services.threads import Node
 from forum.settings import content_limits, template
 from forum.csrf import csrf_token
-from forum.pagecache import do_not_keep
 from forum.views import blueprint, display
 from forum.views.argument_tree import ArgumentTree
 from forum.views import consensus as consensus_views
