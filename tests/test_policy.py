@@ -63,9 +63,9 @@ def fingerprint(world) -> tuple:
     with world["app"].app_context():
         session = get_session()
         argument = session.get(Argument, world["argument"])
-        count = lambda model: session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
+        counts = [session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Argument, Vote, Flag, AuditEntry)]
         return (
-            count(Argument), count(Vote), count(Flag), count(AuditEntry),
+            *counts,
             argument.body, argument.hidden, argument.withdrawn_at,
         )
 
