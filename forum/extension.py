@@ -70,6 +70,7 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_RATELIMIT_FLAG": "20 per day",
     "FORUM_CACHE_URL": "memory://",
     "FORUM_CACHE_SIZE": 500,
+    "FORUM_CACHE_BYTES": 64_000_000,
     "FORUM_CACHE_TIMEOUT": 3600,
     "FORUM_CACHE_KEY_PREFIX": "forum-page:",
 }
@@ -88,7 +89,9 @@ class ForumState:
     limiter: Limiter | None = field(default=None, repr=False, compare=False)
     cache_url: str = "memory://"
     cache_size: int = 500
+    cache_bytes: int = 64_000_000
     cache_timeout: int = 3600
+    cache_key_prefix: str = "forum-page:"
 
     @property
     def engine(self) -> sa.Engine:
@@ -135,7 +138,11 @@ class ForumState:
         from forum.pagecache import make_cache
 
         return make_cache(
-            self.cache_url, size=self.cache_size, timeout=self.cache_timeout
+            self.cache_url,
+            size=self.cache_size,
+            max_bytes=self.cache_bytes,
+            timeout=self.cache_timeout,
+            prefix=self.cache_key_prefix,
         )
 
     @cached_property
@@ -182,7 +189,9 @@ class Forum:
             sqlite_busy_timeout=app.config["FORUM_SQLITE_BUSY_TIMEOUT"],
             cache_url=app.config["FORUM_CACHE_URL"] or "none://",
             cache_size=app.config["FORUM_CACHE_SIZE"],
+            cache_bytes=app.config["FORUM_CACHE_BYTES"],
             cache_timeout=app.config["FORUM_CACHE_TIMEOUT"],
+            cache_key_prefix=app.config["FORUM_CACHE_KEY_PREFIX"],
         )
         # A mistyped cache URL is said at start-up, not on the first page served.
         from forum.pagecache import check_cache_url

@@ -25,6 +25,7 @@ from forum.pagecache import (
     Page,
     kept_copy,
     page_key,
+    query_key,
     read_versions,
     vary,
 )
@@ -64,14 +65,17 @@ class CachedPages:
         except HTTPException:
             return self.wsgi_app(environ, start_response)
         page = PAGES.get(endpoint)
-        if page is None:
+        # A query the page does not read is answered by the app and never kept: no need to look.
+        if page is None or query_key(page, request.args) is None:
             return self.wsgi_app(environ, start_response)
         state = self.app.extensions["forum"]
         versions = read_versions(state.read_engine, page, values)
         if versions is None:
             return self.wsgi_app(environ, start_response)
         prefix = self.app.config["FORUM_CACHE_KEY_PREFIX"]
-        key = page_key(prefix, request.script_root, request.path, request.query_string, versions)
+        key = page_key(prefix, page, request.script_root, request.path, request.args, versions)
+        if key is None:
+            return self.wsgi_app(environ, start_response)
         etag = key[len(prefix):]
         if request.if_none_match.contains_weak(etag):
             return self.answer(start_response, request, page, etag, "304 Not Modified", b"")

@@ -109,8 +109,11 @@ class Account(Base):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(30))
-    # The case-folded name, unique, so that "Ada" and "ada" cannot both register.
+    # The name in NFKC, case-folded: the name it signs in with, so "Ada", "ada" and "ＡＤＡ" are one.
     username_key: so.Mapped[str] = so.mapped_column(sa.String(30), unique=True)
+    # What the name looks like (Unicode TR39's skeleton): unique, so that "mоd1" (Cyrillic о) cannot
+    # register beside "mod1". Empty only for a look-alike that was registered before the check existed.
+    username_skeleton: so.Mapped[str | None] = so.mapped_column(sa.String(120), unique=True)
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     # Part of the id kept in session and remember-me cookies; a new one signs out every device.
     session_token: so.Mapped[str] = so.mapped_column(

@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from cachelib import BaseCache, NullCache, RedisCache, SimpleCache
+from cachelib import BaseCache, NullCache
 from flask import Response, current_app, g, request, session
+from werkzeug.datastructures import MultiDict
 
 from forum.models import Article, Block, BlockKind
+from forum.pagestores import MemoryPages, RedisPages
 from forum.quickread import read_one
 from forum.quickviewer import UNKNOWN, Question, is_anonymous, question_for_request, slow_material
+from forum.routing import parse_id
+from forum.services.threads import SORT_KEYS
 
 # Where the WSGI fast path leaves the versions it read for the app, on a miss.
 VERSIONS_READ = "forum.page_versions"
@@ -47,15 +51,19 @@ def check_cache_url(url: str) -> None:
         )
 
 
-def make_cache(url: str, *, size: int, timeout: int) -> BaseCache:
-    """The store `FORUM_CACHE_URL` names: `memory://` (this process), `redis://...` (shared) or `none://`."""
+def make_cache(url: str, *, size: int, max_bytes: int, timeout: int, prefix: str) -> BaseCache:
+    """The store `FORUM_CACHE_URL` names: `memory://` (this process), `redis://...` (shared) or `none://`.
+
+    Each keeps at most `size` entries and `max_bytes` bytes (`forum.pagestores`).
+    """
     scheme = url.partition("://")[0].lower()
     if scheme == "memory":
-        return SimpleCache(threshold=size, default_timeout=timeout)
+        return MemoryPages(size, max_bytes, default_timeout=timeout)
     if scheme in ("redis", "rediss", "unix"):
         import redis
 
-        return RedisCache(host=redis.Redis.from_url(url), default_timeout=timeout)
+        client = redis.Redis.from_url(url)
+        return RedisPages(client, prefix=prefix, size=size, max_bytes=max_bytes, default_timeout=timeout)
     if scheme == "none":
         return NullCache()
     raise ValueError(f"FORUM_CACHE_URL must be memory://, redis://HOST:PORT/DB or none://, not {url!r}.")
@@ -91,23 +99,76 @@ def index_versions(row: Sequence[Any], _values: dict[str, Any]) -> tuple[Any, ..
     return row[0], row[1]
 
 
+# What a query parameter may hold, as a page's key writes it; None for a value the page would not honour.
+Param = Callable[[str], str | None]
+
+
+def an_id(text: str) -> str | None:
+    """An id as the forum writes one ("7", never "07", " 7" or "²")."""
+    number = parse_id(text)
+    return text if number is not None and str(number) == text else None
+
+
+def a_number(low: int, high: int) -> Param:
+    """A whole number from `low` to `high`, written plainly."""
+
+    def check(text: str) -> str | None:
+        plain = text.isascii() and text.isdigit() and str(int(text)) == text
+        return text if plain and low <= int(text) <= high else None
+
+    return check
+
+
+def one_of(values: Sequence[str]) -> Param:
+    """One of a few words."""
+    return lambda text: text if text in values else None
+
+
+SORT = one_of(list(SORT_KEYS))
+
+
 class Page(NamedTuple):
-    """A kept page: the statement reading its versions, what they are in its row, and its content type."""
+    """A kept page: the statement reading its versions, what they are in its row, its content type, and
+    the query parameters it reads (the only ones its key is made of)."""
 
     statement: sa.Select
     versions: Callable[[Sequence[Any], dict[str, Any]], tuple[Any, ...] | None]
     content_type: str = HTML
+    params: Mapping[str, Param] = {}
 
 
 # The cached pages, by endpoint; their statements bind the URL's values by name.
 PAGES: dict[str, Page] = {
-    "forum.thread": Page(THREAD_VERSIONS, thread_versions),
+    "forum.thread": Page(THREAD_VERSIONS, thread_versions, params={"sort": SORT, "reply_to": an_id}),
     "forum.article": Page(ARTICLE_VERSIONS, article_versions),
-    "forum.index": Page(INDEX_VERSIONS, index_versions),
-    "forum.api.list_articles": Page(INDEX_VERSIONS, index_versions, JSON),
-    "forum.api.list_arguments": Page(THREAD_VERSIONS, thread_versions, JSON),
+    "forum.index": Page(INDEX_VERSIONS, index_versions, params={"after": an_id}),
+    "forum.api.list_articles": Page(
+        INDEX_VERSIONS, index_versions, JSON, params={"limit": a_number(1, 100), "after": an_id}
+    ),
+    "forum.api.list_arguments": Page(
+        THREAD_VERSIONS,
+        thread_versions,
+        JSON,
+        params={"sort": SORT, "limit": a_number(1, 500), "after": an_id},
+    ),
     "forum.api.get_article": Page(ARTICLE_VERSIONS, article_json_versions, JSON),
 }
+
+
+def query_key(page: Page, args: MultiDict[str, str]) -> str | None:
+    """The query as the page's key holds it: the parameters the page reads, each once and valid, in order.
+
+    None for any other query (an unknown parameter, a repeated one, a value the page would not honour):
+    such a request is answered, but its page is not kept, so junk queries cannot fill the cache.
+    """
+    parts = []
+    for name, values in args.lists():
+        check = page.params.get(name)
+        value = check(values[0]) if check is not None and len(values) == 1 else None
+        if value is None:
+            return None
+        parts.append(f"{name}={value}")
+    return "&".join(sorted(parts))
 
 
 def read_versions(engine: sa.Engine, page: Page, values: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -161,16 +222,32 @@ def keep_copy(cache: BaseCache, key: str, body: bytes) -> None:
     cache.set_many(copies)
 
 
-def page_key(prefix: str, script_root: str, path: str, query: bytes, versions: tuple[Any, ...]) -> str:
-    """A page's key: the forum's key prefix, then a digest of the full path and query and the versions it shows."""
-    material = f"{script_root}{path}?{query.decode('latin-1')}|{'.'.join(map(str, versions))}"
+def page_key(
+    prefix: str, page: Page, script_root: str, path: str, args: MultiDict[str, str], versions: tuple[Any, ...]
+) -> str | None:
+    """A page's key: the forum's key prefix, then a digest of the path, the query parameters the page reads
+    and the versions it shows; None for a query with anything else (the page is then not kept).
+
+    The WSGI fast path (`forum.fastpath`) computes the same key before Flask runs.
+    """
+    query = query_key(page, args)
+    if query is None:
+        return None
+    material = f"{script_root}{path}?{query}|{'.'.join(map(str, versions))}"
     return prefix + hashlib.sha256(material.encode()).hexdigest()[:40]
 
 
-def cache_key(versions: tuple[Any, ...]) -> str:
-    """This request's page key."""
+def cache_key(page: Page, versions: tuple[Any, ...]) -> str | None:
+    """This request's page key, if its page may be kept."""
     prefix = current_app.config["FORUM_CACHE_KEY_PREFIX"]
-    return page_key(prefix, request.script_root, request.path, request.query_string, versions)
+    return page_key(prefix, page, request.script_root, request.path, request.args, versions)
+
+
+def do_not_keep() -> None:
+    """This answer shows less than its key says (a query value that names nothing here): it is not kept."""
+    g.pop("forum_page_key", None)
+    g.pop("forum_page_etag", None)
+    g.pop("forum_member_key", None)
 
 
 def serve_cached() -> Response | None:
@@ -178,6 +255,8 @@ def serve_cached() -> Response | None:
     page = PAGES.get(request.endpoint or "")
     if request.method not in ("GET", "HEAD") or page is None or "_flashes" in session:
         return None
+    if query_key(page, request.args) is None:
+        return None  # answered, never kept: see `query_key`
     state = current_app.extensions["forum"]
     values = request.view_args or {}
     question = question_for_request()
@@ -194,9 +273,11 @@ def serve_cached() -> Response | None:
             versions = read_versions(state.read_engine, page, values)
     if versions is None or member == ():
         return None
+    key = cache_key(page, versions if member is None else versions + member)
+    if key is None:
+        return None
     if member is not None:
-        return serve_member_copy(state.page_cache, cache_key(versions + member), page)
-    key = cache_key(versions)
+        return serve_member_copy(state.page_cache, key, page)
     etag = key[len(current_app.config["FORUM_CACHE_KEY_PREFIX"]):]
     if request.if_none_match.contains_weak(etag):
         return page_response(b"", page, etag, 304)

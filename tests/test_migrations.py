@@ -277,3 +277,61 @@ def test_a_migration_that_rebuilds_a_table_keeps_the_rows_that_refer_to_it(
                 "VALUES (999, 'orphan', 'cli', CURRENT_TIMESTAMP)"
             )
         )
+
+
+# Accounts as an earlier forum let them register: keys only stripped and case-folded, look-alikes side by side.
+EARLIER_ACCOUNTS = [
+    (1, "ada", "ada"),
+    (2, "ａｄａ", "ａｄａ"),  # fullwidth: the same name in NFKC
+    (3, "Аda", "аda"),  # Cyrillic А: the same skeleton
+    (4, "mod1", "mod1"),
+    (5, "mоd1", "mоd1"),  # Cyrillic о
+    (6, "ＭＩＡ", "ｍｉａ"),  # fullwidth, but alone: takes its new key
+]
+
+
+def test_upgrading_keeps_accounts_that_already_look_alike_and_each_still_signs_in(app, engine):
+    from forum.db import get_session
+    from forum.errors import Conflict
+    from forum.services import accounts
+
+    forum_db(app, "upgrade", "0004")
+    with engine.begin() as connection:
+        for account_id, username, key in EARLIER_ACCOUNTS:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO forum_accounts (id, username, username_key, password_hash, "
+                    "session_token, created_at) VALUES (:id, :name, :key, 'hash', 'token', CURRENT_TIMESTAMP)"
+                ),
+                {"id": account_id, "name": username, "key": key},
+            )
+
+    forum_db(app, "upgrade")
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT id, username_key, username_skeleton FROM forum_accounts ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        (1, "ada", "ada"),
+        (2, "ａｄａ", None),
+        (3, "аda", None),
+        (4, "mod1", "rnodl"),
+        (5, "mоd1", None),
+        (6, "mia", "rnla"),
+    ]
+    with app.app_context():
+        session = get_session()
+        for account_id, username, _ in EARLIER_ACCOUNTS:
+            assert accounts.find_account(session, username).id == account_id, username
+        assert accounts.find_account(session, "Mia").id == 6
+        # A new look-alike of any of them is refused, whichever of the old ones kept the skeleton.
+        for look_alike in ("ＡＤＡ", "rnod1", "MLA"):
+            with pytest.raises(Conflict):
+                accounts.register(session, look_alike, "a long enough password")
+            session.rollback()
+
+    forum_db(app, "downgrade", "0004")
+    with engine.connect() as connection:
+        keys = connection.scalars(sa.text("SELECT username_key FROM forum_accounts ORDER BY id")).all()
+    assert keys == [key for _, _, key in EARLIER_ACCOUNTS]

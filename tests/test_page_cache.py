@@ -14,7 +14,7 @@ import redis
 
 from forum.db import get_session
 from forum.models import Block, Role
-from forum.services import arguments, members, moderation, votes
+from forum.services import arguments, consensus, members, moderation, votes
 from tests.articles import make_article
 from tests.conftest import PASSWORD, ForumClient
 from tests.queries import statements
@@ -571,3 +571,34 @@ def test_the_fast_path_answers_with_the_headers_the_app_gives(world, kind):
                    "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"):
         assert kept.headers[header] == rendered.headers[header], header
     assert kept.headers["X-Request-ID"] != rendered.headers["X-Request-ID"]
+
+
+def test_a_renamed_members_new_name_shows_on_every_kept_page_that_names_them(world, uncached_app):
+    """A host user's new display name reaches the forum on their next write: the pages naming them move."""
+    with world.app.app_context():
+        session, moe = as_member(world, "moe")
+        consensus.set_consensus(session, world.block, moe, status="refuted", note="Checked.", version=0)
+        session.commit()
+    reader = new_client(world.app)
+    article_json = f"/api/v1/articles/{world.article}"
+    thread_json = f"/api/v1/blocks/{world.block}/arguments"
+    kept = {url: page(reader, url) for url in (article_json, thread_json, world.thread_url)}
+
+    def set_by(article: dict) -> str:
+        [thread] = [block["thread"] for block in article["blocks"] if block["id"] == world.block]
+        return thread["consensus"]["set_by"]["name"]
+
+    assert set_by(json.loads(kept[article_json])) == "moe"
+
+    with world.app.app_context():
+        session = get_session()
+        members.ensure_member(session, str(world.moe.id), "Moe Tanaka")
+        members.ensure_member(session, str(world.mia.id), "Mia Rossi")
+        session.commit()
+
+    article = json.loads(page(reader, article_json))
+    assert article == json.loads(page(uncached_app.test_client(), article_json))
+    assert set_by(article) == "Moe Tanaka"
+    [argument] = json.loads(page(reader, thread_json))["arguments"]
+    assert argument["author"]["name"] == "Mia Rossi"
+    assert '<strong class="author">Mia Rossi</strong>' in page(reader, world.thread_url)

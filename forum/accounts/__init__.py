@@ -11,6 +11,7 @@ from flask_login import LoginManager
 from forum.db import get_session
 from forum.models import Account
 from forum.ratelimit import apply_limits
+from forum.usernames import require_icu
 
 
 class Accounts:
@@ -28,6 +29,8 @@ class Accounts:
             raise RuntimeError("The forum's accounts are already registered on this app.")
         from forum.accounts.views import blueprint
 
+        # Without ICU, look-alike names could not be told apart: better not to start.
+        require_icu()
         manager = LoginManager(app)
         manager.login_view = "forum_accounts.login"
         manager.login_message = "Sign in to continue."

@@ -97,7 +97,8 @@ def edit_argument(argument_id: int, body: ArgumentPatch) -> ResponseReturnValue:
 
 
 @registry.route(
-    "/arguments/<id:argument_id>", "DELETE", responses={200: ArgumentOut, 403: ErrorBody}, auth=True
+    "/arguments/<id:argument_id>", "DELETE", responses={200: ArgumentOut, 403: ErrorBody, 409: ErrorBody},
+    auth=True,
 )
 def withdraw_argument(argument_id: int) -> ResponseReturnValue:
     """Withdraw your own argument; its replies stay."""

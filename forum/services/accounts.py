@@ -16,10 +16,12 @@ from forum.errors import Conflict, Invalid, NotAuthenticated
 from forum.models import Account, Member, Role
 from forum.services.members import ensure_member
 from forum.services.tokens import revoke_all
+from forum.usernames import display_form, mixes_scripts, username_key, username_skeleton
 
 USERNAME_PATTERN = re.compile(r"^[\w.-]+$")
 PASSWORD_MAX_LENGTH = 1024
 USERNAME_MAX_LENGTH = 30  # the width of the name columns
+SKELETON_MAX_LENGTH = 120  # the width of the skeleton column: a letter may look like several ("m", "rn")
 
 hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters.
 
@@ -31,15 +33,16 @@ def common_passwords() -> frozenset[str]:
     return frozenset(gzip.decompress(data).decode().split())
 
 
-def username_key(username: str) -> str:
-    """The form of a name that is unique: stripped and case-folded, so "Ada" and "ada" are one name."""
+def legacy_key(username: str) -> str:
+    """The key of accounts made before names were NFKC-normalised: only stripped and case-folded."""
     return username.strip().casefold()
 
 
 def check_username(username: str) -> str:
-    """The name stripped, or `Invalid` when it is too short, too long or has odd characters."""
-    username = username.strip()
-    # Case-folding may lengthen a name ("ß" becomes "ss"), and the folded key must fit too.
+    """The name as stored (stripped, NFC), or `Invalid` when it is too short, too long, has odd
+    characters or mixes scripts."""
+    username = display_form(username)
+    # Normalising and case-folding may lengthen a name ("ß" becomes "ss"), and the key must fit too.
     longest = USERNAME_MAX_LENGTH
     if not 3 <= len(username) <= longest or len(username_key(username)) > longest:
         raise Invalid(f"A user name has 3 to {longest} characters.", field="username")
@@ -47,6 +50,13 @@ def check_username(username: str) -> str:
         raise Invalid(
             "A user name may use letters, digits, '.', '-' and '_' only.", field="username"
         )
+    if mixes_scripts(username):
+        raise Invalid(
+            "A user name keeps to one script (Latin, Cyrillic, Greek, ...), with one system of digits.",
+            field="username",
+        )
+    if len(username_skeleton(username)) > SKELETON_MAX_LENGTH:
+        raise Invalid(f"A user name has 3 to {longest} characters.", field="username")
     return username
 
 
@@ -58,7 +68,7 @@ def check_password(
         raise Invalid(f"A password needs at least {min_length} characters.", field=field)
     if len(password) > PASSWORD_MAX_LENGTH:
         raise Invalid(f"A password has at most {PASSWORD_MAX_LENGTH} characters.", field=field)
-    if password.casefold() == username_key(username):
+    if username_key(password) == username_key(username):
         raise Invalid("A password may not be your user name.", field=field)
     if password.casefold() in common_passwords():
         raise Invalid(
@@ -77,27 +87,50 @@ def register(
     """Create an account and its member; `Conflict` when the name is taken."""
     username = check_username(username)
     check_password(password, username, min_length)
-    key = username_key(username)
-    if session.scalar(sa.select(Account.id).where(Account.username_key == key)) is not None:
-        raise Conflict("That user name is taken.", field="username")
-    account = Account(username=username, username_key=key, password_hash=hasher.hash(password))
+    key, skeleton = username_key(username), username_skeleton(username)
+    refusal = why_taken(session, key, skeleton)
+    if refusal is not None:
+        raise Conflict(refusal, field="username")
+    account = Account(
+        username=username,
+        username_key=key,
+        username_skeleton=skeleton,
+        password_hash=hasher.hash(password),
+    )
     try:
+        # The unique indexes on both columns decide between two parallel registrations.
         with session.begin_nested():
             session.add(account)
     except sa.exc.IntegrityError:
-        raise Conflict("That user name is taken.", field="username") from None
+        refusal = why_taken(session, key, skeleton) or "That user name is taken."
+        raise Conflict(refusal, field="username") from None
     member = ensure_member(session, account.user_key, username)
     member.role = role.value
     return account
 
 
+def why_taken(session: so.Session, key: str, skeleton: str) -> str | None:
+    """Why a name cannot be had, if it cannot: taken, or too like a name that is (named: names are public)."""
+    clash = session.execute(
+        sa.select(Account.username_key, Account.username)
+        .where((Account.username_key == key) | (Account.username_skeleton == skeleton))
+        .order_by((Account.username_key == key).desc())
+        .limit(1)
+    ).first()
+    if clash is None:
+        return None
+    if clash.username_key == key:
+        return "That user name is taken."
+    return f"That user name looks too much like {clash.username!r}, which is taken."
+
+
 def authenticate(session: so.Session, username: str, password: str) -> Account:
     """The account whose name and password match, or `NotAuthenticated`."""
-    key = username_key(username)
     # A name that registration refuses belongs to no account; PostgreSQL would even reject some (NUL).
+    # The pattern is checked on the name as typed: its key may hold marks ("İ" folds to "i" + a dot).
     account = (
-        session.scalar(sa.select(Account).where(Account.username_key == key))
-        if USERNAME_PATTERN.fullmatch(key)
+        find_account(session, username)
+        if USERNAME_PATTERN.fullmatch(display_form(username))
         else None
     )
     if account is None:
@@ -115,6 +148,19 @@ def authenticate(session: so.Session, username: str, password: str) -> Account:
 
 class WrongPassword(Invalid):
     """The current password, given to change it, is wrong: a guess, as far as the sign-in limits go."""
+
+
+def find_account(session: so.Session, username: str) -> Account | None:
+    """The account that signs in with this name: by its NFKC-folded key ("ＡＤＡ" is "ada")."""
+    key, legacy = username_key(username), legacy_key(username)
+    # An account from before the keys were normalised, whose new key a look-alike already held, kept
+    # its old key: it answers to the very name it chose first.
+    return session.scalars(
+        sa.select(Account)
+        .where(Account.username_key.in_({key, legacy}))
+        .order_by((Account.username_key == legacy).desc())
+        .limit(1)
+    ).first()
 
 
 def change_password(

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from forum.errors import Conflict, Forbidden, Invalid, NotFound
+from forum.errors import Conflict, Invalid, NotFound
 from forum.models import (
     Argument,
     ArgumentVersion,
@@ -24,6 +24,7 @@ from forum.models import (
 )
 from forum.rendering import render_markdown
 from forum.services.members import holds
+from forum.services.policy import Action, check
 from forum.services.versions import thread_changed
 
 
@@ -142,14 +143,14 @@ def post_argument(
     """Post an argument (or a reply) on a thread; the caller commits."""
     if not block.is_thread:
         raise NotFound("A heading has no thread.")
-    if block.locked:
-        raise Forbidden("This thread is locked: it takes no new arguments.")
+    check(Action.POST, locked=block.locked)
     stance = parse_stance(stance)
     body = check_body(body, limits)
     if parent_id is not None:
         parent = session.get(Argument, parent_id)
         if parent is None or parent.block_id != block.id:
             raise Invalid("The argument you answer is not in this thread.", field="parent_id")
+        check(Action.REPLY, **argument_state(parent, author))
     refuse_duplicate(session, block, author, body, limits.duplicate_window)
     argument = Argument(
         block_id=block.id,
@@ -191,6 +192,17 @@ def get_argument(session: so.Session, argument_id: int) -> Argument:
     return argument
 
 
+def argument_state(argument: Argument, member: Member) -> dict[str, bool]:
+    """What the policy asks of an argument and of who acts on it (`forum.services.policy`)."""
+    return {
+        "locked": argument.block.locked,
+        "hidden": argument.hidden,
+        "withdrawn": argument.withdrawn_at is not None,
+        "mine": member.id == argument.author_id,
+        "moderator": holds(member, Role.MODERATOR),
+    }
+
+
 def source_snapshot(sources: list[Source]) -> list[dict]:
     """Sources as plain data, for an argument's kept versions."""
     return [
@@ -208,10 +220,7 @@ def edit_argument(
     limits: Limits = Limits(),
 ) -> Argument:
     """Change an argument's body or sources, keeping the earlier text as a version."""
-    if editor.id != argument.author_id and not holds(editor, Role.MODERATOR):
-        raise Forbidden("Only its author or a moderator may edit an argument.")
-    if argument.withdrawn_at is not None:
-        raise Conflict("A withdrawn argument cannot be edited.")
+    check(Action.EDIT, **argument_state(argument, editor))
     if body is None and sources is None:
         raise Invalid("Send a new body, new sources, or both.")
     new_body = check_body(body, limits) if body is not None else argument.body
@@ -238,10 +247,7 @@ def edit_argument(
 
 def withdraw_argument(session: so.Session, argument: Argument, member: Member) -> Argument:
     """Withdraw one's own argument: it leaves the discussion, its replies stay."""
-    if member.id != argument.author_id:
-        raise Forbidden("Only its author may withdraw an argument.")
-    if argument.withdrawn_at is None:
-        argument.withdrawn_at = utcnow()
-        thread_changed(session, argument.block_id)
-    session.flush()
+    check(Action.WITHDRAW, **argument_state(argument, member))
+    argument.withdrawn_at = utcnow()
+    thread_changed(session, argument.block_id)
     return argument

@@ -7,6 +7,7 @@ import sqlalchemy.orm as so
 
 from forum.errors import Forbidden, Invalid, NotFound
 from forum.models import Account, Member, Role
+from forum.usernames import username_key
 
 
 def parse_role(value: str) -> Role:
@@ -30,11 +31,10 @@ def ensure_member(session: so.Session, user_id: str, name: str) -> Member:
         except sa.exc.IntegrityError:
             member = session.scalars(sa.select(Member).where(Member.user_id == user_id)).one()
     elif name and member.name != name[:100]:
-        from forum.services.versions import author_renamed
+        from forum.services.versions import member_renamed
 
         member.name = name[:100]
-        # Their arguments show the name: those threads' pages move.
-        author_renamed(session, member.id)
+        member_renamed(session, member.id)
     return member
 
 
@@ -48,7 +48,7 @@ def set_role(session: so.Session, user_id: str, role: Role, name: str | None = N
 def find_member(session: so.Session, name_or_id: str) -> Member:
     """The member named by an account name, a user id or a (unique) display name."""
     account = session.scalar(
-        sa.select(Account).where(Account.username_key == name_or_id.casefold())
+        sa.select(Account).where(Account.username_key == username_key(name_or_id))
     )
     if account is not None:
         member = session.scalar(sa.select(Member).where(Member.user_id == account.user_key))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from forum.errors import Conflict, Forbidden, Invalid, NotFound
+from forum.errors import Conflict, Invalid, NotFound
 from forum.models import Argument, Block, Flag, FlagReason, Member, Role, utcnow
 from forum.services import audit
-from forum.services.arguments import get_argument
+from forum.services.arguments import argument_state, get_argument
 from forum.services.articles import get_thread
 from forum.services.members import require
+from forum.services.policy import Action, check
 from forum.services.versions import thread_changed
 
 REASON_LIMIT = 500
@@ -40,8 +41,7 @@ def flag(session: so.Session, argument_id: int, member: Member, reason: str, not
     if len(note) > NOTE_LIMIT:
         raise Invalid(f"A note has at most {NOTE_LIMIT:,} characters.", field="note")
     argument = get_argument(session, argument_id)
-    if argument.author_id == member.id:
-        raise Forbidden("You cannot flag your own argument; withdraw or edit it instead.")
+    check(Action.FLAG, **argument_state(argument, member))
     exists = session.scalar(
         sa.select(Flag.id).where(Flag.argument_id == argument.id, Flag.member_id == member.id)
     )
@@ -111,8 +111,7 @@ def hide(session: so.Session, argument_id: int, moderator: Member, reason: str) 
     require(moderator, Role.MODERATOR)
     reason = check_reason(reason)
     argument = get_argument(session, argument_id)
-    if argument.hidden:
-        raise Conflict("This argument is hidden already.")
+    check(Action.HIDE, **argument_state(argument, moderator))
     argument.hidden, argument.hidden_reason, argument.hidden_at = True, reason, utcnow()
     pending = list(
         session.scalars(sa.select(Flag).where(Flag.argument_id == argument.id, Flag.resolved_at.is_(None)))
@@ -129,8 +128,7 @@ def restore(session: so.Session, argument_id: int, moderator: Member, reason: st
     require(moderator, Role.MODERATOR)
     reason = check_reason(reason)
     argument = get_argument(session, argument_id)
-    if not argument.hidden:
-        raise Conflict("This argument is not hidden.")
+    check(Action.RESTORE, **argument_state(argument, moderator))
     argument.hidden, argument.hidden_reason, argument.hidden_at = False, None, None
     audit.record(session, moderator, "argument.restore", "argument", argument.id, reason)
     thread_changed(session, argument.block_id)

@@ -54,9 +54,17 @@ def article_changed(session: so.Session, article_id: int) -> None:
     _bump_articles(session, Article.id == article_id)
 
 
-def author_renamed(session: so.Session, member_id: int) -> None:
-    """A member's shown name changed: every thread they argued in moves."""
+def member_renamed(session: so.Session, member_id: int) -> None:
+    """A member's shown name changed: every cached page that names them moves.
+
+    Thread pages (and their API twin) name the authors of their arguments, replies and key arguments;
+    an article's JSON names who set each thread's verdict. Verdict history and the audit log keep the
+    name as it was, and the moderation pages are never cached.
+    """
     session.flush()
     _bump_blocks(
         session, Block.id.in_(sa.select(Argument.block_id).where(Argument.author_id == member_id))
+    )
+    _bump_articles(
+        session, Article.id.in_(sa.select(Block.article_id).where(Block.consensus_set_by_id == member_id))
     )

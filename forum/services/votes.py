@@ -8,8 +8,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
-from forum.errors import Conflict, Forbidden, Invalid, NotFound
+from forum.errors import Invalid, NotFound
 from forum.models import Argument, Block, Member, Vote
+from forum.services.policy import Action, check
 from forum.services.versions import scores_changed
 
 
@@ -68,14 +69,13 @@ def cast_vote(session: so.Session, argument_id: int, voter: Member, value: int) 
     ).one_or_none()
     if row is None:
         raise NotFound("There is no such argument.")
-    if row.author_id == voter.id:
-        raise Forbidden("You cannot vote on your own argument.")
-    if row.locked:
-        raise Forbidden("This thread is locked: it takes no votes.")
-    if row.hidden:
-        raise Forbidden("A hidden argument takes no votes.")
-    if row.withdrawn_at is not None:
-        raise Conflict("A withdrawn argument takes no votes.")
+    check(
+        Action.VOTE,
+        locked=row.locked,
+        hidden=row.hidden,
+        withdrawn=row.withdrawn_at is not None,
+        mine=row.author_id == voter.id,
+    )
     if value == 0:
         session.execute(
             sa.delete(Vote).where(Vote.argument_id == argument_id, Vote.member_id == voter.id)

@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, url_for
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from forum.api import api
 from forum.auth import current_viewer, require_login_manager
 from forum.csrf import csrf_token, protect
 from forum.errors import ForumError
+from forum.models import Role
 from forum.pagecache import serve_cached, store_page
 from forum.requestid import add_request_id_header, log_failure
 from forum.security import add_security_headers, limit_request_size, refuse_nul_characters
+from forum.services import policy
 
 # The static URL path is the forum's own, so that a site mounting the forum at "/" keeps its /static.
 blueprint = Blueprint(
@@ -37,7 +41,29 @@ def template_context() -> dict[str, Any]:
         "base_template": current_app.config["FORUM_BASE_TEMPLATE"],
         "login_url": url_for(login_view) if login_view else None,
         "accounts": "forum_accounts" in current_app.blueprints,
+        "may": may,
     }
+
+
+@pass_context
+def may(context: Context, action: str, argument: Any = None, block: Any = None) -> bool:
+    """Whether a page offers `action` (on `argument`, in `block` or the page's thread) to its viewer.
+
+    The same policy the services enforce (`forum.services.policy`); a reader who is not signed in is
+    offered what a member would be, and meets the sign-in page on the way.
+    """
+    viewer = context["viewer"]
+    block = block if block is not None else context["block"]
+    member = viewer.member
+    moderator = context.get("moderator")
+    return policy.allows(
+        action,
+        locked=block.locked,
+        hidden=bool(argument is not None and argument.hidden),
+        withdrawn=bool(argument is not None and argument.withdrawn_at),
+        mine=argument is not None and member is not None and member.id == argument.author_id,
+        moderator=viewer.has_role(Role.MODERATOR) if moderator is None else bool(moderator),
+    )
 
 
 def render_error(status: int, title: str, message: str) -> tuple[str, int]:

@@ -7,22 +7,26 @@ from flask.typing import ResponseReturnValue
 
 from forum.auth import Viewer, acting_member, current_viewer, require_role
 from forum.db import get_session
-from forum.errors import Conflict, Forbidden, ForumError
+from forum.errors import ForumError
 from forum.models import Argument, Role
 from forum.services import arguments, articles
+from forum.services.policy import Action, check
 from forum.settings import content_limits, template
 from forum.views import blueprint
 from forum.views.forms import ArgumentDraft
 
 
 def check_may_edit(viewer: Viewer, argument: Argument) -> None:
-    """Refuse the edit form to anyone but the author or a moderator, as the service would refuse the edit."""
+    """Refuse the edit form where the policy refuses the edit, as the service would."""
     require_role(viewer)
-    mine = viewer.member is not None and viewer.member.id == argument.author_id
-    if not (mine or viewer.has_role(Role.MODERATOR)):
-        raise Forbidden("Only its author or a moderator may edit an argument.")
-    if argument.withdrawn_at is not None:
-        raise Conflict("A withdrawn argument cannot be edited.")
+    check(
+        Action.EDIT,
+        locked=argument.block.locked,
+        hidden=argument.hidden,
+        withdrawn=argument.withdrawn_at is not None,
+        mine=viewer.member is not None and viewer.member.id == argument.author_id,
+        moderator=viewer.has_role(Role.MODERATOR),
+    )
 
 
 def permalink(argument: Argument) -> str:

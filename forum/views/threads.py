@@ -12,9 +12,11 @@ from markupsafe import Markup
 from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import ForumError
-from forum.models import Role
+from forum.models import Block, Role
+from forum.pagecache import do_not_keep
 from forum.services import arguments, articles, threads
 from forum.services.articles import ThreadView
+from forum.services.policy import allows
 from forum.services.threads import Node
 from forum.settings import content_limits, template
 from forum.csrf import csrf_token
@@ -64,6 +66,16 @@ def thread_marker(thread: ThreadView) -> Callable[[int], Markup | None]:
     return marker
 
 
+def may_reply(block: Block, parent: Node | None) -> bool:
+    """Whether the thread takes a reply to `parent` (an argument of it), as the policy says."""
+    if parent is None:
+        return False
+    argument = parent.argument
+    return allows(
+        "reply", locked=block.locked, hidden=argument.hidden, withdrawn=argument.withdrawn_at is not None
+    )
+
+
 def login_url() -> str | None:
     """Where the host signs readers in, if it has such a page."""
     manager = getattr(current_app, "login_manager", None)
@@ -100,10 +112,14 @@ def render_thread(
         snapshots=state.snapshots,
     )
     by_id = {node.argument.id: node for node, _ in walk(tree.nodes)}
-    if draft.parent_id not in by_id and request.method == "GET":
-        draft.parent_id = None
-    marker = thread_marker(thread)
     moderator = viewer.has_role(Role.MODERATOR)
+    asked = draft.parent_id
+    if request.method == "GET" and asked is not None and not may_reply(thread.block, by_id.get(asked)):
+        # A link to reply where no reply is taken opens a new argument instead; that page is not kept
+        # under the link's own key, lest every number in `reply_to` make a page of its own.
+        draft.parent_id = None
+        do_not_keep()
+    marker = thread_marker(thread)
     writer = ArgumentTree(
         block=thread.block, viewer=viewer, moderator=moderator, sort=sort,
         login_url=login_url(), max_depth=MAX_DEPTH, csrf_token=csrf_token, fragments=state.fragments,

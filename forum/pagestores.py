@@ -1,0 +1,194 @@
+"""The page cache's stores, each bounded by a number of entries and by bytes, whatever the readers ask for.
+
+A shared page and its gzip copy are two entries, a member's own copy one. In memory, the least recently
+read entries go first; in Redis, an index of the forum's own (a sorted set by time of storing, beside the
+byte size of each entry) is trimmed in the same script that stores, so that several workers storing at
+once still leave at most the bound, and nothing else in that Redis (rate limits) is ever evicted for pages.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+from cachelib import BaseCache, RedisCache
+
+
+def weight(value: Any) -> int:
+    """The bytes an entry holds: a page, or a member's copy split at its CSRF token."""
+    if isinstance(value, (bytes, str)):
+        return len(value)
+    if isinstance(value, (list, tuple)):
+        return sum(weight(part) for part in value)
+    return 0
+
+
+class MemoryPages(BaseCache):
+    """Pages in this process, at most `size` entries and `max_bytes` bytes, least recently read out first."""
+
+    def __init__(self, size: int, max_bytes: int, default_timeout: int = 300) -> None:
+        super().__init__(default_timeout)
+        self.size, self.max_bytes = size, max_bytes
+        self._entries: OrderedDict[str, tuple[float, Any, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @property
+    def count(self) -> int:
+        """How many entries are kept."""
+        return len(self._entries)
+
+    @property
+    def bytes(self) -> int:
+        """How many bytes the kept entries hold."""
+        return self._bytes
+
+    def get(self, key: str) -> Any:
+        """The entry, if kept and not expired; it becomes the most recently read."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] and entry[0] <= time.monotonic():
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def set(self, key: str, value: Any, timeout: Any = None) -> bool:
+        """Keep an entry, making room by dropping the least recently read; one too big is not kept."""
+        seconds = self._normalize_timeout(timeout)
+        size = weight(value)
+        with self._lock:
+            self._drop(key)
+            if size > self.max_bytes or self.size <= 0:
+                return False
+            self._entries[key] = (time.monotonic() + seconds if seconds else 0.0, value, size)
+            self._bytes += size
+            while len(self._entries) > self.size or self._bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+        return True
+
+    def add(self, key: str, value: Any, timeout: Any = None) -> bool:
+        """Keep an entry unless one is kept under that key."""
+        return self.get(key) is None and self.set(key, value, timeout)
+
+    def set_many(self, mapping: dict[str, Any], timeout: Any = None) -> list[Any]:
+        """Keep several entries."""
+        return [key for key, value in mapping.items() if self.set(key, value, timeout)]
+
+    def delete(self, key: str) -> bool:
+        """Forget an entry."""
+        with self._lock:
+            return self._drop(key)
+
+    def has(self, key: str) -> bool:
+        """Whether an entry is kept."""
+        return self.get(key) is not None
+
+    def clear(self) -> bool:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+        return True
+
+    def _drop(self, key: str) -> bool:
+        """Forget an entry (the lock held)."""
+        entry = self._entries.pop(key, None)
+        if entry is None:
+            return False
+        self._bytes -= entry[2]
+        return True
+
+
+# Store the entries (key, value pairs in ARGV after the settings), then drop what expired and the oldest
+# entries until the bounds hold. Redis runs a script alone, so parallel stores cannot overshoot together.
+STORE = """
+local index, sizes, total = KEYS[1], KEYS[2], KEYS[3]
+local timeout, size, max_bytes = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local function drop(key)
+  local held = redis.call('HGET', sizes, key)
+  if held then
+    redis.call('DECRBY', total, held)
+    redis.call('HDEL', sizes, key)
+  end
+  redis.call('ZREM', index, key)
+  redis.call('DEL', key)
+end
+if timeout > 0 then
+  for _, key in ipairs(redis.call('ZRANGEBYSCORE', index, '-inf', now - timeout)) do drop(key) end
+end
+local stored = 0
+for i = 4, #ARGV, 2 do
+  local key, value = ARGV[i], ARGV[i + 1]
+  drop(key)
+  if #value <= max_bytes and size > 0 then
+    if timeout > 0 then
+      redis.call('SET', key, value, 'EX', timeout)
+    else
+      redis.call('SET', key, value)
+    end
+    redis.call('ZADD', index, now, key)
+    redis.call('HSET', sizes, key, #value)
+    redis.call('INCRBY', total, #value)
+    stored = stored + 1
+  end
+end
+while redis.call('ZCARD', index) > size or tonumber(redis.call('GET', total) or '0') > max_bytes do
+  local oldest = redis.call('ZRANGE', index, 0, 0)
+  if #oldest == 0 then break end
+  drop(oldest[1])
+end
+return stored
+"""
+
+
+class RedisPages(RedisCache):
+    """Pages in Redis, at most `size` entries and `max_bytes` bytes under the forum's key prefix."""
+
+    def __init__(self, client: Any, *, prefix: str, size: int, max_bytes: int, default_timeout: int) -> None:
+        super().__init__(host=client, default_timeout=default_timeout)
+        self.size, self.max_bytes = size, max_bytes
+        # The index's own keys; a page's key is the prefix and 40 hexadecimal digits, never one of these.
+        self.index_keys = [f"{prefix}index", f"{prefix}sizes", f"{prefix}bytes"]
+        self._store = client.register_script(STORE)
+
+    @property
+    def count(self) -> int:
+        """How many entries the index keeps."""
+        return int(self._read_client.zcard(self.index_keys[0]))
+
+    @property
+    def bytes(self) -> int:
+        """How many bytes the indexed entries hold."""
+        return int(self._read_client.get(self.index_keys[2]) or 0)
+
+    def set(self, key: str, value: Any, timeout: Any = None) -> bool:
+        """Keep an entry, trimming the oldest beyond the bounds."""
+        return bool(self.set_many({key: value}, timeout))
+
+    def set_many(self, mapping: dict[str, Any], timeout: Any = None) -> list[Any]:
+        """Keep several entries at once, trimming the oldest beyond the bounds."""
+        seconds = self._normalize_timeout(timeout)
+        arguments: list[Any] = [max(seconds, 0), self.size, self.max_bytes]
+        for key, value in mapping.items():
+            arguments += [key, self.serializer.dumps(value)]
+        stored = self._store(keys=self.index_keys, args=arguments)
+        return list(mapping) if stored == len(mapping) else []
+
+    def add(self, key: str, value: Any, timeout: Any = None) -> bool:
+        """Keep an entry unless one is kept under that key."""
+        return self.get(key) is None and self.set(key, value, timeout)
+
+    def clear(self) -> bool:
+        """Forget every page this index keeps, and nothing else in that Redis (not a FLUSHDB)."""
+        kept = self._read_client.zrange(self.index_keys[0], 0, -1)
+        for start in range(0, len(kept), 500):
+            self._write_client.delete(*kept[start : start + 500])
+        self._write_client.delete(*self.index_keys)
+        return True

@@ -1,0 +1,211 @@
+"""The page cache cannot be flooded: pages are kept only under the query parameters they read, and every
+store (memory and Redis) holds at most `FORUM_CACHE_SIZE` entries and `FORUM_CACHE_BYTES` bytes."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+import redis
+
+from forum.db import get_session
+from forum.models import Block
+from forum.pagestores import MemoryPages, RedisPages
+from forum.services import arguments, members
+from tests.articles import make_article
+from tests.conftest import ForumClient
+from tests.queries import statements
+from wsgi import create_app
+
+REDIS_URL = "redis://127.0.0.1:6379/5"
+
+
+def junk_queries(argument: int) -> list[str]:
+    """A thousand query strings that no page reads, or with values that name nothing."""
+    kinds = [
+        "utm_source=mail{i}",
+        "sort=best{i}",
+        "sort=new&sort=top&n={i}",
+        "reply_to=9{i:06d}",  # an id that is no argument of the thread
+        "reply_to=0{i}",
+        f"sort=new&reply_to={argument}&x={{i}}",
+        "after=-{i}",
+        "{i}",
+        "limit=5&after={i}",
+        "sort=top&junk={i}",
+    ]
+    return [kinds[i % len(kinds)].format(i=i) for i in range(1000)]
+
+
+@pytest.fixture
+def site(app, make_user):
+    """A thread with one argument; the app serves it through the WSGI fast path, as the standalone site does."""
+    ids = make_article(app)
+    user = make_user("mia")
+    with app.app_context():
+        session = get_session()
+        author = members.ensure_member(session, str(user.id), "mia")
+        argument = arguments.post_argument(
+            session, session.get(Block, ids["block1"]), author, stance="counter", body="Twice, not thrice."
+        )
+        session.commit()
+    return {"block": ids["block1"], "article": ids["article"], "argument": argument.id}
+
+
+def new_client(app) -> ForumClient:
+    app.test_client_class = ForumClient
+    return app.test_client()
+
+
+def flood(app, site, store, with_cookie: bool) -> None:
+    """Read the real pages, then a thousand junk URLs: the store is left as the real pages left it."""
+    client = new_client(app)
+    if with_cookie:  # past the fast path, into the app's own cache look-up
+        client.set_cookie("unrelated", "1")
+    real = [f"/blocks/{site['block']}", f"/blocks/{site['block']}?sort=new", "/",
+            f"/api/v1/blocks/{site['block']}/arguments?sort=top&limit=10", f"/api/v1/articles/{site['article']}"]
+    for url in real:
+        assert client.get(url).status_code == 200
+    kept = (store.count, store.bytes)
+    assert kept[0] >= len(real)
+
+    for query in junk_queries(site["argument"]):
+        for path in (f"/blocks/{site['block']}", f"/api/v1/blocks/{site['block']}/arguments", "/"):
+            response = client.get(f"{path}?{query}")
+            assert response.status_code < 500
+
+    assert (store.count, store.bytes) == kept
+    for url in real:
+        with statements(app) as seen:
+            assert client.get(url).status_code == 200
+        assert len(seen) == 1, seen.report()  # still answered from the cache
+
+
+@pytest.mark.parametrize("with_cookie", [False, True], ids=["fast path", "in the app"])
+def test_junk_queries_leave_the_memory_cache_as_it_was(app, site, with_cookie):
+    flood(app, site, app.extensions["forum"].page_cache, with_cookie)
+
+
+@pytest.fixture
+def redis_app(database_url):
+    """The site with its pages in Redis, under a prefix of its own, cleaned up afterwards."""
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"Redis at {REDIS_URL} cannot be reached: {error}")
+    prefix = f"forum-test-{uuid.uuid4().hex}:"
+    app = create_app({"TESTING": True, "SECRET_KEY": "test secret", "FORUM_DATABASE_URL": database_url,
+                      "FORUM_SITE_NAME": "Test Forum", "FORUM_CACHE_URL": REDIS_URL,
+                      "FORUM_CACHE_KEY_PREFIX": prefix})
+    yield app
+    store = redis.Redis.from_url(REDIS_URL)
+    for key in store.scan_iter(f"{prefix}*"):
+        store.delete(key)
+    app.extensions["forum"].dispose()
+
+
+@pytest.mark.parametrize("with_cookie", [False, True], ids=["fast path", "in the app"])
+def test_junk_queries_leave_the_redis_cache_as_it_was(redis_app, with_cookie):
+    ids = make_article(redis_app)
+    with redis_app.app_context():
+        session = get_session()
+        author = members.ensure_member(session, "7", "mia")
+        argument = arguments.post_argument(
+            session, session.get(Block, ids["block1"]), author, stance="counter", body="Twice, not thrice."
+        )
+        session.commit()
+    site = {"block": ids["block1"], "article": ids["article"], "argument": argument.id}
+    store = redis_app.extensions["forum"].page_cache
+    assert isinstance(store, RedisPages)
+    flood(redis_app, site, store, with_cookie)
+
+
+def test_a_page_is_kept_under_the_parameters_it_reads_in_any_order(app, site):
+    client = new_client(app)
+    url = f"/api/v1/blocks/{site['block']}/arguments"
+    first = client.get(f"{url}?sort=new&limit=5")
+    with statements(app) as seen:
+        again = client.get(f"{url}?limit=5&sort=new")
+    assert len(seen) == 1 and again.get_data() == first.get_data()
+    assert again.headers["ETag"] == first.headers["ETag"]
+
+
+@pytest.mark.parametrize("url", ["/blocks/{block}?sort=new&utm=1", "/blocks/{block}?reply_to=99999",
+                                 "/blocks/{block}?sort=NEW", "/?after=0012"])
+def test_a_page_with_a_query_it_does_not_read_is_answered_but_not_kept(app, site, url):
+    client = new_client(app)
+    store = app.extensions["forum"].page_cache
+    before = store.count
+    response = client.get(url.format(**site))
+    assert response.status_code in (200, 422)
+    assert "ETag" not in response.headers
+    assert store.count == before
+
+
+# ---------------------------------------------------------------- the stores' bounds
+
+
+def test_memory_store_drops_the_least_recently_read_beyond_its_count():
+    store = MemoryPages(size=3, max_bytes=1_000, default_timeout=60)
+    for key in "abc":
+        store.set(key, b"x" * 10)
+    store.get("a")  # read: now the most recent
+    store.set("d", b"x" * 10)
+    assert [store.get(k) is not None for k in "abcd"] == [True, False, True, True]
+    assert (store.count, store.bytes) == (3, 30)
+
+
+def test_memory_store_keeps_to_its_bytes_whatever_the_count():
+    store = MemoryPages(size=100, max_bytes=1_000, default_timeout=60)
+    for n in range(10):
+        store.set(f"member-copy-{n}", [b"x" * 150, b"y" * 150])  # a member's copy, split at its token
+    assert store.bytes <= 1_000 and store.count == 3
+    assert store.set("too-big", b"z" * 1_001) is False
+    assert store.get("too-big") is None and store.bytes <= 1_000
+
+
+@pytest.fixture
+def redis_store():
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.fail(f"Redis at {REDIS_URL} cannot be reached: {error}")
+    prefix = f"forum-test-{uuid.uuid4().hex}:"
+    yield lambda **bounds: RedisPages(client, prefix=prefix, default_timeout=60, **bounds)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+
+
+def test_redis_store_keeps_to_its_count_and_bytes_under_parallel_stores(redis_store):
+    store = redis_store(size=20, max_bytes=50_000)
+    prefix = store.index_keys[0][: -len("index")]
+
+    def write(worker: int) -> None:
+        for n in range(50):
+            store.set_many({f"{prefix}{worker}-{n}": b"x" * 900, f"{prefix}{worker}-{n}:gzip": b"z" * 100})
+
+    workers = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    client = store._write_client
+    kept = [key for key in client.scan_iter(f"{prefix}*") if not key.decode().endswith(("index", "sizes", "bytes"))]
+    assert store.count == len(kept) <= 20
+    assert store.bytes == sum(client.strlen(key) for key in kept) <= 50_000
+    # The newest pages are the ones kept.
+    assert store.get(f"{prefix}3-49") == b"x" * 900
+
+
+def test_redis_store_clears_its_own_pages_and_nothing_else(redis_store):
+    store = redis_store(size=10, max_bytes=10_000)
+    prefix = store.index_keys[0][: -len("index")]
+    client = store._write_client
+    client.set(f"{prefix}rate-limit", b"7")  # something else in the same Redis
+    store.set(f"{prefix}page", b"x" * 10)
+    store.clear()
+    assert store.get(f"{prefix}page") is None and store.count == 0
+    assert client.get(f"{prefix}rate-limit") == b"7"
