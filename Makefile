@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: serve schema demo test chromium
+.PHONY: serve schema demo test chromium build-deps
 
 serve: schema demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -28,7 +28,7 @@ test: $(VENV)/.installed chromium
 	$(PYTHON) -m pytest
 
 # Reinstalled only when requirements.txt changes.
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt | build-deps
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet -r requirements.txt
 	touch $@
@@ -36,3 +36,8 @@ $(VENV)/.installed: requirements.txt
 # The browser tests drive Debian's Chromium; Playwright's own browser download is not used.
 chromium:
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+# PyICU (look-alike user names) builds from source against the system's ICU.
+build-deps:
+	@{ command -v pkg-config >/dev/null && pkg-config --exists icu-uc && command -v g++ >/dev/null; } || \
+		{ $(SUDO) apt-get update && $(SUDO) apt-get install -y pkg-config libicu-dev g++; }
