@@ -83,3 +83,11 @@ def test_error_responses_have_the_error_shape(document):
                 if int(status) >= 400:
                     ref = response["content"]["application/json"]["schema"]["$ref"]
                     assert ref.endswith("/ErrorBody")
+
+
+def test_every_write_may_answer_400(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method != "get":
+                assert "400" in operation["responses"], (method, path)
+

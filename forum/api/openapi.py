@@ -83,7 +83,8 @@ class Api:
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
             statuses = dict(responses)
-            if body is not None:
+            # Any write may carry a body that is no JSON the forum reads, or lack its CSRF header.
+            if body is not None or method != "GET":
                 statuses.setdefault(400, ErrorBody)
             if body is not None or query is not None:
                 statuses.setdefault(422, ErrorBody)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from forum.db import get_session
 from forum.models import (
@@ -19,12 +18,7 @@ from forum.models import (
 )
 from forum.services.articles import ArticleListing, ArticleView, SlotView, ThreadSummary
 from forum.services.threads import Node
-
-
-def domain(url: str) -> str:
-    """The host of a URL without a leading www., as shown beside a source."""
-    host = urlsplit(url).hostname or ""
-    return host.removeprefix("www.")
+from forum.weburl import host_of
 
 
 def source_json(source: Source) -> dict[str, Any]:
@@ -34,7 +28,7 @@ def source_json(source: Source) -> dict[str, Any]:
         "title": source.title,
         "quote": source.quote,
         "citation": source.citation,
-        "domain": domain(source.url),
+        "domain": host_of(source.url),
     }
 
 

@@ -314,9 +314,9 @@ class MemberOut(BaseModel):
 class AuditQuery(BaseModel):
     """Filters on the audit log; `before` (an entry id) pages back."""
 
-    action: str | None = None
+    action: str | None = Field(default=None, max_length=100)
     actor_id: Id | None = None
-    target_type: str | None = None
+    target_type: str | None = Field(default=None, max_length=100)
     target_id: Id | None = None
     before: Id | None = None
     limit: int = Field(default=50, ge=1, le=200)

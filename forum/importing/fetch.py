@@ -10,6 +10,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from forum.weburl import split_url
+
 from .common import ImportRefused, too_large
 
 ACCEPTED = ("text/html", "application/xhtml+xml", "text/plain", "text/markdown", "text/x-markdown")
@@ -35,7 +37,9 @@ OPENER = urllib.request.build_opener(Redirects)
 def check_url(url: str) -> str:
     """The URL trimmed, or ImportRefused when it is not an http or https address with a host."""
     url = (url or "").strip()
-    parts = urllib.parse.urlsplit(url)
+    parts = split_url(url)
+    if parts is None:
+        raise ImportRefused(f"The address {url} is not a valid URL.")
     if parts.scheme.lower() not in ("http", "https"):
         raise ImportRefused("Only http and https addresses can be imported.")
     if not parts.hostname:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -24,6 +23,7 @@ from forum.models import (
 )
 from forum.rendering import render_markdown
 from forum.services.versions import thread_changed
+from forum.weburl import is_web_address
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ def check_url(url: str, limits: Limits, where: str) -> str:
     url = url.strip()
     if len(url) > limits.url:
         raise Invalid(f"A source URL has at most {limits.url:,} characters.", field=where)
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+    # Spaces and invisible characters inside an address are a paste gone wrong, or a disguise.
+    if not url.isprintable() or any(c.isspace() for c in url) or not is_web_address(url):
         raise Invalid("A source needs a full http:// or https:// address.", field=where)
     return url
 

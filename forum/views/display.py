@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
 from forum.models import ConsensusStatus
 from forum.services.articles import SlotView, ThreadSummary
+from forum.weburl import host_of, is_web_address
 
-# The markers an imported text may still carry: [3], [^3] or <sup>[3]</sup>.
-MARKER = re.compile(r"<sup>\s*\[\^?(\d+)\]\s*</sup>|\[\^?(\d+)\]")
+# The markers an imported text may still carry: [3], [^3] or <sup>[3]</sup>. ASCII digits, few enough
+# to be a footnote's number: `int()` refuses thousands, and reads other scripts' digits too.
+MARKER = re.compile(r"<sup>\s*\[\^?([0-9]{1,9})\]\s*</sup>|\[\^?([0-9]{1,9})\]")
 LIST_BULLET = re.compile(r"^\s*(?:[-*+•◦▪–]|\d+[.)])\s+")
 
 CONSENSUS_LABELS = {
@@ -61,12 +62,12 @@ def long_date(day: date) -> str:
 
 def domain(url: str) -> str:
     """The host of a URL without a leading www."""
-    return (urlsplit(url).hostname or "").removeprefix("www.")
+    return host_of(url)
 
 
 def web_url(url: str | None) -> str | None:
     """`url` if it is an http or https address, else None: imported links are never trusted as links."""
-    if url and urlsplit(url.strip()).scheme.lower() in ("http", "https"):
+    if url and is_web_address(url.strip()):
         return url.strip()
     return None
 

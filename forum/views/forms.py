@@ -13,7 +13,7 @@ from forum.rendering import render_markdown
 from forum.services.arguments import Limits, SourceInput
 from forum.routing import parse_id
 
-ROW_FIELD = re.compile(r"^sources-(\d+)-(url|title|quote|citation)$")
+ROW_FIELD = re.compile(r"^sources-([0-9]+)-(url|title|quote|citation)$")
 # Rows past this are ignored outright, so that a crafted form cannot make the page render thousands.
 MAX_ROWS = 50
 
@@ -68,14 +68,16 @@ class ArgumentDraft:
         rows: dict[int, SourceRow] = {}
         for key, value in form.items():
             match = ROW_FIELD.match(key)
-            if match and int(match.group(1)) < MAX_ROWS:
-                row = rows.setdefault(int(match.group(1)), SourceRow())
-                setattr(row, match.group(2), value)
+            index = parse_id(match.group(1)) if match else None
+            if match and index is not None and index < MAX_ROWS:
+                setattr(rows.setdefault(index, SourceRow()), match.group(2), value)
         parent = form.get("parent_id", "").strip()
+        # An answer to something that is no id answers nothing the thread has (0): refused, not posted as new.
+        parent_id = (parse_id(parent) or 0) if parent else None
         draft = cls(
             stance=form.get("stance", ""),
             body=form.get("body", ""),
-            parent_id=parse_id(parent),
+            parent_id=parent_id,
             rows=[rows.get(i, SourceRow()) for i in range(max(rows, default=-1) + 1)],
         )
         if not draft.rows:
