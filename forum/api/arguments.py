@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from forum.api import registry
 from forum.api.openapi import ErrorBody
-from forum.api.present import argument_json, node_json, version_json
+from forum.api.present import argument_json, tree_json, version_json
 from forum.api.schemas import (
     ArgumentIn,
     ArgumentOut,
@@ -50,7 +50,7 @@ def list_arguments(block_id: int, query: ArgumentsQuery) -> ResponseReturnValue:
         snapshots=current_app.extensions["forum"].snapshots,
     )
     moderator = viewer.has_role(Role.MODERATOR)
-    return {"arguments": [node_json(n, moderator) for n in tree.nodes], "next": tree.next}
+    return {"arguments": tree_json(tree.nodes, moderator), "next": tree.next}
 
 
 @registry.route(

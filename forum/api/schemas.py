@@ -83,7 +83,11 @@ class SourceOut(BaseModel):
 
 
 class ArgumentOut(BaseModel):
-    """An argument with its replies; hidden and withdrawn ones keep their place with an empty body."""
+    """An argument with its replies; hidden and withdrawn ones keep their place with an empty body.
+
+    Replies nest 32 levels deep; deeper ones are listed flat, in reading order, in the replies of their
+    32nd-level ancestor, and `parent_id` says which argument each answers.
+    """
 
     id: int
     stance: StanceName
