@@ -5,6 +5,8 @@ from __future__ import annotations
 import nh3
 from markdown_it import MarkdownIt
 
+from forum.errors import Invalid
+
 ALLOWED_TAGS = {
     "p", "br", "hr", "em", "strong", "del", "code", "pre", "blockquote",
     "ul", "ol", "li", "a", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td",
@@ -19,8 +21,14 @@ markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
 )
 
 
-def render_markdown(text: str) -> str:
-    """Render a member's Markdown to HTML that is safe to show as it is."""
+def render_markdown(text: str, limit: int) -> str:
+    """Render a member's Markdown to HTML that is safe to show as it is; text over `limit` characters is refused.
+
+    The limit comes first because rendering some inputs (thousands of `[`) costs time that grows faster
+    than their length: nothing longer than the writing it stands for is ever rendered.
+    """
+    if len(text) > limit:
+        raise Invalid(f"This text has {len(text):,} characters; at most {limit:,} are allowed.")
     # Member headings become h3 and below so they never outrank the page's own.
     html = markdown.render(text).replace("<h1>", "<h3>").replace("</h1>", "</h3>")
     html = html.replace("<h2>", "<h3>").replace("</h2>", "</h3>")

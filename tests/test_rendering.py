@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from forum.errors import Invalid
 from forum.rendering import ALLOWED_TAGS, render_markdown
 
 PAYLOADS = [
@@ -45,6 +46,7 @@ PAYLOADS = [
     "[x](\x00javascript:alert(1))",
     "<a href=\"&#x6A;avascript:alert(1)\">x</a>",
 ]
+LIMIT = 10_000  # a post's length (FORUM_MAX_BODY)
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 TOKENS = [*"<>\"'=/:[]()!&#;\n\t `*_", "script", "javascript", "JaVa", "onerror", "onload", "svg",
           "math", "a href", "img src", "iframe", "data", "x", "alert(1)", "&#106;", "%0a", "style"]
@@ -78,11 +80,11 @@ def check_safe(html: str) -> None:
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_known_attacks_render_harmless(payload):
-    check_safe(render_markdown(payload))
+    check_safe(render_markdown(payload, LIMIT))
 
 
 def test_good_markdown_survives():
-    html = render_markdown("**bold** _it_ `code` [link](https://example.org/a?b=1) <mailto:a@example.org>\n\n- item")
+    html = render_markdown("**bold** _it_ `code` [link](https://example.org/a?b=1) <mailto:a@example.org>\n\n- item", LIMIT)
     assert "<strong>bold</strong>" in html and "<em>it</em>" in html and "<code>code</code>" in html
     assert '<a href="https://example.org/a?b=1" rel="nofollow ugc noopener">link</a>' in html
     assert "<li>item</li>" in html
@@ -91,10 +93,18 @@ def test_good_markdown_survives():
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(TOKENS), max_size=40).map("".join))
 def test_any_mix_of_attack_pieces_renders_harmless(text):
-    check_safe(render_markdown(text))
+    check_safe(render_markdown(text, LIMIT))
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
 def test_any_unicode_renders_harmless(text):
-    check_safe(render_markdown(text))
+    check_safe(render_markdown(text, LIMIT))
+
+
+def test_text_over_the_limit_is_refused_unrendered(monkeypatch):
+    assert render_markdown("[" * 100, 100) == "<p>" + "[" * 100 + "</p>\n"
+    monkeypatch.setattr("forum.rendering.markdown.render", lambda text: pytest.fail("rendered"))
+    with pytest.raises(Invalid, match="101 characters; at most 100"):
+        render_markdown("[" * 101, 100)
+

@@ -22,7 +22,6 @@ from forum.api.schemas import (
 from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.models import Role
-from forum.rendering import render_markdown
 from forum.services import arguments, threads
 from forum.services.articles import get_thread
 from forum.settings import content_limits
@@ -126,6 +125,4 @@ def argument_versions(argument_id: int) -> ResponseReturnValue:
 def preview(body: PreviewIn) -> ResponseReturnValue:
     """Render Markdown as a posted argument would be."""
     require_role(current_viewer())
-    limits = content_limits()
-    arguments.check_body(body.body, limits) if body.body.strip() else None
-    return {"html": render_markdown(body.body)}
+    return {"html": arguments.preview_html(body.body, content_limits())}

@@ -49,17 +49,29 @@ class SourceInput:
     citation: int | None = None
 
 
-def check_body(body: str, limits: Limits) -> str:
-    """The body stripped, or `Invalid` when it is empty or too long."""
+def check_length(body: str, limits: Limits) -> str:
+    """The body stripped, or `Invalid` when it is longer than an argument may be."""
     body = body.strip()
-    if not body:
-        raise Invalid("Write the argument before posting it.", field="body")
     if len(body) > limits.body:
         raise Invalid(
             f"An argument has at most {limits.body:,} characters; this one has {len(body):,}.",
             field="body",
         )
     return body
+
+
+def render_body(body: str, limits: Limits) -> tuple[str, str]:
+    """The body stripped and its HTML, or `Invalid` when it is empty or too long."""
+    body = check_length(body, limits)
+    if not body:
+        raise Invalid("Write the argument before posting it.", field="body")
+    return body, render_markdown(body, limits.body)
+
+
+def preview_html(body: str, limits: Limits) -> str:
+    """The body's HTML as a post would show it (empty for an empty body), or `Invalid` when it is too long."""
+    body = check_length(body, limits)
+    return render_markdown(body, limits.body)
 
 
 def check_url(url: str, limits: Limits, where: str) -> str:
@@ -144,7 +156,7 @@ def post_argument(
     if block.locked:
         raise Forbidden("This thread is locked: it takes no new arguments.")
     stance = parse_stance(stance)
-    body = check_body(body, limits)
+    body, html = render_body(body, limits)
     if parent_id is not None:
         parent = session.get(Argument, parent_id)
         if parent is None or parent.block_id != block.id:
@@ -156,7 +168,7 @@ def post_argument(
         author=author,
         stance=stance.value,
         body=body,
-        html=render_markdown(body),
+        html=html,
         sources=build_sources(session, block, list(sources), limits),
     )
     session.add(argument)
@@ -213,7 +225,7 @@ def edit_argument(
         raise Conflict("A withdrawn argument cannot be edited.")
     if body is None and sources is None:
         raise Invalid("Send a new body, new sources, or both.")
-    new_body = check_body(body, limits) if body is not None else argument.body
+    new_body, new_html = render_body(body, limits) if body is not None else (argument.body, argument.html)
     new_sources = (
         build_sources(session, argument.block, sources, limits) if sources is not None else None
     )
@@ -227,7 +239,7 @@ def edit_argument(
         )
     )
     argument.body = new_body
-    argument.html = render_markdown(new_body)
+    argument.html = new_html
     if new_sources is not None:
         argument.sources = new_sources
     argument.edited_at = utcnow()

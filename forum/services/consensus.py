@@ -83,7 +83,7 @@ def set_consensus(
             )
     # Compare-and-set in one statement, so that of two moderators racing only one moves the version.
     now = utcnow()
-    html = render_markdown(note) if note else ""
+    html = render_markdown(note, NOTE_LIMIT) if note else ""
     moved = session.execute(
         sa.update(Block)
         .where(Block.id == block.id, Block.consensus_version == version)

@@ -9,8 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from forum.errors import ForumError, Invalid
 from forum.models import Argument
-from forum.rendering import render_markdown
-from forum.services.arguments import Limits, SourceInput
+from forum.services.arguments import Limits, SourceInput, preview_html
 from forum.routing import parse_id
 
 ROW_FIELD = re.compile(r"^sources-([0-9]+)-(url|title|quote|citation)$")
@@ -87,13 +86,21 @@ class ArgumentDraft:
     def redraw(self, action: str, limits: Limits) -> bool:
         """Handle Preview and "add another source"; True when the form is to be shown again, not saved."""
         if action == "preview":
-            self.preview = render_markdown(self.body)
-            self.focus = "preview"
+            try:
+                self.preview = preview_html(self.body, limits)
+                self.focus = "preview"
+            except ForumError as error:
+                self.show(error)
             return True
         if action == "add_source":
             self.add_row(limits.sources)
             return True
         return False
+
+    @property
+    def status(self) -> int:
+        """The status of the form shown again: 422 when it carries an error, else 200."""
+        return 422 if self.errors or self.form_errors else 200
 
     def add_row(self, limit: int) -> None:
         """One more empty source row, up to the limit of sources."""
