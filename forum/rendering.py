@@ -1,7 +1,9 @@
-"""Markdown to safe HTML: the one function every path renders user text with."""
+"""Markdown to safe HTML: the one function every path renders user text with, and what a reader sees of it."""
 
 from __future__ import annotations
 
+import html as htmllib
+import unicodedata
 import nh3
 from markdown_it import MarkdownIt
 
@@ -14,6 +16,13 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow ugc noopener"
+
+# What a reader does not see: controls, format characters (zero-width spaces and joiners, word
+# joiner, byte order mark, soft hyphen), separators, and marks with nothing to sit on.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
+# Letters and symbols that fonts draw as empty space: the Hangul fillers and the blank Braille pattern.
+BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
 
 # CommonMark with raw HTML off; markdown-it's own link validation drops javascript: and data: links.
 markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
@@ -42,3 +51,18 @@ def render_markdown(text: str, limit: int) -> str:
         url_relative="deny",
         strip_comments=True,
     )
+
+
+def is_blank(text: str) -> bool:
+    """Whether `text` shows a reader nothing: only spaces, zero-width and other invisible characters."""
+    return not any(
+        not char.isspace()
+        and char not in BLANK_CHARACTERS
+        and unicodedata.category(char) not in INVISIBLE_CATEGORIES
+        for char in text
+    )
+
+
+def renders_blank(html: str) -> bool:
+    """Whether rendered HTML shows a reader no text: an empty link, a rule, a zero-width space as `&#8203;`."""
+    return is_blank(htmllib.unescape(nh3.clean(html, tags=set())))

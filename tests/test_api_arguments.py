@@ -100,6 +100,10 @@ def test_a_reply_must_be_in_the_same_thread(client, article, token_for):
     "change, field, message",
     [
         ({"body": "   "}, "body", "Write the argument"),
+        ({"body": "\u200b\u200c\u200d\u2060\ufeff"}, "body", "Write the argument"),
+        ({"body": "\u3164 \u00ad\u2800"}, "body", "Write the argument"),
+        ({"body": "&#8203;"}, "body", "Write the argument"),
+        ({"body": "[](https://a.example/)"}, "body", "Write the argument"),
         ({"body": "x" * 10_001}, "body", "at most 10,000 characters"),
         ({"sources": [{"url": "https://a.example/"}] * 11}, "sources", "at most 10 sources"),
         ({"sources": [{"url": "javascript:alert(1)"}]}, "sources.0.url", "http:// or https://"),
@@ -166,6 +170,14 @@ def test_edit_keeps_the_earlier_version(client, article, token_for):
     client.api("PATCH", f"/api/v1/arguments/{argument['id']}", {"body": "Third"}, token=token)
     versions = client.get(f"/api/v1/arguments/{argument['id']}/versions").json["entries"]
     assert [v["body"] for v in versions] == ["First text", "Second text"]
+
+
+def test_an_edit_to_nothing_a_reader_would_see_is_refused(client, article, token_for):
+    token = token_for()
+    argument = post(client, article["block1"], token, body="First text").json["id"]
+    response = client.api("PATCH", f"/api/v1/arguments/{argument}", {"body": "\u200b \ufeff"}, token=token)
+    assert response.status_code == 422 and response.json["error"]["field"] == "body"
+    assert client.get(f"/api/v1/arguments/{argument}/versions").json["entries"] == []
 
 
 def test_who_may_edit(client, app, article, token_for):

@@ -125,6 +125,7 @@ def test_add_another_source_row(client, ids, as_member):
     "fields, error_id, message",
     [
         ({"body": "   "}, "body-error", "Write the argument before posting it."),
+        ({"body": "\u200b\u2060\ufeff"}, "body-error", "Write the argument before posting it."),
         ({"body": "See the source.", "sources-0-url": "https://[oops/"}, "sources-0-url-error",
          "full http:// or https:// address"),
         ({"body": "x" * 10_001}, "body-error", "at most 10,000 characters"),

@@ -1,4 +1,5 @@
-"""Markdown to safe HTML: a corpus of known attacks, and a property over any text."""
+"""Markdown to safe HTML: known attacks, properties over any text, the length limit, and what a reader
+would see as blank."""
 
 import re
 from html.parser import HTMLParser
@@ -8,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forum.errors import Invalid
-from forum.rendering import ALLOWED_TAGS, render_markdown
+from forum.rendering import ALLOWED_TAGS, is_blank, render_markdown, renders_blank
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -108,3 +109,22 @@ def test_text_over_the_limit_is_refused_unrendered(monkeypatch):
     with pytest.raises(Invalid, match="101 characters; at most 100"):
         render_markdown("[" * 101, 100)
 
+
+@pytest.mark.parametrize(
+    "text, blank",
+    [
+        ("", True), (" \t\n\u00a0\u3000", True), ("\u200b\u200c\u200d\u2060\ufeff", True),
+        ("\u00ad\u034f\ufe0f\U000e0041", True), ("\u3164\u115f\u1160\uffa0\u2800", True), ("\u2028\u2029", True),
+        ("a", False), ("\u200b.", False), ("\u05d0", False), ("\U0001f600", False), ("\u0e01\u0e34", False),
+    ],
+)
+def test_blank_is_what_a_reader_would_not_see(text, blank):
+    assert is_blank(text) is blank
+
+
+@pytest.mark.parametrize("markdown, blank", [
+    ("&#8203;", True), ("[](https://a.example/)", True), ("---", True), ("![](https://a.example/i.png)", True),
+    ("`\u200b`", True), ("**x**", False),
+])
+def test_rendered_blank_is_judged_on_what_is_shown(markdown, blank):
+    assert renders_blank(render_markdown(markdown, LIMIT)) is blank

@@ -21,7 +21,7 @@ from forum.models import (
     block_citations,
     utcnow,
 )
-from forum.rendering import render_markdown
+from forum.rendering import is_blank, render_markdown, renders_blank
 from forum.services.versions import thread_changed
 from forum.weburl import is_web_address
 
@@ -61,11 +61,13 @@ def check_length(body: str, limits: Limits) -> str:
 
 
 def render_body(body: str, limits: Limits) -> tuple[str, str]:
-    """The body stripped and its HTML, or `Invalid` when it is empty or too long."""
+    """The body stripped and its HTML, or `Invalid` when it is too long or shows a reader nothing."""
     body = check_length(body, limits)
-    if not body:
+    html = render_markdown(body, limits.body)
+    # Judged by what a reader would see: zero-width spaces, `&#8203;` or an empty link are no argument.
+    if renders_blank(html):
         raise Invalid("Write the argument before posting it.", field="body")
-    return body, render_markdown(body, limits.body)
+    return body, html
 
 
 def preview_html(body: str, limits: Limits) -> str:
@@ -86,11 +88,11 @@ def check_url(url: str, limits: Limits, where: str) -> str:
 
 
 def clean_optional(value: str | None, limit: int, label: str, where: str) -> str | None:
-    """An optional text stripped (empty becomes None), or `Invalid` when it is over the limit."""
+    """An optional text stripped (empty or blank to the eye: None), or `Invalid` when it is over the limit."""
     value = (value or "").strip()
     if len(value) > limit:
         raise Invalid(f"A source's {label} has at most {limit:,} characters.", field=where)
-    return value or None
+    return None if is_blank(value) else value
 
 
 def build_sources(
