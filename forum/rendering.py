@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import html as htmllib
 import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
 
 from forum.errors import Invalid
 
@@ -24,10 +30,18 @@ INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"
 BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
+def image_as_text(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any
+) -> str:
+    """An image as its alt text: posts show no pictures (one from elsewhere tracks its readers), but say what they show."""
+    return escapeHtml(renderer.renderInlineAsText(tokens[idx].children or [], options, env))
+
+
 # CommonMark with raw HTML off; markdown-it's own link validation drops javascript: and data: links.
 markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
     ["table", "strikethrough"]
 )
+markdown.add_render_rule("image", image_as_text)
 
 
 def render_markdown(text: str, limit: int) -> str:

@@ -1,5 +1,5 @@
-"""Markdown to safe HTML: known attacks, properties over any text, the length limit, and what a reader
-would see as blank."""
+"""Markdown to safe HTML: known attacks, properties over any text, images as their alt text, the length
+limit, and what a reader would see as blank."""
 
 import re
 from html.parser import HTMLParser
@@ -103,6 +103,15 @@ def test_any_unicode_renders_harmless(text):
     check_safe(render_markdown(text, LIMIT))
 
 
+def test_an_image_keeps_its_alt_text_as_text():
+    assert render_markdown("![a *chart* of tolls](https://x.example/c.png)", LIMIT) == "<p>a chart of tolls</p>\n"
+    assert render_markdown("See ![<b>this</b> & that](https://x.example/c.png).", LIMIT) == (
+        "<p>See &lt;b&gt;this&lt;/b&gt; &amp; that.</p>\n"
+    )
+    linked = render_markdown("[![logo](https://x.example/l.png)](https://x.example/)", LIMIT)
+    assert linked == '<p><a href="https://x.example/" rel="nofollow ugc noopener">logo</a></p>\n'
+
+
 def test_text_over_the_limit_is_refused_unrendered(monkeypatch):
     assert render_markdown("[" * 100, 100) == "<p>" + "[" * 100 + "</p>\n"
     monkeypatch.setattr("forum.rendering.markdown.render", lambda text: pytest.fail("rendered"))
@@ -124,7 +133,7 @@ def test_blank_is_what_a_reader_would_not_see(text, blank):
 
 @pytest.mark.parametrize("markdown, blank", [
     ("&#8203;", True), ("[](https://a.example/)", True), ("---", True), ("![](https://a.example/i.png)", True),
-    ("`\u200b`", True), ("**x**", False),
+    ("`\u200b`", True), ("![alt](https://a.example/i.png)", False), ("**x**", False),
 ])
 def test_rendered_blank_is_judged_on_what_is_shown(markdown, blank):
     assert renders_blank(render_markdown(markdown, LIMIT)) is blank
