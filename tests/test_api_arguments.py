@@ -114,6 +114,12 @@ def test_a_reply_must_be_in_the_same_thread(client, article, token_for):
         ({"sources": [{"url": "https://a.example/", "citation": 3}]}, "sources.0.citation", "no footnote [3]"),
         ({"stance": "rant"}, "stance", ""),
         ({"sources": "https://a.example/"}, "sources", ""),
+        ({"body": 5}, "body", "valid string"),
+        ({"parent_id": "1"}, "parent_id", "valid integer"),
+        ({"parent_id": True}, "parent_id", "valid integer"),
+        ({"sources": [{"url": "https://a.example/", "citation": 1.0}]}, "sources.0.citation", "valid integer"),
+        ({"parentid": 1, "Body": "x"}, "Body", "Unknown fields: Body, parentid."),  # sent with sorted keys
+        ({"sources": [{"url": "https://a.example/", "titel": "t"}]}, "sources.0.titel", "Unknown field: sources.0.titel."),
     ],
 )
 def test_limits_refuse_with_a_clear_message_and_store_nothing(client, app, article, token_for, change, field, message):

@@ -91,3 +91,12 @@ def test_every_write_may_answer_400(document):
             if method != "get":
                 assert "400" in operation["responses"], (method, path)
 
+
+def test_request_bodies_are_closed(document):
+    schemas = document["components"]["schemas"]
+    for item in document["paths"].values():
+        for operation in item.values():
+            if body := operation.get("requestBody"):
+                name = body["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+                assert schemas[name]["additionalProperties"] is False, name
+    assert schemas["SourceIn"]["additionalProperties"] is False  # and the models inside them
