@@ -218,7 +218,8 @@ def test_admins_appoint_moderators(client, forum):
     bob, ada = forum["members"]["bob"], forum["members"]["ada"]
     path = f"/members/{bob}/role"
     assert call(client, forum, "PUT", path, {"role": "moderator"}).status_code == 401
-    assert call(client, forum, "PUT", path, {"role": "moderator"}, who="moe").status_code == 403
+    refused = call(client, forum, "PUT", path, {"role": "moderator"}, who="moe")
+    assert refused.status_code == 403 and refused.json["error"]["message"] == "Only an admin may do this."
     appointed = call(client, forum, "PUT", path, {"role": "moderator"}, who="ada")
     assert appointed.status_code == 200
     assert appointed.json == {"id": bob, "name": "bob", "role": "moderator"}

@@ -85,7 +85,7 @@ def remove_member(session: so.Session, member: Member) -> int:
 def require(member: Member, role: Role) -> None:
     """Raise `Forbidden` unless the member holds `role` or one above it."""
     if member.role_enum.rank < role.rank:
-        raise Forbidden(f"Only a {role.value} may do this.")
+        raise Forbidden(f"Only {role.with_article} may do this.")
 
 
 def appoint(session: so.Session, admin: Member, member_id: int, role: Role) -> Member:
