@@ -224,3 +224,13 @@ def test_audit_filters_longer_than_any_action_are_refused(client, site):
     for name in ("action", "target_type"):
         assert_json_error(client.get(f"/api/v1/audit?{name}={'x' * 101}", headers=token), 422, name)
         assert client.get(f"/api/v1/audit?{name}={'x' * 100}", headers=token).status_code == 200
+
+
+def test_an_imported_marker_of_thousands_of_digits_is_shown_as_text(client, site):
+    article_text = f"A Title\n\nA paragraph that cites [{DIGITS}] and goes on long enough to be one.\n"
+    answer = client.api("POST", "/api/v1/articles", {"text": article_text, "format": "text"}, token=site.token)
+    assert answer.status_code == 201
+    article = answer.json
+    page = client.get(f"/articles/{article['id']}/{article['slug']}")
+    assert page.status_code == 200 and f"[{DIGITS}]" in text(page)
+    assert client.get(f"/blocks/{article['blocks'][0]['id']}").status_code == 200
