@@ -75,7 +75,8 @@ def loads(data: str | bytes, **kwargs: Any) -> Any:
         value = flask_json.loads(data, **kwargs)
     except json.JSONDecodeError as error:
         raise MalformedJson(
-            f"The body is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
+            f"The body is not valid JSON ({error.msg}, line {error.lineno}, column {error.colno}): "
+            "send a JSON object."
         ) from None
     except ValueError:  # the only other one: an integer of more than 4,300 digits
         raise MalformedJson("The body holds a number with too many digits.") from None
