@@ -120,7 +120,7 @@ def require_role(viewer: Viewer, role: Role = Role.MEMBER) -> None:
     if viewer.role is None:
         raise Forbidden(members.REMOVED)
     if not viewer.has_role(role):
-        raise Forbidden(f"Only a {role.value} may do this.")
+        raise Forbidden(f"Only {role.with_article} may do this.")
 
 
 def acting_member(viewer: Viewer) -> Member:

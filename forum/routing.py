@@ -1,21 +1,35 @@
-"""The `id` URL converter: any run of digits, read as an id that the forum's tables can hold."""
+"""The `id` URL converter and `parse_id`: digits read as an id that the forum's tables can hold."""
 
 from __future__ import annotations
 
 from werkzeug.routing import BaseConverter
 
 MAX_ID = 2**31 - 1  # the largest integer key on every database the forum runs on
+MAX_ID_DIGITS = len(str(MAX_ID))
+
+
+def id_of_digits(digits: str) -> int | None:
+    """ASCII digits as an id, or None when they are too many for any table (or no digits at all).
+
+    The digits are counted before `int()` reads them, which refuses strings of more than 4,300 digits.
+    """
+    significant = digits.lstrip("0") or "0"
+    if not digits.isascii() or not digits.isdigit() or len(significant) > MAX_ID_DIGITS:
+        return None
+    number = int(significant)
+    return number if number <= MAX_ID else None
 
 
 class IdConverter(BaseConverter):
     """Digits as an id; a number no table can hold becomes 0, which no row has, so the view answers 404."""
 
-    regex = r"\d+"
+    # ASCII only: Python's \d also matches other scripts' digits, which `int()` would read.
+    regex = r"[0-9]+"
 
     def to_python(self, value: str) -> int:
         """The id, or 0 for one too large to be stored (a converter that refused would lose the API's JSON 404)."""
-        number = int(value)
-        return number if number <= MAX_ID else 0
+        number = id_of_digits(value)
+        return 0 if number is None else number
 
     def to_url(self, value: int) -> str:
         """The id as digits."""
@@ -24,8 +38,4 @@ class IdConverter(BaseConverter):
 
 def parse_id(text: str | None) -> int | None:
     """An id typed into a form or a query string, or None when it is not one the tables can hold."""
-    text = (text or "").strip()
-    if not text.isascii() or not text.isdigit():
-        return None
-    number = int(text)
-    return number if number <= MAX_ID else None
+    return id_of_digits((text or "").strip())

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, current_app, request
 
 from forum.errors import ForumError
+from forum.jsonbody import strings_in
 
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -29,14 +30,8 @@ class NulCharacter(ForumError):
 
 
 def holds_nul(value: Any) -> bool:
-    """Whether a form or JSON value holds a NUL character anywhere."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(holds_nul(v) for v in value)
-    return False
+    """Whether a form or JSON value holds a NUL character anywhere, keys included."""
+    return any("\x00" in text for text in strings_in(value))
 
 
 # Importing reads raw text itself and refuses binary input with its own, clearer message.
@@ -44,10 +39,19 @@ NUL_CHECKED_BY_VIEW = frozenset({"forum.import_article", "forum.api.create_artic
 
 
 def refuse_nul_characters() -> None:
-    """Refuse a write whose text holds NUL: PostgreSQL cannot store it, and no one types it."""
+    """Refuse a request whose text holds NUL: PostgreSQL cannot store it or compare with it, and no one types it.
+
+    The query string is checked on every request (a filter compared in SQL fails as a stored text
+    would); the body on writes, JSON or form, names and values alike.
+    """
+    if holds_nul(list(request.args.items(multi=True))):
+        raise NulCharacter("The address may not contain NUL characters (%00).")
     if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in NUL_CHECKED_BY_VIEW:
         return
-    data = request.get_json(silent=True) if request.is_json else list(request.form.values())
+    if request.is_json:
+        data = request.get_json(silent=True) if request.get_data(cache=True) else None
+    else:
+        data = list(request.form.items(multi=True))
     if holds_nul(data):
         raise NulCharacter("Text may not contain NUL characters.")
 

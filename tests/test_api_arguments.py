@@ -100,6 +100,10 @@ def test_a_reply_must_be_in_the_same_thread(client, article, token_for):
     "change, field, message",
     [
         ({"body": "   "}, "body", "Write the argument"),
+        ({"body": "\u200b\u200c\u200d\u2060\ufeff"}, "body", "Write the argument"),
+        ({"body": "\u3164 \u00ad\u2800"}, "body", "Write the argument"),
+        ({"body": "&#8203;"}, "body", "Write the argument"),
+        ({"body": "[](https://a.example/)"}, "body", "Write the argument"),
         ({"body": "x" * 10_001}, "body", "at most 10,000 characters"),
         ({"sources": [{"url": "https://a.example/"}] * 11}, "sources", "at most 10 sources"),
         ({"sources": [{"url": "javascript:alert(1)"}]}, "sources.0.url", "http:// or https://"),
@@ -110,6 +114,12 @@ def test_a_reply_must_be_in_the_same_thread(client, article, token_for):
         ({"sources": [{"url": "https://a.example/", "citation": 3}]}, "sources.0.citation", "no footnote [3]"),
         ({"stance": "rant"}, "stance", ""),
         ({"sources": "https://a.example/"}, "sources", ""),
+        ({"body": 5}, "body", "valid string"),
+        ({"parent_id": "1"}, "parent_id", "valid integer"),
+        ({"parent_id": True}, "parent_id", "valid integer"),
+        ({"sources": [{"url": "https://a.example/", "citation": 1.0}]}, "sources.0.citation", "valid integer"),
+        ({"parentid": 1, "Body": "x"}, "Body", "Unknown fields: Body, parentid."),  # sent with sorted keys
+        ({"sources": [{"url": "https://a.example/", "titel": "t"}]}, "sources.0.titel", "Unknown field: sources.0.titel."),
     ],
 )
 def test_limits_refuse_with_a_clear_message_and_store_nothing(client, app, article, token_for, change, field, message):
@@ -166,6 +176,14 @@ def test_edit_keeps_the_earlier_version(client, article, token_for):
     client.api("PATCH", f"/api/v1/arguments/{argument['id']}", {"body": "Third"}, token=token)
     versions = client.get(f"/api/v1/arguments/{argument['id']}/versions").json["entries"]
     assert [v["body"] for v in versions] == ["First text", "Second text"]
+
+
+def test_an_edit_to_nothing_a_reader_would_see_is_refused(client, article, token_for):
+    token = token_for()
+    argument = post(client, article["block1"], token, body="First text").json["id"]
+    response = client.api("PATCH", f"/api/v1/arguments/{argument}", {"body": "\u200b \ufeff"}, token=token)
+    assert response.status_code == 422 and response.json["error"]["field"] == "body"
+    assert client.get(f"/api/v1/arguments/{argument}/versions").json["entries"] == []
 
 
 def test_who_may_edit(client, app, article, token_for):

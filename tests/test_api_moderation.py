@@ -65,6 +65,13 @@ def test_setting_a_verdict_shows_it_on_the_thread_with_its_history(client, forum
     assert history[0]["key_arguments"] == [argument] and history[0]["at"]
 
 
+def test_a_verdict_note_a_reader_would_not_see_is_no_note(client, forum):
+    answer = call(client, forum, "PUT", f"/blocks/{forum['block']}/consensus",
+                  {"status": "open", "note": "\u200b\ufeff", "version": 0}, who="moe")
+    assert answer.status_code == 200
+    assert (answer.json["note"], answer.json["note_html"]) == ("", "")
+
+
 def test_a_stale_version_is_refused_and_says_who_changed_it(client, forum):
     path = f"/blocks/{forum['block']}/consensus"
     assert call(client, forum, "PUT", path, verdict("supported"), who="moe").status_code == 200
@@ -130,8 +137,9 @@ def test_flags_once_per_member_not_on_your_own(client, forum):
     assert call(client, forum, "POST", path, {"reason": "spam"}, who="bob").status_code == 409
     own = call(client, forum, "POST", path, {"reason": "spam"}, who="mia")
     assert own.status_code == 403
-    other = call(client, forum, "POST", path, {"reason": "other"}, who="moe")
-    assert other.status_code == 422 and other.json["error"]["field"] == "note"
+    for note in ("", "\u200b\u2060", "\ufeff "):
+        other = call(client, forum, "POST", path, {"reason": "other", "note": note}, who="moe")
+        assert other.status_code == 422 and other.json["error"]["field"] == "note"
     assert call(client, forum, "POST", path, {"reason": "rude"}, who="moe").status_code == 422
     assert call(client, forum, "POST", "/arguments/9999/flags", {"reason": "spam"}, who="bob").status_code == 404
 
@@ -170,7 +178,8 @@ def test_hide_and_restore_keep_the_content(client, forum):
     hide, restore = f"/arguments/{argument}/hide", f"/arguments/{argument}/restore"
     assert call(client, forum, "POST", hide, {"reason": "Spam."}).status_code == 401
     assert call(client, forum, "POST", hide, {"reason": "Spam."}, who="bob").status_code == 403
-    assert call(client, forum, "POST", hide, {"reason": "  "}, who="moe").status_code == 422
+    for blank in ("  ", "\u200b\u200c", "\u3164"):
+        assert call(client, forum, "POST", hide, {"reason": blank}, who="moe").status_code == 422
     hidden = call(client, forum, "POST", hide, {"reason": "Spam."}, who="moe")
     assert hidden.status_code == 200
     assert hidden.json["hidden"] and hidden.json["body"] == "Twice, not three times."
@@ -209,7 +218,8 @@ def test_admins_appoint_moderators(client, forum):
     bob, ada = forum["members"]["bob"], forum["members"]["ada"]
     path = f"/members/{bob}/role"
     assert call(client, forum, "PUT", path, {"role": "moderator"}).status_code == 401
-    assert call(client, forum, "PUT", path, {"role": "moderator"}, who="moe").status_code == 403
+    refused = call(client, forum, "PUT", path, {"role": "moderator"}, who="moe")
+    assert refused.status_code == 403 and refused.json["error"]["message"] == "Only an admin may do this."
     appointed = call(client, forum, "PUT", path, {"role": "moderator"}, who="ada")
     assert appointed.status_code == 200
     assert appointed.json == {"id": bob, "name": "bob", "role": "moderator"}

@@ -386,6 +386,12 @@ def test_markdown_unreferenced_definitions_still_fill_their_slot() -> None:
     assert article.references[5].text == "A note nobody cites."
 
 
+def test_markdown_images_keep_their_alt_text() -> None:
+    text = "# T\n\nTolls rose ![a chart of *three* rises](c.png) since 2021.\n\n![The toll gates at dawn](g.jpg)\n"
+    article = parse_article(text.encode(), "markdown")
+    assert [b.text for b in article.blocks] == ["Tolls rose a chart of three rises since 2021.", "The toll gates at dawn"]
+
+
 def test_markdown_captions_with_emphasis_and_html_figures() -> None:
     text = (
         "# T\n\n_Photo: a tram._\n\n**Caption:** a bridge.\n\n"

@@ -83,3 +83,20 @@ def test_error_responses_have_the_error_shape(document):
                 if int(status) >= 400:
                     ref = response["content"]["application/json"]["schema"]["$ref"]
                     assert ref.endswith("/ErrorBody")
+
+
+def test_every_write_may_answer_400(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method != "get":
+                assert "400" in operation["responses"], (method, path)
+
+
+def test_request_bodies_are_closed(document):
+    schemas = document["components"]["schemas"]
+    for item in document["paths"].values():
+        for operation in item.values():
+            if body := operation.get("requestBody"):
+                name = body["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+                assert schemas[name]["additionalProperties"] is False, name
+    assert schemas["SourceIn"]["additionalProperties"] is False  # and the models inside them

@@ -213,7 +213,10 @@ def test_an_admin_appoints_a_moderator(app, client, ids, make_user, as_admin):
     mia = sign_in(app, mia_user)
     assert mia.get("/moderation").status_code == 200
     assert "Moderation</a>" in text(mia.get("/"))
-    assert mia.get("/moderation/members").status_code == 403
+    refused = mia.get("/moderation/members")
+    assert refused.status_code == 403 and "Only an admin may do this." in text(refused)
+    client.submit(f"/members/{member_id}/role", {"role": "admin"})
+    assert "mia is now an admin." in text(client.get("/moderation/members"))
     assert "member.role" in text(client.get("/moderation/audit"))
 
 

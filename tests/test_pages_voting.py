@@ -205,7 +205,7 @@ def test_a_vote_without_the_csrf_token_is_refused(client, app, thread, as_member
     assert stored(app, thread["argument"]) == (0, 0, 0, 0)
 
 
-@pytest.mark.parametrize("value", ["2", "up", ""])
+@pytest.mark.parametrize("value", ["2", "up", "", "+1", " 1", "\u0661", "9" * 5_000])
 def test_a_vote_is_one_minus_one_or_nothing(client, app, thread, as_member, value):
     response = vote(client, thread["argument"], value)
     assert response.status_code == 422 and "A vote is 1, -1, or 0" in text(response)

@@ -96,6 +96,21 @@ def test_preview_renders_without_storing(client, app, ids, as_member):
     assert count_arguments(app) == 0
 
 
+@pytest.mark.parametrize("limit", [10_000, 50])
+def test_a_preview_longer_than_a_post_is_refused_unrendered(client, app, ids, as_member, limit):
+    app.config["FORUM_MAX_BODY"] = limit
+    body = "[" * (limit + 1)
+    response = post(client, ids["block1"], action="preview", body=body)
+    assert response.status_code == 422
+    page = text(response)
+    assert f"at most {limit:,} characters; this one has {limit + 1:,}" in page[page.index('id="body-error"'):]
+    assert 'id="preview"' not in page and f"{body}</textarea>" in page
+    argument = posted_id(post(client, ids["block1"], body="Short."))
+    edit = client.submit(f"/arguments/{argument}/edit", {"body": body, "action": "preview"})
+    assert edit.status_code == 422 and 'id="body-error"' in text(edit) and 'id="preview"' not in text(edit)
+    assert post(client, ids["block1"], action="preview", body="[" * limit).status_code == 200
+
+
 def test_add_another_source_row(client, ids, as_member):
     page = text(post(client, ids["block1"], action="add_source", **{"sources-0-url": "https://a.example"}))
     assert page.count('<fieldset class="source-row"') == 4
@@ -110,6 +125,9 @@ def test_add_another_source_row(client, ids, as_member):
     "fields, error_id, message",
     [
         ({"body": "   "}, "body-error", "Write the argument before posting it."),
+        ({"body": "\u200b\u2060\ufeff"}, "body-error", "Write the argument before posting it."),
+        ({"body": "See the source.", "sources-0-url": "https://[oops/"}, "sources-0-url-error",
+         "full http:// or https:// address"),
         ({"body": "x" * 10_001}, "body-error", "at most 10,000 characters"),
         ({"sources-1-url": "javascript:alert(1)"}, "sources-1-url-error", "full http:// or https:// address"),
         ({"sources-0-url": "https://a.example", "sources-0-citation": "3"}, "sources-0-citation-error",

@@ -1,4 +1,5 @@
-"""Markdown to safe HTML: a corpus of known attacks, and a property over any text."""
+"""Markdown to safe HTML: known attacks, properties over any text, images as their alt text, the length
+limit, and what a reader would see as blank."""
 
 import re
 from html.parser import HTMLParser
@@ -7,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forum.rendering import ALLOWED_TAGS, render_markdown
+from forum.errors import Invalid
+from forum.rendering import ALLOWED_TAGS, is_blank, render_markdown, renders_blank
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -45,6 +47,7 @@ PAYLOADS = [
     "[x](\x00javascript:alert(1))",
     "<a href=\"&#x6A;avascript:alert(1)\">x</a>",
 ]
+LIMIT = 10_000  # a post's length (FORUM_MAX_BODY)
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 TOKENS = [*"<>\"'=/:[]()!&#;\n\t `*_", "script", "javascript", "JaVa", "onerror", "onload", "svg",
           "math", "a href", "img src", "iframe", "data", "x", "alert(1)", "&#106;", "%0a", "style"]
@@ -78,11 +81,11 @@ def check_safe(html: str) -> None:
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_known_attacks_render_harmless(payload):
-    check_safe(render_markdown(payload))
+    check_safe(render_markdown(payload, LIMIT))
 
 
 def test_good_markdown_survives():
-    html = render_markdown("**bold** _it_ `code` [link](https://example.org/a?b=1) <mailto:a@example.org>\n\n- item")
+    html = render_markdown("**bold** _it_ `code` [link](https://example.org/a?b=1) <mailto:a@example.org>\n\n- item", LIMIT)
     assert "<strong>bold</strong>" in html and "<em>it</em>" in html and "<code>code</code>" in html
     assert '<a href="https://example.org/a?b=1" rel="nofollow ugc noopener">link</a>' in html
     assert "<li>item</li>" in html
@@ -91,10 +94,46 @@ def test_good_markdown_survives():
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(TOKENS), max_size=40).map("".join))
 def test_any_mix_of_attack_pieces_renders_harmless(text):
-    check_safe(render_markdown(text))
+    check_safe(render_markdown(text, LIMIT))
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
 def test_any_unicode_renders_harmless(text):
-    check_safe(render_markdown(text))
+    check_safe(render_markdown(text, LIMIT))
+
+
+def test_an_image_keeps_its_alt_text_as_text():
+    assert render_markdown("![a *chart* of tolls](https://x.example/c.png)", LIMIT) == "<p>a chart of tolls</p>\n"
+    assert render_markdown("See ![<b>this</b> & that](https://x.example/c.png).", LIMIT) == (
+        "<p>See &lt;b&gt;this&lt;/b&gt; &amp; that.</p>\n"
+    )
+    linked = render_markdown("[![logo](https://x.example/l.png)](https://x.example/)", LIMIT)
+    assert linked == '<p><a href="https://x.example/" rel="nofollow ugc noopener">logo</a></p>\n'
+
+
+def test_text_over_the_limit_is_refused_unrendered(monkeypatch):
+    assert render_markdown("[" * 100, 100) == "<p>" + "[" * 100 + "</p>\n"
+    monkeypatch.setattr("forum.rendering.markdown.render", lambda text: pytest.fail("rendered"))
+    with pytest.raises(Invalid, match="101 characters; at most 100"):
+        render_markdown("[" * 101, 100)
+
+
+@pytest.mark.parametrize(
+    "text, blank",
+    [
+        ("", True), (" \t\n\u00a0\u3000", True), ("\u200b\u200c\u200d\u2060\ufeff", True),
+        ("\u00ad\u034f\ufe0f\U000e0041", True), ("\u3164\u115f\u1160\uffa0\u2800", True), ("\u2028\u2029", True),
+        ("a", False), ("\u200b.", False), ("\u05d0", False), ("\U0001f600", False), ("\u0e01\u0e34", False),
+    ],
+)
+def test_blank_is_what_a_reader_would_not_see(text, blank):
+    assert is_blank(text) is blank
+
+
+@pytest.mark.parametrize("markdown, blank", [
+    ("&#8203;", True), ("[](https://a.example/)", True), ("---", True), ("![](https://a.example/i.png)", True),
+    ("`\u200b`", True), ("![alt](https://a.example/i.png)", False), ("**x**", False),
+])
+def test_rendered_blank_is_judged_on_what_is_shown(markdown, blank):
+    assert renders_blank(render_markdown(markdown, LIMIT)) is blank

@@ -61,7 +61,7 @@ def test_who_may_vote(client, app, thread):
     own = vote(client, thread, "mia", 1)
     assert own.status_code == 403 and "your own" in own.json["error"]["message"]
     assert vote(client, thread, "bob", 1, argument=9999).status_code == 404
-    for bad in (2, "1", None, 0.5):
+    for bad in (2, "1", None, 0.5, True, False, 1.0):  # strict: a boolean or a float is no vote
         assert vote(client, thread, "bob", bad).status_code == 422
     with app.app_context():
         session = get_session()

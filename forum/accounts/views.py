@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
@@ -15,6 +13,7 @@ from forum.errors import ForumError
 from forum.ratelimit import guard_sign_in
 from forum.services import accounts
 from forum.views import share_hooks
+from forum.urls import split_url
 
 blueprint = Blueprint("forum_accounts", __name__)
 share_hooks(blueprint)
@@ -23,8 +22,8 @@ share_hooks(blueprint)
 def safe_next(target: str | None) -> str:
     """`target` if it is a path on this site, else the forum's home: never an open redirect."""
     if target:
-        parts = urlsplit(target.replace("\\", "/"))
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
+        parts = split_url(target.replace("\\", "/"))
+        if parts is not None and not parts.scheme and not parts.netloc and target.startswith("/"):
             return target
     return url_for("forum.index")
 

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from forum.api import registry
 from forum.api.openapi import ErrorBody
-from forum.api.present import argument_json, node_json, version_json
+from forum.api.present import argument_json, tree_json, version_json
 from forum.api.schemas import (
     ArgumentIn,
     ArgumentOut,
@@ -22,7 +22,6 @@ from forum.api.schemas import (
 from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.models import Role
-from forum.rendering import render_markdown
 from forum.services import arguments, threads
 from forum.services.articles import get_thread
 from forum.settings import content_limits
@@ -50,7 +49,7 @@ def list_arguments(block_id: int, query: ArgumentsQuery) -> ResponseReturnValue:
         snapshots=current_app.extensions["forum"].snapshots,
     )
     moderator = viewer.has_role(Role.MODERATOR)
-    return {"arguments": [node_json(n, moderator) for n in tree.nodes], "next": tree.next}
+    return {"arguments": tree_json(tree.nodes, moderator), "next": tree.next}
 
 
 @registry.route(
@@ -127,6 +126,4 @@ def argument_versions(argument_id: int) -> ResponseReturnValue:
 def preview(body: PreviewIn) -> ResponseReturnValue:
     """Render Markdown as a posted argument would be."""
     require_role(current_viewer())
-    limits = content_limits()
-    arguments.check_body(body.body, limits) if body.body.strip() else None
-    return {"html": render_markdown(body.body)}
+    return {"html": arguments.preview_html(body.body, content_limits())}

@@ -83,7 +83,8 @@ class Api:
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
             statuses = dict(responses)
-            if body is not None:
+            # Any write may carry a body that is no JSON the forum reads, or lack its CSRF header.
+            if body is not None or method != "GET":
                 statuses.setdefault(400, ErrorBody)
             if body is not None or query is not None:
                 statuses.setdefault(422, ErrorBody)
@@ -156,14 +157,24 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
 
 
 def validate(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
-    """`data` validated by `model`, or `Invalid` naming the first wrong field."""
+    """`data` validated by `model`, or `Invalid` naming every unknown field, else the first wrong one."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or None
+        problems = error.errors()
+        unknown = [place(e["loc"]) for e in problems if e["type"] == "extra_forbidden"]
+        if unknown:
+            names = ", ".join(unknown)
+            raise Invalid(f"Unknown field{'s' if len(unknown) > 1 else ''}: {names}.", field=unknown[0]) from None
+        first = problems[0]
+        where = place(first["loc"]) or None
         message = f"{where}: {first['msg']}" if where else first["msg"]
         raise Invalid(message, field=where) from None
+
+
+def place(location: tuple[int | str, ...]) -> str:
+    """Where in a body a value sits, as `sources.0.url`."""
+    return ".".join(str(part) for part in location)
 
 
 def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:

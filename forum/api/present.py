@@ -17,7 +17,7 @@ from forum.models import (
     Source,
 )
 from forum.services.articles import ArticleListing, ArticleView, SlotView, ThreadSummary
-from forum.services.threads import Node
+from forum.services.threads import Node, descendants
 from forum.urls import host_of
 
 
@@ -33,12 +33,11 @@ def source_json(source: Source) -> dict[str, Any]:
         "title": source.title,
         "quote": source.quote,
         "citation": source.citation,
-        "domain": domain(source.url),
+        "domain": host_of(source.url),
     }
 
 
-def argument_json(argument: Argument, *, my_vote: int = 0, moderator: bool = False,
-                  replies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def argument_json(argument: Argument, *, my_vote: int = 0, moderator: bool = False) -> dict[str, Any]:
     """An argument; a hidden or withdrawn one shows its content to moderators only."""
     concealed = (argument.hidden or argument.withdrawn_at is not None) and not moderator
     return {
@@ -59,14 +58,32 @@ def argument_json(argument: Argument, *, my_vote: int = 0, moderator: bool = Fal
         "hidden_reason": argument.hidden_reason if argument.hidden else None,
         "withdrawn": argument.withdrawn_at is not None,
         "parent_id": argument.parent_id,
-        "replies": replies or [],
+        "replies": [],  # a thread's tree fills them in (`tree_json`)
     }
 
 
-def node_json(node: Node, moderator: bool) -> dict[str, Any]:
-    """An argument with every reply beneath it."""
-    replies = [node_json(reply, moderator) for reply in node.replies]
-    return argument_json(node.argument, my_vote=node.my_vote, moderator=moderator, replies=replies)
+# Replies nest this many levels deep; deeper ones are listed flat, in reading order, in the `replies` of
+# their ancestor at this depth, each naming what it answers in `parent_id`. A chain of any length then
+# stays within what JSON readers take (Python's own `json` gives up a few hundred levels down).
+MAX_NESTING = 32
+
+
+def tree_json(nodes: list[Node], moderator: bool) -> list[dict[str, Any]]:
+    """Arguments with every reply beneath them, nested up to `MAX_NESTING` levels, built without recursion."""
+    top: list[dict[str, Any]] = []
+    stack = [(node, 1, top) for node in reversed(nodes)]
+    while stack:
+        node, depth, siblings = stack.pop()
+        data = argument_json(node.argument, my_vote=node.my_vote, moderator=moderator)
+        siblings.append(data)
+        if depth < MAX_NESTING:
+            stack.extend((reply, depth + 1, data["replies"]) for reply in reversed(node.replies))
+        else:
+            data["replies"] = [
+                argument_json(child.argument, my_vote=child.my_vote, moderator=moderator)
+                for child, _ in descendants(node)
+            ]
+    return top
 
 
 def version_json(version: ArgumentVersion) -> dict[str, Any]:

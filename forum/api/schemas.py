@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from forum.routing import MAX_ID
 
@@ -15,7 +15,17 @@ Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 StanceName = Literal["counter", "support", "question"]
 
 
-class SourceIn(BaseModel):
+class RequestBody(BaseModel):
+    """The base of every request body: strict types, and no field the operation does not take.
+
+    Strict, so that `true` or `1.0` is no vote and `5` no text; closed, so that a misspelt field
+    (`parentid`) is refused with its name rather than ignored.
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class SourceIn(RequestBody):
     """A source backing an argument; `citation` is the footnote number it fills."""
 
     url: str
@@ -24,7 +34,7 @@ class SourceIn(BaseModel):
     citation: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
-class ArgumentIn(BaseModel):
+class ArgumentIn(RequestBody):
     """A new argument, or a reply when `parent_id` names another."""
 
     stance: StanceName
@@ -33,14 +43,14 @@ class ArgumentIn(BaseModel):
     sources: list[SourceIn] = []
 
 
-class ArgumentPatch(BaseModel):
+class ArgumentPatch(RequestBody):
     """A new body, new sources, or both."""
 
     body: str | None = None
     sources: list[SourceIn] | None = None
 
 
-class PreviewIn(BaseModel):
+class PreviewIn(RequestBody):
     """Markdown to render as a post would be."""
 
     body: str
@@ -52,7 +62,7 @@ class PreviewOut(BaseModel):
     html: str
 
 
-class ArticleIn(BaseModel):
+class ArticleIn(RequestBody):
     """An article to import: its text, or a URL to fetch it from."""
 
     title: str | None = None
@@ -83,7 +93,11 @@ class SourceOut(BaseModel):
 
 
 class ArgumentOut(BaseModel):
-    """An argument with its replies; hidden and withdrawn ones keep their place with an empty body."""
+    """An argument with its replies; hidden and withdrawn ones keep their place with an empty body.
+
+    Replies nest 32 levels deep; deeper ones are listed flat, in reading order, in the replies of their
+    32nd-level ancestor, and `parent_id` says which argument each answers.
+    """
 
     id: int
     stance: StanceName
@@ -207,7 +221,7 @@ class ArticlesOut(BaseModel):
     next: int | None
 
 
-class ConsensusIn(BaseModel):
+class ConsensusIn(RequestBody):
     """A new verdict; `version` is the one the moderator saw, so that nobody overwrites a newer one unseen."""
 
     status: StatusName
@@ -243,7 +257,7 @@ class ConsensusHistoryOut(BaseModel):
 FlagReasonName = Literal["spam", "abuse", "off_topic", "other"]
 
 
-class FlagIn(BaseModel):
+class FlagIn(RequestBody):
     """Why an argument should be looked at; 'other' needs a note."""
 
     reason: FlagReasonName
@@ -277,20 +291,20 @@ class FlagsOut(BaseModel):
     flags: list[FlagOut]
 
 
-class ResolveIn(BaseModel):
+class ResolveIn(RequestBody):
     """Dismiss the flag, or hide its argument."""
 
     action: Literal["dismiss", "hide"]
     reason: str = ""
 
 
-class ReasonIn(BaseModel):
+class ReasonIn(RequestBody):
     """Why a moderator acts: shown to members and kept in the audit log."""
 
     reason: str
 
 
-class LockIn(BaseModel):
+class LockIn(RequestBody):
     locked: bool
     reason: str
 
@@ -301,7 +315,7 @@ class LockOut(BaseModel):
     reason: str | None
 
 
-class RoleIn(BaseModel):
+class RoleIn(RequestBody):
     role: Literal["member", "moderator", "admin"]
 
 
@@ -314,9 +328,9 @@ class MemberOut(BaseModel):
 class AuditQuery(BaseModel):
     """Filters on the audit log; `before` (an entry id) pages back."""
 
-    action: str | None = None
+    action: str | None = Field(default=None, max_length=100)
     actor_id: Id | None = None
-    target_type: str | None = None
+    target_type: str | None = Field(default=None, max_length=100)
     target_id: Id | None = None
     before: Id | None = None
     limit: int = Field(default=50, ge=1, le=200)

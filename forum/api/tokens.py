@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from forum.api import registry
 from forum.api.openapi import ErrorBody
+from forum.api.schemas import RequestBody
 from forum.auth import bearer_secret
 from forum.db import get_session
 from forum.errors import ForumError, NotAuthenticated
@@ -15,7 +16,7 @@ from forum.ratelimit import guard_sign_in
 from forum.services import accounts, tokens
 
 
-class TokenRequest(BaseModel):
+class TokenRequest(RequestBody):
     """The credentials of a site account."""
 
     username: str = Field(min_length=1, max_length=100)

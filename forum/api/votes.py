@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Literal
 
 from flask.typing import ResponseReturnValue
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from forum.api import registry
 from forum.api.openapi import ErrorBody
+from forum.api.schemas import RequestBody
 from forum.auth import acting_member, current_viewer
 from forum.db import get_session
 from forum.services import votes
 
 
-class VoteIn(BaseModel):
+class VoteIn(RequestBody):
     """1 for up, -1 for down, 0 to take the vote back."""
 
-    value: Literal[1, -1, 0]
+    # An integer range rather than Literal[1, -1, 0]: a literal compares equal to `true` and `1.0`.
+    value: int = Field(ge=-1, le=1)
 
 
 class TallyOut(BaseModel):

@@ -127,6 +127,9 @@ class Renderer:
                     parts[start:] = [f"[{int(label.group(1))}]"]
                 elif href is None and target:
                     href = target
+            elif kind == "image":
+                # The picture is not imported; what its alt text says in words is.
+                parts.extend(c.content for c in child.children or [] if c.type in ("text", "code_inline"))
             elif kind == "footnote_ref":
                 parts.append(f"[{self.number_of(child.meta)}]")
             elif kind == "html_inline":

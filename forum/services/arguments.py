@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -22,10 +21,11 @@ from forum.models import (
     block_citations,
     utcnow,
 )
-from forum.rendering import render_markdown
+from forum.rendering import is_blank, render_markdown, renders_blank
 from forum.services.members import holds
 from forum.services.policy import Action, check
 from forum.services.versions import thread_changed
+from forum.urls import is_web_url
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,9 @@ class SourceInput:
     citation: int | None = None
 
 
-def check_body(body: str, limits: Limits) -> str:
-    """The body stripped, or `Invalid` when it is empty or too long."""
+def check_length(body: str, limits: Limits) -> str:
+    """The body stripped, or `Invalid` when it is longer than an argument may be."""
     body = body.strip()
-    if not body:
-        raise Invalid("Write the argument before posting it.", field="body")
     if len(body) > limits.body:
         raise Invalid(
             f"An argument has at most {limits.body:,} characters; this one has {len(body):,}.",
@@ -64,23 +62,39 @@ def check_body(body: str, limits: Limits) -> str:
     return body
 
 
+def render_body(body: str, limits: Limits) -> tuple[str, str]:
+    """The body stripped and its HTML, or `Invalid` when it is too long or shows a reader nothing."""
+    body = check_length(body, limits)
+    html = render_markdown(body, limits.body)
+    # Judged by what a reader would see: zero-width spaces, `&#8203;` or an empty link are no argument.
+    if renders_blank(html):
+        raise Invalid("Write the argument before posting it.", field="body")
+    return body, html
+
+
+def preview_html(body: str, limits: Limits) -> str:
+    """The body's HTML as a post would show it (empty for an empty body), or `Invalid` when it is too long."""
+    body = check_length(body, limits)
+    return render_markdown(body, limits.body)
+
+
 def check_url(url: str, limits: Limits, where: str) -> str:
     """The URL stripped, or `Invalid` unless it is a complete http or https address within the limit."""
     url = url.strip()
     if len(url) > limits.url:
         raise Invalid(f"A source URL has at most {limits.url:,} characters.", field=where)
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+    # Spaces and invisible characters inside an address are a paste gone wrong, or a disguise.
+    if not url.isprintable() or any(c.isspace() for c in url) or not is_web_url(url):
         raise Invalid("A source needs a full http:// or https:// address.", field=where)
     return url
 
 
 def clean_optional(value: str | None, limit: int, label: str, where: str) -> str | None:
-    """An optional text stripped (empty becomes None), or `Invalid` when it is over the limit."""
+    """An optional text stripped (empty or blank to the eye: None), or `Invalid` when it is over the limit."""
     value = (value or "").strip()
     if len(value) > limit:
         raise Invalid(f"A source's {label} has at most {limit:,} characters.", field=where)
-    return value or None
+    return None if is_blank(value) else value
 
 
 def build_sources(
@@ -145,7 +159,7 @@ def post_argument(
         raise NotFound("A heading has no thread.")
     check(Action.POST, locked=block.locked)
     stance = parse_stance(stance)
-    body = check_body(body, limits)
+    body, html = render_body(body, limits)
     if parent_id is not None:
         parent = session.get(Argument, parent_id)
         if parent is None or parent.block_id != block.id:
@@ -158,7 +172,7 @@ def post_argument(
         author=author,
         stance=stance.value,
         body=body,
-        html=render_markdown(body),
+        html=html,
         sources=build_sources(session, block, list(sources), limits),
     )
     session.add(argument)
@@ -223,7 +237,7 @@ def edit_argument(
     check(Action.EDIT, **argument_state(argument, editor))
     if body is None and sources is None:
         raise Invalid("Send a new body, new sources, or both.")
-    new_body = check_body(body, limits) if body is not None else argument.body
+    new_body, new_html = render_body(body, limits) if body is not None else (argument.body, argument.html)
     new_sources = (
         build_sources(session, argument.block, sources, limits) if sources is not None else None
     )
@@ -237,7 +251,7 @@ def edit_argument(
         )
     )
     argument.body = new_body
-    argument.html = render_markdown(new_body)
+    argument.html = new_html
     if new_sources is not None:
         argument.sources = new_sources
     argument.edited_at = utcnow()

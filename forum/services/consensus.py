@@ -17,7 +17,7 @@ from forum.models import (
     Role,
     utcnow,
 )
-from forum.rendering import render_markdown
+from forum.rendering import is_blank, render_markdown
 from forum.services import audit
 from forum.services.articles import get_thread
 from forum.services.members import require
@@ -65,6 +65,8 @@ def set_consensus(
     note = note.strip()
     if len(note) > NOTE_LIMIT:
         raise Invalid(f"A note has at most {NOTE_LIMIT:,} characters.", field="note")
+    if is_blank(note):
+        note = ""  # a note of zero-width spaces says nothing
     keys = list(dict.fromkeys(key_arguments))
     if len(keys) > KEY_ARGUMENTS_LIMIT:
         raise Invalid(f"Name at most {KEY_ARGUMENTS_LIMIT} key arguments.", field="key_arguments")
@@ -83,7 +85,7 @@ def set_consensus(
             )
     # Compare-and-set in one statement, so that of two moderators racing only one moves the version.
     now = utcnow()
-    html = render_markdown(note) if note else ""
+    html = render_markdown(note, NOTE_LIMIT) if note else ""
     moved = session.execute(
         sa.update(Block)
         .where(Block.id == block.id, Block.consensus_version == version)

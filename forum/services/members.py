@@ -93,7 +93,7 @@ def require(member: Member, role: Role) -> None:
     if member.acting_role is None:
         raise Forbidden(REMOVED)
     if not holds(member, role):
-        raise Forbidden(f"Only a {role.value} may do this.")
+        raise Forbidden(f"Only {role.with_article} may do this.")
 
 
 def appoint(session: so.Session, admin: Member, member_id: int, role: Role) -> Member:

@@ -7,6 +7,7 @@ import sqlalchemy.orm as so
 
 from forum.errors import Conflict, Invalid, NotFound
 from forum.models import Argument, Block, Flag, FlagReason, Member, Role, utcnow
+from forum.rendering import is_blank
 from forum.services import audit
 from forum.services.arguments import argument_state, get_argument
 from forum.services.articles import get_thread
@@ -19,12 +20,14 @@ NOTE_LIMIT = 1_000
 
 
 def check_reason(reason: str, *, required: bool = True) -> str:
-    """A moderator's reason, stripped; moderators must say why they act."""
+    """A moderator's reason, stripped (blank to the eye counts as none); moderators must say why they act."""
     reason = reason.strip()
-    if required and not reason:
-        raise Invalid("Give a reason: it is shown to members and kept in the audit log.", field="reason")
     if len(reason) > REASON_LIMIT:
         raise Invalid(f"A reason has at most {REASON_LIMIT} characters.", field="reason")
+    if is_blank(reason):
+        reason = ""
+    if required and not reason:
+        raise Invalid("Give a reason: it is shown to members and kept in the audit log.", field="reason")
     return reason
 
 
@@ -36,10 +39,12 @@ def flag(session: so.Session, argument_id: int, member: Member, reason: str, not
         names = ", ".join(r.value for r in FlagReason)
         raise Invalid(f"The reason is one of: {names}.", field="reason") from None
     note = note.strip()
-    if reason == FlagReason.OTHER and not note:
-        raise Invalid("Say what is wrong when the reason is 'other'.", field="note")
     if len(note) > NOTE_LIMIT:
         raise Invalid(f"A note has at most {NOTE_LIMIT:,} characters.", field="note")
+    if is_blank(note):
+        note = ""
+    if reason == FlagReason.OTHER and not note:
+        raise Invalid("Say what is wrong when the reason is 'other'.", field="note")
     argument = get_argument(session, argument_id)
     check(Action.FLAG, **argument_state(argument, member))
     exists = session.scalar(

@@ -25,6 +25,7 @@ from forum.models import (
     utcnow,
 )
 from forum.rendering import render_markdown
+from forum.services.arguments import Limits
 from forum.services.articles import get_article
 from forum.services.versions import article_changed
 from forum.services.votes import recount
@@ -132,7 +133,7 @@ def seed_discussion(
                     "author_id": rng.choice(members).id,
                     "stance": stance.value,
                     "body": body,
-                    "html": rendered.get(body) or rendered.setdefault(body, render_markdown(body)),
+                    "html": rendered.get(body) or rendered.setdefault(body, render_markdown(body, Limits().body)),
                     "created_at": start + timedelta(minutes=rng.randrange(14 * 24 * 60)),
                     # About a third answer an earlier argument of the same thread.
                     "reply_to": rng.randrange(n) if n and rng.random() < 0.35 else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -91,6 +91,18 @@ class Node:
     argument: ArgumentRecord
     my_vote: int = 0
     replies: list[Node] = field(default_factory=list)
+
+
+def descendants(node: Node) -> Iterator[tuple[Node, Node]]:
+    """Every reply under `node` at any depth, in reading order, each with the node it answers.
+
+    Without recursion: a chain of replies may be thousands deep, far past Python's recursion limit.
+    """
+    stack = [(reply, node) for reply in reversed(node.replies)]
+    while stack:
+        child, parent = stack.pop()
+        yield child, parent
+        stack.extend((reply, child) for reply in reversed(child.replies))
 
 
 @dataclass

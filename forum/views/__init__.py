@@ -13,6 +13,7 @@ from forum.api import api
 from forum.auth import current_viewer, require_login_manager
 from forum.csrf import csrf_token, protect
 from forum.errors import ForumError
+from forum.jsonbody import read_json_strictly
 from forum.models import Role
 from forum.pagecache import serve_cached, store_page
 from forum.requestid import add_request_id_header, log_failure
@@ -88,6 +89,7 @@ def http_error_page(error: HTTPException) -> tuple[str, int]:
 
 def share_hooks(bp: Blueprint) -> None:
     """Give a forum blueprint the checks, template context and error pages every forum page has."""
+    bp.url_value_preprocessor(read_json_strictly)
     bp.before_request(limit_request_size)
     bp.before_request(refuse_nul_characters)
     bp.before_request(require_login_manager)

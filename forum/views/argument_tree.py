@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from forum.auth import Viewer
 from forum.models import Argument, Block
-from forum.services.threads import Node
+from forum.services.threads import Node, descendants
 from forum.views.display import ago, when
 
 if TYPE_CHECKING:
@@ -68,15 +68,6 @@ class FragmentStore:
             if len(self.items) >= self.limit:
                 self.items.clear()
             self.items[key] = fragment
-
-
-def walk_flat(node: Node) -> Iterator[tuple[Node, Node]]:
-    """Every reply under `node`, in reading order, each with the node it answers."""
-    stack = [(reply, node) for reply in reversed(node.replies)]
-    while stack:
-        child, parent = stack.pop()
-        yield child, parent
-        stack.extend((reply, child) for reply in reversed(child.replies))
 
 
 def open_time(moment: datetime) -> Markup:
@@ -148,7 +139,7 @@ class ArgumentTree:
                     self.argument(reply, depth + 1, out)
                 out.append("</div>")
             else:
-                deeper = list(walk_flat(node))
+                deeper = list(descendants(node))
                 opened = " open" if any(child.argument.id == self.posted for child, _ in deeper) else ""
                 out.append(
                     f'<details class="deep-replies"{opened}><summary>Show {len(deeper)} more '

@@ -69,7 +69,7 @@ def save_argument(argument_id: int) -> ResponseReturnValue:
     draft.stance = argument.stance
     limits = content_limits()
     if draft.redraw(request.form.get("action", "post"), limits):
-        return render_edit(argument, draft)
+        return render_edit(argument, draft, draft.status)
     try:
         arguments.edit_argument(
             session, argument, acting_member(viewer),

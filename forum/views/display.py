@@ -12,7 +12,8 @@ from forum.models import ConsensusStatus
 from forum.services.articles import SlotView, ThreadSummary
 from forum.urls import host_of, is_web_url
 
-# The markers an imported text may still carry: [3], [^3] or <sup>[3]</sup>; `[` and 4,400 digits is no marker.
+# The markers an imported text may still carry: [3], [^3] or <sup>[3]</sup>. ASCII digits, few enough
+# to be a footnote's number: `int()` refuses thousands, and reads other scripts' digits too.
 MARKER = re.compile(r"<sup>\s*\[\^?([0-9]{1,9})\]\s*</sup>|\[\^?([0-9]{1,9})\]")
 LIST_BULLET = re.compile(r"^\s*(?:[-*+•◦▪–]|\d+[.)])\s+")
 

@@ -9,11 +9,10 @@ from werkzeug.datastructures import MultiDict
 
 from forum.errors import ForumError, Invalid
 from forum.models import Argument
-from forum.rendering import render_markdown
-from forum.services.arguments import Limits, SourceInput
+from forum.services.arguments import Limits, SourceInput, preview_html
 from forum.routing import parse_id
 
-ROW_FIELD = re.compile(r"^sources-(\d+)-(url|title|quote|citation)$")
+ROW_FIELD = re.compile(r"^sources-([0-9]+)-(url|title|quote|citation)$")
 # Rows past this are ignored outright, so that a crafted form cannot make the page render thousands.
 MAX_ROWS = 50
 
@@ -68,14 +67,16 @@ class ArgumentDraft:
         rows: dict[int, SourceRow] = {}
         for key, value in form.items():
             match = ROW_FIELD.match(key)
-            if match and int(match.group(1)) < MAX_ROWS:
-                row = rows.setdefault(int(match.group(1)), SourceRow())
-                setattr(row, match.group(2), value)
+            index = parse_id(match.group(1)) if match else None
+            if match and index is not None and index < MAX_ROWS:
+                setattr(rows.setdefault(index, SourceRow()), match.group(2), value)
         parent = form.get("parent_id", "").strip()
+        # An answer to something that is no id answers nothing the thread has (0): refused, not posted as new.
+        parent_id = (parse_id(parent) or 0) if parent else None
         draft = cls(
             stance=form.get("stance", ""),
             body=form.get("body", ""),
-            parent_id=parse_id(parent),
+            parent_id=parent_id,
             rows=[rows.get(i, SourceRow()) for i in range(max(rows, default=-1) + 1)],
         )
         if not draft.rows:
@@ -85,13 +86,21 @@ class ArgumentDraft:
     def redraw(self, action: str, limits: Limits) -> bool:
         """Handle Preview and "add another source"; True when the form is to be shown again, not saved."""
         if action == "preview":
-            self.preview = render_markdown(self.body)
-            self.focus = "preview"
+            try:
+                self.preview = preview_html(self.body, limits)
+                self.focus = "preview"
+            except ForumError as error:
+                self.show(error)
             return True
         if action == "add_source":
             self.add_row(limits.sources)
             return True
         return False
+
+    @property
+    def status(self) -> int:
+        """The status of the form shown again: 422 when it carries an error, else 200."""
+        return 422 if self.errors or self.form_errors else 200
 
     def add_row(self, limit: int) -> None:
         """One more empty source row, up to the limit of sources."""

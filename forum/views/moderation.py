@@ -206,4 +206,4 @@ def change_role(member_id: int) -> ResponseReturnValue:
     """Give a member a role: appoint or remove a moderator."""
     role = members.parse_role(request.form.get("role", ""))
     member = members.appoint(get_session(), acting_member(current_viewer()), member_id, role)
-    return done(f"{member.name} is now a {role.value}.", url_for("forum.member_list"))
+    return done(f"{member.name} is now {role.with_article}.", url_for("forum.member_list"))

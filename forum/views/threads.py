@@ -166,7 +166,7 @@ def post_argument(block_id: int) -> ResponseReturnValue:
     draft = ArgumentDraft.from_form(request.form)
     limits = content_limits()
     if draft.redraw(request.form.get("action", "post"), limits):
-        return render_thread(block_id, draft)
+        return render_thread(block_id, draft, draft.status)
     session = get_session()
     try:
         argument = arguments.post_argument(

@@ -26,12 +26,14 @@ def wants_widget() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+VALUES = {"1": 1, "-1": -1, "0": 0}
+
+
 def vote_value(raw: str) -> int:
-    """The vote a button sent: 1, -1, or 0 to take it back."""
-    try:
-        return int(raw)
-    except ValueError:
-        raise Invalid("A vote is 1, -1, or 0 to take it back.", field="value") from None
+    """The vote a button sent: 1, -1, or 0 to take it back (as the buttons write them, not `int()`'s "+1" or "١")."""
+    if raw not in VALUES:
+        raise Invalid("A vote is 1, -1, or 0 to take it back.", field="value")
+    return VALUES[raw]
 
 
 def stored_vote(argument_id: int) -> int:
