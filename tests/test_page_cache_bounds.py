@@ -209,3 +209,28 @@ def test_redis_store_clears_its_own_pages_and_nothing_else(redis_store):
     store.clear()
     assert store.get(f"{prefix}page") is None and store.count == 0
     assert client.get(f"{prefix}rate-limit") == b"7"
+
+
+def test_rendering_stores_keep_to_their_characters_however_many_versions_are_read(app, site, client):
+    """Each vote makes a version, and a read of each a snapshot of the whole thread and its fragments:
+    a process keeps no more text for them than its bounds, whatever the count."""
+    from forum.services.versions import thread_changed
+
+    state = app.extensions["forum"]
+    state.snapshots.max_chars = state.fragments.max_chars = 30_000
+    long_body = "A long argument. " * 500  # 8,500 characters
+    with app.app_context():
+        session = get_session()
+        writer = members.ensure_member(session, "writer", "writer")
+        arguments.post_argument(session, session.get(Block, site["block"]), writer, stance="support", body=long_body)
+        session.commit()
+    for _ in range(8):
+        with app.app_context():
+            session = get_session()
+            thread_changed(session, site["block"])  # as a vote would
+            session.commit()
+        page = client.get(f"/blocks/{site['block']}")
+        assert page.status_code == 200 and long_body.strip() in page.get_data(as_text=True)
+    kept = [record for snapshot in state.snapshots.items.values() for record in snapshot]
+    assert 0 < sum(len(record.body) + len(record.html) for record in kept) <= 30_000
+    assert 0 < sum(map(len, state.fragments.items.values())) <= 30_000
