@@ -143,6 +143,19 @@ def test_a_page_with_a_query_it_does_not_read_is_answered_but_not_kept(app, site
     assert store.count == before
 
 
+@pytest.mark.parametrize("path", ["/blocks/0{block}", "/blocks/000000{block}", "/api/v1/blocks/00{block}/arguments",
+                                  "/articles/0{article}/{slug}", "/api/v1/articles/0{article}"])
+def test_an_id_with_leading_zeros_names_nothing_and_keeps_nothing(app, site, path):
+    """Every spelling of an id would be a page of its own in the cache: only the forum's own ("7") is an id."""
+    client = new_client(app)
+    slug = client.get(f"/articles/{site['article']}").headers["Location"].rsplit("/", 1)[1]
+    store = app.extensions["forum"].page_cache
+    before = store.count
+    response = client.get(path.format(slug=slug, **site))
+    assert response.status_code == 404 and "ETag" not in response.headers
+    assert store.count == before
+
+
 # ---------------------------------------------------------------- the stores' bounds
 
 
