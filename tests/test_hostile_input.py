@@ -88,9 +88,9 @@ def test_a_stored_url_that_cannot_be_read_is_shown_without_a_domain(app, client,
 
 def test_an_article_url_that_cannot_be_read_is_refused(client, site):
     answer = client.api("POST", "/api/v1/articles", {"url": "https://[oops/"}, token=site.token)
-    assert_json_error(answer, 422, "not a valid URL")
+    assert_json_error(answer, 422, "not a valid web address")
     page = client.submit("/import", {"url": "https://[oops/", "text": "", "format": "", "title": ""})
-    assert page.status_code == 422 and "not a valid URL" in text(page)
+    assert page.status_code == 422 and "not a valid web address" in text(page)
 
 
 def test_a_sign_in_sent_on_to_an_unreadable_address_goes_home(client, make_user):
