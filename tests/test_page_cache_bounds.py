@@ -3,6 +3,7 @@ store (memory and Redis) holds at most `FORUM_CACHE_SIZE` entries and `FORUM_CAC
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 
@@ -248,3 +249,21 @@ def test_rendering_stores_keep_to_their_characters_however_many_versions_are_rea
     kept = [record for snapshot in state.snapshots.items.values() for record in snapshot]
     assert 0 < sum(len(record.body) + len(record.html) for record in kept) <= 30_000
     assert 0 < sum(map(len, state.fragments.items.values())) <= 30_000
+
+
+@pytest.mark.parametrize("with_cookie", [False, True], ids=["fast path", "in the app"])
+def test_pages_are_rendered_while_the_caches_redis_does_not_answer(database_url, caplog, with_cookie):
+    """The cache only spares work: without its Redis every page is rendered afresh, and that is said once."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test secret", "FORUM_DATABASE_URL": database_url,
+                      "FORUM_CACHE_URL": "redis://127.0.0.1:1/0"})  # nothing listens on port 1
+    ids = make_article(app)
+    client = new_client(app)
+    if with_cookie:
+        client.set_cookie("unrelated", "1")
+    urls = [f"/blocks/{ids['block1']}", "/", f"/api/v1/blocks/{ids['block1']}/arguments",
+            f"/api/v1/articles/{ids['article']}"]
+    with caplog.at_level(logging.WARNING, logger="forum.pagestores"):
+        for url in urls + urls:
+            assert client.get(url).status_code == 200
+    assert caplog.text.count("The page cache's Redis does not answer") == 1
+    app.extensions["forum"].dispose()
