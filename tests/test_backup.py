@@ -149,8 +149,10 @@ def exported(app, runner, tmp_path) -> dict:
         # A time whose zone puts it before year 1 in UTC, as it would be stored.
         ("forum_articles", "created_at", "0001-01-01T00:30:00+01:00", "created_at is not a time this column holds"),
         # JSON columns hold what the pages read from them, and nothing either database refuses.
-        ("forum_blocks", "consensus_key_arguments", [[1]], "consensus_key_arguments is not of the shape the column holds"),
-        ("forum_blocks", "consensus_key_arguments", "12", "consensus_key_arguments is not of the shape the column holds"),
+        ("forum_blocks", "consensus_key_arguments", [[1]],
+         "consensus_key_arguments is not of the shape the column holds"),
+        ("forum_blocks", "consensus_key_arguments", "12",
+         "consensus_key_arguments is not of the shape the column holds"),
         ("forum_blocks", "consensus_key_arguments", [2**70],
          "consensus_key_arguments holds a number no database column holds"),
     ],
