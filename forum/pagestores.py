@@ -161,6 +161,7 @@ class RedisPages(RedisCache):
         # The index's own keys; a page's key is the prefix and 40 hexadecimal digits, never one of these.
         self.index_keys = [f"{prefix}index", f"{prefix}sizes", f"{prefix}bytes"]
         self._store = client.register_script(STORE)
+        self._warned_at = -60.0  # when it was last said that Redis does not answer (time.monotonic())
 
     @property
     def count(self) -> int:
@@ -200,7 +201,7 @@ class RedisPages(RedisCache):
     def unreachable(self, error: RedisError) -> None:
         """Say, at most once a minute per process, that pages are rendered afresh for want of Redis."""
         now = time.monotonic()
-        if now - getattr(self, "_warned_at", -60.0) >= 60:
+        if now - self._warned_at >= 60:
             self._warned_at = now
             logger.warning("The page cache's Redis does not answer (%s): pages are rendered afresh meanwhile.", error)
 
