@@ -234,8 +234,10 @@ def restore_command(path: str) -> None:
     """Load a backup made by `forum export` into an empty forum database."""
     try:
         data = json.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (OSError, ValueError) as error:  # ValueError: not UTF-8, not JSON, a number of thousands of digits
         raise click.ClickException(f"Cannot read {path} as a backup: {error}.") from None
+    except RecursionError:
+        raise click.ClickException(f"Cannot read {path} as a backup: it nests deeper than any backup.") from None
     session = get_session()
     try:
         counts = backup.restore(session, data)

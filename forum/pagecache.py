@@ -113,7 +113,7 @@ def a_number(low: int, high: int) -> Param:
     """A whole number from `low` to `high`, written plainly."""
 
     def check(text: str) -> str | None:
-        # Its length first: `int()` refuses thousands of digits outright.
+        # Counted before `int()` reads it, which refuses more than 4,300 digits.
         plain = text.isascii() and text.isdigit() and len(text) <= len(str(high)) and str(int(text)) == text
         return text if plain and low <= int(text) <= high else None
 

@@ -8,12 +8,16 @@ once still leave at most the bound, and nothing else in that Redis (rate limits)
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
 from typing import Any
 
 from cachelib import BaseCache, RedisCache
+from redis import RedisError
+
+logger = logging.getLogger(__name__)
 
 
 def weight(value: Any) -> int:
@@ -157,6 +161,7 @@ class RedisPages(RedisCache):
         # The index's own keys; a page's key is the prefix and 40 hexadecimal digits, never one of these.
         self.index_keys = [f"{prefix}index", f"{prefix}sizes", f"{prefix}bytes"]
         self._store = client.register_script(STORE)
+        self._warned_at = -60.0  # when it was last said that Redis does not answer (time.monotonic())
 
     @property
     def count(self) -> int:
@@ -168,18 +173,37 @@ class RedisPages(RedisCache):
         """How many bytes the indexed entries hold."""
         return int(self._read_client.get(self.index_keys[2]) or 0)
 
+    def get(self, key: str) -> Any:
+        """The entry, or None when it is not kept or Redis does not answer: the page is then rendered as on a miss."""
+        try:
+            return super().get(key)
+        except RedisError as error:
+            self.unreachable(error)
+            return None
+
     def set(self, key: str, value: Any, timeout: Any = None) -> bool:
         """Keep an entry, trimming the oldest beyond the bounds."""
         return bool(self.set_many({key: value}, timeout))
 
     def set_many(self, mapping: dict[str, Any], timeout: Any = None) -> list[Any]:
-        """Keep several entries at once, trimming the oldest beyond the bounds."""
+        """Keep several entries at once, trimming the oldest beyond the bounds (none while Redis does not answer)."""
         seconds = self._normalize_timeout(timeout)
         arguments: list[Any] = [max(seconds, 0), self.size, self.max_bytes]
         for key, value in mapping.items():
             arguments += [key, self.serializer.dumps(value)]
-        stored = self._store(keys=self.index_keys, args=arguments)
+        try:
+            stored = self._store(keys=self.index_keys, args=arguments)
+        except RedisError as error:
+            self.unreachable(error)
+            return []
         return list(mapping) if stored == len(mapping) else []
+
+    def unreachable(self, error: RedisError) -> None:
+        """Say, at most once a minute per process, that pages are rendered afresh for want of Redis."""
+        now = time.monotonic()
+        if now - self._warned_at >= 60:
+            self._warned_at = now
+            logger.warning("The page cache's Redis does not answer (%s): pages are rendered afresh meanwhile.", error)
 
     def add(self, key: str, value: Any, timeout: Any = None) -> bool:
         """Keep an entry unless one is kept under that key."""

@@ -8,6 +8,7 @@ counts depends on the check's outcome. Every refusal (429) says when to try agai
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections.abc import Callable
@@ -28,8 +29,25 @@ NEW_MEMBER_AGE = timedelta(days=1)
 
 
 def client_address() -> str:
-    """The client's address (behind a proxy, as ProxyFix reports it)."""
-    return f"address:{request.remote_addr}"
+    """The client's address (behind a proxy, as ProxyFix reports it); for IPv6, its /64 network.
+
+    One IPv6 subscriber holds a whole /64 and may send from any of its 2**64 addresses: counted one by one,
+    each would be a fresh address with limits of its own (and one more guess at a locked name).
+    """
+    return f"address:{address_key(request.remote_addr or '')}"
+
+
+def address_key(text: str) -> str:
+    """What per-address limits count an address as: an IPv4 address (mapped into IPv6 or not), or a /64."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return text  # not an address (a unix socket's empty one): counted as it is
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(address) >> 64 << 64, 64)))
+    return str(address)
 
 
 def member_key() -> str:

@@ -27,9 +27,14 @@ class IdConverter(BaseConverter):
     regex = r"[0-9]+"
 
     def to_python(self, value: str) -> int:
-        """The id, or 0 for one too large to be stored (a converter that refused would lose the API's JSON 404)."""
+        """The id, or 0 for one too large to be stored or not written as the forum writes it ("007"): 0 names
+        no row, so the view answers 404 (a converter that refused would lose the API's JSON 404).
+
+        Each spelling of one id would be a page of its own: kept apart by the page cache, one per number of
+        leading zeros, and so a way to fill it.
+        """
         number = id_of_digits(value)
-        return 0 if number is None else number
+        return 0 if number is None or str(number) != value else number
 
     def to_url(self, value: int) -> str:
         """The id as digits."""

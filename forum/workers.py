@@ -17,6 +17,13 @@ from flask import Flask
 logger = logging.getLogger(__name__)
 
 
+# What each setting left at memory:// does under several workers.
+CONSEQUENCES = {
+    "FORUM_RATELIMIT_STORAGE_URI": "rate limits then count per worker",
+    "FORUM_CACHE_URL": "each worker caches pages on its own",
+}
+
+
 def process_local_stores(app: Flask) -> list[str]:
     """The settings of `app` that name a store kept inside one process."""
     config = app.config
@@ -35,9 +42,9 @@ def warn_if_process_local(app: Flask, workers: int, log: Any = logger) -> bool:
         return False
     log.warning(
         "The forum runs in %d worker processes, but %s %s memory://, which each process keeps for itself: "
-        "rate limits then count per worker, and each worker caches pages on its own. Set %s to "
-        "redis://HOST:PORT/DB to share %s.",
-        workers, " and ".join(local), "is" if len(local) == 1 else "are", " and ".join(local),
+        "%s. Set %s to redis://HOST:PORT/DB to share %s.",
+        workers, " and ".join(local), "is" if len(local) == 1 else "are",
+        ", and ".join(CONSEQUENCES[name] for name in local), " and ".join(local),
         "it" if len(local) == 1 else "them",
     )
     return True

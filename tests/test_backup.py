@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from forum.db import get_session
 from forum.models import Argument, Base, Role
-from forum.services import arguments, tokens
+from forum.services import arguments, backup, tokens
 from forum.services.members import ensure_member
 from tests.articles import make_article
 from wsgi import create_app
@@ -82,6 +82,33 @@ def test_restore_refuses_what_is_no_backup(runner, tmp_path):
     assert "Cannot read" in runner.invoke(args=["forum", "restore", str(path)]).stderr
 
 
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"format": "forum-backup", "version": ' + "7" * 5_000 + "}"])
+def test_restore_refuses_a_file_no_backup_is_like(runner, tmp_path, text):
+    """JSON nested past Python's recursion limit, or a number of thousands of digits: said, not a traceback."""
+    path = tmp_path / "odd.json"
+    path.write_text(text)
+    result = runner.invoke(args=["forum", "restore", str(path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert f"Cannot read {path} as a backup" in result.stderr
+
+
+def test_every_json_column_has_a_shape_to_check():
+    json_columns = {(table.name, column.name) for table in Base.metadata.sorted_tables
+                    for column in table.columns if isinstance(column.type, sa.JSON)}
+    assert json_columns == set(backup.JSON_SHAPES)
+
+
+def test_text_in_a_json_column_is_checked_like_any_text(request, app, runner, tmp_path, database_url):
+    data = exported(app, runner, tmp_path)
+    data["tables"]["forum_audit_log"] = [{
+        "id": 1, "actor_id": None, "actor_name": "ada", "action": "thread.lock", "target_type": "block",
+        "target_id": 1, "reason": "", "details": {"note": "nul\x00"}, "created_at": "2024-01-01T10:00:00+00:00",
+    }]
+    result, rows = restore_elsewhere(request, tmp_path, database_url, data)
+    assert "Error: Row 1 of forum_audit_log cannot be restored: details holds a NUL character" in result.stderr
+    assert rows == 0
+
+
 def restore_elsewhere(request, tmp_path, database_url, data):
     """Restore `data` into a second, empty database of the same kind; the CLI's result and that database's row count."""
     path = tmp_path / "edited.json"
@@ -119,6 +146,15 @@ def exported(app, runner, tmp_path) -> dict:
         ("forum_articles", "created_at", "yesterday", "created_at is not valid"),
         ("forum_articles", "created_at", "2024-01-01T10:00:00", "created_at is a time without its time zone"),
         ("forum_articles", "title", None, "title is missing"),
+        # A time whose zone puts it before year 1 in UTC, as it would be stored.
+        ("forum_articles", "created_at", "0001-01-01T00:30:00+01:00", "created_at is not a time this column holds"),
+        # JSON columns hold what the pages read from them, and nothing either database refuses.
+        ("forum_blocks", "consensus_key_arguments", [[1]],
+         "consensus_key_arguments is not of the shape the column holds"),
+        ("forum_blocks", "consensus_key_arguments", "12",
+         "consensus_key_arguments is not of the shape the column holds"),
+        ("forum_blocks", "consensus_key_arguments", [2**70],
+         "consensus_key_arguments holds a number no database column holds"),
     ],
 )
 def test_restore_refuses_what_either_database_would_not_hold(

@@ -92,6 +92,17 @@ def test_every_write_may_answer_400(document):
                 assert "400" in operation["responses"], (method, path)
 
 
+def test_every_query_may_answer_400(client, document):
+    """A NUL character in a query value is refused (400) before the query is read, as the document says."""
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if any(parameter["in"] == "query" for parameter in operation.get("parameters", [])):
+                assert "400" in operation["responses"], (method, path)
+    refused = client.get("/api/v1/articles?after=%00")
+    assert refused.status_code == 400
+    assert refused.json["error"]["code"] == "bad_request"
+
+
 def test_request_bodies_are_closed(document):
     schemas = document["components"]["schemas"]
     for item in document["paths"].values():

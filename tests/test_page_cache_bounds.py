@@ -3,6 +3,7 @@ store (memory and Redis) holds at most `FORUM_CACHE_SIZE` entries and `FORUM_CAC
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 
@@ -143,6 +144,19 @@ def test_a_page_with_a_query_it_does_not_read_is_answered_but_not_kept(app, site
     assert store.count == before
 
 
+@pytest.mark.parametrize("path", ["/blocks/0{block}", "/blocks/000000{block}", "/api/v1/blocks/00{block}/arguments",
+                                  "/articles/0{article}/{slug}", "/api/v1/articles/0{article}"])
+def test_an_id_with_leading_zeros_names_nothing_and_keeps_nothing(app, site, path):
+    """Every spelling of an id would be a page of its own in the cache: only the forum's own ("7") is an id."""
+    client = new_client(app)
+    slug = client.get(f"/articles/{site['article']}").headers["Location"].rsplit("/", 1)[1]
+    store = app.extensions["forum"].page_cache
+    before = store.count
+    response = client.get(path.format(slug=slug, **site))
+    assert response.status_code == 404 and "ETag" not in response.headers
+    assert store.count == before
+
+
 # ---------------------------------------------------------------- the stores' bounds
 
 
@@ -196,8 +210,9 @@ def test_redis_store_keeps_to_its_count_and_bytes_under_parallel_stores(redis_st
     kept = [key for key in client.scan_iter(f"{prefix}*") if not key.decode().endswith(("index", "sizes", "bytes"))]
     assert store.count == len(kept) <= 20
     assert store.bytes == sum(client.strlen(key) for key in kept) <= 50_000
-    # The newest pages are the ones kept.
-    assert store.get(f"{prefix}3-49") == b"x" * 900
+    # The newest page is kept (which worker stored last is the threads' choice: a page stored after them all).
+    store.set(f"{prefix}last", b"y" * 900)
+    assert store.get(f"{prefix}last") == b"y" * 900 and store.count <= 20
 
 
 def test_redis_store_clears_its_own_pages_and_nothing_else(redis_store):
@@ -209,3 +224,46 @@ def test_redis_store_clears_its_own_pages_and_nothing_else(redis_store):
     store.clear()
     assert store.get(f"{prefix}page") is None and store.count == 0
     assert client.get(f"{prefix}rate-limit") == b"7"
+
+
+def test_rendering_stores_keep_to_their_characters_however_many_versions_are_read(app, site, client):
+    """Each vote makes a version, and a read of each a snapshot of the whole thread and its fragments:
+    a process keeps no more text for them than its bounds, whatever the count."""
+    from forum.services.versions import thread_changed
+
+    state = app.extensions["forum"]
+    state.snapshots.max_chars = state.fragments.max_chars = 30_000
+    long_body = "A long argument. " * 500  # 8,500 characters
+    with app.app_context():
+        session = get_session()
+        writer = members.ensure_member(session, "writer", "writer")
+        arguments.post_argument(session, session.get(Block, site["block"]), writer, stance="support", body=long_body)
+        session.commit()
+    for _ in range(8):
+        with app.app_context():
+            session = get_session()
+            thread_changed(session, site["block"])  # as a vote would
+            session.commit()
+        page = client.get(f"/blocks/{site['block']}")
+        assert page.status_code == 200 and long_body.strip() in page.get_data(as_text=True)
+    kept = [record for snapshot in state.snapshots.items.values() for record in snapshot]
+    assert 0 < sum(len(record.body) + len(record.html) for record in kept) <= 30_000
+    assert 0 < sum(map(len, state.fragments.items.values())) <= 30_000
+
+
+@pytest.mark.parametrize("with_cookie", [False, True], ids=["fast path", "in the app"])
+def test_pages_are_rendered_while_the_caches_redis_does_not_answer(database_url, caplog, with_cookie):
+    """The cache only spares work: without its Redis every page is rendered afresh, and that is said once."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test secret", "FORUM_DATABASE_URL": database_url,
+                      "FORUM_CACHE_URL": "redis://127.0.0.1:1/0"})  # nothing listens on port 1
+    ids = make_article(app)
+    client = new_client(app)
+    if with_cookie:
+        client.set_cookie("unrelated", "1")
+    urls = [f"/blocks/{ids['block1']}", "/", f"/api/v1/blocks/{ids['block1']}/arguments",
+            f"/api/v1/articles/{ids['article']}"]
+    with caplog.at_level(logging.WARNING, logger="forum.pagestores"):
+        for url in urls + urls:
+            assert client.get(url).status_code == 200
+    assert caplog.text.count("The page cache's Redis does not answer") == 1
+    app.extensions["forum"].dispose()

@@ -58,6 +58,28 @@ def test_failed_sign_ins_lock_a_name_but_for_an_address_that_has_not_failed(app,
     assert sign_in(client, "bob", "10.0.1.9").status_code == 401  # other names are not locked
 
 
+def test_an_ipv6_client_counts_as_its_64_network(app, client):
+    """One subscriber holds a whole /64: a new address in it is no new address to the limits."""
+    set_limit(app, "LOGIN", "3 per minute")
+    addresses = ["2001:db8:0:1::1", "2001:db8:0:1::2", "2001:db8:0:1:ffff:ffff:ffff:fffe", "2001:db8:0:1::abcd"]
+    assert [sign_in(client, f"name{n}", a).status_code for n, a in enumerate(addresses)] == [401, 401, 401, 429]
+    assert sign_in(client, "name9", "2001:db8:0:2::1").status_code == 401  # another /64, another subscriber
+    # An IPv4 address mapped into IPv6 (a dual-stack socket's way of writing it) is that IPv4 address.
+    assert [sign_in(client, "x", a).status_code for a in ("10.0.6.1", "::ffff:10.0.6.1", "10.0.6.1")] == [401] * 3
+    refused_saying_when(sign_in(client, "x", "::ffff:10.0.6.1"))
+
+
+def test_a_locked_name_gets_no_fresh_address_from_the_same_64(app, client, make_user):
+    set_limit(app, "LOGIN", "3 per minute")
+    user = make_user("mia")
+    for n in range(3):
+        assert sign_in(client, "mia", f"10.0.7.{n}").status_code == 401
+    refused_saying_when(sign_in(client, "mia", "2001:db8:0:3::1"))  # a guess from a clean /64 marks it
+    # Another address of that /64 is not clean: even the right password is refused there.
+    refused_saying_when(sign_in(client, "mia", "2001:db8:0:3::2", password=user.password))
+    assert sign_in(client, "mia", "2001:db8:0:4::1", password=user.password).status_code == 201  # the owner's
+
+
 def test_only_failures_count_for_a_name(app, client, make_user):
     set_limit(app, "LOGIN", "3 per minute")
     user = make_user("mia")

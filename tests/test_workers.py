@@ -52,3 +52,19 @@ def test_the_warning_names_what_each_worker_keeps_alone(database_url, caplog, wo
         assert warn_if_process_local(app, workers) is warns
     assert (WARNING in caplog.text) is warns
     app.extensions["forum"].dispose()
+
+
+@pytest.mark.parametrize(
+    ("config", "said", "unsaid"),
+    [
+        ({"FORUM_CACHE_URL": REDIS}, "rate limits then count per worker", "caches pages"),
+        ({"FORUM_RATELIMIT_STORAGE_URI": REDIS}, "each worker caches pages on its own", "rate limits"),
+    ],
+)
+def test_the_warning_says_what_follows_only_of_the_store_kept_in_memory(database_url, caplog, config, said, unsaid):
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "FORUM_DATABASE_URL": database_url,
+                      "FORUM_RATELIMIT_STORAGE_URI": "memory://", "FORUM_CACHE_URL": "memory://", **config})
+    with caplog.at_level(logging.WARNING, logger="forum.workers"):
+        assert warn_if_process_local(app, 2)
+    assert said in caplog.text and unsaid not in caplog.text
+    app.extensions["forum"].dispose()

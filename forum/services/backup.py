@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import math
+from datetime import date, datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from pydantic import TypeAdapter, ValidationError
+from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only from Python 3.12 on
 
 from forum.errors import Conflict, Invalid
 from forum.models import UNSTORABLE, Base
@@ -19,6 +22,25 @@ INTEGER_RANGES = {sa.SmallInteger: 2**15, sa.BigInteger: 2**63, sa.Integer: 2**3
 
 class Unfit(ValueError):
     """A backup's value that its column cannot hold; the message says why, after the column's name."""
+
+
+class SourceSnapshot(TypedDict):
+    """A source as an argument's earlier version keeps it (`forum.services.arguments.source_snapshot`)."""
+
+    url: str
+    title: str | None
+    quote: str | None
+    citation: int | None
+
+
+# What each JSON column holds, in the shape the pages read it: a value of another shape is refused, as a
+# text is in an integer column, rather than restored into pages that would fail on it.
+JSON_SHAPES: dict[tuple[str, str], TypeAdapter] = {
+    ("forum_blocks", "consensus_key_arguments"): TypeAdapter(list[int]),
+    ("forum_consensus_changes", "key_arguments"): TypeAdapter(list[int]),
+    ("forum_argument_versions", "sources"): TypeAdapter(list[SourceSnapshot]),
+    ("forum_audit_log", "details"): TypeAdapter(dict[str, Any]),
+}
 
 
 def tables() -> list[sa.Table]:
@@ -46,7 +68,14 @@ def decode(column: sa.Column, value: Any) -> Any:
         parsed = (datetime if isinstance(kind, sa.DateTime) else date).fromisoformat(value)
         if isinstance(parsed, datetime) and parsed.tzinfo is None:
             raise Unfit("is a time without its time zone")
+        if isinstance(parsed, datetime):
+            try:
+                parsed.astimezone(timezone.utc)  # as it is stored: "0001-01-01T00:00+01:00" is no year
+            except OverflowError:
+                raise Unfit("is not a time this column holds") from None
         return parsed
+    if isinstance(kind, sa.JSON):
+        return decode_json(column, value)
     if isinstance(kind, sa.Boolean):
         if not isinstance(value, bool):
             raise Unfit("is not true or false")
@@ -61,6 +90,29 @@ def decode(column: sa.Column, value: Any) -> Any:
             raise Unfit(f"has {len(value):,} characters, over the {kind.length:,} the column holds")
         if UNSTORABLE.search(value):
             raise Unfit("holds a NUL character or half of a surrogate pair")
+    return value
+
+
+def decode_json(column: sa.Column, value: Any) -> Any:
+    """A JSON column's value, if it has the column's shape and every text and number in it can be stored."""
+    shape = JSON_SHAPES[(column.table.name, column.name)]
+    try:
+        shape.validate_python(value, strict=True)
+    except ValidationError:
+        raise Unfit("is not of the shape the column holds") from None
+    pending = [value]
+    while pending:  # a loop, not recursion: the file's nesting is the writer's choice
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            pending += item
+        elif isinstance(item, str) and UNSTORABLE.search(item):
+            raise Unfit("holds a NUL character or half of a surrogate pair")
+        elif isinstance(item, int) and not isinstance(item, bool) and not -(2**63) <= item < 2**63:
+            raise Unfit("holds a number no database column holds")
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise Unfit("holds a number no database column holds")
     return value
 
 

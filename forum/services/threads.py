@@ -114,16 +114,32 @@ class Tree:
     total: int
 
 
+def characters(records: tuple[ArgumentRecord, ...]) -> int:
+    """The characters of text a snapshot holds: bodies and their HTML, names, reasons and sources."""
+    return sum(
+        len(r.body) + len(r.html) + len(r.author.name) + len(r.hidden_reason or "")
+        + sum(len(s.url) + len(s.title or "") + len(s.quote or "") for s in r.sources)
+        for r in records
+    )
+
+
+# Characters of text the snapshots of one process hold at most: a snapshot is a whole thread, and an
+# attacker who votes between reads makes a version (and a snapshot) per vote.
+SNAPSHOT_CHARS = 32_000_000
+
+
 class SnapshotStore:
     """The arguments of recently read threads by (thread, page version), one store per app and process.
 
     Every write that changes a thread moves its version in the write's transaction, so a snapshot is
-    never read for a later state than its own; when full, the store starts afresh.
+    never read for a later state than its own; when full (by count, or by the characters its texts hold,
+    since each snapshot is a whole thread and each vote makes a version), the store starts afresh.
     """
 
-    def __init__(self, limit: int = 256) -> None:
-        self.limit = limit
+    def __init__(self, limit: int = 256, max_chars: int = SNAPSHOT_CHARS) -> None:
+        self.limit, self.max_chars = limit, max_chars
         self.items: dict[tuple[int, int], tuple[ArgumentRecord, ...]] = {}
+        self.chars = 0
         self.lock = threading.Lock()
 
     def get(self, block_id: int, version: int) -> tuple[ArgumentRecord, ...] | None:
@@ -131,11 +147,16 @@ class SnapshotStore:
         return self.items.get((block_id, version))
 
     def put(self, block_id: int, version: int, records: tuple[ArgumentRecord, ...]) -> None:
-        """Keep a snapshot."""
+        """Keep a snapshot (not one larger than the whole store)."""
+        size = characters(records)
         with self.lock:
-            if len(self.items) >= self.limit:
+            if (block_id, version) in self.items or size > self.max_chars:
+                return
+            if len(self.items) >= self.limit or self.chars + size > self.max_chars:
                 self.items.clear()
+                self.chars = 0
             self.items[(block_id, version)] = records
+            self.chars += size
 
 
 ARGUMENTS = (

@@ -31,6 +31,8 @@ ARGUMENT_TEMPLATE = "forum/_argument.html"
 CSRF = "\x00csrf\x00"
 OPEN_PARTS = re.compile("\x00(?:ago:([0-9.]+)|csrf)\x00")
 KEPT_LIMIT = 50_000
+# Characters the kept fragments of one process hold at most (a post's HTML may run to tens of thousands).
+KEPT_CHARS = 32_000_000
 
 
 class FragmentStore:
@@ -40,9 +42,10 @@ class FragmentStore:
     for a later state than its own; readers alike (not the author, not voted) share one.
     """
 
-    def __init__(self, limit: int = KEPT_LIMIT) -> None:
-        self.limit = limit
+    def __init__(self, limit: int = KEPT_LIMIT, max_chars: int = KEPT_CHARS) -> None:
+        self.limit, self.max_chars = limit, max_chars
         self.items: dict[tuple, str] = {}
+        self.chars = 0
         self.lock = threading.Lock()
         self.trimmed: tuple[Environment, Environment] | None = None
 
@@ -63,11 +66,16 @@ class FragmentStore:
         return self.items.get(key)
 
     def put(self, key: tuple, fragment: str) -> None:
-        """Keep a fragment; when full, start afresh (states that are gone are never asked for again)."""
+        """Keep a fragment; when full (by count or characters), start afresh (states that are gone are never
+        asked for again)."""
         with self.lock:
-            if len(self.items) >= self.limit:
+            if key in self.items:
+                return
+            if len(self.items) >= self.limit or self.chars + len(fragment) > self.max_chars:
                 self.items.clear()
+                self.chars = 0
             self.items[key] = fragment
+            self.chars += len(fragment)
 
 
 def open_time(moment: datetime) -> Markup:
