@@ -62,7 +62,8 @@ def make_cache(url: str, *, size: int, max_bytes: int, timeout: int, prefix: str
     if scheme in ("redis", "rediss", "unix"):
         import redis
 
-        client = redis.Redis.from_url(url)
+        # A Redis that stops answering must not hold pages: after a second, the page is rendered instead.
+        client = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
         return RedisPages(client, prefix=prefix, size=size, max_bytes=max_bytes, default_timeout=timeout)
     if scheme == "none":
         return NullCache()

@@ -18,6 +18,8 @@ from typing import TypeVar
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from forum.auth import current_viewer
 from forum.errors import ForumError, NotAuthenticated, TooManyRequests
@@ -104,11 +106,20 @@ LIMITS = {
 WRITES = ["POST", "PUT", "PATCH", "DELETE"]
 
 
+STORE_TIMEOUT = 1.0  # seconds a limit's store may take to answer
+# Where sign-ins are counted while the shared store cannot be reached: in this process, as Flask-Limiter's
+# own fallback counts the other limits.
+SIGN_IN_FALLBACK = MovingWindowRateLimiter(MemoryStorage())
+
+
 def make_limiter(app: Flask) -> Limiter:
     """The forum's own limiter on `app`; `FORUM_RATELIMIT_STORAGE_URI` (Redis) shares counts between workers."""
     limiter = Limiter(
         key_func=client_address,
         storage_uri=app.config["FORUM_RATELIMIT_STORAGE_URI"],
+        # A Redis that stops answering must not hold requests: after a second, this process counts alone.
+        storage_options={"socket_timeout": STORE_TIMEOUT, "socket_connect_timeout": STORE_TIMEOUT},
+        in_memory_fallback_enabled=True,
         strategy="moving-window",
         headers_enabled=True,
         key_prefix=app.config["FORUM_RATELIMIT_KEY_PREFIX"],
@@ -162,7 +173,8 @@ def guard_sign_in(username: str, check: Callable[[], T], failure: type[ForumErro
         return check()
     from forum.services.accounts import username_key
 
-    strategy, items = limiter.limiter, sign_in_limits()
+    strategy = limiter.limiter if limiter.limiter.storage.check() else SIGN_IN_FALLBACK
+    items = sign_in_limits()
     prefix = current_app.config["FORUM_RATELIMIT_KEY_PREFIX"]
     address, name = client_address(), f"name:{username_key(username)}"
 

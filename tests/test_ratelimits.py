@@ -203,6 +203,22 @@ def test_the_count_is_shared_through_redis(database_url):
         app.extensions["forum"].dispose()
 
 
+def test_a_lost_redis_leaves_each_process_counting_alone(database_url):
+    """Limits kept in a Redis that cannot be reached still hold, counted in the process; nothing fails."""
+    from wsgi import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "FORUM_DATABASE_URL": database_url,
+                      "FORUM_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",  # nothing listens there
+                      "FORUM_RATELIMIT_KEY_PREFIX": f"forum-test-{uuid.uuid4().hex}",
+                      "FORUM_RATELIMIT_LOGIN": "2 per minute", "FORUM_RATELIMIT_REGISTER": "1 per hour",
+                      "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    assert [sign_in(client, "x").status_code for _ in range(3)] == [401, 401, 429]
+    # Registration is limited by Flask-Limiter itself, which falls back to this process's memory.
+    assert [client.post("/register", data={"username": "x"}).status_code for _ in range(2)] == [422, 429]
+    app.extensions["forum"].dispose()
+
+
 def test_two_gunicorn_workers_share_one_count_in_redis(database_url, tmp_path):
     """The limit holds across worker processes: 5 attempts a minute means 5, not 5 per worker."""
     import json
