@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tomllib
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from forum import migrate
 from forum.db import get_session
 from forum.errors import ForumError
 from forum.models import Role
-from forum.services import accounts, articles, backup, imports, members, seeding, tokens
+from forum.services import accounts, articles, backup, discussions, imports, members, seeding, tokens
+from forum.settings import content_limits
 
 forum_cli = AppGroup("forum", help="Manage the debate forum.")
 db_cli = AppGroup("db", help="The forum's database schema.")
@@ -198,7 +200,7 @@ def import_command(path_or_url: str, format_: str | None, title: str | None, as_
 @click.option("--votes-per-argument", type=click.IntRange(min=0), default=5, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="The same seed makes the same discussion.")
 def seed_discussion(article_id: int, arguments_per_thread: int, votes_per_argument: int, seed: int) -> None:
-    """Fill an article's threads with a synthetic discussion (for demos and benchmarks)."""
+    """Fill an article's threads with a synthetic discussion in bulk (for benchmarks)."""
     session = get_session()
     try:
         report = seeding.seed_discussion(
@@ -216,6 +218,53 @@ def seed_discussion(article_id: int, arguments_per_thread: int, votes_per_argume
         f"and {report.votes} votes by {report.members} members; {report.consensus_marks} "
         "threads marked."
     )
+
+
+def counted(number: int, noun: str) -> str:
+    """`1 flag`, `2 flags`."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+@forum_cli.command("load-discussion")
+@click.argument("article_id", type=int)
+@click.argument("path", type=click.Path(dir_okay=False))
+def load_discussion(article_id: int, path: str) -> None:
+    """Load a hand-written discussion from a TOML file (demo/discussion.toml) into an article.
+
+    On the standalone site every member of the file gets an account; their one password is read from stdin.
+    """
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise click.ClickException(f"Cannot read {path}: {error.strerror}.") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise click.ClickException(f"Cannot read {path} as TOML: {error}.") from None
+    try:
+        # A file with mistakes is refused before any password is asked for.
+        discussions.parse_discussion(data)
+    except ForumError as error:
+        fail(error)
+    with_accounts = "forum_accounts" in current_app.extensions
+    session = get_session()
+    try:
+        report = discussions.load_discussion(
+            session,
+            article_id,
+            data,
+            password=read_password() if with_accounts else None,
+            min_password_length=current_app.config["FORUM_PASSWORD_MIN_LENGTH"],
+            limits=content_limits(),
+        )
+    except ForumError as error:
+        fail(error)
+    session.commit()
+    click.echo(
+        f"Loaded {counted(report.arguments, 'argument')} with {counted(report.sources, 'source')}, "
+        f"{counted(report.votes, 'vote')}, {counted(report.verdicts, 'verdict')} and "
+        f"{counted(report.flags, 'flag')} into article {article_id}."
+    )
+    who = ", ".join(m.name if m.role == Role.MEMBER else f"{m.name} ({m.role})" for m in report.members)
+    click.echo(f"Members{' (each signs in with the password given)' if with_accounts else ''}: {who}.")
 
 
 @forum_cli.command("export")
