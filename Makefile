@@ -1,4 +1,5 @@
-# The Quick start: `make serve` runs the site at http://127.0.0.1:5000, `make test` runs the whole suite.
+# The Quick start: `make serve` runs the site at http://127.0.0.1:5000 (`make serve PORT=8080` elsewhere),
+# `make test` runs the whole suite. `make reset-demo` starts the demo again from scratch.
 
 VENV := .venv
 PYTHON := $(VENV)/bin/python
@@ -6,23 +7,33 @@ FLASK := $(VENV)/bin/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: serve schema demo test chromium build-deps
+PORT := 5000
+
+.PHONY: serve schema demo reset-demo test chromium build-deps
 
 serve: schema demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 schema: $(VENV)/.installed
 	$(FLASK) forum db upgrade
 
-# The demo article and a synthetic discussion of it, made once (the stamp remembers it).
+# The demo article and its hand-written discussion, made once (the stamp remembers it).
 DEMO_ARTICLE := demo/old-town-without-cars.txt
+DEMO_DISCUSSION := demo/discussion.toml
+# Every demo account signs in with this password: for a local demo only, never on a public site.
+DEMO_PASSWORD := demo password
 demo: instance/demo.imported
 
-instance/demo.imported: $(DEMO_ARTICLE) | schema
+instance/demo.imported: | schema
 	$(FLASK) forum import $(DEMO_ARTICLE) --json > instance/demo.json
-	$(FLASK) forum seed-discussion $$($(PYTHON) -c 'import json; print(json.load(open("instance/demo.json"))["id"])') \
-		--arguments-per-thread 6 --votes-per-argument 5
+	echo '$(DEMO_PASSWORD)' | $(FLASK) forum load-discussion \
+		$$($(PYTHON) -c 'import json; print(json.load(open("instance/demo.json"))["id"])') $(DEMO_DISCUSSION)
 	touch $@
+
+# The default database (instance/forum.sqlite3) and the stamp go; the next `make serve` makes the demo again.
+reset-demo:
+	rm -f instance/forum.sqlite3 instance/forum.sqlite3-wal instance/forum.sqlite3-shm instance/demo.json \
+		instance/demo.imported
 
 test: $(VENV)/.installed chromium
 	$(PYTHON) -m pytest

@@ -27,6 +27,7 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 DEMO_ARTICLE = ROOT / "demo" / "old-town-without-cars.txt"
+DEMO_DISCUSSION = ROOT / "demo" / "discussion.toml"
 CHROMIUM = os.environ.get("FORUM_TEST_CHROMIUM", "/usr/bin/chromium")
 # The phone is an iPhone-sized 390px; the desktop a common laptop width.
 WIDTHS = {"desktop": 1280, "phone": 390}
@@ -36,10 +37,12 @@ ARTICLE_HEIGHT = {"desktop": 1500, "phone": 2400}
 MAX_THREAD_HEIGHT = 6000
 
 
-def flask(*args: str, env: dict[str, str]) -> str:
+def flask(*args: str, env: dict[str, str], stdin: str | None = None) -> str:
     """Run `flask --app wsgi ARGS` in the project, as the Makefile does, and return its output."""
     command = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
-    return subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        command, cwd=ROOT, env=env, input=stdin, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def free_port() -> int:
@@ -65,7 +68,7 @@ def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 30) -> No
 
 @contextmanager
 def demo_server() -> Iterator[str]:
-    """The Makefile's demo (schema, imported article, seeded discussion) on a temporary SQLite file; yields its URL."""
+    """The Makefile's demo (schema, imported article, its discussion) on a temporary SQLite file; yields its URL."""
     with tempfile.TemporaryDirectory(prefix="forum-demo-") as folder:
         env = {
             **os.environ,
@@ -76,8 +79,8 @@ def demo_server() -> Iterator[str]:
         flask("forum", "db", "upgrade", env=env)
         imported = json.loads(flask("forum", "import", str(DEMO_ARTICLE), "--json", env=env))
         flask(
-            "forum", "seed-discussion", str(imported["id"]),
-            "--arguments-per-thread", "6", "--votes-per-argument", "5", env=env,
+            "forum", "load-discussion", str(imported["id"]), str(DEMO_DISCUSSION),
+            env=env, stdin="demo password\n",
         )
         port = free_port()
         server = subprocess.Popen(
