@@ -33,6 +33,10 @@ def test_the_document_is_valid_openapi_3_1(document):
         Draft202012Validator.check_schema(schema)
     refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(document))
     assert refs and set(refs) <= set(schemas)
+    # Each component defines its shape: a recursive model (an argument and its replies) too, not a reference
+    # to itself, which would promise nothing about the answers.
+    assert all("properties" in schema for schema in schemas.values())
+    assert "replies" in schemas["ArgumentOut"]["properties"]
     assert document["openapi"].startswith("3.1")
     assert document["servers"] == [{"url": "/api/v1"}]
 
@@ -74,6 +78,19 @@ def test_request_bodies_are_the_validating_models(document):
 )
 def test_statuses_are_documented(document, path, method, statuses):
     assert statuses <= set(document["paths"][path][method]["responses"])
+
+
+def test_every_rate_limited_operation_documents_429(app, document):
+    """The limits hang on views by endpoint (`forum.ratelimit.LIMITS`); each limited operation documents 429."""
+    from forum.ratelimit import LIMITS
+
+    limited = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("forum.api.") and rule.endpoint in LIMITS:
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                limited.append((method, path, "429" in document["paths"][path][method.lower()]["responses"]))
+    assert len(limited) >= 4 and all(declared for *_, declared in limited), limited
 
 
 def test_error_responses_have_the_error_shape(document):

@@ -202,10 +202,13 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
 
 def schema_ref(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, str]:
     """Put `model` (and the models it uses) into `schemas`; return a reference to it."""
+    ref = f"#/components/schemas/{model.__name__}"
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(schema.pop("$defs", {}))
-    schemas[model.__name__] = schema
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+    # A recursive model (an argument holds its replies) comes as a reference to itself, defined in $defs.
+    if schema.get("$ref") != ref:
+        schemas[model.__name__] = schema
+    return {"$ref": ref}
 
 
 def response_object(
