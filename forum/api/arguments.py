@@ -36,7 +36,10 @@ def source_inputs(sources: list[SourceIn]) -> list[arguments.SourceInput]:
     "/blocks/<id:block_id>/arguments", "GET", query=ArgumentsQuery, responses={200: ArgumentsOut}
 )
 def list_arguments(block_id: int, query: ArgumentsQuery) -> ResponseReturnValue:
-    """A thread's arguments as a tree, every reply included, paged by top-level argument."""
+    """A thread's arguments as a tree, every reply included, paged by top-level argument.
+
+    Who may call it: anyone; moderators also read what hidden arguments say.
+    """
     session = get_session()
     viewer = current_viewer()
     tree = threads.argument_tree(
@@ -57,7 +60,10 @@ def list_arguments(block_id: int, query: ArgumentsQuery) -> ResponseReturnValue:
     responses={201: ArgumentOut, 403: ErrorBody, 409: ErrorBody, 429: ErrorBody}, auth=True,
 )
 def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
-    """Post an argument, or a reply to one, with its sources."""
+    """Post an argument, or a reply to one, with its sources.
+
+    Who may call it: members.
+    """
     session = get_session()
     author = acting_member(current_viewer())
     argument = arguments.post_argument(
@@ -79,7 +85,10 @@ def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
     responses={200: ArgumentOut, 403: ErrorBody, 409: ErrorBody, 429: ErrorBody}, auth=True,
 )
 def edit_argument(argument_id: int, body: ArgumentPatch) -> ResponseReturnValue:
-    """Edit an argument's body or sources (its author or a moderator); the earlier text is kept."""
+    """Edit an argument's body or sources (its author or a moderator); the earlier text is kept.
+
+    Who may call it: the argument's author, or a moderator.
+    """
     session = get_session()
     viewer = current_viewer()
     editor = acting_member(viewer)
@@ -100,7 +109,10 @@ def edit_argument(argument_id: int, body: ArgumentPatch) -> ResponseReturnValue:
     auth=True,
 )
 def withdraw_argument(argument_id: int) -> ResponseReturnValue:
-    """Withdraw your own argument; its replies stay."""
+    """Withdraw your own argument; its replies stay.
+
+    Who may call it: the argument's author.
+    """
     session = get_session()
     member = acting_member(current_viewer())
     argument = arguments.withdraw_argument(
@@ -114,7 +126,10 @@ def withdraw_argument(argument_id: int) -> ResponseReturnValue:
     "/arguments/<id:argument_id>/versions", "GET", responses={200: VersionsOut}
 )
 def argument_versions(argument_id: int) -> ResponseReturnValue:
-    """The earlier versions of an edited argument, oldest first."""
+    """The earlier versions of an edited argument, oldest first.
+
+    Who may call it: anyone; those of a hidden or withdrawn argument, moderators only (others get an empty list).
+    """
     argument = arguments.get_argument(get_session(), argument_id)
     concealed = argument.hidden or argument.withdrawn_at is not None
     if concealed and not current_viewer().has_role(Role.MODERATOR):
@@ -124,6 +139,9 @@ def argument_versions(argument_id: int) -> ResponseReturnValue:
 
 @registry.route("/preview", "POST", body=PreviewIn, responses={200: PreviewOut}, auth=True)
 def preview(body: PreviewIn) -> ResponseReturnValue:
-    """Render Markdown as a posted argument would be."""
+    """Render Markdown as a posted argument would be.
+
+    Who may call it: members.
+    """
     require_role(current_viewer())
     return {"html": arguments.preview_html(body.body, content_limits())}

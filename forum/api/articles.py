@@ -18,7 +18,10 @@ from forum.services import articles, imports
 
 @registry.route("/articles", "GET", query=ArticlesQuery, responses={200: ArticlesOut})
 def list_articles(query: ArticlesQuery) -> ResponseReturnValue:
-    """The articles, newest first, with their thread, argument and open-citation counts; `next` pages on."""
+    """The articles, newest first, with their thread, argument and open-citation counts; `next` pages on.
+
+    Who may call it: anyone.
+    """
     found = articles.list_articles(get_session(), query.limit + 1, query.after)
     page = found[: query.limit]
     more = len(found) > query.limit
@@ -27,7 +30,10 @@ def list_articles(query: ArticlesQuery) -> ResponseReturnValue:
 
 @registry.route("/articles/<id:article_id>", "GET", responses={200: ArticleOut})
 def get_article(article_id: int) -> ResponseReturnValue:
-    """An article with its blocks, their citations and their threads' summaries."""
+    """An article with its blocks, their citations and their threads' summaries.
+
+    Who may call it: anyone.
+    """
     return article_json(articles.article_view(get_session(), article_id))
 
 
@@ -36,7 +42,10 @@ def get_article(article_id: int) -> ResponseReturnValue:
     responses={201: ArticleOut, 403: ErrorBody, 413: ErrorBody}, auth=True,
 )
 def create_article(body: ArticleIn) -> ResponseReturnValue:
-    """Import an article from its text or a URL (admins)."""
+    """Import an article from its text or a URL (admins).
+
+    Who may call it: admins.
+    """
     viewer = current_viewer()
     require_role(viewer, Role.ADMIN)
     if bool(body.text) == bool(body.url):

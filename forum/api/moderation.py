@@ -58,7 +58,10 @@ def stale_version(error: consensus.StaleVersion) -> ResponseReturnValue:
     responses={200: ConsensusOut, 403: ErrorBody, 409: ErrorBody}, auth=True,
 )
 def set_consensus(block_id: int, body: ConsensusIn) -> ResponseReturnValue:
-    """Set a thread's verdict, naming the version you saw (409 when someone changed it meanwhile)."""
+    """Set a thread's verdict, naming the version you saw (409 when someone changed it meanwhile).
+
+    Who may call it: moderators.
+    """
     session = get_session()
     moderator = acting_moderator()
     change = consensus.set_consensus(
@@ -73,7 +76,10 @@ def set_consensus(block_id: int, body: ConsensusIn) -> ResponseReturnValue:
     "/blocks/<id:block_id>/consensus/history", "GET", responses={200: ConsensusHistoryOut}
 )
 def consensus_history(block_id: int) -> ResponseReturnValue:
-    """Every change of a thread's verdict, oldest first: who, when, from, to, note."""
+    """Every change of a thread's verdict, oldest first: who, when, from, to, note.
+
+    Who may call it: anyone.
+    """
     return {"entries": [change_json(c) for c in consensus.history(get_session(), block_id)]}
 
 
@@ -82,7 +88,10 @@ def consensus_history(block_id: int) -> ResponseReturnValue:
     responses={201: FlagOut, 403: ErrorBody, 409: ErrorBody, 429: ErrorBody}, auth=True,
 )
 def flag_argument(argument_id: int, body: FlagIn) -> ResponseReturnValue:
-    """Flag another member's argument for the moderators, once."""
+    """Flag another member's argument for the moderators, once.
+
+    Who may call it: members, on arguments not their own.
+    """
     session = get_session()
     member = acting_member(current_viewer())
     flagged = moderation.flag(session, argument_id, member, body.reason, body.note)
@@ -92,7 +101,10 @@ def flag_argument(argument_id: int, body: FlagIn) -> ResponseReturnValue:
 
 @registry.route("/flags", "GET", responses={200: FlagsOut, **FORBIDDEN}, auth=True)
 def list_flags() -> ResponseReturnValue:
-    """The open flags, oldest first, each with its argument."""
+    """The open flags, oldest first, each with its argument.
+
+    Who may call it: moderators.
+    """
     require_role(current_viewer(), Role.MODERATOR)
     return {"flags": [flag_json(f, with_argument=True) for f in moderation.open_flags(get_session())]}
 
@@ -102,7 +114,10 @@ def list_flags() -> ResponseReturnValue:
     responses={200: FlagOut, 403: ErrorBody, 409: ErrorBody}, auth=True,
 )
 def resolve_flag(flag_id: int, body: ResolveIn) -> ResponseReturnValue:
-    """Dismiss a flag, or hide its argument (which closes every open flag on it)."""
+    """Dismiss a flag, or hide its argument (which closes every open flag on it).
+
+    Who may call it: moderators.
+    """
     session = get_session()
     resolved = moderation.resolve_flag(session, flag_id, acting_moderator(), body.action, body.reason)
     session.commit()
@@ -114,7 +129,10 @@ def resolve_flag(flag_id: int, body: ResolveIn) -> ResponseReturnValue:
     responses={200: ArgumentOut, 403: ErrorBody, 409: ErrorBody}, auth=True,
 )
 def hide_argument(argument_id: int, body: ReasonIn) -> ResponseReturnValue:
-    """Hide an argument with a reason: members see the reason, moderators the content; replies stay."""
+    """Hide an argument with a reason: members see the reason, moderators the content; replies stay.
+
+    Who may call it: moderators.
+    """
     session = get_session()
     argument = moderation.hide(session, argument_id, acting_moderator(), body.reason)
     session.commit()
@@ -126,7 +144,10 @@ def hide_argument(argument_id: int, body: ReasonIn) -> ResponseReturnValue:
     responses={200: ArgumentOut, 403: ErrorBody, 409: ErrorBody}, auth=True,
 )
 def restore_argument(argument_id: int, body: ReasonIn) -> ResponseReturnValue:
-    """Show a hidden argument again, with a reason."""
+    """Show a hidden argument again, with a reason.
+
+    Who may call it: moderators.
+    """
     session = get_session()
     argument = moderation.restore(session, argument_id, acting_moderator(), body.reason)
     session.commit()
@@ -138,7 +159,10 @@ def restore_argument(argument_id: int, body: ReasonIn) -> ResponseReturnValue:
     responses={200: LockOut, 403: ErrorBody, 409: ErrorBody}, auth=True,
 )
 def lock_thread(block_id: int, body: LockIn) -> ResponseReturnValue:
-    """Lock a thread (no new arguments or votes) or unlock it, with a reason."""
+    """Lock a thread (no new arguments or votes) or unlock it, with a reason.
+
+    Who may call it: moderators.
+    """
     session = get_session()
     block = moderation.lock(session, block_id, acting_moderator(), body.locked, body.reason)
     session.commit()
@@ -150,7 +174,10 @@ def lock_thread(block_id: int, body: LockIn) -> ResponseReturnValue:
     responses={200: MemberOut, **FORBIDDEN}, auth=True,
 )
 def set_member_role(member_id: int, body: RoleIn) -> ResponseReturnValue:
-    """Give a member a role: appoint or remove moderators and admins."""
+    """Give a member a role: appoint or remove moderators and admins.
+
+    Who may call it: admins.
+    """
     session = get_session()
     admin = acting_moderator(Role.ADMIN)
     member = members.appoint(session, admin, member_id, members.parse_role(body.role))
@@ -160,7 +187,10 @@ def set_member_role(member_id: int, body: RoleIn) -> ResponseReturnValue:
 
 @registry.route("/audit", "GET", query=AuditQuery, responses={200: AuditOut, **FORBIDDEN}, auth=True)
 def audit_log(query: AuditQuery) -> ResponseReturnValue:
-    """Every moderator and admin action, newest first, filtered; `next` pages back."""
+    """Every moderator and admin action, newest first, filtered; `next` pages back.
+
+    Who may call it: moderators.
+    """
     require_role(current_viewer(), Role.MODERATOR)
     found = audit.entries(
         get_session(), action=query.action, actor_id=query.actor_id, target_type=query.target_type,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class Operation:
     method: str
     rule: str
     summary: str
+    description: str
     body: type[BaseModel] | None
     query: type[BaseModel] | None
     responses: dict[int, type[BaseModel] | None]
@@ -79,10 +81,14 @@ class Api:
         responses: dict[int, type[BaseModel] | None],
         auth: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Declare an operation; the view receives the validated body as `body`, the query as `query`."""
+        """Declare an operation; the view receives the validated body as `body`, the query as `query`.
+
+        The view's docstring documents it: its first line is the summary, the rest (who may call it) the
+        description.
+        """
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-            summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
+            summary, _, description = inspect.cleandoc(view.__doc__ or "").partition("\n")
             statuses = dict(responses)
             # Any write may carry a body that is no JSON the forum reads, or lack its CSRF header; any query
             # may hold a NUL character, which every forum route refuses before reading it.
@@ -94,7 +100,9 @@ class Api:
                 statuses.setdefault(401, ErrorBody)
             if "<" in rule:
                 statuses.setdefault(404, ErrorBody)
-            self.operations.append(Operation(method, rule, summary, body, query, statuses, auth))
+            self.operations.append(
+                Operation(method, rule, summary, description.strip(), body, query, statuses, auth)
+            )
 
             @wraps(view)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -118,6 +126,7 @@ class Api:
             entry: dict[str, Any] = {
                 "operationId": f"{op.method.lower()}_{op.rule.strip('/').replace('/', '_')}",
                 "summary": op.summary,
+                **({"description": op.description} if op.description else {}),
                 "responses": {
                     str(status): response_object(status, model, schemas)
                     for status, model in sorted(op.responses.items())

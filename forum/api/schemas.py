@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from forum.routing import MAX_ID
+from forum.services.arguments import Limits
+from forum.services.consensus import KEY_ARGUMENTS_LIMIT
+from forum.services.consensus import NOTE_LIMIT as VERDICT_NOTE_LIMIT
+from forum.services.moderation import NOTE_LIMIT as FLAG_NOTE_LIMIT
+from forum.services.moderation import REASON_LIMIT
+
+LIMITS = Limits()  # the defaults; each limit of an argument is a setting (FORUM_MAX_*)
 
 # A number that names a row, or a version: what the database's integer columns can hold.
 Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 StanceName = Literal["counter", "support", "question"]
+MARKDOWN = f"Markdown, at most `FORUM_MAX_BODY` characters ({LIMITS.body:,}); it must show a reader something."
+REASON = f"At most {REASON_LIMIT} characters; shown to members and kept in the audit log."
+AFTER = "The `next` of the page before."
+
+
+def examples(*bodies: dict[str, Any]) -> ConfigDict:
+    """A model's example bodies, for the OpenAPI document and the API's reference (docs/api.md)."""
+    return ConfigDict(json_schema_extra={"examples": list(bodies)})
 
 
 class RequestBody(BaseModel):
@@ -28,32 +43,60 @@ class RequestBody(BaseModel):
 class SourceIn(RequestBody):
     """A source backing an argument; `citation` is the footnote number it fills."""
 
-    url: str
-    title: str | None = None
-    quote: str | None = None
-    citation: int | None = Field(default=None, ge=1, le=MAX_ID)
+    url: str = Field(
+        description=f"A full http:// or https:// address, at most `FORUM_MAX_URL` characters ({LIMITS.url:,})."
+    )
+    title: str | None = Field(default=None, description=f"At most `FORUM_MAX_TITLE` characters ({LIMITS.title}).")
+    quote: str | None = Field(
+        default=None,
+        description=f"The passage that backs the argument, at most `FORUM_MAX_QUOTE` characters ({LIMITS.quote:,}).",
+    )
+    citation: int | None = Field(
+        default=None, ge=1, le=MAX_ID,
+        description="The number of a footnote that the paragraph cites, when the source is for it.",
+    )
 
 
 class ArgumentIn(RequestBody):
     """A new argument, or a reply when `parent_id` names another."""
 
+    model_config = examples(
+        {
+            "stance": "counter",
+            "body": "The survey behind footnote 2 asked traders in **six** towns, none of them a market town.",
+            "sources": [{
+                "url": "https://example.org/studies/traders-perceptions",
+                "title": "Traders' perceptions of customer travel",
+                "quote": "Retailers estimated that 63% of their customers arrived by car.",
+                "citation": 2,
+            }],
+        },
+        {"stance": "question", "body": "Which six towns?", "parent_id": 12},
+    )
+
     stance: StanceName
-    body: str
-    parent_id: Id | None = None
-    sources: list[SourceIn] = []
+    body: str = Field(description=MARKDOWN)
+    parent_id: Id | None = Field(default=None, description="The argument of the same thread that this one answers.")
+    sources: list[SourceIn] = Field(default=[], description=f"At most `FORUM_MAX_SOURCES` ({LIMITS.sources}).")
 
 
 class ArgumentPatch(RequestBody):
     """A new body, new sources, or both."""
 
-    body: str | None = None
-    sources: list[SourceIn] | None = None
+    model_config = examples({"body": "The survey behind footnote 2 asked traders in six towns, two of them rural."})
+
+    body: str | None = Field(default=None, description=f"The new text (omitted: unchanged). {MARKDOWN}")
+    sources: list[SourceIn] | None = Field(
+        default=None, description="The new sources, which replace all the earlier ones (omitted: unchanged)."
+    )
 
 
 class PreviewIn(RequestBody):
     """Markdown to render as a post would be."""
 
-    body: str
+    model_config = examples({"body": "Footfall rose by *a fifth*, see [the review](https://example.org/review)."})
+
+    body: str = Field(description=f"Markdown, at most `FORUM_MAX_BODY` characters ({LIMITS.body:,}).")
 
 
 class PreviewOut(BaseModel):
@@ -65,18 +108,31 @@ class PreviewOut(BaseModel):
 class ArticleIn(RequestBody):
     """An article to import: its text, or a URL to fetch it from."""
 
-    title: str | None = None
-    text: str | None = None
-    url: str | None = None
-    format: Literal["text", "markdown", "html"] | None = None
+    model_config = examples(
+        {"text": "The Old Town Must Close Its Streets to Cars\n\nEvery city council likes to say...", "format": "text"},
+        {"url": "https://example.org/opinion/old-town-without-cars", "format": "html"},
+    )
+
+    title: str | None = Field(default=None, description="Instead of the title found in the article.")
+    text: str | None = Field(
+        default=None,
+        description="The article itself (this or `url`), at most `FORUM_IMPORT_MAX_BYTES` (2,000,000) in UTF-8.",
+    )
+    url: str | None = Field(
+        default=None,
+        description="An http:// or https:// address on the public internet to fetch it from (this or `text`).",
+    )
+    format: Literal["text", "markdown", "html"] | None = Field(default=None, description="Guessed when omitted.")
 
 
 class ArgumentsQuery(BaseModel):
     """How to page and sort a thread's arguments."""
 
     sort: Literal["best", "new", "top", "controversial"] = "best"
-    limit: int = Field(default=500, ge=1, le=500)
-    after: Id | None = None
+    limit: int = Field(
+        default=500, ge=1, le=500, description="Top-level arguments per page, their replies all included."
+    )
+    after: Id | None = Field(default=None, description=AFTER)
 
 
 class AuthorOut(BaseModel):
@@ -213,7 +269,7 @@ class ArticlesQuery(BaseModel):
     """How to page the article list, newest first."""
 
     limit: int = Field(default=100, ge=1, le=100)
-    after: Id | None = None
+    after: Id | None = Field(default=None, description=AFTER)
 
 
 class ArticlesOut(BaseModel):
@@ -224,10 +280,19 @@ class ArticlesOut(BaseModel):
 class ConsensusIn(RequestBody):
     """A new verdict; `version` is the one the moderator saw, so that nobody overwrites a newer one unseen."""
 
+    model_config = examples({
+        "status": "supported",
+        "note": "The figures match the council's own status report.",
+        "key_arguments": [31, 33],
+        "version": 0,
+    })
+
     status: StatusName
-    note: str = ""
-    key_arguments: list[Id] = []
-    version: Id
+    note: str = Field(default="", description=f"Markdown, at most {VERDICT_NOTE_LIMIT:,} characters.")
+    key_arguments: list[Id] = Field(
+        default=[], description=f"The arguments of this thread that it rests on, at most {KEY_ARGUMENTS_LIMIT}."
+    )
+    version: Id = Field(description="The verdict's `version` as you saw it (0 before the first); 409 if it has moved.")
 
 
 class ActorOut(BaseModel):
@@ -260,8 +325,12 @@ FlagReasonName = Literal["spam", "abuse", "off_topic", "other"]
 class FlagIn(RequestBody):
     """Why an argument should be looked at; 'other' needs a note."""
 
+    model_config = examples({"reason": "other", "note": "A jibe at people, not a point about the paragraph."})
+
     reason: FlagReasonName
-    note: str = ""
+    note: str = Field(
+        default="", description=f"At most {FLAG_NOTE_LIMIT:,} characters; needed when the reason is `other`."
+    )
 
 
 class FlaggedArgumentOut(BaseModel):
@@ -294,19 +363,25 @@ class FlagsOut(BaseModel):
 class ResolveIn(RequestBody):
     """Dismiss the flag, or hide its argument."""
 
+    model_config = examples({"action": "hide", "reason": "A personal attack."})
+
     action: Literal["dismiss", "hide"]
-    reason: str = ""
+    reason: str = Field(default="", description=f"At most {REASON_LIMIT} characters, kept in the audit log.")
 
 
 class ReasonIn(RequestBody):
     """Why a moderator acts: shown to members and kept in the audit log."""
 
-    reason: str
+    model_config = examples({"reason": "A personal attack, not an argument."})
+
+    reason: str = Field(description=REASON)
 
 
 class LockIn(RequestBody):
-    locked: bool
-    reason: str
+    model_config = examples({"locked": True, "reason": "Cooling off until Monday."})
+
+    locked: bool = Field(description="true locks the thread, false unlocks it.")
+    reason: str = Field(description=REASON)
 
 
 class LockOut(BaseModel):
@@ -316,6 +391,8 @@ class LockOut(BaseModel):
 
 
 class RoleIn(RequestBody):
+    model_config = examples({"role": "moderator"})
+
     role: Literal["member", "moderator", "admin"]
 
 
@@ -332,7 +409,7 @@ class AuditQuery(BaseModel):
     actor_id: Id | None = None
     target_type: str | None = Field(default=None, max_length=100)
     target_id: Id | None = None
-    before: Id | None = None
+    before: Id | None = Field(default=None, description="The `next` of the page before.")
     limit: int = Field(default=50, ge=1, le=200)
 
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from forum.api import registry
 from forum.api.openapi import ErrorBody
-from forum.api.schemas import RequestBody
+from forum.api.schemas import RequestBody, examples
 from forum.auth import bearer_secret
 from forum.db import get_session
 from forum.errors import ForumError, NotAuthenticated
@@ -18,6 +18,8 @@ from forum.services import accounts, tokens
 
 class TokenRequest(RequestBody):
     """The credentials of a site account."""
+
+    model_config = examples({"username": "mira", "password": "demo password"})
 
     username: str = Field(min_length=1, max_length=100)
     password: str = Field(min_length=1, max_length=1024)
@@ -47,7 +49,11 @@ class AccountsDisabled(ForumError):
     responses={201: TokenCreated, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody},
 )
 def create_token(body: TokenRequest) -> ResponseReturnValue:
-    """Create a bearer token from a user name and password (403 for a removed member, who only reads)."""
+    """Create a bearer token from a user name and password (403 for a removed member, who only reads).
+
+    Who may call it: anyone, with the user name and password of a site account (a host app that signs its
+    users in itself has none: 404).
+    """
     if "forum_accounts" not in current_app.blueprints:
         raise AccountsDisabled(
             "This site has no forum passwords; ask an administrator for a token "
@@ -66,7 +72,10 @@ def create_token(body: TokenRequest) -> ResponseReturnValue:
 
 @registry.route("/tokens/current", "DELETE", responses={200: TokenRevoked}, auth=True)
 def revoke_current_token() -> ResponseReturnValue:
-    """Revoke the bearer token this request uses."""
+    """Revoke the bearer token this request uses.
+
+    Who may call it: the holder of a bearer token, sending it.
+    """
     secret = bearer_secret()
     if secret is None:
         raise NotAuthenticated("Send the token to revoke as Authorization: Bearer TOKEN.")

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from forum.api import registry
 from forum.api.openapi import ErrorBody
-from forum.api.schemas import RequestBody
+from forum.api.schemas import RequestBody, examples
 from forum.auth import acting_member, current_viewer
 from forum.db import get_session
 from forum.services import votes
@@ -17,6 +17,8 @@ from forum.services import votes
 
 class VoteIn(RequestBody):
     """1 for up, -1 for down, 0 to take the vote back."""
+
+    model_config = examples({"value": 1})
 
     # An integer range rather than Literal[1, -1, 0]: a literal compares equal to `true` and `1.0`.
     value: int = Field(ge=-1, le=1)
@@ -36,7 +38,10 @@ class TallyOut(BaseModel):
     responses={200: TallyOut, 403: ErrorBody, 409: ErrorBody, 429: ErrorBody}, auth=True,
 )
 def vote(argument_id: int, body: VoteIn) -> ResponseReturnValue:
-    """Vote on another member's argument, change the vote, or take it back."""
+    """Vote on another member's argument, change the vote, or take it back.
+
+    Who may call it: members, on arguments not their own.
+    """
     session = get_session()
     tally = votes.cast_vote(session, argument_id, acting_member(current_viewer()), body.value)
     session.commit()
