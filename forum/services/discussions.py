@@ -46,11 +46,15 @@ class Entry(BaseModel):
 
 
 class MemberEntry(Entry):
+    """A member: a site account of that name (the name shown), with a role."""
+
     name: str
     role: Annotated[Role, Strict(False)] = Role.MEMBER
 
 
 class SourceEntry(Entry):
+    """A source as a member gives it: `citation` is a footnote number of the paragraph."""
+
     url: str
     title: str | None = None
     quote: str | None = None
@@ -58,6 +62,8 @@ class SourceEntry(Entry):
 
 
 class ArgumentEntry(Entry):
+    """An argument on a paragraph (named by its first words), or a reply to an earlier argument (by its id)."""
+
     id: str | None = None
     paragraph: str | None = None
     reply_to: str | None = None
@@ -70,6 +76,8 @@ class ArgumentEntry(Entry):
 
 
 class VerdictEntry(Entry):
+    """A moderator's verdict on a paragraph, resting on key arguments named by their ids."""
+
     paragraph: str
     by: str
     status: Annotated[ConsensusStatus, Strict(False)]
@@ -78,6 +86,8 @@ class VerdictEntry(Entry):
 
 
 class FlagEntry(Entry):
+    """A member's flag on an argument, named by its id."""
+
     argument: str
     by: str
     reason: Annotated[FlagReason, Strict(False)]
@@ -136,33 +146,33 @@ def describe(data: Any, location: tuple[int | str, ...], kind: str, message: str
     if len(where) >= 2 and isinstance(where[1], int):
         label = entry_name(data, str(where[0]), where[1])
         where = where[2:]
-    if kind == "extra_forbidden":
-        field = ".".join(str(part) for part in where)
-        return f"{label}: unknown field {field!r}"
     field = ".".join(str(part) for part in where)
+    if kind == "extra_forbidden":
+        return f"{label}: unknown field {field!r}"
     return f"{label}: {field}: {message}" if field else f"{label}: {message}"
 
 
-def refuse(mistakes: list[str]) -> None:
-    """Raise `Invalid` listing every mistake, when there are any."""
+def refusal(mistakes: list[str]) -> Invalid:
+    """The refusal of a discussion, listing every mistake."""
     if len(mistakes) == 1:
-        raise Invalid(f"The discussion has a mistake: {mistakes[0]}.")
-    if mistakes:
-        listed = "\n".join(f"- {m}" for m in mistakes)
-        raise Invalid(f"The discussion has {len(mistakes)} mistakes:\n{listed}")
+        return Invalid(f"The discussion has a mistake: {mistakes[0]}.")
+    listed = "\n".join(f"- {m}" for m in mistakes)
+    return Invalid(f"The discussion has {len(mistakes)} mistakes:\n{listed}")
 
 
 def parse_discussion(data: Any) -> Discussion:
     """The discussion in `data` (a file's parsed content), checked whole: `Invalid` lists every mistake."""
     if not isinstance(data, dict):
         raise Invalid("A discussion is a table of members, arguments, verdicts and flags.")
+    # Read from the data as given, so that a wrong name is reported beside a wrong type in another entry.
+    mistakes = cross_references(data)
     try:
         discussion = Discussion.model_validate(data)
-        mistakes = []
     except ValidationError as error:
-        mistakes = [describe(data, e["loc"], e["type"], e["msg"]) for e in error.errors()]
-    # Read from the data as given, so that a wrong name is reported beside a wrong type in another entry.
-    refuse(mistakes + cross_references(data))
+        shapes = [describe(data, e["loc"], e["type"], e["msg"]) for e in error.errors()]
+        raise refusal(shapes + mistakes) from None
+    if mistakes:
+        raise refusal(mistakes)
     return discussion
 
 
@@ -188,7 +198,7 @@ def texts(entry: dict[str, Any], key: str) -> list[str]:
 
 def cross_references(data: dict[str, Any]) -> list[str]:
     """Every name and id an entry uses that the file does not define, or defines twice."""
-    mistakes = []
+    mistakes: list[str] = []
     names: set[str] = set()
     for label, member in entries(data, "members"):
         name = (text(member, "name") or "").casefold()
@@ -200,7 +210,7 @@ def cross_references(data: dict[str, Any]) -> list[str]:
         if who is not None and who.casefold() not in names:
             mistakes.append(f"{label}: {field}: no member is called {who!r}")
 
-    ids: dict[str, str] = {}  # each argument's id, and the paragraph it is on (or the id it answers)
+    ids: set[str] = set()
     for label, argument in entries(data, "arguments"):
         author, paragraph, reply_to = text(argument, "by"), text(argument, "paragraph"), text(argument, "reply_to")
         no_member(label, author)
@@ -219,7 +229,7 @@ def cross_references(data: dict[str, Any]) -> list[str]:
         if (given := text(argument, "id")) is not None:
             if given in ids:
                 mistakes.append(f"{label}: the id {given!r} is given twice")
-            ids[given] = label
+            ids.add(given)
     for label, verdict in entries(data, "verdicts"):
         no_member(label, text(verdict, "by"))
         mistakes += [
