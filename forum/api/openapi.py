@@ -17,7 +17,8 @@ from forum.routing import MAX_ID
 STATUS_TEXT = {
     200: "OK",
     201: "Created",
-    400: "Malformed request, or a session write without a valid X-CSRFToken header",
+    400: "Malformed request (NUL in the address, a body that is no JSON object), or a session write without a "
+         "valid X-CSRFToken header",
     401: "Not signed in, or the token is unknown or revoked",
     403: "The viewer's role does not allow this",
     404: "No such thing",
@@ -83,9 +84,9 @@ class Api:
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
             statuses = dict(responses)
-            # Any write may carry a body that is no JSON the forum reads, or lack its CSRF header.
-            if body is not None or method != "GET":
-                statuses.setdefault(400, ErrorBody)
+            # Any request may hold NUL in its query string (`forum.security` refuses it), and any write a body
+            # that is no JSON the forum reads, or lack its CSRF header.
+            statuses.setdefault(400, ErrorBody)
             if body is not None or query is not None:
                 statuses.setdefault(422, ErrorBody)
             if auth:
