@@ -30,7 +30,8 @@ from forum.api import registry
 from forum.api.openapi import openapi_path
 from forum.db import get_session
 from forum.jsonbody import strings_in
-from forum.models import Flag, Member, Role
+from forum.models import Base, Member, Role
+from forum.routing import MAX_ID
 from tests.articles import make_article
 from tests.hostile import (
     DIGITS,
@@ -76,13 +77,31 @@ PINNED = {
     ],
     "PATCH /arguments/{argument_id}": [{"body": {"sources": [{"url": "https://[zz]/"}]}}],
     "PUT /arguments/{argument_id}/vote": [{"body": {"value": True}}, {"body": {"value": 1.0}}],
+    "PUT /blocks/{block_id}/consensus": [{"body": {"status": "open", "note": "", "version": MAX_ID}}],
     "POST /articles": [{"body": {"url": "https://[oops/"}}, {"body": {"format": "html", "text": OL_START}}],
 }
 
 
 @pytest.fixture
 def api(app, make_user):
-    """The document's schema, an article with an argument (and a flag on it), and a member's and an admin's token."""
+    """The document's schema, the things to act on, and a member's and an admin's token; `reset` builds them anew."""
+    app.extensions["forum"].limiter.enabled = False  # the fuzzer sends far more than a person would
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app).exclude(operation_id=REVOKE)
+    api = SimpleNamespace(schema=schema, **build(app, make_user))
+
+    def reset():
+        """Every table emptied, ids counted from 1 again, and the same things built: the same state each time."""
+        empty(app)
+        again = build(app, make_user)
+        assert again["real"] == api.real
+        api.tokens = again["tokens"]
+
+    api.reset = reset
+    return api
+
+
+def build(app, make_user) -> dict:
+    """An article, an argument by the member with the admin's flag on it, and a token each."""
     ids = make_article(app)
     tokens = {}
     for persona, role in (("member", Role.MEMBER), ("admin", Role.ADMIN)):
@@ -93,15 +112,25 @@ def api(app, make_user):
     member, admin = ({"Authorization": f"Bearer {tokens[p]}"} for p in PERSONAS)
     block = ids["block1"]
     argument = client.post(f"/api/v1/blocks/{block}/arguments", json=ARGUMENT, headers=member).json["id"]
-    client.post(f"/api/v1/arguments/{argument}/flags", json={"reason": "spam"}, headers=admin)
-    app.extensions["forum"].limiter.enabled = False  # the fuzzer sends far more than a person would
+    flag = client.post(f"/api/v1/arguments/{argument}/flags", json={"reason": "spam"}, headers=admin).json["id"]
     with app.app_context():
         member_id = get_session().scalar(sa.select(Member.id).where(Member.name == "member"))
-        flag_id = get_session().scalar(sa.select(Flag.id))
-    real = {"article_id": ids["article"], "block_id": block, "argument_id": argument, "flag_id": flag_id,
+    real = {"article_id": ids["article"], "block_id": block, "argument_id": argument, "flag_id": flag,
             "member_id": member_id}
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app).exclude(operation_id=REVOKE)
-    return SimpleNamespace(schema=schema, tokens=tokens, real=real)
+    return {"tokens": tokens, "real": real}
+
+
+def empty(app) -> None:
+    """Delete every row of the forum's tables, so that new rows are numbered from 1 again."""
+    with app.app_context():
+        session = get_session()
+        if session.get_bind().dialect.name == "postgresql":
+            tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+            session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:  # SQLite numbers a table's rows from its largest id, none once it is empty
+            for table in reversed(Base.metadata.sorted_tables):
+                session.execute(table.delete())
+        session.commit()
 
 
 def label(operation) -> str:
@@ -208,11 +237,15 @@ def test_every_operation_answers_as_documented(api):
 
 
 def test_sequences_of_operations_answer_as_documented(api):
-    tokens, real = api.tokens, api.real
+    real = api.real
 
     class Sequences(api.schema.as_state_machine()):
-        """Calls chained by the links schemathesis finds (an argument's id from the answer that made it...);
-        each sequence starts on the article's own ids, so that its first answer has ids to pass on."""
+        """Calls chained by the links schemathesis finds (an argument's id from the answer that made it...).
+        Each sequence starts on a database built anew, since Hypothesis replays a sequence's choices and needs
+        the same answers to them, and on the article's own ids, so that its first answer has ids to pass on."""
+
+        def setup(self):
+            api.reset()
 
         def step(self, input):
             if input.transition is None:
@@ -221,7 +254,7 @@ def test_sequences_of_operations_answer_as_documented(api):
             return super().step(input)
 
         def before_call(self, case):
-            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {tokens['admin']}"}
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {api.tokens['admin']}"}
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             case.validate_response(response, checks=CHECKS)

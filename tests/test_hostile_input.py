@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from forum.api import registry
 from forum.db import get_session
 from forum.models import Argument, Block, ConsensusChange, Flag, Source
+from forum.routing import MAX_ID
 from tests.hostile import DIGITS, make_site, send
 
 
@@ -190,6 +191,18 @@ def test_form_numbers_of_thousands_of_digits_are_refused_beside_their_field(app,
     verdict = client.submit(f"/blocks/{site.block}/consensus",
                             {"status": "supported", "note": "", "version": DIGITS, "key_arguments": DIGITS})
     assert verdict.status_code == 409  # no version the form sent: read as someone else's change
+    with app.app_context():
+        assert get_session().get(Block, site.block).consensus_version == 0
+
+
+def test_a_verdict_on_the_largest_version_is_a_stale_one(app, client, site):
+    # A version no thread has: refused as someone else's change, never counted past the integer column.
+    body = {"status": "supported", "note": "", "version": MAX_ID}
+    answer = client.api("PUT", f"/api/v1/blocks/{site.block}/consensus", body, token=site.token)
+    assert_json_error(answer, 409)
+    page = client.submit(f"/blocks/{site.block}/consensus", {**body, "version": str(MAX_ID)})
+    assert page.status_code == 409
+    assert count(app, ConsensusChange) == 0
     with app.app_context():
         assert get_session().get(Block, site.block).consensus_version == 0
 

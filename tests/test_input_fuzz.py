@@ -372,6 +372,7 @@ PINNED_FORMS = pinned_forms(
     form_case("forum.save_argument", [("body", "See."), ("sources-0-url", "https://[zz]/")], "member"),
     form_case("forum.flag_argument", [("reason", "other"), ("note", "\u200b")], "moderator"),
     form_case("forum.set_consensus", [("status", "supported"), ("version", DIGITS), ("note", "\x00")]),
+    form_case("forum.set_consensus", [("status", "open"), ("version", "2147483647"), ("note", "")], "moderator"),
     form_case("forum.import_article", [("url", "https://[oops/"), ("action", "review")]),
     form_case("forum.import_article", [("text", OL_START), ("format", "html"), ("action", "review")]),
     form_case("forum.import_article", [("upload", "\ud800"), ("upload_name", "\ud800"), ("action", "review")],
