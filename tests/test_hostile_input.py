@@ -195,6 +195,11 @@ def test_form_numbers_of_thousands_of_digits_are_refused_beside_their_field(app,
         assert get_session().get(Block, site.block).consensus_version == 0
 
 
+@pytest.mark.parametrize("path", ["/blocks/I%0Aoh/consensus/history", "/arguments/%0A", "/no%0D%0Asuch/thing"])
+def test_an_api_path_holding_a_line_break_is_a_json_404(client, path):
+    assert_json_error(client.get("/api/v1" + path), 404, "no such API path")
+
+
 def test_a_verdict_on_the_largest_version_is_a_stale_one(app, client, site):
     # A version no thread has: refused as someone else's change, never counted past the integer column.
     body = {"status": "supported", "note": "", "version": MAX_ID}
