@@ -8,6 +8,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from forum.api import registry
+from forum.api.openapi import openapi_path
+from forum.ratelimit import LIMITS
 
 
 @pytest.fixture
@@ -90,6 +92,15 @@ def test_every_operation_may_answer_400(document):
     for path, item in document["paths"].items():
         for method, operation in item.items():
             assert "400" in operation["responses"], (method, path)
+
+
+def test_every_rate_limited_operation_may_answer_429(app, document):
+    endpoints = {(method, rule.rule): rule.endpoint for rule in app.url_map.iter_rules() for method in rule.methods}
+    limited = [op for op in registry.operations if endpoints[(op.method, "/api/v1" + op.rule)] in LIMITS]
+    assert len(limited) >= 4
+    for op in limited:
+        path, _ = openapi_path(op.rule)
+        assert "429" in document["paths"][path][op.method.lower()]["responses"], (op.method, path)
 
 
 def test_request_bodies_are_closed(document):

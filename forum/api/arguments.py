@@ -54,7 +54,7 @@ def list_arguments(block_id: int, query: ArgumentsQuery) -> ResponseReturnValue:
 
 @registry.route(
     "/blocks/<id:block_id>/arguments", "POST", body=ArgumentIn,
-    responses={201: ArgumentOut, 403: ErrorBody, 409: ErrorBody}, auth=True,
+    responses={201: ArgumentOut, 403: ErrorBody, 409: ErrorBody, 429: ErrorBody}, auth=True,
 )
 def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
     """Post an argument, or a reply to one, with its sources."""
@@ -76,7 +76,7 @@ def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
 
 @registry.route(
     "/arguments/<id:argument_id>", "PATCH", body=ArgumentPatch,
-    responses={200: ArgumentOut, 403: ErrorBody, 409: ErrorBody}, auth=True,
+    responses={200: ArgumentOut, 403: ErrorBody, 409: ErrorBody, 429: ErrorBody}, auth=True,
 )
 def edit_argument(argument_id: int, body: ArgumentPatch) -> ResponseReturnValue:
     """Edit an argument's body or sources (its author or a moderator); the earlier text is kept."""
