@@ -134,10 +134,12 @@ def empty(app) -> None:
 
 
 def label(operation) -> str:
+    """"METHOD /path", as the document names the operation."""
     return f"{operation.method.upper()} {operation.path}"
 
 
 def path_names(operation) -> list[str]:
+    """The names of the operation's path parameters."""
     return [p.name for p in operation.path_parameters]
 
 

@@ -227,6 +227,8 @@ form_fields = st.one_of(
     st.sampled_from(["file", "csrf_token", "sources-50-url", "sources--1-url", "sources-0-url\x00"]),
     hostile_text,
 )
+
+
 def raw_utf8(text: str) -> bytes:
     """`text` as UTF-8, lone surrogates included, as a careless client would write them."""
     return text.encode("utf-8", "surrogatepass")
@@ -273,12 +275,12 @@ def urlencoded(pairs: list[tuple[str, str]]) -> bytes:
 def multipart(pairs: list[tuple[str, str]], upload: tuple[str, bytes] | None) -> tuple[bytes, str]:
     """A multipart form and its content type, lone surrogates sent as the bytes a careless client would send."""
     boundary = "hostile-form-boundary-2f9c0e"
-    parts = [raw_utf8(f'--{boundary}\r\nContent-Disposition: form-data; name="{field_name(name)}"\r\n\r\n{value}\r\n')
-             for name, value in pairs]
+    head = f"--{boundary}\r\nContent-Disposition: form-data; name="
+    parts = [raw_utf8(f'{head}"{field_name(name)}"\r\n\r\n{value}\r\n') for name, value in pairs]
     if upload is not None:
         filename, data = upload
-        head = f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{field_name(filename)}"\r\n'
-        parts.append(raw_utf8(head + "Content-Type: application/octet-stream\r\n\r\n") + data + b"\r\n")
+        file_head = f'{head}"file"; filename="{field_name(filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        parts.append(raw_utf8(file_head) + data + b"\r\n")
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
@@ -300,8 +302,7 @@ def lone_surrogates_in(text: str) -> bool:
 def forms(app, site, make_user):
     """Something for every form to act on, each destructive one on its own (so that a lock, a hide or a withdrawal
     by one case leaves the others something to reach), and a signed-in client per persona, made on demand."""
-    mia = site.users["mia"]
-    users = {"member": mia, "admin": site.users["ada"], "moderator": make_user("moe", Role.MODERATOR)}
+    users = {"member": site.users["mia"], "admin": site.users["ada"], "moderator": make_user("moe", Role.MODERATOR)}
     with app.app_context():
         session = get_session()
         author = session.get(Member, site.mia)
