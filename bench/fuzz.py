@@ -75,12 +75,18 @@ class StRun:
 
     @property
     def failures(self) -> Counter:
-        """Failing cases by kind ("Server error", "Undocumented HTTP status code", ...)."""
+        """Failing cases by kind ("Server error", "Undocumented status code", ...)."""
         kinds: Counter = Counter()
         for group in self.report.get("failures", []):
             kinds[group["title"]] += group["count"]
-        for error in self.report.get("errors", []):  # schemathesis failing in itself, not an answer of the site
-            kinds[f"schemathesis error ({error['title']})"] += error["count"]
+        return kinds
+
+    @property
+    def errors(self) -> Counter:
+        """Schemathesis failing in itself, by kind: no answer of the site, but a part of the run that did not run."""
+        kinds: Counter = Counter()
+        for error in self.report.get("errors", []):
+            kinds[error["title"]] += error["count"]
         return kinds
 
 
@@ -228,6 +234,11 @@ def fuzz_database(kind: str, args: argparse.Namespace, reports: Path) -> Outcome
 # -- report ----------------------------------------------------------------------------------------
 
 
+def keeps(outcome: Outcome) -> bool:
+    """Whether the run's reports are worth keeping: something failed, or schemathesis did."""
+    return outcome.failed or any(run.errors for run in outcome.st_runs)
+
+
 def report(outcomes: list[Outcome], args: argparse.Namespace, reports: Path, seconds: float) -> None:
     """Print what ran and what it found, and how to replay it."""
     print(f"\nFuzzing done in {seconds / 60:.1f} minutes, seed {args.seed}.\n")
@@ -237,8 +248,10 @@ def report(outcomes: list[Outcome], args: argparse.Namespace, reports: Path, sec
             operations = (run.report.get("operations") or {}).get("tested", 0)
             cases = run.report["test_cases"]["generated"]
             found = ", ".join(f"{kind}: {n}" for kind, n in run.failures.most_common()) or "no failures"
+            errors = "".join(f"; schemathesis's own error, not the site's: {kind} ({n})"
+                             for kind, n in run.errors.most_common())
             print(f"  schemathesis as the {run.persona}: {operations} operations, {cases} cases in "
-                  f"{run.seconds:.0f}s; {found}")
+                  f"{run.seconds:.0f}s; {found}{errors}")
         for run in outcome.hypothesis_runs:
             found = ", ".join(run.failed_tests) or "no failures"
             print(f"  Hypothesis, seed {run.seed}: {run.requests} requests ({run.examples} cases per property) in "
@@ -254,6 +267,8 @@ def report(outcomes: list[Outcome], args: argparse.Namespace, reports: Path, sec
             if run.failures:
                 print(f"  {outcome.database}, schemathesis as the {run.persona}: each failure with its curl "
                       f"command in {run.log}, as a test in {run.log.with_name(f'st-{run.persona}-failures.py')}")
+            elif run.errors:
+                print(f"  {outcome.database}, schemathesis as the {run.persona}: its error in {run.log}")
         for run in outcome.hypothesis_runs:
             if run.failed_tests:
                 print(f"  {outcome.database}, Hypothesis: FORUM_FUZZ_EXAMPLES={run.examples} "
@@ -264,7 +279,7 @@ def report(outcomes: list[Outcome], args: argparse.Namespace, reports: Path, sec
         print(f"  the whole run: bench/fuzz.py --seed {args.seed} --database {args.database} "
               f"--minutes {args.minutes:g} (schemathesis draws the same cases in the same order; how far it "
               "gets depends on the machine)")
-    if args.keep or any(outcome.failed for outcome in outcomes):
+    if args.keep or any(keeps(outcome) for outcome in outcomes):
         print(f"\nReports and logs: {reports}")
 
 
@@ -312,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         status = 130
     report(outcomes, args, reports, time.monotonic() - started)
     failed = any(outcome.failed for outcome in outcomes)
-    if not (failed or status or args.keep):
+    if not (status or args.keep or any(keeps(outcome) for outcome in outcomes)):
         shutil.rmtree(reports, ignore_errors=True)
     return status or int(failed)
 
