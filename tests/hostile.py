@@ -66,16 +66,18 @@ hostile_url_text = hostile_text.map(lambda text: text.encode("utf-8", "replace")
 nested_json = st.builds(
     lambda opener, n: opener * n, st.sampled_from(["[", '{"a":', '[{"a":']), st.integers(33, 100_000)
 )
-# JSON values nested past the limit, small enough for `json.dumps` to write.
-nested_values = st.integers(33, 300).map(lambda depth: _nest(depth))
 
 
-def _nest(depth: int) -> list:
+def nest(depth: int) -> list:
     """A list holding a list ... `depth` levels deep."""
     value: list = []
     for _ in range(depth - 1):
         value = [value]
     return value
+
+
+# JSON values nested past the limit, small enough for `json.dumps` to write.
+nested_values = st.integers(33, 300).map(nest)
 
 
 # --- a forum to attack -----------------------------------------------------------------------------
