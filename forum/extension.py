@@ -204,11 +204,12 @@ class Forum:
         from forum.csrf import rotate_csrf
         from forum.db import close_session
         from forum.ratelimit import apply_limits, make_limiter
-        from forum.routing import IdConverter
+        from forum.routing import AnyPathConverter, IdConverter
         from forum.views import blueprint
 
         # The routes name ids with the `id` converter, which must be known before they are bound.
         app.url_map.converters.setdefault("id", IdConverter)
+        app.url_map.converters.setdefault("anypath", AnyPathConverter)
         app.register_blueprint(blueprint, url_prefix=app.config["FORUM_URL_PREFIX"] or None)
         limiter = app.extensions["forum"].limiter = make_limiter(app)
         apply_limits(app, limiter)

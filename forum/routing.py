@@ -1,8 +1,8 @@
-"""The `id` URL converter and `parse_id`: digits read as an id that the forum's tables can hold."""
+"""The `id` URL converter and `parse_id`: digits read as an id that the forum's tables can hold; `anypath`."""
 
 from __future__ import annotations
 
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, PathConverter
 
 MAX_ID = 2**31 - 1  # the largest integer key on every database the forum runs on
 MAX_ID_DIGITS = len(str(MAX_ID))
@@ -44,3 +44,9 @@ class IdConverter(BaseConverter):
 def parse_id(text: str | None) -> int | None:
     """An id typed into a form or a query string, or None when it is not one the tables can hold."""
     return id_of_digits((text or "").strip())
+
+
+class AnyPathConverter(PathConverter):
+    """Werkzeug's `path`, line breaks included: its `.` stops at one (`%0A`), leaving such a path to no route."""
+
+    regex = r"[^/][\s\S]*?"

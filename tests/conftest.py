@@ -27,6 +27,10 @@ from wsgi import create_app
 
 # Under CI the property tests draw the same examples every run, so that a red build can be rerun as it was.
 settings.register_profile("ci", derandomize=True, print_blob=True)
+# bench/fuzz.py's long runs (`--hypothesis-profile nightly`): random, and as many cases per fuzz test as
+# FORUM_FUZZ_EXAMPLES says (tests/hostile.py's `fuzz_settings`).
+settings.register_profile("nightly", derandomize=False, print_blob=True,
+                          max_examples=int(os.environ.get("FORUM_FUZZ_EXAMPLES", "1000")))
 if os.environ.get("CI", "").lower() == "true":
     settings.load_profile("ci")
 

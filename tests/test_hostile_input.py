@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from forum.api import registry
 from forum.db import get_session
 from forum.models import Argument, Block, ConsensusChange, Flag, Source
+from forum.routing import MAX_ID
 from tests.hostile import DIGITS, make_site, send
 
 
@@ -190,6 +191,23 @@ def test_form_numbers_of_thousands_of_digits_are_refused_beside_their_field(app,
     verdict = client.submit(f"/blocks/{site.block}/consensus",
                             {"status": "supported", "note": "", "version": DIGITS, "key_arguments": DIGITS})
     assert verdict.status_code == 409  # no version the form sent: read as someone else's change
+    with app.app_context():
+        assert get_session().get(Block, site.block).consensus_version == 0
+
+
+@pytest.mark.parametrize("path", ["/blocks/I%0Aoh/consensus/history", "/arguments/%0A", "/no%0D%0Asuch/thing"])
+def test_an_api_path_holding_a_line_break_is_a_json_404(client, path):
+    assert_json_error(client.get("/api/v1" + path), 404, "no such API path")
+
+
+def test_a_verdict_on_the_largest_version_is_a_stale_one(app, client, site):
+    # A version no thread has: refused as someone else's change, never counted past the integer column.
+    body = {"status": "supported", "note": "", "version": MAX_ID}
+    answer = client.api("PUT", f"/api/v1/blocks/{site.block}/consensus", body, token=site.token)
+    assert_json_error(answer, 409)
+    page = client.submit(f"/blocks/{site.block}/consensus", {**body, "version": str(MAX_ID)})
+    assert page.status_code == 409
+    assert count(app, ConsensusChange) == 0
     with app.app_context():
         assert get_session().get(Block, site.block).consensus_version == 0
 

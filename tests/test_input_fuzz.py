@@ -1,54 +1,44 @@
 """Hostile input, generated: JSON nested past reason, lone surrogates, numbers of thousands of digits,
-addresses no URL parser reads, NUL and zero-width characters, sent to every API operation that takes a
-body, to the pages' forms and to the query strings of pages and API alike. Whatever comes, the answer is
-never a 5xx, and an API error is always the JSON error shape.
+addresses no URL parser reads, NUL and zero-width characters, markup that costs more than its length, sent to
+every API operation that takes a body, to every form of the pages (as a member, a moderator and an admin, with
+a valid CSRF token, urlencoded and multipart) and to the query strings of pages and API alike. Whatever comes,
+the answer is never a 5xx, and an API error is always the JSON error shape.
 
-Each case the security review found is pinned as an explicit example; under CI=true the conftest's profile
-draws the same examples on every run.
+Each case a review or a random run found is pinned as an explicit example; under CI=true the conftest's
+profile draws the same examples on every run, and bench/fuzz.py runs these tests long and random.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import zlib
+from types import SimpleNamespace
 from urllib.parse import quote, urlencode
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, seed
 from hypothesis import strategies as st
 
 from forum.api import registry
+from forum.db import get_session
 from forum.importing import ImportRefused
-from tests.hostile import DIGITS, make_site, send
-
-RUNS = settings(
-    max_examples=30, deadline=None, database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-
-# --- what an attacker types ------------------------------------------------------------------------
-
-lone_surrogates = st.integers(0xD800, 0xDFFF).map(chr)
-long_digits = st.integers(4_301, 6_000).map(lambda n: "7" * n)
-bracketed_hosts = st.builds(
-    lambda scheme, inside, close, rest: f"{scheme}://[{inside}{close}{rest}",
-    st.sampled_from(["http", "https"]),
-    st.text(alphabet="0123456789abcdefz:.%v", max_size=8),
-    st.sampled_from(["", "]"]),
-    st.sampled_from(["", "/", ":99/x", "]/", ":port/"]),
-)
-invisible = st.text(alphabet="\u200b\u200c\u200d\u2060\ufeff\u00ad\u3164 \t\n", min_size=1, max_size=6)
-hostile_text = st.one_of(
-    st.builds(lambda a, s, b: a + s + b, st.text(max_size=4), lone_surrogates, st.text(max_size=4)),
+from forum.models import Block, Member, Role
+from forum.services import moderation
+from forum.services.arguments import post_argument
+from forum.services.members import ensure_member
+from tests.hostile import (
+    DIGITS,
+    fuzz_settings,
+    hostile_text,
     long_digits,
-    bracketed_hosts,
-    st.text(max_size=6).map(lambda t: t + "\x00"),
-    invisible,
-    st.text(max_size=30),
+    make_site,
+    nested_json,
+    send,
 )
-nested_json = st.builds(
-    lambda opener, n: opener * n, st.sampled_from(["[", '{"a":', '[{"a":']), st.integers(33, 100_000)
-)
+
+RUNS = fuzz_settings(30)
+RUNS_PER_FORM = fuzz_settings(12)
 
 
 # --- the API -----------------------------------------------------------------------------------------
@@ -81,6 +71,8 @@ def pinned(method: str, rule: str, raw: str) -> tuple:
 
 
 ARGUMENTS = "/blocks/<id:block_id>/arguments"
+# A list numbered from a character that `str.isdigit()` takes for a digit and `int()` does not read.
+OL_START = '<h1>T</h1><p>A claim.[1]</p><h2>References</h2><ol start="²"><li>A source</li></ol>'
 
 
 @pytest.fixture
@@ -127,6 +119,9 @@ def assert_api_answer(response) -> None:
 @example(case=pinned("PUT", "/arguments/<id:argument_id>/vote", '{"value": 1.0}'))
 @example(case=pinned("POST", "/preview", '{"body": "x", "bogus": 1}'))
 @example(case=pinned("POST", "/articles", '{"url": "https://[oops/"}'))
+@example(case=pinned("POST", ARGUMENTS, '{"stance": "counter", "body": "x", "sources": '
+                                        '[{"url": "https://a.example/", "citation": ' + DIGITS + "}]}"))
+@example(case=pinned("POST", "/articles", json.dumps({"format": "html", "text": OL_START})))
 def test_no_api_body_fails_the_server(app, client, site, case):
     op, raw = case
     assert_api_answer(send(client, op.method, "/api/v1" + concrete(op.rule, site), raw, site.token))
@@ -134,12 +129,35 @@ def test_no_api_body_fails_the_server(app, client, site, case):
 
 # --- query strings -----------------------------------------------------------------------------------
 
-READS = [
-    "/", "/blocks/{block}", "/articles/{article}", "/arguments/{argument}/versions", "/arguments/{argument}/edit",
-    "/moderation", "/moderation/audit", "/moderation/members", "/import", "/login",
-    "/api/v1/articles", "/api/v1/blocks/{block}/arguments", "/api/v1/audit", "/api/v1/articles/{article}",
-]
-PARAMETERS = ["sort", "reply_to", "after", "before", "limit", "action", "actor", "actor_id", "target_type", "next"]
+# Every route that answers a GET, by endpoint, with the paths to ask it: built against the URL map by
+# test_every_read_is_fuzzed, so that a new page or operation without a line here fails the suite.
+READS = {
+    "forum.index": ["/"],
+    "forum.thread": ["/blocks/{block}"],
+    "forum.article": ["/articles/{article}", "/articles/{article}/the-slug"],
+    "forum.argument_versions": ["/arguments/{argument}/versions"],
+    "forum.edit_argument": ["/arguments/{argument}/edit"],
+    "forum.moderation_dashboard": ["/moderation"],
+    "forum.audit_log": ["/moderation/audit"],
+    "forum.member_list": ["/moderation/members"],
+    "forum.import_article": ["/import"],
+    "forum_accounts.login": ["/login"],
+    "forum_accounts.register": ["/register"],
+    "forum_accounts.logout": ["/logout"],
+    "forum_accounts.change_password": ["/account/password"],
+    "forum.api.list_articles": ["/api/v1/articles"],
+    "forum.api.get_article": ["/api/v1/articles/{article}"],
+    "forum.api.list_arguments": ["/api/v1/blocks/{block}/arguments"],
+    "forum.api.consensus_history": ["/api/v1/blocks/{block}/consensus/history"],
+    "forum.api.argument_versions": ["/api/v1/arguments/{argument}/versions"],
+    "forum.api.audit_log": ["/api/v1/audit"],
+    "forum.api.list_flags": ["/api/v1/flags"],
+    "forum.api.openapi_document": ["/api/v1/openapi.json"],
+    "forum.api.no_such_route": ["/api/v1/no/such/thing", "/api/v1/blocks/I%0Aoh/consensus/history"],
+}
+READ_PATHS = sorted(path for paths in READS.values() for path in paths)
+PARAMETERS = ["sort", "reply_to", "after", "before", "limit", "action", "actor", "actor_id", "target_type",
+              "target_id", "next"]
 
 
 def query_string(pairs: list[tuple[str, str]]) -> str:
@@ -150,14 +168,21 @@ def query_string(pairs: list[tuple[str, str]]) -> str:
 queries = st.lists(st.tuples(st.one_of(st.sampled_from(PARAMETERS), hostile_text), hostile_text), max_size=4)
 
 
+def test_every_read_is_fuzzed(app):
+    reads = {rule.endpoint for rule in app.url_map.iter_rules()
+             if "GET" in rule.methods and rule.endpoint not in ("static", "forum.static")}
+    assert sorted(reads) == sorted(READS), "every page and API read needs a line in READS"
+
+
 @RUNS
-@given(path=st.sampled_from(READS), pairs=queries)
+@given(path=st.sampled_from(READ_PATHS), pairs=queries)
 @example(path="/api/v1/audit", pairs=[("action", "\x00")])
 @example(path="/moderation/audit", pairs=[("action", "\x00"), ("before", DIGITS)])
 @example(path="/blocks/{block}", pairs=[("sort", "\x00"), ("reply_to", DIGITS)])
 @example(path="/api/v1/blocks/{block}/arguments", pairs=[("after", DIGITS), ("limit", DIGITS)])
 @example(path="/api/v1/audit", pairs=[("before", DIGITS), ("target_type", "x" * 5_000)])
 @example(path="/login", pairs=[("next", "https://[oops/")])
+@example(path="/api/v1/blocks/I%0Aoh/consensus/history", pairs=[])
 def test_no_query_string_fails_the_server(client, site, path, pairs):
     url = path.format(block=site.block, article=site.ids["article"], argument=site.argument)
     api = url.startswith("/api/")
@@ -168,62 +193,234 @@ def test_no_query_string_fails_the_server(client, site, path, pairs):
 
 # --- the pages' forms --------------------------------------------------------------------------------
 
-FORMS = {
-    "/blocks/{block}/arguments": ["stance", "body", "parent_id", "action", "sources-0-url", "sources-0-title",
-                                  "sources-0-quote", "sources-0-citation", "sources-1-url"],
-    "/arguments/{argument}/edit": ["body", "action", "sources-0-url", "sources-0-citation"],
-    "/arguments/{argument}/flag": ["reason", "note"],
-    "/blocks/{block}/consensus": ["status", "note", "version", "key_arguments"],
-    "/import": ["text", "url", "format", "title", "action"],
-    "/arguments/{argument}/vote": ["value"],
-    "/arguments/{argument}/hide": ["reason"],
-    "/blocks/{block}/lock": ["locked", "reason"],
-    "/flags/1/resolve": ["action", "reason"],
-    "/members/{mia}/role": ["role"],
+# Every route of the pages that takes a POST, with the fields its form sends. Built against the URL map
+# by test_every_form_route_is_fuzzed, so that a new form without a line here fails the suite.
+FORM_FIELDS = {
+    "forum.post_argument": ["stance", "body", "parent_id", "action", "sources-0-url", "sources-0-title",
+                            "sources-0-quote", "sources-0-citation", "sources-1-url"],
+    "forum.save_argument": ["body", "action", "sources-0-url", "sources-0-citation"],
+    "forum.withdraw_argument": [],
+    "forum.vote": ["value"],
+    "forum.flag_argument": ["reason", "note"],
+    "forum.hide_argument": ["reason"],
+    "forum.restore_argument": ["reason"],
+    "forum.set_consensus": ["status", "note", "version", "key_arguments"],
+    "forum.lock_thread": ["locked", "reason"],
+    "forum.resolve_flag": ["action", "reason"],
+    "forum.change_role": ["role"],
+    "forum.import_article": ["text", "url", "format", "title", "action", "upload", "upload_name", "drop_upload"],
+    "forum_accounts.login": ["username", "password", "remember", "next"],
+    "forum_accounts.register": ["username", "password", "confirm"],
+    "forum_accounts.logout": [],
+    "forum_accounts.change_password": ["current_password", "new_password", "confirm"],
 }
+# Routes after which the client may be someone else, or no one: its persona signs in again.
+SESSION_CHANGING = {"forum_accounts.login", "forum_accounts.register", "forum_accounts.logout",
+                    "forum_accounts.change_password"}
+PERSONAS = {"member": Role.MEMBER, "moderator": Role.MODERATOR, "admin": Role.ADMIN}
 # Values that take a form past its first checks, so that the hostile ones reach the services.
 PLAUSIBLE = st.sampled_from(["counter", "preview", "post", "add_source", "other", "supported", "1", "0", "publish",
-                             "https://a.example/", "Fine words.", "moderator", "hide"])
+                             "review", "html", "https://a.example/", "Fine words.", "moderator", "hide", "dismiss"])
 form_fields = st.one_of(
-    st.sampled_from(sorted({name for names in FORMS.values() for name in names})),
+    st.sampled_from(sorted({name for names in FORM_FIELDS.values() for name in names})),
     long_digits.map(lambda digits: f"sources-{digits}-url"),
+    st.sampled_from(["file", "csrf_token", "sources-50-url", "sources--1-url", "sources-0-url\x00"]),
     hostile_text,
 )
-form_cases = st.sampled_from(sorted(FORMS)).flatmap(
-    lambda path: st.tuples(
-        st.just(path),
-        st.lists(st.tuples(st.one_of(st.sampled_from(FORMS[path]), form_fields), st.one_of(PLAUSIBLE, hostile_text)),
-                 max_size=6),
-    )
+
+
+def raw_utf8(text: str) -> bytes:
+    """`text` as UTF-8, lone surrogates included, as a careless client would write them."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+uploads = st.one_of(
+    st.none(),
+    st.tuples(st.one_of(st.just("article.html"), hostile_text), st.one_of(st.binary(max_size=200),
+                                                                          hostile_text.map(raw_utf8))),
 )
 
 
-def form_body(pairs: list[tuple[str, str]], csrf: str) -> bytes:
+def form_cases(endpoint: str):
+    """A case for one form: who sends it, its fields (some of them hostile), how it is encoded, maybe a file."""
+    return st.fixed_dictionaries({
+        "endpoint": st.just(endpoint),
+        "persona": st.sampled_from(sorted(PERSONAS)),
+        "pairs": st.lists(st.tuples(st.one_of(st.sampled_from(FORM_FIELDS[endpoint] or ["x"]), form_fields),
+                                    st.one_of(PLAUSIBLE, hostile_text)), max_size=6),
+        "upload": uploads if endpoint == "forum.import_article" else st.none(),
+        "multipart": st.booleans(),
+    })
+
+
+def form_routes(app) -> dict[str, str]:
+    """Every route of the pages (outside the API) that takes a POST: endpoint -> rule."""
+    return {
+        rule.endpoint: rule.rule
+        for rule in app.url_map.iter_rules()
+        if "POST" in rule.methods and not rule.endpoint.startswith("forum.api.")
+    }
+
+
+def field_name(name: str) -> str:
+    """A field name as a browser writes it into a multipart header."""
+    return name.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def urlencoded(pairs: list[tuple[str, str]]) -> bytes:
     """A urlencoded form, lone surrogates sent as the bytes a careless client would send."""
-    return query_string([("csrf_token", csrf), *pairs]).encode("ascii")
+    return query_string(pairs).encode("ascii")
 
 
-ARGUMENT_FORM = "/blocks/{block}/arguments"
+def multipart(pairs: list[tuple[str, str]], upload: tuple[str, bytes] | None) -> tuple[bytes, str]:
+    """A multipart form and its content type, lone surrogates sent as the bytes a careless client would send."""
+    boundary = "hostile-form-boundary-2f9c0e"
+    head = f"--{boundary}\r\nContent-Disposition: form-data; name="
+    parts = [raw_utf8(f'{head}"{field_name(name)}"\r\n\r\n{value}\r\n') for name, value in pairs]
+    if upload is not None:
+        filename, data = upload
+        file_head = f'{head}"file"; filename="{field_name(filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        parts.append(raw_utf8(file_head) + data + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-@RUNS
-@given(case=form_cases)
-@example(case=(ARGUMENT_FORM, [("stance", "counter"), ("body", "See."), ("sources-0-url", "https://[oops/")]))
-@example(case=(ARGUMENT_FORM, [("stance", "counter"), ("body", "See."), ("parent_id", DIGITS)]))
-@example(case=(ARGUMENT_FORM, [("stance", "counter"), ("body", "See."), ("sources-0-url", "https://a.example/"),
-                               ("sources-0-citation", DIGITS)]))
-@example(case=(ARGUMENT_FORM, [("stance", "counter"), ("body", "See."),
-                               (f"sources-{DIGITS}-url", "https://a.example/")]))
-@example(case=(ARGUMENT_FORM, [("action", "preview"), ("body", "[" * 100_000)]))
-@example(case=(ARGUMENT_FORM, [("stance", "counter"), ("body", "\u200b\ufeff")]))
-@example(case=("/arguments/{argument}/edit", [("action", "preview"), ("body", "[" * 100_000)]))
-@example(case=("/arguments/{argument}/edit", [("body", "See."), ("sources-0-url", "https://[zz]/")]))
-@example(case=("/arguments/{argument}/flag", [("reason", "other"), ("note", "\u200b")]))
-@example(case=("/blocks/{block}/consensus", [("status", "supported"), ("version", DIGITS), ("note", "\x00")]))
-@example(case=("/import", [("url", "https://[oops/"), ("action", "review")]))
-@example(case=("/arguments/{argument}/vote", [("value", DIGITS)]))
-def test_no_form_fails_the_server(client, site, case):
-    path, pairs = case
-    url = path.format(block=site.block, argument=site.argument, mia=site.mia)
-    response = client.post(url, data=form_body(pairs, site.csrf), content_type="application/x-www-form-urlencoded")
+def reads_fields(case: dict) -> bool:
+    """Whether the server can read the form's fields: a multipart header that is no UTF-8 (a lone surrogate in a
+    field's name or the file's) makes Werkzeug read none, the CSRF token included, which is then missing (400)."""
+    if not (case["multipart"] or case["upload"]):
+        return True
+    names = [name for name, _ in case["pairs"]] + ([case["upload"][0]] if case["upload"] else [])
+    return not any(lone_surrogates_in(name) for name in names)
+
+
+def lone_surrogates_in(text: str) -> bool:
+    """Whether `text` holds half of a UTF-16 pair, which UTF-8 cannot encode."""
+    return any(0xD800 <= ord(character) <= 0xDFFF for character in text)
+
+
+@pytest.fixture
+def forms(app, site, make_user):
+    """Something for every form to act on, each destructive one on its own (so that a lock, a hide or a withdrawal
+    by one case leaves the others something to reach), and a signed-in client per persona, made on demand."""
+    users = {"member": site.users["mia"], "admin": site.users["ada"], "moderator": make_user("moe", Role.MODERATOR)}
+    with app.app_context():
+        session = get_session()
+        author = session.get(Member, site.mia)
+        block = session.get(Block, site.block)
+        hideable = post_argument(session, block, author, stance="support", body="Hide me if you must.")
+        withdrawable = post_argument(session, block, author, stance="question", body="Withdraw me.")
+        flagger = ensure_member(session, "flagger", "flagger")
+        flag = moderation.flag(session, site.argument, flagger, "spam")
+        target = ensure_member(session, "target", "target")
+        session.commit()
+        ids = {"block_id": site.block, "argument_id": site.argument, "flag_id": flag.id, "member_id": target.id}
+        own = {
+            "forum.lock_thread": {"block_id": site.ids["block3"]},
+            "forum.hide_argument": {"argument_id": hideable.id},
+            "forum.restore_argument": {"argument_id": hideable.id},
+            "forum.withdraw_argument": {"argument_id": withdrawable.id},
+        }
+    routes = form_routes(app)
+    clients: dict[str, object] = {}
+
+    def url(endpoint: str) -> str:
+        values = {**ids, **own.get(endpoint, {})}
+        return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m[1]]), routes[endpoint])
+
+    def client_of(persona: str):
+        """The persona's client, signed in (again, after a case that may have signed it out)."""
+        if persona not in clients:
+            client = app.test_client()
+            user = users[persona]
+            signed_in = client.submit("/login", {"username": user.username, "password": user.password})
+            assert signed_in.status_code == 302, f"{persona} could not sign in"
+            client.token = client.csrf_token()
+            clients[persona] = client
+        return clients[persona]
+
+    def forget(persona: str) -> None:
+        clients.pop(persona, None)
+
+    return SimpleNamespace(url=url, client_of=client_of, forget=forget)
+
+
+def form_case(endpoint: str, pairs: list[tuple[str, str]], persona: str = "admin", upload=None,
+              multipart: bool = False) -> dict:
+    """An explicit case for the forms property."""
+    return {"endpoint": endpoint, "persona": persona, "pairs": pairs, "upload": upload, "multipart": multipart}
+
+
+def pinned_forms(*cases: dict) -> dict[str, list[dict]]:
+    """Explicit cases by endpoint."""
+    by_endpoint: dict[str, list[dict]] = {}
+    for case in cases:
+        by_endpoint.setdefault(case["endpoint"], []).append(case)
+    return by_endpoint
+
+
+ARGUMENT_FORM = "forum.post_argument"
+PINNED_FORMS = pinned_forms(
+    form_case(ARGUMENT_FORM, [("stance", "counter"), ("body", "See."), ("sources-0-url", "https://[oops/")]),
+    form_case(ARGUMENT_FORM, [("stance", "counter"), ("body", "See."), ("parent_id", DIGITS)], "member"),
+    form_case(ARGUMENT_FORM, [("stance", "counter"), ("body", "See."), ("sources-0-url", "https://a.example/"),
+                              ("sources-0-citation", DIGITS)], "moderator"),
+    form_case(ARGUMENT_FORM, [("stance", "counter"), ("body", "See."), (f"sources-{DIGITS}-url", "https://a.example/")],
+              multipart=True),
+    form_case(ARGUMENT_FORM, [("action", "preview"), ("body", "[" * 100_000)]),
+    form_case(ARGUMENT_FORM, [("stance", "counter"), ("body", "\u200b\ufeff")]),
+    form_case(ARGUMENT_FORM, [("stance", "counter"), ("body", "\ud800")], "member"),
+    form_case(ARGUMENT_FORM, [("stance", "counter"), ("body", "\ud800")], "member", multipart=True),
+    form_case("forum.save_argument", [("action", "preview"), ("body", "[" * 100_000)]),
+    form_case("forum.save_argument", [("body", "See."), ("sources-0-url", "https://[zz]/")], "member"),
+    form_case("forum.flag_argument", [("reason", "other"), ("note", "\u200b")], "moderator"),
+    form_case("forum.set_consensus", [("status", "supported"), ("version", DIGITS), ("note", "\x00")]),
+    form_case("forum.set_consensus", [("status", "open"), ("version", "2147483647"), ("note", "")], "moderator"),
+    form_case("forum.import_article", [("url", "https://[oops/"), ("action", "review")]),
+    form_case("forum.import_article", [("text", OL_START), ("format", "html"), ("action", "review")]),
+    form_case("forum.import_article", [("upload", "\ud800"), ("upload_name", "\ud800"), ("action", "review")],
+              upload=("\ud800.html", OL_START.encode()), multipart=True),
+    form_case("forum.vote", [("value", DIGITS)], "moderator"),
+    form_case("forum_accounts.login", [("username", "\ud800"), ("password", "x"), ("next", "https://[oops/")],
+              "member"),
+    form_case("forum_accounts.register", [("username", "\ud800" * 3), ("password", "[" * 100_000),
+                                          ("confirm", "[" * 100_000)], "member"),
+)
+
+
+def test_every_form_route_is_fuzzed(app):
+    assert sorted(form_routes(app)) == sorted(FORM_FIELDS), "every form of the pages needs a line in FORM_FIELDS"
+
+
+def test_no_form_fails_the_server(forms):
+    """Each form in turn gets its own run of cases (so that none is left out), its pinned ones first."""
+    for endpoint in sorted(FORM_FIELDS):
+
+        @RUNS_PER_FORM
+        @given(case=form_cases(endpoint))
+        def attack(case):
+            send_form(forms, case)
+
+        for case in PINNED_FORMS.get(endpoint, []):
+            attack = example(case=case)(attack)
+        if RUNS_PER_FORM.derandomize:  # else every form would draw the same choices, the test being the same
+            attack = seed(zlib.crc32(endpoint.encode()))(attack)
+        attack()
+
+
+def send_form(forms, case: dict) -> None:
+    """Post a form case as its persona, with the session's CSRF token; no 5xx, and the view read it."""
+    endpoint, persona = case["endpoint"], case["persona"]
+    client = forms.client_of(persona)
+    pairs = [("csrf_token", client.token), *case["pairs"]]
+    if case["multipart"] or case["upload"] is not None:
+        body, content_type = multipart(pairs, case["upload"])
+    else:
+        body, content_type = urlencoded(pairs), "application/x-www-form-urlencoded"
+    response = client.post(forms.url(endpoint), data=body, content_type=content_type)
+    if endpoint in SESSION_CHANGING:
+        forms.forget(persona)
     assert_no_failure(response)
+    if reads_fields(case):
+        page = response.get_data(as_text=True)
+        assert "CSRF token" not in page, f"the form was refused before its view read it: {case!r:.300}"
+    assert "/login" not in response.headers.get("Location", ""), f"{persona} was not signed in"

@@ -8,6 +8,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from forum.api import registry
+from forum.api.openapi import openapi_path
+from forum.ratelimit import LIMITS
 
 
 @pytest.fixture
@@ -71,7 +73,7 @@ def test_request_bodies_are_the_validating_models(document):
     [
         ("/tokens", "post", {"201", "400", "401", "422"}),
         ("/articles", "post", {"201", "400", "401", "403", "413", "422"}),
-        ("/blocks/{block_id}/arguments", "get", {"200", "404", "422"}),
+        ("/blocks/{block_id}/arguments", "get", {"200", "400", "404", "422"}),
         ("/blocks/{block_id}/arguments", "post", {"201", "400", "401", "403", "404", "409", "422"}),
         ("/arguments/{argument_id}", "patch", {"200", "400", "401", "403", "404", "409", "422"}),
     ],
@@ -102,11 +104,20 @@ def test_error_responses_have_the_error_shape(document):
                     assert ref.endswith("/ErrorBody")
 
 
-def test_every_write_may_answer_400(document):
+def test_every_operation_may_answer_400(document):
+    # A write for its body or its CSRF header; a read too, for NUL in its query string.
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            if method != "get":
-                assert "400" in operation["responses"], (method, path)
+            assert "400" in operation["responses"], (method, path)
+
+
+def test_every_rate_limited_operation_may_answer_429(app, document):
+    endpoints = {(method, rule.rule): rule.endpoint for rule in app.url_map.iter_rules() for method in rule.methods}
+    limited = [op for op in registry.operations if endpoints[(op.method, "/api/v1" + op.rule)] in LIMITS]
+    assert len(limited) >= 4
+    for op in limited:
+        path, _ = openapi_path(op.rule)
+        assert "429" in document["paths"][path][op.method.lower()]["responses"], (op.method, path)
 
 
 def test_every_query_may_answer_400(client, document):

@@ -50,7 +50,7 @@ def internal_error(error: InternalServerError) -> ResponseReturnValue:
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-@api.route("/<path:_rest>", methods=METHODS)
+@api.route("/<anypath:_rest>", methods=METHODS)
 def no_such_route(_rest: str) -> ResponseReturnValue:
     """Unknown API paths (and ids that are no numbers) answer in JSON like every other API error."""
     # Routing errors never reach a blueprint's error handlers, so the API catches its own.

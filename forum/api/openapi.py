@@ -18,8 +18,8 @@ from forum.routing import MAX_ID
 STATUS_TEXT = {
     200: "OK",
     201: "Created",
-    400: "Malformed request (a body that is no JSON object, a NUL character in the query), or a session write "
-    "without a valid X-CSRFToken header",
+    400: "Malformed request (NUL in the address, a body that is no JSON object), or a session write without a "
+         "valid X-CSRFToken header",
     401: "Not signed in, or the token is unknown or revoked",
     403: "The viewer's role does not allow this",
     404: "No such thing",
@@ -90,10 +90,9 @@ class Api:
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             summary, _, description = inspect.cleandoc(view.__doc__ or "").partition("\n")
             statuses = dict(responses)
-            # Any write may carry a body that is no JSON the forum reads, or lack its CSRF header; any query
-            # may hold a NUL character, which every forum route refuses before reading it.
-            if body is not None or query is not None or method != "GET":
-                statuses.setdefault(400, ErrorBody)
+            # Any request may hold NUL in its query string (`forum.security` refuses it), and any write a body
+            # that is no JSON the forum reads, or lack its CSRF header.
+            statuses.setdefault(400, ErrorBody)
             if body is not None or query is not None:
                 statuses.setdefault(422, ErrorBody)
             if auth:

@@ -83,7 +83,9 @@ def set_consensus(
                 f"Key arguments must be arguments of this thread (not {missing[0]}).",
                 field="key_arguments",
             )
-    # Compare-and-set in one statement, so that of two moderators racing only one moves the version.
+    # Compare-and-set in one statement, so that of two moderators racing only one moves the version. The
+    # new version is counted in SQL: `version + 1` sent as a value would be out of any integer column's
+    # range for a version of 2**31 - 1, which no thread has, whatever the row.
     now = utcnow()
     html = render_markdown(note, NOTE_LIMIT) if note else ""
     moved = session.execute(
@@ -94,7 +96,7 @@ def set_consensus(
             consensus_note=note,
             consensus_note_html=html,
             consensus_key_arguments=keys,
-            consensus_version=version + 1,
+            consensus_version=Block.consensus_version + 1,
             consensus_set_by_id=moderator.id,
             consensus_set_at=now,
         )
