@@ -12,6 +12,7 @@ from forum.api.openapi import ErrorBody
 from forum.api.schemas import RequestBody
 from forum.auth import acting_member, current_viewer
 from forum.db import get_session
+from forum.ratelimit import counted
 from forum.services import votes
 
 
@@ -38,6 +39,7 @@ class TallyOut(BaseModel):
 def vote(argument_id: int, body: VoteIn) -> ResponseReturnValue:
     """Vote on another member's argument, change the vote, or take it back."""
     session = get_session()
-    tally = votes.cast_vote(session, argument_id, acting_member(current_viewer()), body.value)
-    session.commit()
+    with counted("vote"):
+        tally = votes.cast_vote(session, argument_id, acting_member(current_viewer()), body.value)
+        session.commit()
     return asdict(tally)
