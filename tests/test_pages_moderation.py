@@ -249,7 +249,8 @@ def test_the_verdict_map(app, client, ids, make_user):
 
 
 def test_the_audit_log_renders_a_verdicts_note_and_says_that_it_scrolls(client, ids, as_moderator):
-    verdict(client, ids["block1"], "contested", "The minutes are **disputed**; see [the record](https://c.example/r).", 0)
+    note = "The minutes are **disputed**; see [the record](https://c.example/r)."
+    verdict(client, ids["block1"], "contested", note, 0)
     client.submit(f"/blocks/{ids['block1']}/lock", {"locked": "1", "reason": "Cooling *off*."})
     page = text(client.get("/moderation/audit"))
     note = page[page.index('class="audit-note"'):]

@@ -189,7 +189,9 @@ def test_threads_tell_apart_by_their_first_words_and_never_nest_quotes(client, a
         date=None,
         blocks=[
             ParsedBlock("heading", "What “free” means", []),
-            ParsedBlock("paragraph", "“Free” buses cost the city 4 million a year,[1] says the budget office, not 2.", [1]),
+            ParsedBlock(
+                "paragraph", "“Free” buses cost the city 4 million a year,[1] says the budget office, not 2.", [1]
+            ),
             ParsedBlock("paragraph", "Riders pay in time instead: waits doubled.", []),
             ParsedBlock("list", "- Nurses on nights\n- Bakers", []),
         ],

@@ -359,7 +359,8 @@ def test_a_flag_refused_for_a_mistake_costs_nothing(app, client, tokens):
     for _ in range(3):
         assert client.api("POST", f"/api/v1/arguments/{one}/flags", {"reason": "other"},
                           token=tokens["bob"]).status_code == 422
-    assert client.api("POST", f"/api/v1/arguments/{one}/flags", {"reason": "spam"}, token=tokens["bob"]).status_code == 201
+    flagged = client.api("POST", f"/api/v1/arguments/{one}/flags", {"reason": "spam"}, token=tokens["bob"])
+    assert flagged.status_code == 201
     refused = client.api("POST", f"/api/v1/arguments/{two}/flags", {"reason": "spam"}, token=tokens["bob"])
     assert "flagging more than" in refused_saying_when(refused)
 

@@ -38,7 +38,7 @@ def permalink(argument: Argument) -> str:
 def render_edit(argument: Argument, draft: ArgumentDraft, status: int = 200) -> tuple[str, int]:
     """The edit page with the form as `draft` has it."""
     thread = articles.thread_view(get_session(), argument.block_id)
-    marker = display.thread_marker(thread)
+    marker = display.thread_marker(thread, url_for("forum.thread", block_id=argument.block_id, _anchor="post"))
     page = render_template(
         template("edit_argument"),
         argument=argument,

@@ -100,8 +100,9 @@ def slot_marker(slot: SlotView, filled_href: str, open_href: str) -> Markup:
     )
 
 
-def thread_marker(thread: ThreadView) -> Callable[[int], Markup | None]:
-    """The function that turns a paragraph's footnote numbers into links, on its thread and its pages."""
+def thread_marker(thread: ThreadView, open_href: str = "#post") -> Callable[[int], Markup | None]:
+    """The function that turns a paragraph's footnote numbers into links, on its thread and its pages; an open
+    slot's marker leads to `open_href` (the thread's composer)."""
     slots = {slot.number: slot for slot in thread.slots}
     article = thread.block.article
 
@@ -112,7 +113,6 @@ def thread_marker(thread: ThreadView) -> Callable[[int], Markup | None]:
         footnote = url_for(
             "forum.article", article_id=article.id, slug=article.slug, _anchor=f"cite-{number}"
         )
-        open_href = url_for("forum.thread", block_id=thread.block.id, _anchor="post")
         return slot_marker(slot, footnote, open_href)
 
     return marker
@@ -130,7 +130,7 @@ def notice_beside(argument_id: int) -> str:
 
 def argument_notices() -> dict[int, str]:
     """The messages this request says beside an argument, by the argument's id."""
-    notices = {}
+    notices: dict[int, str] = {}
     for category, message in get_flashed_messages(with_categories=True):
         number = category.removeprefix(ARGUMENT_NOTICE)
         if category.startswith(ARGUMENT_NOTICE) and number.isdigit():

@@ -115,7 +115,8 @@ class ArgumentDraft:
 
     def source_inputs(self) -> list[SourceInput]:
         """The filled rows as the service takes them; `Invalid` (every such row) for a footnote that is no number."""
-        inputs, problems = [], []
+        inputs: list[SourceInput] = []
+        problems: list[Invalid] = []
         for index, row in self.filled_rows():
             citation = row.citation.strip()
             number = parse_id(citation)
@@ -148,12 +149,13 @@ class ArgumentDraft:
         for name, label in (("stance", "Your stance"), ("body", "Your argument"), ("sources", "Sources")):
             if name in self.errors:
                 found.append((name, f"{label}: {self.errors[name]}"))
-        rows = []
+        rows: list[tuple[int, int, str, str]] = []
         for name, message in self.errors.items():
             match = ROW_FIELD.match(name)
             if match:
                 index, part = int(match.group(1)), match.group(2)
-                rows.append((index, ROW_PARTS.index(part), name, f"Source {index + 1} {PART_LABELS[part]}: {message}"))
+                label = f"Source {index + 1} {PART_LABELS[part]}"
+                rows.append((index, ROW_PARTS.index(part), name, f"{label}: {message}"))
         found += [(name, message) for _, _, name, message in sorted(rows)]
         return found
 

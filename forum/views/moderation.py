@@ -158,7 +158,7 @@ def moderation_dashboard() -> ResponseReturnValue:
     return dashboard_page()
 
 
-def dashboard_page(status: int = 200, refused: Refusal | None = None) -> ResponseReturnValue:
+def dashboard_page(status: int = 200, refused: Refusal | None = None) -> tuple[str, int]:
     """The dashboard as it stands now."""
     session = get_session()
     changes = session.scalars(sa.select(ConsensusChange).order_by(ConsensusChange.id.desc()).limit(20))

@@ -111,7 +111,8 @@ def test_a_new_member_previews_and_corrects_freely_and_a_refusal_keeps_the_text_
     composer(page).get_by_role("button", name="Post argument").click()
     summary = composer(page).locator(".error-summary")
     expect(summary).to_be_focused()
-    expect(summary).to_contain_text(re.compile(r"You are posting faster than the forum allows\. Try again in \d+ minutes\."))
+    expect(summary).to_contain_text(
+        re.compile(r"You are posting faster than the forum allows\. Try again in \d+ minutes\."))
     expect(composer(page).get_by_label("Your argument")).to_have_value(typed)
     expect(composer(page).get_by_role("group", name="Source 1").get_by_label("URL")).to_have_value(
         "https://council.example/2021")
@@ -316,7 +317,8 @@ def test_reply_opens_the_composer_under_the_argument_and_posts_in_place(
     expect(page.locator("#forum-announcer")).to_have_text("Your reply was posted.")
     reply = argument_in_address(page)
     expect(reply).to_be_focused()
-    expect(page.locator(f"#argument-{debate['counter']} .replies").locator(f"#{reply.get_attribute('id')}")).to_be_visible()
+    replies = page.locator(f"#argument-{debate['counter']} .replies")
+    expect(replies.locator(f"#{reply.get_attribute('id')}")).to_be_visible()
     expect(reply.locator(".argument-head .badge.stance")).to_have_text("Disagrees")
     expect(reply.locator(".argument-head")).to_contain_text("in reply to bob")
     assert same_document(page)
