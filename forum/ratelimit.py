@@ -24,7 +24,7 @@ from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
 
 from forum.auth import current_viewer
 from forum.errors import ForumError, NotAuthenticated, TooManyRequests
@@ -146,12 +146,12 @@ def apply_limits(app: Flask, limiter: Limiter) -> None:
         app.view_functions[endpoint] = view
 
 
-def strategy_of(limiter: Limiter) -> MovingWindowRateLimiter:
+def strategy_of(limiter: Limiter) -> RateLimiter:
     """Where the forum's own counts go: the limiter's store, or this process's memory while it does not answer."""
-    return limiter.limiter if limiter.limiter.storage.check() else FALLBACK  # type: ignore[return-value]
+    return limiter.limiter if limiter.limiter.storage.check() else FALLBACK
 
 
-def seconds_until(strategy: MovingWindowRateLimiter, scope: str, key: str, exhausted: list[RateLimitItem]) -> int:
+def seconds_until(strategy: RateLimiter, scope: str, key: str, exhausted: list[RateLimitItem]) -> int:
     """Seconds until every limit in `exhausted` lets `key` through again."""
     prefix = current_app.config["FORUM_RATELIMIT_KEY_PREFIX"]
     reset = max(strategy.get_window_stats(item, prefix, scope, key).reset_time for item in exhausted)
