@@ -16,6 +16,7 @@ from forum import migrate
 from forum.db import get_session
 from forum.errors import ForumError
 from forum.models import Role
+from forum.plurals import plural
 from forum.services import accounts, articles, backup, discussions, imports, members, seeding, tokens
 from forum.settings import content_limits
 
@@ -125,7 +126,7 @@ def remove_member(name_or_id: str) -> None:
         fail(error)
     votes = members.remove_member(session, member)
     session.commit()
-    click.echo(f"Removed {member.name} (user id {member.user_id}); {votes} votes taken back.")
+    click.echo(f"Removed {member.name} (user id {member.user_id}); {plural(votes, 'vote')} taken back.")
 
 
 @forum_cli.command("create-token")
@@ -188,8 +189,8 @@ def import_command(path_or_url: str, format_: str | None, title: str | None, as_
         click.echo(json.dumps(summary))
     else:
         click.echo(
-            f"Imported article {summary['id']} \"{summary['title']}\": {summary['threads']} threads, "
-            f"{summary['headings']} headings, {summary['citations']} citation slots "
+            f"Imported article {summary['id']} \"{summary['title']}\": {plural(summary['threads'], 'thread')}, "
+            f"{plural(summary['headings'], 'heading')}, {plural(summary['citations'], 'citation slot')} "
             f"({summary['sources']} with a URL from the article)."
         )
 
@@ -214,9 +215,9 @@ def seed_discussion(article_id: int, arguments_per_thread: int, votes_per_argume
         fail(error)
     session.commit()
     click.echo(
-        f"Seeded article {article_id}: {report.arguments} arguments with {report.sources} sources "
-        f"and {report.votes} votes by {report.members} members; {report.consensus_marks} "
-        "threads marked."
+        f"Seeded article {article_id}: {plural(report.arguments, 'argument')} with "
+        f"{plural(report.sources, 'source')} and {plural(report.votes, 'vote')} by "
+        f"{plural(report.members, 'member')}; {plural(report.consensus_marks, 'thread')} marked."
     )
 
 
@@ -274,7 +275,7 @@ def export_command(path: str) -> None:
     data = backup.export(get_session())
     Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     rows = sum(len(rows) for rows in data["tables"].values())
-    click.echo(f"Exported {rows} rows from {len(data['tables'])} tables to {path}.")
+    click.echo(f"Exported {plural(rows, 'row')} from {plural(len(data['tables']), 'table')} to {path}.")
 
 
 @forum_cli.command("restore")
@@ -293,4 +294,4 @@ def restore_command(path: str) -> None:
     except ForumError as error:
         fail(error)
     session.commit()
-    click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
+    click.echo(f"Restored {plural(sum(counts.values()), 'row')} into {plural(len(counts), 'table')}.")

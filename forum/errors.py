@@ -1,5 +1,9 @@
 """The forum's domain errors; each maps to one HTTP status in one place."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 
 class ForumError(Exception):
     """Base of every error a service raises for the caller to report."""
@@ -18,10 +22,27 @@ class ForumError(Exception):
 
 
 class Invalid(ForumError):
-    """The values were well formed but break a rule of the forum."""
+    """The values were well formed but break a rule of the forum; `also` holds further mistakes in the same
+    input, so that a form can show every one at once (the API's answer names the first)."""
 
     status = 422
     code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None, also: Sequence[Invalid] = ()) -> None:
+        super().__init__(message, field=field)
+        self.also = list(also)
+
+    @property
+    def problems(self) -> list[Invalid]:
+        """This mistake and the others found with it, in the order they were found."""
+        return [self, *self.also]
+
+    @classmethod
+    def all_of(cls, problems: Sequence[Invalid]) -> Invalid:
+        """One error carrying every mistake of `problems` (each flattened), the first as its own."""
+        flat = [one for problem in problems for one in problem.problems]
+        first = flat[0]
+        return cls(first.message, field=first.field, also=flat[1:])
 
 
 class NotAuthenticated(ForumError):

@@ -1,9 +1,13 @@
 """Rate limits on the forum's writes with Flask-Limiter, counted per member (per address before sign-in).
 
-Every limited endpoint is listed in `LIMITS`, in one place; `apply_limits` hangs them on the views, so
-that the host's own routes are never counted. Password checks are limited by `guard_sign_in`, which the
-sign-in form, `POST /api/v1/tokens` and the change-password form call around their check, since what it
-counts depends on the check's outcome. Every refusal (429) says when to try again, and carries `Retry-After`.
+A member's writes (posting, editing, voting, flagging) count what was done, not what was tried: the page
+or API view runs the write inside `counted(kind)`, which refuses it once the member's limits are reached
+and counts it only when it succeeded, so that a preview, an extra source row or a form refused for a
+mistake costs nothing, and a refusal comes back in the form, with what was typed. Registration is limited
+per address by Flask-Limiter itself: `LIMITS` lists it, and `apply_limits` hangs it on the view, so that
+the host's own routes are never counted. Password checks are limited by `guard_sign_in`, which the sign-in
+form, `POST /api/v1/tokens` and the change-password form call around their check, since what it counts
+depends on the check's outcome. Every refusal (429) says when to try again, and carries `Retry-After`.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import TypeVar
 
@@ -19,7 +24,7 @@ from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
 
 from forum.auth import current_viewer
 from forum.errors import ForumError, NotAuthenticated, TooManyRequests
@@ -86,30 +91,25 @@ def seconds_left() -> int:
 
 
 # endpoint -> [(scope, limit, key, message)]; only POST, PUT, PATCH and DELETE requests count.
-POSTING = [("post", posting_limits, member_key, "You are posting faster than the forum allows.")]
-EDITING = [("edit", setting("EDIT"), member_key, "You are editing faster than the forum allows.")]
-VOTING = [("vote", setting("VOTE"), member_key, "You are voting faster than the forum allows.")]
-FLAGGING = [("flag", setting("FLAG"), member_key, "You are flagging more than the forum allows in a day.")]
 LIMITS = {
     "forum_accounts.register": [
         ("register", setting("REGISTER"), client_address, "Too many new accounts from here.")
     ],
-    "forum.api.post_argument": POSTING,
-    "forum.post_argument": POSTING,
-    "forum.api.edit_argument": EDITING,
-    "forum.save_argument": EDITING,
-    "forum.api.vote": VOTING,
-    "forum.vote": VOTING,
-    "forum.api.flag_argument": FLAGGING,
-    "forum.flag_argument": FLAGGING,
+}
+# A member's writes, each counted by `counted` once done: kind -> (its limits, what a refusal says).
+MEMBER_WRITES: dict[str, tuple[Callable[[], str], str]] = {
+    "post": (posting_limits, "You are posting faster than the forum allows."),
+    "edit": (setting("EDIT"), "You are editing faster than the forum allows."),
+    "vote": (setting("VOTE"), "You are voting faster than the forum allows."),
+    "flag": (setting("FLAG"), "You are flagging more than the forum allows in a day."),
 }
 WRITES = ["POST", "PUT", "PATCH", "DELETE"]
 
 
 STORE_TIMEOUT = 1.0  # seconds a limit's store may take to answer
-# Where sign-ins are counted while the shared store cannot be reached: in this process, as Flask-Limiter's
-# own fallback counts the other limits.
-SIGN_IN_FALLBACK = MovingWindowRateLimiter(MemoryStorage())
+# Where the forum's own counts (sign-ins, members' writes) go while the shared store cannot be reached: in
+# this process, as Flask-Limiter's own fallback counts registrations.
+FALLBACK = MovingWindowRateLimiter(MemoryStorage())
 
 
 def make_limiter(app: Flask) -> Limiter:
@@ -146,6 +146,47 @@ def apply_limits(app: Flask, limiter: Limiter) -> None:
         app.view_functions[endpoint] = view
 
 
+def strategy_of(limiter: Limiter) -> RateLimiter:
+    """Where the forum's own counts go: the limiter's store, or this process's memory while it does not answer."""
+    return limiter.limiter if limiter.limiter.storage.check() else FALLBACK
+
+
+def seconds_until(strategy: RateLimiter, scope: str, key: str, exhausted: list[RateLimitItem]) -> int:
+    """Seconds until every limit in `exhausted` lets `key` through again."""
+    prefix = current_app.config["FORUM_RATELIMIT_KEY_PREFIX"]
+    reset = max(strategy.get_window_stats(item, prefix, scope, key).reset_time for item in exhausted)
+    return max(1, math.ceil(reset - time.time()))
+
+
+# ---------------------------------------------------------------- a member's writes
+
+
+@contextmanager
+def counted(kind: str) -> Iterator[None]:
+    """Run a member's write of `kind` ("post", "edit", "vote", "flag") under their limits for it.
+
+    `TooManyRequests` (saying when to try again) once the limits are reached; otherwise the write runs, and
+    is counted only if it finishes without an error. Tested first and counted after, two writes sent at the
+    very same moment may both pass the last free place; the limits are against floods, not exact quotas.
+    """
+    limiter: Limiter = current_app.extensions["forum"].limiter
+    if not limiter.enabled:
+        yield
+        return
+    limits, message = MEMBER_WRITES[kind]
+    strategy = strategy_of(limiter)
+    items = parse_many(limits())
+    prefix = current_app.config["FORUM_RATELIMIT_KEY_PREFIX"]
+    key = member_key()
+    exhausted = [item for item in items if not strategy.test(item, prefix, kind, key)]
+    if exhausted:
+        seconds = seconds_until(strategy, kind, key, exhausted)
+        raise TooManyRequests(f"{message} {try_again_in(seconds)}", retry_after=seconds)
+    yield
+    for item in items:
+        strategy.hit(item, prefix, kind, key)
+
+
 # ---------------------------------------------------------------- signing in
 # One count for every password check, wherever it is made. `FORUM_RATELIMIT_LOGIN` limits each of these:
 SIGN_IN = "sign-in"  # attempts per address: every password check
@@ -173,14 +214,13 @@ def guard_sign_in(username: str, check: Callable[[], T], failure: type[ForumErro
         return check()
     from forum.services.accounts import username_key
 
-    strategy = limiter.limiter if limiter.limiter.storage.check() else SIGN_IN_FALLBACK
+    strategy = strategy_of(limiter)
     items = sign_in_limits()
     prefix = current_app.config["FORUM_RATELIMIT_KEY_PREFIX"]
     address, name = client_address(), f"name:{username_key(username)}"
 
     def refusal(message: str, scope: str, key: str, exhausted: list[RateLimitItem]) -> TooManyRequests:
-        reset = max(strategy.get_window_stats(item, prefix, scope, key).reset_time for item in exhausted)
-        seconds = max(1, math.ceil(reset - time.time()))
+        seconds = seconds_until(strategy, scope, key, exhausted)
         return TooManyRequests(f"{message} {try_again_in(seconds)}", retry_after=seconds)
 
     # Every limit is hit, as Flask-Limiter does, so that each window counts every attempt.

@@ -30,14 +30,21 @@ def page_of(response) -> lxml.html.HtmlElement:
     return lxml.html.fromstring(response.get_data(as_text=True))
 
 
-def assert_tied(doc: lxml.html.HtmlElement, field_id: str, message: str) -> None:
-    """The field is invalid, described by the message, and the summary links to it with the message."""
+def assert_tied(doc: lxml.html.HtmlElement, field_id: str, message: str, *, in_place: bool = False) -> None:
+    """The field is invalid, described by the message, and the summary links to it with the message.
+
+    `in_place`: a form inside an argument (flag, hide) has no summary at the top of the page, which would
+    take the reader away from the argument: the field itself takes focus.
+    """
     field = doc.get_element_by_id(field_id)
     described = (field.get("aria-describedby") or "").split()
     texts = [doc.get_element_by_id(i).text_content() for i in described]
     assert any(message in t for t in texts), f"{field_id} is described by {texts}, not by {message!r}"
     if field.tag != "fieldset":
         assert field.get("aria-invalid") == "true"
+    if in_place:
+        assert field.get("data-focus") is not None and doc.xpath(SUMMARY) == []
+        return
     links = doc.xpath(f'{SUMMARY}//a[@href="#{field_id}"]')
     assert links and message in links[0].text_content(), f"no summary link to #{field_id}"
 
@@ -109,8 +116,9 @@ def test_a_refused_argument_keeps_everything_and_its_summary_links_each_field(cl
     assert doc.get_element_by_id("body").text_content() == "Kept, every word."
     assert doc.get_element_by_id("sources-0-title").get("value") == "Kept title"
     assert doc.get_element_by_id("sources-0-quote").text_content() == "Kept quote"
-    # The service names the first problem it meets: the stance.
-    assert_tied(doc, "stance-counter", "The stance is counter, support or question.")
+    # Every mistake at once: the stance forgotten, and the address that is no web address.
+    assert_tied(doc, "stance-counter", "Choose a stance: counter, support or question.")
+    assert_tied(doc, "sources-0-url", "http:// or https://")
     assert doc.xpath(SUMMARY)[0].get("data-focus") is not None
 
 
@@ -142,7 +150,7 @@ def test_a_flag_without_its_note_comes_back_open_with_the_reason_chosen(client, 
     tool = doc.get_element_by_id(f"flag-reason-{argument}").getparent().getparent()
     assert tool.tag == "details" and tool.get("open") is not None
     assert selected(doc, f"flag-reason-{argument}") == ["other"]
-    assert_tied(doc, f"flag-note-{argument}", "Say what is wrong")
+    assert_tied(doc, f"flag-note-{argument}", "Say what is wrong", in_place=True)
 
 
 def test_a_flag_note_too_long_is_kept(client, ids, as_member):
@@ -150,7 +158,7 @@ def test_a_flag_note_too_long_is_kept(client, ids, as_member):
     note = "n" * 1001
     doc = page_of(client.submit(f"/arguments/{argument}/flag", {"reason": "other", "note": note}))
     assert doc.get_element_by_id(f"flag-note-{argument}").get("value") == note
-    assert_tied(doc, f"flag-note-{argument}", "at most 1,000 characters")
+    assert_tied(doc, f"flag-note-{argument}", "at most 1,000 characters", in_place=True)
 
 
 def test_a_hide_reason_refused_is_kept_beside_its_error(client, ids, as_moderator):
@@ -159,7 +167,7 @@ def test_a_hide_reason_refused_is_kept_beside_its_error(client, ids, as_moderato
     doc = page_of(response)
     assert response.status_code == 422
     assert doc.get_element_by_id(f"hide-reason-{argument}").get("value") == LONG_REASON
-    assert_tied(doc, f"hide-reason-{argument}", "at most 500 characters")
+    assert_tied(doc, f"hide-reason-{argument}", "at most 500 characters", in_place=True)
 
 
 def test_a_lock_reason_refused_is_kept(client, ids, as_moderator):
@@ -175,8 +183,9 @@ def test_a_refusal_about_the_whole_action_is_said_without_a_field(client, ids, a
     response = client.submit(f"/arguments/{ids['argument']}/hide", {"reason": "Again."})
     doc = page_of(response)
     assert response.status_code == 409
-    summary = doc.xpath(SUMMARY)[0]
-    assert "hidden already" in summary.text_content() and summary.xpath(".//a") == []
+    # Said in the form, inside the argument, where the moderator is.
+    said = doc.xpath(f'//article[@id="argument-{ids["argument"]}"]//form//*[@role="alert"]')[0]
+    assert "hidden already" in said.text_content() and said.get("data-focus") is not None
 
 
 def test_resolving_a_flag_with_a_reason_too_long_keeps_it_on_the_dashboard(app, client, ids, as_moderator):
@@ -225,3 +234,56 @@ def test_an_import_with_two_inputs_keeps_both_and_ties_the_error(client, as_admi
     assert summary_links and "paste its text, upload a file, or give its URL" in summary_links[0].text_content()
     target = summary_links[0].get("href").lstrip("#")
     assert doc.get_element_by_id(target).get("aria-invalid") == "true"
+
+
+def test_every_mistake_of_an_argument_is_reported_at_once(client, ids, as_member):
+    """Stance, body and each source row's every field: one round trip says them all, in the form's order."""
+    response = client.submit(f"/blocks/{ids['block1']}/arguments", {
+        "stance": "", "body": "   ",
+        "sources-0-url": "ftp://one.example", "sources-0-title": "t" * 301,
+        "sources-1-url": "", "sources-1-title": "",
+        "sources-2-url": "https://three.example", "sources-2-citation": "3",
+        "sources-3-url": "javascript:alert(1)", "sources-3-quote": "q" * 2001,
+    })
+    doc = page_of(response)
+    assert response.status_code == 422
+    tied = [
+        ("stance-counter", "Choose a stance: counter, support or question."),
+        ("body", "Write the argument before posting it."),
+        ("sources-0-url", "http:// or https://"),
+        ("sources-0-title", "at most 300 characters"),
+        ("sources-2-citation", "no footnote [3]"),
+        ("sources-3-url", "http:// or https://"),
+        ("sources-3-quote", "at most 2,000 characters"),
+    ]
+    for field_id, message in tied:
+        assert_tied(doc, field_id, message)
+    links = [a.get("href") for a in doc.xpath(f"{SUMMARY}//a")]
+    assert links == [f"#{field_id}" for field_id, _ in tied]
+    assert "There are 7 problems" in doc.xpath(SUMMARY)[0].text_content()
+    # A row's folded fields open when they hold a mistake.
+    assert doc.get_element_by_id("sources-0-title").xpath("ancestor::details")[0].get("open") is not None
+
+
+def test_every_mistake_of_an_edit_is_reported_at_once(client, app, ids, make_user, login):
+    login(make_user("moe", Role.MODERATOR))
+    doc = page_of(client.submit(f"/arguments/{ids['argument']}/edit", {
+        "body": "", "sources-0-url": "mailto:x@example.org", "sources-1-url": "https://b.example",
+        "sources-1-title": "b" * 301,
+    }))
+    assert_tied(doc, "body", "Write the argument")
+    assert_tied(doc, "sources-0-url", "http:// or https://")
+    assert_tied(doc, "sources-1-title", "at most 300 characters")
+
+
+def test_a_flag_needs_a_reason_chosen_and_none_is_chosen_for_the_member(client, ids, as_member):
+    argument = ids["argument"]
+    page = page_of(client.get(f"/blocks/{ids['block1']}"))
+    assert selected(page, f"flag-reason-{argument}") == [""]
+    response = client.submit(f"/arguments/{argument}/flag", {"reason": "", "note": "looks odd"})
+    doc = page_of(response)
+    assert response.status_code == 422
+    assert_tied(doc, f"flag-reason-{argument}", "Choose a reason", in_place=True)
+    assert doc.get_element_by_id(f"flag-note-{argument}").get("value") == "looks odd"
+    # The answer lands on the argument, where the form was sent from.
+    assert doc.xpath(f'//form[@action="/arguments/{argument}/flag#argument-{argument}"]')

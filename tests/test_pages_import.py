@@ -72,7 +72,7 @@ def test_review_shows_kinds_and_slots_without_storing(client, app, as_admin, par
     assert '<span class="badge kind">heading</span>' in review and '<span class="badge kind">caption</span>' in review
     assert "footnotes [2]" in review
     assert "High street footfall study" in review and "https://footfall.example/study" in review
-    assert "4 (3 threads, 1 headings)" in review
+    assert "4 (3 threads, 1 heading)" in review
     assert '<button type="submit" name="action" value="publish">Publish</button>' in page
     assert "My article</textarea>" in page and '<option value="markdown" selected>' in page
     assert parser == [{"data": b"My article", "format": "markdown", "title": None, "filename": None}]

@@ -96,12 +96,21 @@ def test_a_stale_verdict_shows_what_changed_and_keeps_the_note(app, client, ids,
 
 
 def test_a_member_flags_once(client, ids, as_member):
+    argument = ids["argument"]
     page = text(client.get(f"/blocks/{ids['block1']}"))
-    assert f'action="/arguments/{ids["argument"]}/flag"' in page
-    first = client.submit(f"/arguments/{ids['argument']}/flag", {"reason": "spam", "note": "ads"})
-    assert first.status_code == 303
-    assert "moderators will look" in text(client.get(first.headers["Location"]))
-    second = client.submit(f"/arguments/{ids['argument']}/flag", {"reason": "abuse"})
+    assert f'action="/arguments/{argument}/flag#argument-{argument}"' in page
+    first = client.submit(f"/arguments/{argument}/flag", {"reason": "spam", "note": "ads"})
+    assert first.status_code == 303 and first.headers["Location"].endswith(f"#argument-{argument}")
+    after = text(client.get(first.headers["Location"]))
+    # The thanks are said inside the argument flagged, not at the top of the page; it shows "Flagged".
+    item = after[after.index(f'id="argument-{argument}"'):]
+    assert "moderators will look" in item[:item.index("</article>")]
+    assert 'class="flashes"' not in after
+    assert 'class="badge flagged"' in item[:item.index("</article>")]
+    assert f'action="/arguments/{argument}/flag' not in after
+    # Still shown on the next visit, and to nobody else.
+    assert 'class="badge flagged"' in text(client.get(f"/blocks/{ids['block1']}"))
+    second = client.submit(f"/arguments/{argument}/flag", {"reason": "abuse"})
     assert second.status_code == 409 and "flagged this argument already" in text(second)
     assert "The council raised the toll" in text(second)  # said on the thread page itself
 
@@ -112,9 +121,10 @@ def test_no_flag_form_on_your_own_argument_nor_for_readers(app, client, ids, mak
     assert "/flag" not in text(author.get(f"/blocks/{ids['block1']}"))
     assert author.submit(f"/arguments/{ids['argument']}/flag", {"reason": "spam"}).status_code == 403
     bob = sign_in(app, make_user("bobby"))
-    assert f'action="/arguments/{ids["argument"]}/flag"' in text(bob.get(f"/blocks/{ids['block1']}"))
+    assert f'action="/arguments/{ids["argument"]}/flag#' in text(bob.get(f"/blocks/{ids['block1']}"))
     vague = bob.submit(f"/arguments/{ids['argument']}/flag", {"reason": "other"})
     assert vague.status_code == 422 and "Say what is wrong" in text(vague)
+    assert 'class="badge flagged"' not in text(bob.get(f"/blocks/{ids['block1']}"))
 
 
 def test_hiding_from_the_dashboard(app, client, ids, make_user, as_member):
@@ -236,3 +246,14 @@ def test_the_verdict_map(app, client, ids, make_user):
     assert [int(x) for x in links] == [ids[f"block{i}"] for i in (0, 1, 3, 4, 5)]
     assert f'href="/blocks/{ids["block1"]}"' in strip and 'aria-label="Paragraph 2: Contested"' in strip
     assert ">C</a>" in strip and ">N</a>" in strip and ">O</a>" in strip
+
+
+def test_the_audit_log_renders_a_verdicts_note_and_says_that_it_scrolls(client, ids, as_moderator):
+    note = "The minutes are **disputed**; see [the record](https://c.example/r)."
+    verdict(client, ids["block1"], "contested", note, 0)
+    client.submit(f"/blocks/{ids['block1']}/lock", {"locked": "1", "reason": "Cooling *off*."})
+    page = text(client.get("/moderation/audit"))
+    note = page[page.index('class="audit-note"'):]
+    assert "<strong>disputed</strong>" in note and '<a href="https://c.example/r"' in note
+    assert "Cooling *off*." in page  # a moderator's reason is plain text, as typed
+    assert 'class="scroll-hint"' in page and 'class="table-scroll" tabindex="0" role="region"' in page

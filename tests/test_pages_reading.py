@@ -171,11 +171,41 @@ def test_thread_shows_the_paragraph_with_its_neighbours(client, ids):
     assert response.status_code == 200
     page = text(response)
     assert "Most riders are nurses &amp; cleaners" in page
-    assert "Paragraph in “Who rides at night”</h1>" in page
+    # Named by its place among the threads and its first words, so that threads tell apart; its section
+    # is in the breadcrumb.
+    words = "Most riders are nurses &amp; cleaners &lt;on shifts&gt;."
+    assert f'<h1 class="thread-title">Paragraph 3<span class="thread-words">: {words}</span></h1>' in page
+    assert f"<title>Paragraph 3: {words} · Night Buses Should Run All Year · Test Forum</title>" in page
+    assert "<span>Who rides at night</span>" in page[:page.index("<h1")]
     assert f'<a rel="prev" href="/blocks/{ids["block1"]}">← Previous paragraph</a>' in page  # the heading is skipped
     assert f'<a rel="next" href="/blocks/{ids["block4"]}">Next quote →</a>' in page
     assert f'#block-{ids["block3"]}">Back to the article</a>' in page
     assert "Consensus" in page and ">Open</span>" in page
+
+
+def test_threads_tell_apart_by_their_first_words_and_never_nest_quotes(client, app):
+    parsed = ParsedArticle(
+        title="The “Free” Bus",
+        date=None,
+        blocks=[
+            ParsedBlock("heading", "What “free” means", []),
+            ParsedBlock(
+                "paragraph", "“Free” buses cost the city 4 million a year,[1] says the budget office, not 2.", [1]
+            ),
+            ParsedBlock("paragraph", "Riders pay in time instead: waits doubled.", []),
+            ParsedBlock("list", "- Nurses on nights\n- Bakers", []),
+        ],
+        references={},
+    )
+    ids = make_article(app, parsed)
+    titles = [re.search(r"<title>(.*?)</title>", text(client.get(f"/blocks/{ids[f'block{n}']}"))).group(1)
+              for n in (1, 2, 3)]
+    assert titles[0].startswith("Paragraph 1: “Free” buses cost the city 4 million a year, says…")
+    assert titles[1].startswith("Paragraph 2: Riders pay in time instead: waits doubled. ·")
+    assert titles[2].startswith("List 3: Nurses on nights Bakers ·")
+    page = text(client.get(f"/blocks/{ids['block1']}"))
+    heading = re.search(r'<h1 class="thread-title">(.*?)</h1>', page).group(1)
+    assert heading.count("“") == 1 and heading.count("”") == 1  # the text's own quotes, none around them
 
 
 def test_first_and_last_threads_have_one_neighbour(client, ids):
@@ -208,7 +238,8 @@ def test_thread_shows_arguments_as_a_tree(client, app, ids):
     # The reply sits inside its parent's replies.
     parent = page[page.index(f'id="argument-{top}"'):]
     assert parent.index('class="replies"') < parent.index(f'id="argument-{reply}"')
-    assert f"/blocks/{block}?reply_to={top}#reply" in page
+    # A reader's "Reply" asks them to sign in first, and leads on to the composer under the argument.
+    assert f'href="/login?next=/blocks/{block}%3Freply_to%3D{top}%23composer-reply-{top}"' in page
 
 
 def test_deep_branches_fold_into_a_details_box(client, app, ids):
@@ -250,7 +281,7 @@ def test_withdrawn_arguments_keep_their_replies(client, app, ids):
     assert "Withdrawn by its author." in page
     assert "Withdrawn words" not in page
     assert f'id="argument-{reply}"' in page and "An answer that stays" in page
-    assert f"reply_to={top}" not in page
+    assert f"reply_to={top}" not in page and f"reply_to%3D{top}" not in page
 
 
 def test_a_link_to_reply_to_a_withdrawn_argument_opens_no_reply_and_quotes_nothing(client, app, ids, as_member):
@@ -258,7 +289,7 @@ def test_a_link_to_reply_to_a_withdrawn_argument_opens_no_reply_and_quotes_nothi
     top = argue(app, block, body="Withdrawn words")
     change(app, Argument, top, withdrawn_at=datetime.datetime.now(datetime.UTC))
     page = text(client.get(f"/blocks/{block}?reply_to={top}"))
-    assert "Replying to" not in page and "Withdrawn by its author." in page
+    assert "Reply to rita" not in page and "Withdrawn by its author." in page
     assert "Withdrawn words" not in page
 
 

@@ -27,9 +27,9 @@ def count_arguments(app) -> int:
 
 
 def post(client, block_id, **fields):
-    """Submit the thread page's form; blank source rows are sent as the page would send them."""
+    """Submit the thread page's form; a blank source row is sent as the page would send it."""
     data = {"stance": "counter", "body": "Two rises, not three.", "action": "post"}
-    for row in range(3):
+    for row in range(1):
         for part in ("url", "title", "quote", "citation"):
             data[f"sources-{row}-{part}"] = ""
     data.update(fields)
@@ -64,7 +64,9 @@ def test_post_an_argument_with_sources(client, ids, as_member):
 def test_the_form_offers_this_paragraphs_footnotes(client, ids, as_member):
     page = text(client.get(f"/blocks/{ids['block3']}"))
     assert '<fieldset class="stance-choice">' in page and "<legend>Your stance</legend>" in page
-    assert page.count('<fieldset class="source-row"') == 3
+    # One source row; its title, quote and footnote folded until wanted.
+    assert page.count('<fieldset class="source-row"') == 1
+    assert '<details class="source-more">' in page and "Add another source" in page
     select = page[page.index('id="sources-0-citation"'):page.index("</select>")]
     assert '<option value="2">[2] (source missing)</option>' in select
     assert '<option value="3">[3] (source missing)</option>' in select
@@ -75,9 +77,15 @@ def test_reply_to_an_argument(client, ids, as_member):
     block = ids["block1"]
     parent = posted_id(post(client, block, body="Parent words"))
     form = text(client.get(f"/blocks/{block}?reply_to={parent}"))
-    assert 'id="reply"' in form and "Replying to" in form
-    assert f'<input type="hidden" name="parent_id" value="{parent}">' in form
-    assert "<p>Parent words</p>" in form[form.index('id="reply"'):]
+    # The composer opens under the argument answered (before the argument closes), its stance read
+    # against that argument; the form for a new argument stays at the foot of the page, blank.
+    composer = form[form.index(f'id="composer-reply-{parent}"'):]
+    assert form.index(f'id="argument-{parent}"') < form.index(f'id="composer-reply-{parent}"')
+    assert composer.index("</article>") > composer.index("</form>")
+    assert f'<input type="hidden" name="parent_id" value="{parent}">' in composer[:composer.index("</form>")]
+    assert "Reply to mia" in composer and "disagrees with this argument" in composer
+    assert f'id="reply-{parent}-body"' in composer and f'id="reply-{parent}-stance-counter"' in composer
+    assert '<h2 id="post-title">Post an argument</h2>' in form and 'id="composer-new"' in form
     reply = posted_id(post(client, block, stance="question", body="Which minutes?", parent_id=str(parent)))
     page = text(client.get(f"/blocks/{block}"))
     inside = page[page.index(f'id="argument-{parent}"'):]
@@ -113,8 +121,8 @@ def test_a_preview_longer_than_a_post_is_refused_unrendered(client, app, ids, as
 
 def test_add_another_source_row(client, ids, as_member):
     page = text(post(client, ids["block1"], action="add_source", **{"sources-0-url": "https://a.example"}))
-    assert page.count('<fieldset class="source-row"') == 4
-    assert 'id="sources-3-url"' in page and 'value="https://a.example"' in page
+    assert page.count('<fieldset class="source-row"') == 2
+    assert 'id="sources-1-url"' in page and 'value="https://a.example"' in page
     full = {f"sources-{i}-url": "" for i in range(10)}
     page = text(post(client, ids["block1"], action="add_source", **full))
     assert page.count('<fieldset class="source-row"') == 10
@@ -258,3 +266,19 @@ def test_a_strange_reply_to_is_ignored(client, app, as_member, reply_to):
 
     ids = make_article(app)
     assert client.get(f"/blocks/{ids['block1']}?reply_to={reply_to}").status_code == 200
+
+
+def test_the_edit_page_shows_the_paragraphs_footnotes_as_superscript_links(client, ids, as_member):
+    argument = posted_id(post(client, ids["block1"]))
+    page = text(client.get(f"/arguments/{argument}/edit"))
+    text_box = page[page.index('<div class="thread-text">'):]
+    text_box = text_box[:text_box.index("</div>")]
+    assert '<sup class="cite cite-filled"><a href="/articles/' in text_box and "[1]</a></sup>" in text_box
+    assert "[2]" in text_box and "[1] Officials" not in text_box
+
+
+def test_every_page_links_its_icon(client, ids):
+    page = text(client.get(f"/blocks/{ids['block1']}"))
+    assert '<link rel="icon" href="/forum-static/forum/favicon.svg" type="image/svg+xml">' in page
+    icon = client.get("/forum-static/forum/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data

@@ -80,15 +80,15 @@ def sign_in(client, world, name: str) -> None:
 def offers(world, action: str) -> str:
     a, b = world["argument"], world["block"]
     return {
-        "post": f'action="/blocks/{b}/arguments#post"',
+        "post": f'action="/blocks/{b}/arguments#composer-new"',
         "reply": f"reply_to={a}",
         "vote": f'id="vote-up-{a}"',
         "edit": f'href="/arguments/{a}/edit"',
         "moderator edit": f'href="/arguments/{a}/edit"',
         "withdraw": f'action="/arguments/{a}/withdraw"',
-        "flag": f'action="/arguments/{a}/flag"',
-        "hide": f'action="/arguments/{a}/hide"',
-        "restore": f'action="/arguments/{a}/restore"',
+        "flag": f'action="/arguments/{a}/flag#argument-{a}"',
+        "hide": f'action="/arguments/{a}/hide#argument-{a}"',
+        "restore": f'action="/arguments/{a}/restore#argument-{a}"',
     }[action]
 
 
@@ -167,7 +167,7 @@ def test_a_link_to_reply_to_a_withdrawn_argument_opens_a_new_argument_instead(cl
     put_in_state(world, "withdrawn")
     sign_in(client, world, "mia")
     page = client.get(f"/blocks/{world['block']}?reply_to={world['argument']}").get_data(as_text=True)
-    assert "Replying to" not in page
+    assert "Reply to" not in page and 'id="composer-reply-' not in page
     assert '<h2 id="post-title">Post an argument</h2>' in page
 
 

@@ -259,3 +259,123 @@ def test_guessing_the_current_password_to_change_it_is_limited_like_signing_in(a
     refused_saying_when(client.submit("/account/password", guess))
     right = client.submit("/account/password", {**guess, "current_password": user.password})
     assert right.status_code == 429  # the name is locked, and this address has failed
+
+
+# ---------------------------------------------------------------- only what was done counts
+
+
+def form_post(client, block_id, action="post", **fields):
+    """The thread page's composer as a browser sends it (one source row), with `action` its button."""
+    data = {"stance": "counter", "body": f"Two rises, not three ({uuid.uuid4().hex[:6]}).", "action": action,
+            "sources-0-url": "", "sources-0-title": "", "sources-0-quote": "", "sources-0-citation": ""}
+    data.update(fields)
+    return client.submit(f"/blocks/{block_id}/arguments", data)
+
+
+def test_previews_extra_rows_and_refused_forms_cost_nothing(app, client, as_member):
+    """A new member who previews, adds rows and gets a mistake refused still posts their first argument."""
+    ids = make_article(app)
+    set_limit(app, "POST_NEW_MEMBER", "2 per day")
+    block = ids["block1"]
+    for _ in range(5):
+        assert form_post(client, block, action="preview").status_code == 200
+        assert form_post(client, block, action="add_source").status_code == 200
+        assert form_post(client, block, stance="").status_code == 422
+        assert form_post(client, block, **{"sources-0-url": "ftp://x.example"}).status_code == 422
+    assert [form_post(client, block).status_code for _ in range(2)] == [303, 303]
+    typed = "Typed with care: the minutes of 2 March say two."
+    refused = form_post(client, block, body=typed, **{"sources-0-url": "https://council.example/m"})
+    words = refused_saying_when(refused)
+    assert "You are posting faster" in words
+    # The form comes back with everything typed, the refusal said above it.
+    assert f"{typed}</textarea>" in words and 'value="https://council.example/m"' in words
+    summary = words[words.index('class="error-summary'):]
+    assert "You are posting faster" in summary[:summary.index("</div>")]
+    assert 'id="composer-new"' in words
+    # A preview still works while the limit holds: nothing is posted by it.
+    assert form_post(client, block, action="preview", body=typed).status_code == 200
+
+
+def test_a_refusal_in_place_brings_back_the_composer_with_the_text(app, client, as_member):
+    """Under htmx the 429 is the page whose composer htmx swaps in: the text and the refusal, in place."""
+    ids = make_article(app)
+    set_limit(app, "POST", "1 per 10 minutes")
+    block = ids["block1"]
+    headers = {"HX-Request": "true"}
+    first = client.post(f"/blocks/{block}/arguments", headers=headers, data={
+        "csrf_token": client.csrf_token(), "stance": "support", "body": "First.", "action": "post"})
+    assert first.status_code == 200 and first.headers["HX-Retarget"] == "#main"
+    second = client.post(f"/blocks/{block}/arguments", headers=headers, data={
+        "csrf_token": client.csrf_token(), "stance": "support", "body": "Second, kept.", "action": "post"})
+    words = refused_saying_when(second)
+    assert "HX-Retarget" not in second.headers  # the composer, not the page, is swapped
+    composer = words[words.index('id="composer-new"'):]
+    assert "Second, kept.</textarea>" in composer and "You are posting faster" in composer
+
+
+def test_a_reply_refused_comes_back_under_its_argument(app, client, as_member):
+    ids = make_article(app)
+    set_limit(app, "POST", "1 per 10 minutes")
+    block = ids["block1"]
+    parent = int(form_post(client, block).headers["Location"].rsplit("-", 1)[1])
+    refused = form_post(client, block, parent_id=str(parent), body="My reply, kept.")
+    words = refused_saying_when(refused)
+    composer = words[words.index(f'id="composer-reply-{parent}"'):]
+    assert "My reply, kept.</textarea>" in composer and "You are posting faster" in composer
+    assert words.index(f'id="argument-{parent}"') < words.index(f'id="composer-reply-{parent}"')
+
+
+def test_an_edit_counts_when_saved_only_and_a_refusal_keeps_the_text(app, client, as_member):
+    ids = make_article(app)
+    set_limit(app, "EDIT", "1 per hour")
+    argument = int(form_post(client, ids["block1"]).headers["Location"].rsplit("-", 1)[1])
+    path = f"/arguments/{argument}/edit"
+    for action in ("preview", "add_source"):
+        assert client.submit(path, {"body": "Draft", "action": action}).status_code == 200
+    assert client.submit(path, {"body": "  ", "action": "post"}).status_code == 422
+    assert client.submit(path, {"body": "Saved once.", "action": "post"}).status_code == 303
+    refused = client.submit(path, {"body": "Saved twice, kept.", "action": "post"})
+    words = refused_saying_when(refused)
+    assert "You are editing faster" in words and "Saved twice, kept.</textarea>" in words
+
+
+def test_the_api_counts_posts_made_and_not_previews_or_mistakes(app, client, tokens):
+    ids = make_article(app)
+    set_limit(app, "POST", "2 per 10 minutes")
+    block = ids["block1"]
+    for _ in range(5):
+        assert client.api("POST", "/api/v1/preview", {"body": "*draft*"}, token=tokens["mia"]).status_code == 200
+        refused = client.api("POST", f"/api/v1/blocks/{block}/arguments", {"stance": "counter", "body": " "},
+                             token=tokens["mia"])
+        assert refused.status_code == 422
+    assert [post(client, block, tokens["mia"]).status_code for _ in range(2)] == [201, 201]
+    assert "You are posting faster" in refused_saying_when(post(client, block, tokens["mia"]))
+
+
+def test_a_flag_refused_for_a_mistake_costs_nothing(app, client, tokens):
+    ids = make_article(app)
+    set_limit(app, "FLAG", "1 per day")
+    one, two = (post(client, ids["block1"], tokens["mia"]).json["id"] for _ in range(2))
+    for _ in range(3):
+        assert client.api("POST", f"/api/v1/arguments/{one}/flags", {"reason": "other"},
+                          token=tokens["bob"]).status_code == 422
+    flagged = client.api("POST", f"/api/v1/arguments/{one}/flags", {"reason": "spam"}, token=tokens["bob"])
+    assert flagged.status_code == 201
+    refused = client.api("POST", f"/api/v1/arguments/{two}/flags", {"reason": "spam"}, token=tokens["bob"])
+    assert "flagging more than" in refused_saying_when(refused)
+
+
+def test_a_vote_refused_in_place_says_when_to_try_again(app, client, tokens, make_user, login):
+    ids = make_article(app)
+    set_limit(app, "VOTE", "1 per hour")
+    argument = post(client, ids["block1"], tokens["mia"]).json["id"]
+    login(make_user("dan"))
+
+    def vote(value: str):
+        return client.post(f"/arguments/{argument}/vote", headers={"HX-Request": "true"},
+                           data={"csrf_token": client.csrf_token(), "value": value})
+
+    assert vote("1").status_code == 200
+    refused = vote("-1")
+    words = refused_saying_when(refused)
+    assert words.lstrip().startswith('<div class="vote"') and "You are voting faster" in words

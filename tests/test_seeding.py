@@ -22,6 +22,8 @@ def test_seed_a_discussion(app, runner):
                                  "--arguments-per-thread", "12", "--votes-per-argument", "6"])
     assert result.exit_code == 0, result.output
     assert "Seeded article" in result.stdout
+    # Five threads, one of them marked: counts are said in the singular when there is one.
+    assert result.stdout.rstrip().endswith("; 1 thread marked.")
     with app.app_context():
         session = get_session()
         arguments = list(session.scalars(sa.select(Argument)))

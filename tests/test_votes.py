@@ -166,7 +166,7 @@ def test_removing_a_member_takes_back_their_votes_and_their_say(app, client, run
     vote(client, thread, "cat", 1)
     result = runner.invoke(args=["forum", "remove-member", "bob"])
     assert result.exit_code == 0, result.output
-    assert "1 votes taken back" in result.stdout
+    assert "1 vote taken back" in result.stdout
     listed = client.get(f"/api/v1/blocks/{thread['ids']['block1']}/arguments").json["arguments"][0]
     assert (listed["up"], listed["down"], listed["score"]) == (1, 0, 1)
     assert vote(client, thread, "bob", 1).status_code == 401  # the token is revoked

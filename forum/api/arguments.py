@@ -22,6 +22,7 @@ from forum.api.schemas import (
 from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.models import Role
+from forum.ratelimit import counted
 from forum.services import arguments, threads
 from forum.services.articles import get_thread
 from forum.settings import content_limits
@@ -60,23 +61,24 @@ def list_arguments(block_id: int, query: ArgumentsQuery) -> ResponseReturnValue:
     responses={201: ArgumentOut, 403: ErrorBody, 409: ErrorBody, 429: ErrorBody}, auth=True,
 )
 def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
-    """Post an argument, or a reply to one, with its sources.
+    """Post an argument, or a reply to one, with its sources; only a post made counts against the limits.
 
     Who may call it: members.
     """
     session = get_session()
     author = acting_member(current_viewer())
-    argument = arguments.post_argument(
-        session,
-        get_thread(session, block_id),
-        author,
-        stance=body.stance,
-        body=body.body,
-        parent_id=body.parent_id,
-        sources=source_inputs(body.sources),
-        limits=content_limits(),
-    )
-    session.commit()
+    with counted("post"):
+        argument = arguments.post_argument(
+            session,
+            get_thread(session, block_id),
+            author,
+            stance=body.stance,
+            body=body.body,
+            parent_id=body.parent_id,
+            sources=source_inputs(body.sources),
+            limits=content_limits(),
+        )
+        session.commit()
     return argument_json(argument), 201
 
 
@@ -92,15 +94,16 @@ def edit_argument(argument_id: int, body: ArgumentPatch) -> ResponseReturnValue:
     session = get_session()
     viewer = current_viewer()
     editor = acting_member(viewer)
-    argument = arguments.edit_argument(
-        session,
-        arguments.get_argument(session, argument_id),
-        editor,
-        body=body.body,
-        sources=source_inputs(body.sources) if body.sources is not None else None,
-        limits=content_limits(),
-    )
-    session.commit()
+    with counted("edit"):
+        argument = arguments.edit_argument(
+            session,
+            arguments.get_argument(session, argument_id),
+            editor,
+            body=body.body,
+            sources=source_inputs(body.sources) if body.sources is not None else None,
+            limits=content_limits(),
+        )
+        session.commit()
     return argument_json(argument, moderator=viewer.has_role(Role.MODERATOR))
 
 

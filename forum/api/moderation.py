@@ -33,6 +33,7 @@ from forum.api.schemas import (
 from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.models import Role
+from forum.ratelimit import counted
 from forum.services import audit, consensus, members, moderation
 from forum.services.articles import get_thread
 
@@ -94,8 +95,9 @@ def flag_argument(argument_id: int, body: FlagIn) -> ResponseReturnValue:
     """
     session = get_session()
     member = acting_member(current_viewer())
-    flagged = moderation.flag(session, argument_id, member, body.reason, body.note)
-    session.commit()
+    with counted("flag"):
+        flagged = moderation.flag(session, argument_id, member, body.reason, body.note)
+        session.commit()
     return flag_json(flagged), 201
 
 

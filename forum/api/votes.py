@@ -12,6 +12,7 @@ from forum.api.openapi import ErrorBody
 from forum.api.schemas import RequestBody, examples
 from forum.auth import acting_member, current_viewer
 from forum.db import get_session
+from forum.ratelimit import counted
 from forum.services import votes
 
 
@@ -43,6 +44,7 @@ def vote(argument_id: int, body: VoteIn) -> ResponseReturnValue:
     Who may call it: members, on arguments not their own.
     """
     session = get_session()
-    tally = votes.cast_vote(session, argument_id, acting_member(current_viewer()), body.value)
-    session.commit()
+    with counted("vote"):
+        tally = votes.cast_vote(session, argument_id, acting_member(current_viewer()), body.value)
+        session.commit()
     return asdict(tally)

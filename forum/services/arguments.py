@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -21,11 +23,14 @@ from forum.models import (
     block_citations,
     utcnow,
 )
+from forum.plurals import plural
 from forum.rendering import is_blank, render_markdown, renders_blank
 from forum.services.members import holds
 from forum.services.policy import Action, check
 from forum.services.versions import thread_changed
 from forum.urls import is_web_url
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -51,12 +56,32 @@ class SourceInput:
     citation: int | None = None
 
 
+@dataclass
+class Checks:
+    """Runs an input's checks one after another and keeps every `Invalid`, so that all are reported at once."""
+
+    problems: list[Invalid] = field(default_factory=list)
+
+    def __call__(self, check: Callable[..., T], *args: object) -> T | None:
+        """`check(*args)`, or None when it finds a mistake (kept)."""
+        try:
+            return check(*args)
+        except Invalid as problem:
+            self.problems.append(problem)
+            return None
+
+    def done(self) -> None:
+        """Raise every mistake found, as one `Invalid`."""
+        if self.problems:
+            raise Invalid.all_of(self.problems)
+
+
 def check_length(body: str, limits: Limits) -> str:
     """The body stripped, or `Invalid` when it is longer than an argument may be."""
     body = body.strip()
     if len(body) > limits.body:
         raise Invalid(
-            f"An argument has at most {limits.body:,} characters; this one has {len(body):,}.",
+            f"An argument has at most {plural(limits.body, 'character')}; this one has {len(body):,}.",
             field="body",
         )
     return body
@@ -82,7 +107,7 @@ def check_url(url: str, limits: Limits, where: str) -> str:
     """The URL stripped, or `Invalid` unless it is a complete http or https address within the limit."""
     url = url.strip()
     if len(url) > limits.url:
-        raise Invalid(f"A source URL has at most {limits.url:,} characters.", field=where)
+        raise Invalid(f"A source URL has at most {plural(limits.url, 'character')}.", field=where)
     # Spaces and invisible characters inside an address are a paste gone wrong, or a disguise.
     if not url.isprintable() or any(c.isspace() for c in url) or not is_web_url(url):
         raise Invalid("A source needs a full http:// or https:// address.", field=where)
@@ -93,7 +118,7 @@ def clean_optional(value: str | None, limit: int, label: str, where: str) -> str
     """An optional text stripped (empty or blank to the eye: None), or `Invalid` when it is over the limit."""
     value = (value or "").strip()
     if len(value) > limit:
-        raise Invalid(f"A source's {label} has at most {limit:,} characters.", field=where)
+        raise Invalid(f"A source's {label} has at most {plural(limit, 'character')}.", field=where)
     return None if is_blank(value) else value
 
 
@@ -102,7 +127,7 @@ def build_sources(
 ) -> list[Source]:
     """Checked `Source` rows for a block; a footnote number must be one that this block cites."""
     if len(inputs) > limits.sources:
-        raise Invalid(f"An argument has at most {limits.sources} sources.", field="sources")
+        raise Invalid(f"An argument has at most {plural(limits.sources, 'source')}.", field="sources")
     slots = dict(
         session.execute(
             sa.select(CitationSlot.number, CitationSlot.id)
@@ -111,32 +136,39 @@ def build_sources(
         ).all()
     )
     sources = []
+    checks = Checks()
     for position, given in enumerate(inputs):
         where = f"sources.{position}"
         slot_id = None
         if given.citation is not None:
-            slot_id = slots.get(given.citation)
-            if slot_id is None:
-                cited = ", ".join(f"[{n}]" for n in sorted(slots)) or "none"
-                raise Invalid(
-                    f"This paragraph has no footnote [{given.citation}] (it cites: {cited}).",
-                    field=f"{where}.citation",
-                )
+            slot_id = checks(footnote_slot, slots, given.citation, f"{where}.citation")
         sources.append(
             Source(
                 position=position,
-                url=check_url(given.url, limits, f"{where}.url"),
-                title=clean_optional(given.title, limits.title, "title", f"{where}.title"),
-                quote=clean_optional(given.quote, limits.quote, "quote", f"{where}.quote"),
+                url=checks(check_url, given.url, limits, f"{where}.url"),
+                title=checks(clean_optional, given.title, limits.title, "title", f"{where}.title"),
+                quote=checks(clean_optional, given.quote, limits.quote, "quote", f"{where}.quote"),
                 citation=given.citation,
                 slot_id=slot_id,
             )
         )
+    checks.done()
     return sources
+
+
+def footnote_slot(slots: dict[int, int], number: int, where: str) -> int:
+    """The id of the slot of footnote `number` among the block's `slots`, or `Invalid`."""
+    slot_id = slots.get(number)
+    if slot_id is None:
+        cited = ", ".join(f"[{n}]" for n in sorted(slots)) or "none"
+        raise Invalid(f"This paragraph has no footnote [{number}] (it cites: {cited}).", field=where)
+    return slot_id
 
 
 def parse_stance(value: str) -> Stance:
     """The `Stance` named by `value`, or `Invalid`."""
+    if not value.strip():
+        raise Invalid("Choose a stance: counter, support or question.", field="stance")
     try:
         return Stance(value)
     except ValueError:
@@ -158,8 +190,14 @@ def post_argument(
     if not block.is_thread:
         raise NotFound("A heading has no thread.")
     check(Action.POST, locked=block.locked)
-    stance = parse_stance(stance)
-    body, html = render_body(body, limits)
+    # Every mistake in what was typed is found before any is reported.
+    checks = Checks()
+    chosen = checks(parse_stance, stance)
+    rendered = checks(render_body, body, limits)
+    built = checks(build_sources, session, block, list(sources), limits)
+    checks.done()
+    assert chosen is not None and rendered is not None and built is not None
+    body, html = rendered
     if parent_id is not None:
         parent = session.get(Argument, parent_id)
         if parent is None or parent.block_id != block.id:
@@ -170,10 +208,10 @@ def post_argument(
         block_id=block.id,
         parent_id=parent_id,
         author=author,
-        stance=stance.value,
+        stance=chosen.value,
         body=body,
         html=html,
-        sources=build_sources(session, block, list(sources), limits),
+        sources=built,
     )
     session.add(argument)
     session.flush()
@@ -237,10 +275,12 @@ def edit_argument(
     check(Action.EDIT, **argument_state(argument, editor))
     if body is None and sources is None:
         raise Invalid("Send a new body, new sources, or both.")
-    new_body, new_html = render_body(body, limits) if body is not None else (argument.body, argument.html)
-    new_sources = (
-        build_sources(session, argument.block, sources, limits) if sources is not None else None
-    )
+    checks = Checks()
+    rendered = checks(render_body, body, limits) if body is not None else (argument.body, argument.html)
+    new_sources = checks(build_sources, session, argument.block, sources, limits) if sources is not None else None
+    checks.done()
+    assert rendered is not None
+    new_body, new_html = rendered
     argument.versions.append(
         ArgumentVersion(
             number=len(argument.versions) + 1,

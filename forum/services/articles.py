@@ -363,6 +363,8 @@ class ThreadView:
     next: Neighbour | None
     slots: list[SlotView]
     history: list[ConsensusChange]
+    # Its place among the article's threads, from 1 (as the verdict map counts them).
+    number: int = 0
 
 
 def _beside(before: bool, column: str) -> sa.ScalarSelect:
@@ -383,6 +385,21 @@ def _beside(before: bool, column: str) -> sa.ScalarSelect:
     )
 
 
+def _number() -> sa.ScalarSelect:
+    """The place of the block of the enclosing query among its article's threads, from 1."""
+    other = so.aliased(Block)
+    return (
+        sa.select(sa.func.count())
+        .where(
+            other.article_id == Block.article_id,
+            other.kind != BlockKind.HEADING.value,
+            other.position <= Block.position,
+        )
+        .correlate(Block)
+        .scalar_subquery()
+    )
+
+
 # Built once: a thread page only binds its block's id.
 THREAD = (
     sa.select(
@@ -390,6 +407,7 @@ THREAD = (
         _beside(True, "id"), _beside(True, "kind"),
         _beside(False, "id"), _beside(False, "kind"),
         ConsensusChange,
+        _number(),
     )
     .join(Block.article)
     .options(so.contains_eager(Block.article))
@@ -408,7 +426,7 @@ def thread_view(session: so.Session, block_id: int) -> ThreadView:
     rows = session.execute(THREAD, {"block_id": block_id}).all()
     if not rows:
         raise NotFound("There is no such paragraph.")
-    block, previous_id, previous_kind, next_id, next_kind, _ = rows[0]
+    block, previous_id, previous_kind, next_id, next_kind, _, number = rows[0]
     if not block.is_thread:
         raise NotFound("A heading has no thread.")
     history = [row[5] for row in rows if row[5] is not None]
@@ -420,4 +438,5 @@ def thread_view(session: so.Session, block_id: int) -> ThreadView:
         Neighbour(next_id, next_kind) if next_id is not None else None,
         mine,
         history,
+        number,
     )

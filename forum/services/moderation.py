@@ -13,7 +13,7 @@ from forum.services.arguments import argument_state, get_argument
 from forum.services.articles import get_thread
 from forum.services.members import require
 from forum.services.policy import Action, check
-from forum.services.versions import thread_changed
+from forum.services.versions import scores_changed, thread_changed
 
 REASON_LIMIT = 500
 NOTE_LIMIT = 1_000
@@ -33,6 +33,8 @@ def check_reason(reason: str, *, required: bool = True) -> str:
 
 def flag(session: so.Session, argument_id: int, member: Member, reason: str, note: str = "") -> Flag:
     """A member flags another member's argument for the moderators, once per argument."""
+    if not reason.strip():
+        raise Invalid("Choose a reason for the flag.", field="reason")
     try:
         reason = FlagReason(reason).value
     except ValueError:
@@ -58,6 +60,8 @@ def flag(session: so.Session, argument_id: int, member: Member, reason: str, not
             session.add(flagged)
     except sa.exc.IntegrityError:
         raise Conflict("You have flagged this argument already.") from None
+    # The thread page shows the member who flagged an argument that they did: their copy of it moves.
+    scores_changed(session, [argument.block_id])
     return flagged
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import Invalid
-from forum.models import Argument, Block, Member, Source, Vote
+from forum.models import Argument, Block, Flag, Member, Source, Vote
 
 
 def wilson_lower_bound(up: int, down: int, z: float = 1.959964) -> float:
@@ -86,11 +86,12 @@ class ArgumentRecord:
 
 @dataclass
 class Node:
-    """An argument in the tree, with its replies and the viewer's vote on it."""
+    """An argument in the tree, with its replies, the viewer's vote on it and whether the viewer flagged it."""
 
     argument: ArgumentRecord
     my_vote: int = 0
     replies: list[Node] = field(default_factory=list)
+    flagged: bool = False
 
 
 def descendants(node: Node) -> Iterator[tuple[Node, Node]]:
@@ -170,8 +171,11 @@ ARGUMENTS = (
     .where(Argument.block_id == sa.bindparam("block_id"))
 )
 MINE = so.aliased(Vote)
-ARGUMENTS_WITH_VOTES = ARGUMENTS.add_columns(MINE.value).outerjoin(
-    MINE, sa.and_(MINE.argument_id == Argument.id, MINE.member_id == sa.bindparam("viewer_id"))
+MY_FLAG = so.aliased(Flag)
+ARGUMENTS_WITH_VOTES = (
+    ARGUMENTS.add_columns(MINE.value, MY_FLAG.id)
+    .outerjoin(MINE, sa.and_(MINE.argument_id == Argument.id, MINE.member_id == sa.bindparam("viewer_id")))
+    .outerjoin(MY_FLAG, sa.and_(MY_FLAG.argument_id == Argument.id, MY_FLAG.member_id == sa.bindparam("viewer_id")))
 )
 SOURCES = (
     sa.select(Source.argument_id, Source.url, Source.title, Source.quote, Source.citation)
@@ -179,28 +183,48 @@ SOURCES = (
     .where(Argument.block_id == sa.bindparam("block_id"))
     .order_by(Source.argument_id, Source.position, Source.id)
 )
-VOTES = (
+# The viewer's votes (value) and flags (None) in a thread, in one statement.
+VOTES = sa.union_all(
     sa.select(Vote.argument_id, Vote.value)
     .join(Argument, Argument.id == Vote.argument_id)
-    .where(Vote.member_id == sa.bindparam("viewer_id"), Argument.block_id == sa.bindparam("block_id"))
+    .where(Vote.member_id == sa.bindparam("viewer_id"), Argument.block_id == sa.bindparam("block_id")),
+    sa.select(Flag.argument_id, sa.null())
+    .join(Argument, Argument.id == Flag.argument_id)
+    .where(Flag.member_id == sa.bindparam("viewer_id"), Argument.block_id == sa.bindparam("block_id")),
 )
+
+
+@dataclass
+class ViewerMarks:
+    """What the viewer did to a thread's arguments: their votes by argument id, and the arguments they flagged."""
+
+    votes: dict[int, int] = field(default_factory=dict)
+    flagged: set[int] = field(default_factory=set)
 
 
 def load_arguments(
     session: so.Session, block: Block, viewer_id: int | None, snapshots: SnapshotStore | None = None
-) -> tuple[tuple[ArgumentRecord, ...], dict[int, int]]:
-    """The thread's arguments (from the snapshot of its version when kept) and the viewer's votes.
+) -> tuple[tuple[ArgumentRecord, ...], ViewerMarks]:
+    """The thread's arguments (from the snapshot of its version when kept) and the viewer's votes and flags.
 
-    At most two statements: the arguments with the viewer's votes and then their sources; or, with a
-    snapshot kept, the viewer's votes alone.
+    At most two statements: the arguments with the viewer's votes and flags and then their sources; or,
+    with a snapshot kept, the viewer's votes and flags alone.
     """
     params = {"block_id": block.id, "viewer_id": viewer_id}
+    marks = ViewerMarks()
     records = snapshots.get(block.id, block.version) if snapshots is not None else None
     if records is not None:
-        votes = dict(session.execute(VOTES, params).all()) if viewer_id is not None else {}
-        return records, votes
+        if viewer_id is not None:
+            for argument_id, value in session.execute(VOTES, params):
+                if value is None:
+                    marks.flagged.add(argument_id)
+                else:
+                    marks.votes[argument_id] = value
+        return records, marks
     rows = session.execute(ARGUMENTS_WITH_VOTES if viewer_id is not None else ARGUMENTS, params).all()
-    votes = {row[0]: row[-1] for row in rows if viewer_id is not None and row[-1]}
+    if viewer_id is not None:
+        marks.votes = {row[0]: row[-2] for row in rows if row[-2]}
+        marks.flagged = {row[0] for row in rows if row[-1] is not None}
     sources: dict[int, list[SourceRecord]] = {}
     if rows:
         for argument_id, *fields in session.execute(SOURCES, params):
@@ -214,7 +238,7 @@ def load_arguments(
     )
     if snapshots is not None:
         snapshots.put(block.id, block.version, records)
-    return records, votes
+    return records, marks
 
 
 def argument_tree(
@@ -234,8 +258,8 @@ def argument_tree(
     key = SORT_KEYS.get(sort)
     if key is None:
         raise Invalid(f"Sort by one of: {', '.join(SORT_KEYS)}.", field="sort")
-    arguments, votes = load_arguments(session, block, viewer_id, snapshots)
-    nodes = {a.id: Node(a, votes.get(a.id, 0)) for a in arguments}
+    arguments, marks = load_arguments(session, block, viewer_id, snapshots)
+    nodes = {a.id: Node(a, marks.votes.get(a.id, 0), flagged=a.id in marks.flagged) for a in arguments}
     roots: list[Node] = []
     for node in sorted(nodes.values(), key=lambda n: key(n.argument)):
         parent = node.argument.parent_id

@@ -40,7 +40,7 @@ def thread_changed(session: so.Session, block_id: int) -> None:
 
 
 def scores_changed(session: so.Session, block_ids: Iterable[int]) -> None:
-    """Votes changed in these threads: only their pages show scores."""
+    """Votes changed in these threads (or a member's flags, which only they see): only their pages show them."""
     ids = sorted(set(block_ids))
     if ids:
         session.flush()

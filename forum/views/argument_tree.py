@@ -104,6 +104,7 @@ class ArgumentTree:
         fragments: FragmentStore,
         posted: int | None = None,
         refused: Refusal | None = None,
+        notices: dict[int, str] | None = None,
         now: datetime | None = None,
     ) -> None:
         self.block = block
@@ -115,16 +116,23 @@ class ArgumentTree:
         self.max_depth = max_depth
         self.posted = posted
         self.refused = refused
+        # What this request says beside an argument ("Thank you" for a flag), by argument id.
+        self.notices = notices or {}
         self.now = now
         self._csrf_token = csrf_token
         self.fragments = fragments
         self._macros = None
+        self.composer: tuple[int, str] | None = None
 
-    def render(self, nodes: list[Node]) -> Markup:
-        """The whole tree, its relative times and CSRF tokens written in last."""
+    def render(self, nodes: list[Node], composer: tuple[int, str] | None = None) -> Markup:
+        """The tree of `nodes`, its relative times and CSRF tokens written in last.
+
+        `composer` (an argument's id and the HTML of the reply form) opens that form under the argument.
+        """
         out: list[str] = []
+        self.composer = composer
         for node in nodes:
-            self.argument(node, 1, out)
+            self.argument(node, None, 1, out)
         now = self.now or datetime.now(UTC)
         token: list[str] = []
 
@@ -137,53 +145,59 @@ class ArgumentTree:
 
         return Markup(OPEN_PARTS.sub(fill, "".join(out)))
 
-    def argument(self, node: Node, depth: int, out: list[str]) -> None:
+    def argument(self, node: Node, parent: Node | None, depth: int, out: list[str]) -> None:
         """One argument and its replies, folding those deeper than `max_depth` into a box."""
-        self.item(node.argument, None, node.my_vote, depth, out)
+        self.item(node, parent, depth, out)
         if node.replies:
             if depth < self.max_depth:
                 out.append('<div class="replies">')
                 for reply in node.replies:
-                    self.argument(reply, depth + 1, out)
+                    self.argument(reply, node, depth + 1, out)
                 out.append("</div>")
             else:
                 deeper = list(descendants(node))
-                opened = " open" if any(child.argument.id == self.posted for child, _ in deeper) else ""
+                shown = {self.posted, self.composer[0] if self.composer else None}
+                opened = " open" if any(child.argument.id in shown for child, _ in deeper) else ""
                 out.append(
                     f'<details class="deep-replies"{opened}><summary>Show {len(deeper)} more '
                     f'repl{"y" if len(deeper) == 1 else "ies"}</summary>'
                 )
-                for child, parent in deeper:
-                    self.item(child.argument, parent.argument, child.my_vote, 0, out)
+                for child, parent_node in deeper:
+                    self.item(child, parent_node, 0, out)
                     out.append("</article>")
                 out.append("</details>")
         out.append("</article>")
 
-    def item(self, a: Argument, parent: Argument | None, my_vote: int, depth: int, out: list[str]) -> None:
-        """An argument's opening tag and content, kept unless this request changes it (just posted, a refused form)."""
-        if a.id == self.posted or self.refused is not None:
-            out.append(self.write_item(a, parent, my_vote, depth))
-            return
-        mine = self.member_id is not None and self.member_id == a.author_id
-        key = (
-            self.block.id, self.block.version, a.id, parent.id if parent else None, depth, my_vote, mine,
-            self.moderator, self.viewer.is_authenticated, self.sort,
-        )
-        kept = self.fragments.get(key)
-        if kept is None:
-            kept = self.write_item(a, parent, my_vote, depth)
-            self.fragments.put(key, kept)
-        out.append(kept)
+    def item(self, node: Node, parent: Node | None, depth: int, out: list[str]) -> None:
+        """An argument's opening tag and content, kept unless this request changes it (just posted, a refused
+        form, a notice beside it); then the reply form, when it is open under this argument."""
+        a, my_vote, flagged = node.argument, node.my_vote, node.flagged
+        answered = parent.argument if parent is not None else None
+        if a.id == self.posted or self.refused is not None or a.id in self.notices:
+            out.append(self.write_item(a, answered, my_vote, depth, flagged))
+        else:
+            mine = self.member_id is not None and self.member_id == a.author_id
+            key = (
+                self.block.id, self.block.version, a.id, answered.id if answered else None, depth, my_vote,
+                flagged, mine, self.moderator, self.viewer.is_authenticated, self.sort,
+            )
+            kept = self.fragments.get(key)
+            if kept is None:
+                kept = self.write_item(a, answered, my_vote, depth, flagged)
+                self.fragments.put(key, kept)
+            out.append(kept)
+        if self.composer is not None and self.composer[0] == a.id:
+            out.append(self.composer[1])
 
-    def write_item(self, a: Argument, parent: Argument | None, my_vote: int, depth: int) -> str:
+    def write_item(self, a: Argument, parent: Argument | None, my_vote: int, depth: int, flagged: bool) -> str:
         """The template's `argument_item`, with the relative time and the CSRF token left open."""
         if self._macros is None:
             context = {
                 "block": self.block, "viewer": self.viewer, "moderator": self.moderator, "sort": self.sort,
                 "login_url": self.login_url, "posted": self.posted, "refused": self.refused,
-                "when": open_time, "csrf_token": open_csrf_token,
+                "notices": self.notices, "when": open_time, "csrf_token": open_csrf_token,
             }
             current_app.update_template_context(context)
             template = self.fragments.environment(current_app.jinja_env).get_template(ARGUMENT_TEMPLATE)
             self._macros = template.make_module(context)
-        return str(self._macros.argument_item(a, parent, my_vote, depth))
+        return str(self._macros.argument_item(a, parent, my_vote, depth, flagged))

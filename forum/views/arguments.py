@@ -9,10 +9,11 @@ from forum.auth import Viewer, acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import ForumError
 from forum.models import Argument, Role
+from forum.ratelimit import counted
 from forum.services import arguments, articles
 from forum.services.policy import Action, check
 from forum.settings import content_limits, template
-from forum.views import blueprint
+from forum.views import blueprint, display
 from forum.views.forms import ArgumentDraft
 
 
@@ -34,9 +35,10 @@ def permalink(argument: Argument) -> str:
     return url_for("forum.thread", block_id=argument.block_id, _anchor=f"argument-{argument.id}")
 
 
-def render_edit(argument: Argument, draft: ArgumentDraft, status: int = 200) -> ResponseReturnValue:
+def render_edit(argument: Argument, draft: ArgumentDraft, status: int = 200) -> tuple[str, int]:
     """The edit page with the form as `draft` has it."""
     thread = articles.thread_view(get_session(), argument.block_id)
+    marker = display.thread_marker(thread, url_for("forum.thread", block_id=argument.block_id, _anchor="post"))
     page = render_template(
         template("edit_argument"),
         argument=argument,
@@ -46,6 +48,7 @@ def render_edit(argument: Argument, draft: ArgumentDraft, status: int = 200) -> 
         draft=draft,
         limits=content_limits(),
         permalink=permalink(argument),
+        cite=lambda block, text: display.with_citations(text, marker),
     )
     return page, status
 
@@ -60,7 +63,10 @@ def edit_argument(argument_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/arguments/<id:argument_id>/edit")
 def save_argument(argument_id: int) -> ResponseReturnValue:
-    """Save an edit (the earlier text is kept as a version); Preview and "add another source" re-render."""
+    """Save an edit (the earlier text is kept as a version); Preview and "add another source" re-render.
+
+    Only an edit saved counts against the member's editing limits; a refusal keeps what was typed.
+    """
     session = get_session()
     viewer = current_viewer()
     argument = arguments.get_argument(session, argument_id)
@@ -71,15 +77,16 @@ def save_argument(argument_id: int) -> ResponseReturnValue:
     if draft.redraw(request.form.get("action", "post"), limits):
         return render_edit(argument, draft, draft.status)
     try:
-        arguments.edit_argument(
-            session, argument, acting_member(viewer),
-            body=draft.body, sources=draft.source_inputs(), limits=limits,
-        )
+        with counted("edit"):
+            arguments.edit_argument(
+                session, argument, acting_member(viewer),
+                body=draft.body, sources=draft.source_inputs(), limits=limits,
+            )
+            session.commit()
     except ForumError as error:
         session.rollback()
         draft.show(error)
-        return render_edit(arguments.get_argument(session, argument_id), draft, error.status)
-    session.commit()
+        return *render_edit(arguments.get_argument(session, argument_id), draft, error.status), error.headers()
     return redirect(permalink(argument), 303)
 
 

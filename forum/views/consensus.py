@@ -15,6 +15,7 @@ from forum.errors import Forbidden, ForumError, NotFound
 from forum.models import Argument, Block, ConsensusChange, ConsensusStatus, Role
 from forum.services import consensus
 from forum.services.articles import ArticleView
+from forum.plurals import plural
 from forum.views import blueprint
 from forum.views.display import CONSENSUS_LABELS
 from forum.routing import parse_id
@@ -136,7 +137,7 @@ class VerdictMap:
         """The summary line, e.g. "3 supported · 2 contested · 2 open · 9 of 16 citations filled"."""
         parts = [f"{n} {CONSENSUS_LABELS[s].lower()}" for s in MAP_ORDER if (n := self.counts[s])]
         if self.citations:
-            parts.append(f"{self.filled} of {self.citations} citations filled")
+            parts.append(f"{self.filled} of {plural(self.citations, 'citation')} filled")
         return " · ".join(parts)
 
 

@@ -6,10 +6,12 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+from flask import get_flashed_messages, url_for
 from markupsafe import Markup, escape
 
 from forum.models import ConsensusStatus
-from forum.services.articles import SlotView, ThreadSummary
+from forum.plurals import plural
+from forum.services.articles import SlotView, ThreadSummary, ThreadView
 from forum.urls import host_of, is_web_url
 
 # The markers an imported text may still carry: [3], [^3] or <sup>[3]</sup>. ASCII digits, few enough
@@ -98,10 +100,61 @@ def slot_marker(slot: SlotView, filled_href: str, open_href: str) -> Markup:
     )
 
 
+def thread_marker(thread: ThreadView, open_href: str = "#post") -> Callable[[int], Markup | None]:
+    """The function that turns a paragraph's footnote numbers into links, on its thread and its pages; an open
+    slot's marker leads to `open_href` (the thread's composer)."""
+    slots = {slot.number: slot for slot in thread.slots}
+    article = thread.block.article
+
+    def marker(number: int) -> Markup | None:
+        slot = slots.get(number)
+        if slot is None:
+            return None
+        footnote = url_for(
+            "forum.article", article_id=article.id, slug=article.slug, _anchor=f"cite-{number}"
+        )
+        return slot_marker(slot, footnote, open_href)
+
+    return marker
+
+
+# Flashed in this category (with the argument's id), a message is said beside that argument, where the
+# reader is, rather than at the top of the page.
+ARGUMENT_NOTICE = "argument-"
+
+
+def notice_beside(argument_id: int) -> str:
+    """The flash category of a message to be said beside an argument."""
+    return f"{ARGUMENT_NOTICE}{argument_id}"
+
+
+def argument_notices() -> dict[int, str]:
+    """The messages this request says beside an argument, by the argument's id."""
+    notices: dict[int, str] = {}
+    for category, message in get_flashed_messages(with_categories=True):
+        number = category.removeprefix(ARGUMENT_NOTICE)
+        if category.startswith(ARGUMENT_NOTICE) and number.isdigit():
+            notices[int(number)] = message
+    return notices
+
+
 def list_items(text: str) -> list[str]:
     """The items of a list block, one per line, without their bullets or numbers."""
     lines = [line for line in text.splitlines() if line.strip()]
     return [LIST_BULLET.sub("", line, count=1).strip() for line in lines]
+
+
+OPENING_WORDS = 10
+
+
+def opening_words(text: str, count: int = OPENING_WORDS) -> str:
+    """The first words of a block's text, to tell its thread apart: footnote markers and list bullets
+    left out, an ellipsis when there is more."""
+    plain = " ".join(LIST_BULLET.sub("", line, count=1) for line in text.splitlines() if line.strip())
+    words = MARKER.sub("", plain).split()
+    if len(words) <= count:
+        return " ".join(words)
+    return " ".join(words[:count]).rstrip(",;:–—-") + "…"
 
 
 def contest(summary: ThreadSummary) -> tuple[str, str]:
@@ -127,6 +180,8 @@ def helpers() -> dict[str, object]:
         "domain": domain,
         "web_url": web_url,
         "list_items": list_items,
+        "opening_words": opening_words,
+        "plural": plural,
         "contest": contest,
         "consensus_labels": CONSENSUS_LABELS,
     }

@@ -9,10 +9,13 @@ from werkzeug.datastructures import MultiDict
 
 from forum.errors import ForumError, Invalid
 from forum.models import Argument
+from forum.plurals import plural
 from forum.services.arguments import Limits, SourceInput, preview_html
 from forum.routing import parse_id
 
 ROW_FIELD = re.compile(r"^sources-([0-9]+)-(url|title|quote|citation)$")
+ROW_PARTS = ["url", "title", "quote", "citation"]
+PART_LABELS = {"url": "URL", "title": "title", "quote": "quote", "citation": "footnote"}
 # Rows past this are ignored outright, so that a crafted form cannot make the page render thousands.
 MAX_ROWS = 50
 
@@ -108,17 +111,22 @@ class ArgumentDraft:
             self.rows.append(SourceRow())
             self.focus = f"sources-{len(self.rows) - 1}-url"
         else:
-            self.errors["sources"] = f"An argument has at most {limit} sources."
+            self.errors["sources"] = f"An argument has at most {plural(limit, 'source')}."
 
     def source_inputs(self) -> list[SourceInput]:
-        """The filled rows as the service takes them; `Invalid` for a footnote that is no number."""
-        inputs = []
+        """The filled rows as the service takes them; `Invalid` (every such row) for a footnote that is no number."""
+        inputs: list[SourceInput] = []
+        problems: list[Invalid] = []
         for index, row in self.filled_rows():
             citation = row.citation.strip()
             number = parse_id(citation)
             if citation and not number:
-                raise Invalid("Choose one of this paragraph's footnotes.", field=f"sources-{index}-citation")
+                problems.append(
+                    Invalid("Choose one of this paragraph's footnotes.", field=f"sources-{index}-citation")
+                )
             inputs.append(SourceInput(row.url, row.title, row.quote, number))
+        if problems:
+            raise Invalid.all_of(problems)
         return inputs
 
     def filled_rows(self) -> list[tuple[int, SourceRow]]:
@@ -126,12 +134,41 @@ class ArgumentDraft:
         return [(index, row) for index, row in enumerate(self.rows) if not row.is_blank()]
 
     def show(self, error: ForumError) -> None:
-        """Put a service's error beside the field it names, or above the form."""
-        name = self.field_name(error.field)
-        if name is None:
-            self.form_errors.append(error.message)
-        else:
-            self.errors[name] = error.message
+        """Put a service's error (each of its mistakes) beside the field it names, or above the form."""
+        for problem in error.problems if isinstance(error, Invalid) else [error]:
+            name = self.field_name(problem.field)
+            if name is None:
+                self.form_errors.append(problem.message)
+            else:
+                self.errors.setdefault(name, problem.message)
+
+    def summary(self) -> list[tuple[str | None, str]]:
+        """Every problem as (field, message) in the form's order: the whole form's, stance, body, the
+        sources, then each row's fields in turn."""
+        found: list[tuple[str | None, str]] = [(None, message) for message in self.form_errors]
+        for name, label in (("stance", "Your stance"), ("body", "Your argument"), ("sources", "Sources")):
+            if name in self.errors:
+                found.append((name, f"{label}: {self.errors[name]}"))
+        rows: list[tuple[int, int, str, str]] = []
+        for name, message in self.errors.items():
+            match = ROW_FIELD.match(name)
+            if match:
+                index, part = int(match.group(1)), match.group(2)
+                label = f"Source {index + 1} {PART_LABELS[part]}"
+                rows.append((index, ROW_PARTS.index(part), name, f"{label}: {message}"))
+        found += [(name, message) for _, _, name, message in sorted(rows)]
+        return found
+
+    def row_has_details(self, index: int) -> bool:
+        """Whether a row's folded fields (title, quote, footnote) hold something or an error, so stay open."""
+        row = self.rows[index]
+        typed = any(value.strip() for value in (row.title, row.quote, row.citation))
+        return typed or any(f"sources-{index}-{part}" in self.errors for part in ROW_PARTS[1:])
+
+    @property
+    def key(self) -> str:
+        """The composer's name on the page: "new", or "reply-N" for a reply to argument N."""
+        return "new" if self.parent_id is None else f"reply-{self.parent_id}"
 
     def field_name(self, where: str | None) -> str | None:
         """The form's field for a service's field path (`sources.0.url` is the first filled row's URL)."""

@@ -12,12 +12,16 @@ from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import Forbidden, ForumError, NotAuthenticated, NotFound
 from forum.models import AuditEntry, ConsensusChange, Member, Role
-from forum.services import arguments, audit, members, moderation
+from forum.ratelimit import counted
+from forum.rendering import render_markdown
+from forum.services import arguments, audit, consensus, members, moderation
 from forum.settings import template
 from forum.views import blueprint
+from forum.views.display import notice_beside
 from forum.routing import parse_id
 
 AUDIT_PAGE = 50
+VERDICT_ACTION = "consensus.set"
 REASONS = [("spam", "Spam"), ("abuse", "Abuse"), ("off_topic", "Off topic"), ("other", "Other")]
 
 
@@ -57,8 +61,8 @@ def refuse(error: ForumError, block_id: int | None, form: str, fields: dict[str,
     get_session().rollback()
     refused = Refusal(form, fields.get(error.field or ""), error.message, request.form.to_dict())
     if block_id is None:
-        return dashboard_page(error.status, refused)
-    return render_thread(block_id, ArgumentDraft.blank(NEW_FORM_ROWS), error.status, refused=refused)
+        return *dashboard_page(error.status, refused), error.headers()
+    return *render_thread(block_id, ArgumentDraft.blank(NEW_FORM_ROWS), error.status, refused=refused), error.headers()
 
 
 def block_of(argument_id: int) -> int:
@@ -78,16 +82,20 @@ def sign_in_first() -> ResponseReturnValue | None:
 
 @blueprint.post("/arguments/<id:argument_id>/flag")
 def flag_argument(argument_id: int) -> ResponseReturnValue:
-    """Flag another member's argument for the moderators, once."""
+    """Flag another member's argument for the moderators, once; the thanks are said beside the argument."""
     session = get_session()
     member = acting_member(current_viewer())
     try:
-        moderation.flag(session, argument_id, member, request.form.get("reason", ""), request.form.get("note", ""))
+        with counted("flag"):
+            moderation.flag(
+                session, argument_id, member, request.form.get("reason", ""), request.form.get("note", "")
+            )
+            session.commit()
     except ForumError as error:
         fields = {"reason": f"flag-reason-{argument_id}", "note": f"flag-note-{argument_id}"}
         return refuse(error, block_of(argument_id), f"flag-{argument_id}", fields)
-    block_id = block_of(argument_id)
-    return done("Thank you: the moderators will look at this argument.", permalink(block_id, argument_id))
+    flash("Thank you: the moderators will look at this argument.", notice_beside(argument_id))
+    return redirect(permalink(block_of(argument_id), argument_id), 303)
 
 
 @blueprint.post("/arguments/<id:argument_id>/hide")
@@ -150,7 +158,7 @@ def moderation_dashboard() -> ResponseReturnValue:
     return dashboard_page()
 
 
-def dashboard_page(status: int = 200, refused: Refusal | None = None) -> ResponseReturnValue:
+def dashboard_page(status: int = 200, refused: Refusal | None = None) -> tuple[str, int]:
     """The dashboard as it stands now."""
     session = get_session()
     changes = session.scalars(sa.select(ConsensusChange).order_by(ConsensusChange.id.desc()).limit(20))
@@ -185,8 +193,14 @@ def audit_log() -> ResponseReturnValue:
     actors = session.execute(
         sa.select(AuditEntry.actor_id, AuditEntry.actor_name).distinct().order_by(AuditEntry.actor_name)
     )
+    entries = rows[:AUDIT_PAGE]
+    # A verdict's note is Markdown, shown as the thread shows it.
+    notes = {
+        e.id: render_markdown(e.reason, consensus.NOTE_LIMIT)
+        for e in entries if e.action == VERDICT_ACTION and e.reason
+    }
     return render_template(
-        template("audit"), entries=rows[:AUDIT_PAGE], older=older, action=action, actor=actor,
+        template("audit"), entries=entries, older=older, action=action, actor=actor, notes=notes,
         actions=list(actions), actors=[(i, n) for i, n in actors if i is not None],
     )
 

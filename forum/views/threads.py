@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from markupsafe import Markup
 
 from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import ForumError
 from forum.models import Block, Role
 from forum.pagecache import do_not_keep
+from forum.ratelimit import counted
 from forum.services import arguments, articles, threads
-from forum.services.articles import ThreadView
 from forum.services.policy import allows
 from forum.services.threads import Node
 from forum.settings import content_limits, template
@@ -30,7 +29,8 @@ if TYPE_CHECKING:
     from forum.views.moderation import Refusal
 from forum.routing import parse_id
 
-NEW_FORM_ROWS = 3
+# One source row to begin with: "Add another source" brings more.
+NEW_FORM_ROWS = 1
 # Replies deeper than this fold into a "show more replies" box, so that indentation stays readable.
 MAX_DEPTH = 4
 STANCES = [
@@ -38,6 +38,20 @@ STANCES = [
     ("support", "Support", "the paragraph holds up"),
     ("question", "Question", "something needs asking or clarifying"),
 ]
+# A reply's stance reads against the argument it answers, not against the paragraph.
+REPLY_STANCES = [
+    ("counter", "Counter", "disagrees with this argument"),
+    ("support", "Support", "agrees with this argument"),
+    ("question", "Question", "asks about this argument"),
+]
+# The page's columns of top-level arguments (counter and support side by side, questions below), each
+# ranked by the sort: (stance, heading, what an empty column says).
+COLUMNS = [
+    ("counter", "Counterarguments", "No counterargument yet."),
+    ("support", "Supporting arguments", "No supporting argument yet."),
+    ("question", "Questions", "No question yet."),
+]
+HTMX_MAIN = {"HX-Retarget": "#main", "HX-Reselect": "#main", "HX-Reswap": "outerHTML"}
 
 
 def walk(nodes: list[Node]) -> Iterator[tuple[Node, Node | None]]:
@@ -47,23 +61,6 @@ def walk(nodes: list[Node]) -> Iterator[tuple[Node, Node | None]]:
         node, parent = stack.pop()
         yield node, parent
         stack.extend((reply, node) for reply in reversed(node.replies))
-
-
-def thread_marker(thread: ThreadView) -> Callable[[int], Markup | None]:
-    """The function that turns the paragraph's footnote numbers into links on the thread page."""
-    slots = {slot.number: slot for slot in thread.slots}
-    article = thread.block.article
-
-    def marker(number: int) -> Markup | None:
-        slot = slots.get(number)
-        if slot is None:
-            return None
-        footnote = url_for(
-            "forum.article", article_id=article.id, slug=article.slug, _anchor=f"cite-{number}"
-        )
-        return display.slot_marker(slot, footnote, "#post")
-
-    return marker
 
 
 def may_reply(block: Block, parent: Node | None) -> bool:
@@ -96,11 +93,12 @@ def render_thread(
     verdict: VerdictDraft | None = None,
     refused: Refusal | None = None,
     posted: int | None = None,
-) -> ResponseReturnValue:
+) -> tuple[str, int]:
     """The thread page with the argument form as `draft` has it (and the verdict form as `verdict` has it).
 
-    `refused` brings back a moderation form the service refused; `posted` is the argument just posted,
-    which takes focus when the page is swapped in by htmx.
+    A draft answering an argument of the thread opens the composer under that argument (the form for a
+    new argument then stays blank). `refused` brings back a moderation form the service refused; `posted`
+    is the argument just posted, which takes focus when the page is swapped in by htmx.
     """
     session = get_session()
     viewer = current_viewer()
@@ -119,24 +117,33 @@ def render_thread(
         # under the link's own key, lest every number in `reply_to` make a page of its own.
         draft.parent_id = None
         do_not_keep()
-    marker = thread_marker(thread)
+    # Only a member has a composer: a reader is asked to sign in first (by the "Reply" link itself).
+    replying_to = by_id.get(draft.parent_id) if draft.parent_id and viewer.is_authenticated else None
+    marker = display.thread_marker(thread)
     writer = ArgumentTree(
         block=thread.block, viewer=viewer, moderator=moderator, sort=sort,
         login_url=login_url(), max_depth=MAX_DEPTH, csrf_token=csrf_token, fragments=state.fragments,
-        posted=posted, refused=refused,
+        posted=posted, refused=refused, notices=display.argument_notices(),
     )
+    columns = [
+        (stance, heading, empty, [node for node in tree.nodes if node.argument.stance == stance])
+        for stance, heading, empty in COLUMNS
+    ]
     page = render_template(
         template("thread"),
         thread=thread,
         block=thread.block,
         article=thread.block.article,
         tree=tree,
-        argument_tree=writer.render(tree.nodes),
+        columns=columns,
+        render_tree=writer.render,
         sort=sort,
         sorts=list(threads.SORT_KEYS),
-        draft=draft,
-        replying_to=by_id.get(draft.parent_id) if draft.parent_id else None,
+        draft=ArgumentDraft.blank(NEW_FORM_ROWS) if replying_to else draft,
+        reply_draft=draft if replying_to else None,
+        replying_to=replying_to,
         stances=STANCES,
+        reply_stances=REPLY_STANCES,
         limits=content_limits(),
         moderator=moderator,
         cite=lambda block, text: display.with_citations(text, marker),
@@ -160,7 +167,11 @@ def thread(block_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/blocks/<id:block_id>/arguments")
 def post_argument(block_id: int) -> ResponseReturnValue:
-    """Post an argument or a reply; Preview and "add another source" re-render the form instead."""
+    """Post an argument or a reply; Preview and "add another source" re-render the form instead.
+
+    Only a post made counts against the member's posting limits; a refusal, that one included, comes
+    back in the form with everything typed.
+    """
     viewer = current_viewer()
     require_role(viewer)
     draft = ArgumentDraft.from_form(request.form)
@@ -169,27 +180,29 @@ def post_argument(block_id: int) -> ResponseReturnValue:
         return render_thread(block_id, draft, draft.status)
     session = get_session()
     try:
-        argument = arguments.post_argument(
-            session,
-            articles.get_thread(session, block_id),
-            acting_member(viewer),
-            stance=draft.stance,
-            body=draft.body,
-            parent_id=draft.parent_id,
-            sources=draft.source_inputs(),
-            limits=limits,
-        )
+        with counted("post"):
+            argument = arguments.post_argument(
+                session,
+                articles.get_thread(session, block_id),
+                acting_member(viewer),
+                stance=draft.stance,
+                body=draft.body,
+                parent_id=draft.parent_id,
+                sources=draft.source_inputs(),
+                limits=limits,
+            )
+            session.commit()
     except ForumError as error:
         if error.status == 404:
             raise
         session.rollback()
         draft.show(error)
-        return render_thread(block_id, draft, error.status)
-    session.commit()
+        return *render_thread(block_id, draft, error.status), error.headers()
     flash("Your reply was posted." if argument.parent_id else "Your argument was posted.")
     target = url_for("forum.thread", block_id=block_id, _anchor=f"argument-{argument.id}")
     if request.headers.get("HX-Request") == "true":
-        # htmx swaps the page's main part in place: the new page with the argument, its address in the history.
+        # The composer sent it, but the whole main part comes back: the thread with the new argument, its
+        # address in the history.
         page, status = render_thread(block_id, ArgumentDraft.blank(NEW_FORM_ROWS), posted=argument.id)
-        return page, status, {"HX-Push-Url": target}
+        return page, status, {"HX-Push-Url": target, **HTMX_MAIN}
     return redirect(target, 303)

@@ -10,6 +10,7 @@ from forum.auth import acting_member, current_viewer
 from forum.db import get_session
 from forum.errors import ForumError, Invalid, NotFound
 from forum.models import Argument, Vote
+from forum.ratelimit import counted
 from forum.services import arguments, votes
 from forum.views import blueprint
 from forum.views.threads import sort_choice
@@ -49,7 +50,7 @@ def stored_vote(argument_id: int) -> int:
 
 def render_widget(
     argument: Argument, my_vote: int, news: str, error: str | None = None, status: int = 200
-) -> ResponseReturnValue:
+) -> tuple[str, int]:
     """The argument's vote widget alone, with what happened for the page's live region."""
     sort = sort_choice()
     widget = render_template(
@@ -65,15 +66,18 @@ def vote(argument_id: int) -> ResponseReturnValue:
     session = get_session()
     try:
         voter = acting_member(current_viewer())
-        tally = votes.cast_vote(session, argument_id, voter, vote_value(request.form.get("value", "")))
+        value = vote_value(request.form.get("value", ""))
+        with counted("vote"):
+            tally = votes.cast_vote(session, argument_id, voter, value)
+            session.commit()
     except ForumError as error:
         session.rollback()
         # Without an argument there is no widget to show: htmx leaves the page as it was.
         if not wants_widget() or isinstance(error, NotFound):
             raise
         argument = arguments.get_argument(session, argument_id)
-        return render_widget(argument, stored_vote(argument_id), error.message, error.message, error.status)
-    session.commit()
+        page, status = render_widget(argument, stored_vote(argument_id), error.message, error.message, error.status)
+        return page, status, error.headers()
     argument = arguments.get_argument(session, argument_id)
     if wants_widget():
         return render_widget(argument, tally.my_vote, f"{NEWS[tally.my_vote]} Score {tally.score}.")

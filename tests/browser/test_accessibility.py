@@ -88,6 +88,22 @@ def test_axe_finds_no_violations_on_any_page(
     expect(page.locator(".argument-form .error-summary")).to_be_visible()
     if found := violations(page):
         problems["thread with errors"] = found
+    # The composer opened under an argument, sent empty; a flag answered beside its argument.
+    counter = page.locator(f"#argument-{site['counter']}")
+    counter.get_by_role("link", name="Reply to bob", exact=True).click()
+    counter.locator(".reply-composer").get_by_role("button", name="Post reply").click()
+    expect(counter.locator(".reply-composer .error-summary")).to_be_visible()
+    question = page.locator(f"#argument-{site['question']}")
+    question.locator("details.flag-tool").evaluate("d => { d.open = true; }")  # axe opened every <details>
+    question.get_by_role("button", name="Send flag").click()
+    expect(page.locator(f"#flag-reason-{site['question']}-error")).to_be_visible()
+    if found := violations(page):
+        problems["thread with a reply and a flag refused"] = found
+    page.locator(f"#flag-reason-{site['question']}").select_option("off_topic")
+    page.locator(f"#argument-{site['question']}").get_by_role("button", name="Send flag").click()
+    expect(page.locator(f"#argument-{site['question']} .badge.flagged")).to_be_visible()
+    if found := violations(page):
+        problems["thread with a flag sent"] = found
     page.goto(base + "/import")
     page.get_by_role("button", name="Review").click()
     expect(page.locator(".error-summary")).to_be_visible()
@@ -96,7 +112,7 @@ def test_axe_finds_no_violations_on_any_page(
 
     report = "\n".join(f"{url}:\n  " + "\n  ".join(lines) for url, lines in problems.items())
     assert not problems, f"axe found violations ({width}, {scheme}):\n{report}"
-    # The forms sent with errors answer 422, which Chromium logs for the document itself; nothing else may be.
+    # The forms sent with errors answer 422, which Chromium logs; nothing else may be.
     refused = "Failed to load resource: the server responded with a status of 422"
     assert [e for e in console_errors if not e.startswith(refused)] == []
 
@@ -115,7 +131,8 @@ def test_the_check_reports_a_violation_when_there_is_one(page: Page, live_server
 
 
 def post_form(page: Page):
-    return page.locator("form.argument-form")
+    """The composer for a new argument, at the foot of the thread."""
+    return page.locator("#composer-new form.argument-form")
 
 
 def send_post(page: Page, stance: str, text: str, button: str = "Post argument") -> None:
@@ -218,7 +235,7 @@ def test_preview_and_another_source_come_in_place_and_take_focus(
     expect(post_form(page).get_by_label("Your argument")).to_have_value("The survey counted **night** crossings.")
 
     post_form(page).get_by_role("button", name="Add another source").click()
-    expect(post_form(page).get_by_role("group", name="Source 4").get_by_label("URL")).to_be_focused()
+    expect(post_form(page).get_by_role("group", name="Source 2").get_by_label("URL")).to_be_focused()
     expect(post_form(page).get_by_label("Your argument")).to_have_value("The survey counted **night** crossings.")
     assert page.evaluate("window.sameDocument") is True
     assert console_errors == []
@@ -264,8 +281,12 @@ def test_focus_is_visible_with_three_to_one_contrast(page: Page, live_server: st
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_reply_deep_in_a_chain_is_unfolded_and_takes_focus(page: Page, live_server: str, site: dict[str, int]):
     sign_in(page, live_server, "carol")
-    page.goto(f"{live_server}/blocks/{site['block3']}?reply_to={site['chain4']}#reply")
-    send_post(page, "Support", "In the table, twice, and once in the notes.", button="Post reply")
+    page.goto(f"{live_server}/blocks/{site['block3']}?reply_to={site['chain4']}#composer-reply-{site['chain4']}")
+    composer = page.locator(f"#composer-reply-{site['chain4']}")
+    expect(composer).to_be_visible()  # inside the folded chain, which is opened for it
+    composer.get_by_role("radio", name=re.compile("^Support")).check()
+    composer.get_by_label("Your reply").fill("In the table, twice, and once in the notes.")
+    composer.get_by_role("button", name="Post reply").click()
     expect(page.locator("#forum-announcer")).to_have_text("Your reply was posted.")
     reply = page.locator("article.argument.flat", has_text="In the table, twice, and once in the notes.")
     expect(reply).to_be_focused()

@@ -62,7 +62,7 @@ def test_a_debater_registers_argues_replies_votes_edits_and_flags_by_keyboard(
     press_enter(page)
 
     # A counterargument with a source that fills footnote [2].
-    form = page.locator("form.argument-form")
+    form = page.locator("#composer-new form.argument-form")
     counter = form.get_by_role("radio", name=re.compile("^Counter"))
     tab_to(page, counter)
     page.keyboard.press("Space")
@@ -70,6 +70,8 @@ def test_a_debater_registers_argues_replies_votes_edits_and_flags_by_keyboard(
     type_into(page, form.get_by_label("Your argument"), MINE)
     source = form.get_by_role("group", name="Source 1")
     type_into(page, source.get_by_label("URL"), "https://council.example/minutes-2023")
+    tab_to(page, source.locator("summary", has_text="Title, quote, footnote"))
+    page.keyboard.press("Enter")  # the source's details unfold
     type_into(page, source.get_by_label("Title"), "Council minutes, March 2023")
     footnote = source.get_by_label("Footnote it fills")
     tab_to(page, footnote)
@@ -89,17 +91,17 @@ def test_a_debater_registers_argues_replies_votes_edits_and_flags_by_keyboard(
     mine_id = mine.get_attribute("id")
     expect_focus_goes_on_inside(page, f"#{mine_id}")
 
-    # A reply to bob: the arrow keys move through the stances and choose one.
-    tab_to(page, page.get_by_role("link", name="Reply to bob"), backwards=True)
-    press_enter(page)
-    expect(page.locator(".replying-to")).to_contain_text("Replying to bob")
-    form = page.locator("form.argument-form")
-    tab_to(page, form.get_by_role("radio", name=re.compile("^Counter")))
+    # A reply to bob: the composer opens under his argument with focus on its stances; the arrow keys
+    # move through them and choose one.
+    tab_to(page, page.get_by_role("link", name="Reply to bob", exact=True), backwards=True)
+    page.keyboard.press("Enter")
+    form = page.locator(f"#argument-{debate['counter']} #composer-reply-{debate['counter']}")
+    expect_focus_on(page, form.get_by_role("radio", name=re.compile("^Counter")))
     page.keyboard.press("ArrowDown")
     support = form.get_by_role("radio", name=re.compile("^Support"))
     expect(support).to_be_checked()
     expect_focus_on(page, support)
-    type_into(page, form.get_by_label("Your argument"), "Agreed: two rises, and the survey says the same.")
+    type_into(page, form.get_by_label("Your reply"), "Agreed: two rises, and the survey says the same.")
     tab_to(page, form.get_by_role("button", name="Post reply"))
     press_enter(page)
     reply = argument_in_address(page)
@@ -137,14 +139,19 @@ def test_a_debater_registers_argues_replies_votes_edits_and_flags_by_keyboard(
     reason = question.get_by_label("Reason")
     expect(reason).to_be_visible()
     tab_to(page, reason)
-    page.keyboard.press("ArrowDown")
-    page.keyboard.press("ArrowDown")
+    expect(reason).to_have_value("")  # no reason is chosen for the member
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
     expect(reason).to_have_value("off_topic")
     type_into(page, question.get_by_label(re.compile("^Note")), "Not about the toll.")
     tab_to(page, question.get_by_role("button", name="Send flag"))
-    press_enter(page)
-    expect(page.locator(".flashes")).to_contain_text("the moderators will look")
-    expect(page.locator(f"#argument-{debate['question']}")).to_contain_text(CAROL_ASKS)
+    page.keyboard.press("Enter")
+    # Answered in place, beside the argument, where focus goes.
+    question = page.locator(f"#argument-{debate['question']}")
+    expect_focus_on(page, question.locator(".argument-notice"))
+    expect(question.locator(".argument-notice")).to_contain_text("the moderators will look")
+    expect(question.locator(".badge.flagged")).to_have_text("Flagged")
+    expect(question).to_contain_text(CAROL_ASKS)
     assert console_errors == []
 
 

@@ -142,6 +142,7 @@ def test_the_thread_reads_fully_and_takes_an_argument_without_javascript(
         form.get_by_label("Your argument").fill("Shift workers make *most* crossings, says the survey.")
         source = form.get_by_role("group", name="Source 1")
         source.get_by_label("URL").fill("https://transport.example/survey-2022")
+        source.get_by_text("Title, quote, footnote").click()  # a <details>: it opens without JavaScript
         source.get_by_label("Title").fill("Transport survey 2022")
         form.get_by_role("button", name="Preview").click()
         expect(page.locator("#preview em", has_text="most")).to_be_visible()

@@ -200,3 +200,91 @@ def test_without_javascript_the_server_wrote_the_relative_time(
         assert EXACT.match(posted.get_attribute("title") or "")
     finally:
         context.close()
+
+
+def measure_of(page: Page, selector: str) -> float:
+    """How many characters of its own font wide an element's lines are."""
+    return page.evaluate("""el => {
+        const probe = document.createElement('span');
+        probe.textContent = '0'.repeat(10);
+        el.appendChild(probe);
+        const ch = probe.getBoundingClientRect().width / 10;
+        probe.remove();
+        return el.getBoundingClientRect().width / ch;
+    }""", page.locator(selector).element_handle())
+
+
+def test_the_thread_shows_its_case_side_by_side_on_wide_screens_and_in_one_column_on_phones(
+    page: Page, live_server: str, site: dict[str, int]
+):
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server}/blocks/{site['block1']}")
+    counter, support, question = (
+        page.locator(f".column-{stance}").bounding_box() for stance in ("counter", "support", "question")
+    )
+    assert support["x"] >= counter["x"] + counter["width"], "support sits beside the counterarguments"
+    assert abs(support["y"] - counter["y"]) < 2, "and level with them"
+    assert question["y"] >= max(counter["y"] + counter["height"], support["y"] + support["height"])
+    main = page.locator("#main").bounding_box()
+    assert support["x"] + support["width"] > main["x"] + main["width"] * .85, "the columns use the width"
+    # Each column is ranked by the sort: the column holds its own stance only.
+    expect(page.locator(".column-counter .argument-tree > article.argument.stance-support")).to_have_count(0)
+    expect(page.locator(f".column-support #argument-{site['long']}")).to_be_visible()
+    # The paragraph keeps its reading measure, its verdict beside it.
+    assert 60 <= measure_of(page, ".thread-text .block-text") <= 75
+    text, panel = page.locator(".thread-text").bounding_box(), page.locator(".consensus-panel").bounding_box()
+    assert panel["x"] >= text["x"] + text["width"] and panel["y"] < text["y"] + text["height"]
+
+    page.set_viewport_size(PHONE)
+    counter, support, question = (
+        page.locator(f".column-{stance}").bounding_box() for stance in ("counter", "support", "question")
+    )
+    assert counter["x"] == support["x"] == question["x"], "one column on a phone"
+    assert counter["y"] + counter["height"] <= support["y"] and support["y"] + support["height"] <= question["y"]
+
+
+def test_threads_are_named_by_their_place_and_first_words(page: Page, live_server: str, site: dict[str, int]):
+    page.goto(f"{live_server}/blocks/{site['block1']}")
+    expect(page).to_have_title(re.compile(
+        r"^Paragraph 2: The council raised the toll for the third time in… · The Harbour Bridge"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Paragraph 2: The council raised the toll for the third time in…")
+    page.goto(f"{live_server}/blocks/{site['block3']}")
+    expect(page).to_have_title(re.compile(r"^Paragraph 3: Most crossings are made by shift workers"))
+
+
+def test_small_things_look_as_they_should(page: Page, live_server: str, site: dict[str, int]):
+    """A quote in an argument has its bar; moderation reasons look like the other fields; the edit page's
+    footnote markers are superscript; the audit table says, on a phone, that it scrolls."""
+    sign_in(page, live_server, "ada")
+    page.goto(f"{live_server}/blocks/{site['block3']}")
+    form = page.locator("#composer-new")
+    form.get_by_label("Your argument").fill("> Twice, in the table.\n\nSo the count holds.")
+    form.get_by_role("button", name="Preview").click()
+    quote = page.get_by_role("region", name="Preview").locator("blockquote")
+    expect(quote).to_have_text("Twice, in the table.")
+    assert quote.evaluate("el => parseFloat(getComputedStyle(el).borderLeftWidth)") >= 3
+
+    page.goto(f"{live_server}/blocks/{site['block1']}")
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    styled = """el => { const s = getComputedStyle(el);
+        return [s.paddingTop, s.paddingLeft, s.borderTopWidth, s.borderTopStyle, s.borderRadius]; }"""
+    field = page.locator("#composer-new input[type=url]").first.evaluate(styled)
+    for selector in (f"#hide-reason-{site['question']}", "#lock-reason"):
+        assert page.locator(selector).evaluate(styled) == field, selector
+    page.goto(f"{live_server}/moderation")
+    assert page.locator(".flag-actions input[name=reason]").first.evaluate(styled) == field, "the queue's reason"
+
+    page.goto(f"{live_server}/arguments/{site['counter']}/edit")
+    marker = page.locator(".edit-argument .thread-text sup.cite").first
+    expect(marker).to_have_text("[1]")
+    assert marker.evaluate("el => getComputedStyle(el).verticalAlign") == "super"
+
+    page.goto(f"{live_server}/moderation/audit")
+    hint = page.get_by_text("scroll it sideways")
+    expect(hint).to_be_hidden()
+    page.set_viewport_size(PHONE)
+    expect(hint).to_be_visible()
+    table = page.get_by_role("region", name=re.compile("Moderator and admin actions"))
+    table.focus()
+    expect(table).to_be_focused()

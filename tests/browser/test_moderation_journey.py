@@ -53,7 +53,7 @@ def test_a_flag_is_hidden_from_the_queue_and_the_paragraph_marked_and_locked(
     argument.get_by_label("Reason").select_option("spam")
     argument.get_by_label(re.compile("^Note")).fill("An advert.")
     argument.get_by_role("button", name="Send flag").click()
-    expect(page.locator(".flashes")).to_contain_text("the moderators will look")
+    expect(argument.locator(".argument-notice")).to_contain_text("the moderators will look")
     expect(page.get_by_role("link", name="Moderation")).to_have_count(0)
     sign_out(page)
 

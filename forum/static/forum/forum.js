@@ -39,33 +39,77 @@
   }
 
   /* After a post: read out what happened, and put focus where the reader's next step is (an error summary,
-     the preview, the argument just posted, or the argument the address points at). */
-  function settle(root) {
+     the preview, the argument just posted, a notice beside an argument, or the argument the address points
+     at). `root` is the document, or the part of it an htmx swap brought in. */
+  function settle(root, whole) {
     refreshTimes(root);
-    var news = root.querySelector(".flashes");
+    var news = root.querySelector(".flashes, .argument-notice");
     if (news) announce(news.textContent.replace(/\s+/g, " ").trim());
-    var target = root.querySelector("[data-focus]");
-    if (!target && news && location.hash.length > 1) {
+    var target = root.matches && root.matches("[data-focus]") ? root : root.querySelector("[data-focus]");
+    if (!target && whole && news && location.hash.length > 1) {
       target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
       if (target && !target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
     }
     if (target) target.focus();
   }
 
-  settle(document);
+  settle(document, true);
 
-  /* Only a swap of the whole main part is settled: a vote's widget keeps focus on its button. */
+  /* What htmx brought in is settled: the whole main part, a composer (opened under an argument, or come back
+     with its errors, its preview or another source row), an argument answering its flag. A vote's widget keeps
+     focus on its button, and says what happened in its own live region. */
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.target && event.target.id === "main") settle(event.target);
+    var el = event.target;
+    if (!el || !el.matches) return;
+    /* "Reply" puts its composer after the argument's actions, which are the swap's target. */
+    var opened = el.matches(".argument-actions") && el.nextElementSibling;
+    if (opened && opened.matches(".reply-composer")) settle(opened, false);
+    else if (el.id === "main") settle(el, true);
+    else if (el.matches(".composer, article.argument")) settle(el, false);
   });
 
-  /* The argument form swaps in whatever page comes back, refusals included (a 429's page says when to try
-     again), rather than leaving the reader with no answer. */
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var form = event.detail.elt;
-    if (form && form.matches && form.matches("form.argument-form") && event.detail.xhr.status >= 400) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
+  /* "Reply" opens one composer under its argument: asked again, it takes the reader back to the one open. */
+  document.addEventListener("htmx:confirm", function (event) {
+    var link = event.detail.elt;
+    if (!link || !link.matches || !link.matches("a[data-reply]")) return;
+    var open = document.getElementById("composer-reply-" + link.getAttribute("data-reply"));
+    if (open) {
+      event.preventDefault();
+      var first = open.querySelector("input:not([type=hidden]), textarea");
+      if (first) first.focus();
     }
   });
+
+  /* "Cancel" closes a composer opened in place, and focus goes back to the "Reply" that opened it. Without
+     JavaScript it is a link back to the thread, without the form. */
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest && event.target.closest("a[data-cancel-reply]");
+    if (!cancel) return;
+    var id = cancel.getAttribute("data-cancel-reply");
+    var composer = document.getElementById("composer-reply-" + id);
+    var reply = document.querySelector("#argument-" + id + " > .argument-actions a[data-reply]");
+    if (!composer || !reply) return;
+    event.preventDefault();
+    composer.remove();
+    reply.focus();
+  });
+
+  /* A failure that brings no form back (a 500, a request too large, a lost connection) leaves the form as it
+     was, with what was typed, and says so in it rather than leaving the button seemingly dead. */
+  function sayFailed(event) {
+    var form = event.detail.elt;
+    if (!form || !form.matches || !form.matches("form")) return;
+    var said = form.querySelector(".request-failed");
+    if (!said) {
+      said = document.createElement("p");
+      said.className = "error request-failed";
+      said.setAttribute("role", "alert");
+      form.insertBefore(said, form.firstChild);
+    }
+    var status = event.detail.xhr && event.detail.xhr.status;
+    said.textContent = (status ? "The forum could not take this (error " + status + ")." :
+      "The forum could not be reached.") + " What you typed is still here: try again in a moment.";
+  }
+  document.addEventListener("htmx:responseError", sayFailed);
+  document.addEventListener("htmx:sendError", sayFailed);
 })();
