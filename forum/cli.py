@@ -221,11 +221,6 @@ def seed_discussion(article_id: int, arguments_per_thread: int, votes_per_argume
     )
 
 
-def counted(number: int, noun: str) -> str:
-    """`1 flag`, `2 flags`."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
 @forum_cli.command("load-discussion")
 @click.argument("article_id", type=int)
 @click.argument("path", type=click.Path(dir_okay=False))
@@ -260,9 +255,9 @@ def load_discussion(article_id: int, path: str) -> None:
         fail(error)
     session.commit()
     click.echo(
-        f"Loaded {counted(report.arguments, 'argument')} with {counted(report.sources, 'source')}, "
-        f"{counted(report.votes, 'vote')}, {counted(report.verdicts, 'verdict')} and "
-        f"{counted(report.flags, 'flag')} into article {article_id}."
+        f"Loaded {plural(report.arguments, 'argument')} with {plural(report.sources, 'source')}, "
+        f"{plural(report.votes, 'vote')}, {plural(report.verdicts, 'verdict')} and "
+        f"{plural(report.flags, 'flag')} into article {article_id}."
     )
     who = ", ".join(m.name if m.role == Role.MEMBER else f"{m.name} ({m.role})" for m in report.members)
     click.echo(f"Members{' (each signs in with the password given)' if with_accounts else ''}: {who}.")

@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 
 from forum.api import registry
 from forum.api.openapi import openapi_path
-from forum.ratelimit import LIMITS
+from forum.ratelimit import MEMBER_WRITES
 
 
 @pytest.fixture
@@ -82,17 +82,13 @@ def test_statuses_are_documented(document, path, method, statuses):
     assert statuses <= set(document["paths"][path][method]["responses"])
 
 
-def test_every_rate_limited_operation_documents_429(app, document):
-    """The limits hang on views by endpoint (`forum.ratelimit.LIMITS`); each limited operation documents 429."""
-    from forum.ratelimit import LIMITS
-
-    limited = []
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("forum.api.") and rule.endpoint in LIMITS:
-            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
-            for method in rule.methods - {"HEAD", "OPTIONS"}:
-                limited.append((method, path, "429" in document["paths"][path][method.lower()]["responses"]))
-    assert len(limited) >= 4 and all(declared for *_, declared in limited), limited
+def test_every_kind_of_members_write_is_limited_in_the_api_and_documents_429(app, document):
+    """Each limited kind of write (`forum.ratelimit.MEMBER_WRITES`) limits an API operation, which documents 429."""
+    limited = {op.limited: op for op in registry.operations if op.limited}
+    assert set(limited) == set(MEMBER_WRITES)
+    for op in limited.values():
+        path, _ = openapi_path(op.rule)
+        assert "429" in document["paths"][path][op.method.lower()]["responses"], (op.method, path)
 
 
 def test_error_responses_have_the_error_shape(document):
@@ -109,15 +105,6 @@ def test_every_operation_may_answer_400(document):
     for path, item in document["paths"].items():
         for method, operation in item.items():
             assert "400" in operation["responses"], (method, path)
-
-
-def test_every_rate_limited_operation_may_answer_429(app, document):
-    endpoints = {(method, rule.rule): rule.endpoint for rule in app.url_map.iter_rules() for method in rule.methods}
-    limited = [op for op in registry.operations if endpoints[(op.method, "/api/v1" + op.rule)] in LIMITS]
-    assert len(limited) >= 4
-    for op in limited:
-        path, _ = openapi_path(op.rule)
-        assert "429" in document["paths"][path][op.method.lower()]["responses"], (op.method, path)
 
 
 def test_every_query_may_answer_400(client, document):

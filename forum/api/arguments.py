@@ -22,7 +22,6 @@ from forum.api.schemas import (
 from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.models import Role
-from forum.ratelimit import counted
 from forum.services import arguments, threads
 from forum.services.articles import get_thread
 from forum.settings import content_limits
@@ -58,7 +57,7 @@ def list_arguments(block_id: int, query: ArgumentsQuery) -> ResponseReturnValue:
 
 @registry.route(
     "/blocks/<id:block_id>/arguments", "POST", body=ArgumentIn,
-    responses={201: ArgumentOut, 403: ErrorBody, 409: ErrorBody, 429: ErrorBody}, auth=True,
+    responses={201: ArgumentOut, 403: ErrorBody, 409: ErrorBody}, auth=True, limited="post",
 )
 def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
     """Post an argument, or a reply to one, with its sources; only a post made counts against the limits.
@@ -67,24 +66,23 @@ def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
     """
     session = get_session()
     author = acting_member(current_viewer())
-    with counted("post"):
-        argument = arguments.post_argument(
-            session,
-            get_thread(session, block_id),
-            author,
-            stance=body.stance,
-            body=body.body,
-            parent_id=body.parent_id,
-            sources=source_inputs(body.sources),
-            limits=content_limits(),
-        )
-        session.commit()
+    argument = arguments.post_argument(
+        session,
+        get_thread(session, block_id),
+        author,
+        stance=body.stance,
+        body=body.body,
+        parent_id=body.parent_id,
+        sources=source_inputs(body.sources),
+        limits=content_limits(),
+    )
+    session.commit()
     return argument_json(argument), 201
 
 
 @registry.route(
     "/arguments/<id:argument_id>", "PATCH", body=ArgumentPatch,
-    responses={200: ArgumentOut, 403: ErrorBody, 409: ErrorBody, 429: ErrorBody}, auth=True,
+    responses={200: ArgumentOut, 403: ErrorBody, 409: ErrorBody}, auth=True, limited="edit",
 )
 def edit_argument(argument_id: int, body: ArgumentPatch) -> ResponseReturnValue:
     """Edit an argument's body or sources (its author or a moderator); the earlier text is kept.
@@ -94,16 +92,15 @@ def edit_argument(argument_id: int, body: ArgumentPatch) -> ResponseReturnValue:
     session = get_session()
     viewer = current_viewer()
     editor = acting_member(viewer)
-    with counted("edit"):
-        argument = arguments.edit_argument(
-            session,
-            arguments.get_argument(session, argument_id),
-            editor,
-            body=body.body,
-            sources=source_inputs(body.sources) if body.sources is not None else None,
-            limits=content_limits(),
-        )
-        session.commit()
+    argument = arguments.edit_argument(
+        session,
+        arguments.get_argument(session, argument_id),
+        editor,
+        body=body.body,
+        sources=source_inputs(body.sources) if body.sources is not None else None,
+        limits=content_limits(),
+    )
+    session.commit()
     return argument_json(argument, moderator=viewer.has_role(Role.MODERATOR))
 
 

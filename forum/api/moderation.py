@@ -33,7 +33,6 @@ from forum.api.schemas import (
 from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.models import Role
-from forum.ratelimit import counted
 from forum.services import audit, consensus, members, moderation
 from forum.services.articles import get_thread
 
@@ -86,7 +85,7 @@ def consensus_history(block_id: int) -> ResponseReturnValue:
 
 @registry.route(
     "/arguments/<id:argument_id>/flags", "POST", body=FlagIn,
-    responses={201: FlagOut, 403: ErrorBody, 409: ErrorBody, 429: ErrorBody}, auth=True,
+    responses={201: FlagOut, 403: ErrorBody, 409: ErrorBody}, auth=True, limited="flag",
 )
 def flag_argument(argument_id: int, body: FlagIn) -> ResponseReturnValue:
     """Flag another member's argument for the moderators, once.
@@ -95,9 +94,8 @@ def flag_argument(argument_id: int, body: FlagIn) -> ResponseReturnValue:
     """
     session = get_session()
     member = acting_member(current_viewer())
-    with counted("flag"):
-        flagged = moderation.flag(session, argument_id, member, body.reason, body.note)
-        session.commit()
+    flagged = moderation.flag(session, argument_id, member, body.reason, body.note)
+    session.commit()
     return flag_json(flagged), 201
 
 

@@ -13,6 +13,7 @@ from flask import Blueprint, request
 from pydantic import BaseModel, ValidationError
 
 from forum.errors import ForumError, Invalid
+from forum.ratelimit import counted
 from forum.routing import MAX_ID
 
 STATUS_TEXT = {
@@ -60,6 +61,7 @@ class Operation:
     query: type[BaseModel] | None
     responses: dict[int, type[BaseModel] | None]
     auth: bool
+    limited: str | None = None
 
 
 @dataclass
@@ -80,11 +82,13 @@ class Api:
         query: type[BaseModel] | None = None,
         responses: dict[int, type[BaseModel] | None],
         auth: bool = False,
+        limited: str | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare an operation; the view receives the validated body as `body`, the query as `query`.
 
         The view's docstring documents it: its first line is the summary, the rest (who may call it) the
-        description.
+        description. A member's write `limited` by a kind of `forum.ratelimit.MEMBER_WRITES` runs under
+        those limits, counted only once it succeeds, and documents 429.
         """
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -99,8 +103,10 @@ class Api:
                 statuses.setdefault(401, ErrorBody)
             if "<" in rule:
                 statuses.setdefault(404, ErrorBody)
+            if limited is not None:
+                statuses.setdefault(429, ErrorBody)
             self.operations.append(
-                Operation(method, rule, summary, description.strip(), body, query, statuses, auth)
+                Operation(method, rule, summary, description.strip(), body, query, statuses, auth, limited)
             )
 
             @wraps(view)
@@ -109,7 +115,10 @@ class Api:
                     kwargs["body"] = parse_body(body)
                 if query is not None:
                     kwargs["query"] = validate(query, request.args.to_dict())
-                return view(*args, **kwargs)
+                if limited is None:
+                    return view(*args, **kwargs)
+                with counted(limited):
+                    return view(*args, **kwargs)
 
             self.blueprint.add_url_rule(rule, view.__name__, wrapper, methods=[method])
             return wrapper

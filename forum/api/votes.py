@@ -12,7 +12,6 @@ from forum.api.openapi import ErrorBody
 from forum.api.schemas import RequestBody, examples
 from forum.auth import acting_member, current_viewer
 from forum.db import get_session
-from forum.ratelimit import counted
 from forum.services import votes
 
 
@@ -36,7 +35,7 @@ class TallyOut(BaseModel):
 
 @registry.route(
     "/arguments/<id:argument_id>/vote", "PUT", body=VoteIn,
-    responses={200: TallyOut, 403: ErrorBody, 409: ErrorBody, 429: ErrorBody}, auth=True,
+    responses={200: TallyOut, 403: ErrorBody, 409: ErrorBody}, auth=True, limited="vote",
 )
 def vote(argument_id: int, body: VoteIn) -> ResponseReturnValue:
     """Vote on another member's argument, change the vote, or take it back.
@@ -44,7 +43,6 @@ def vote(argument_id: int, body: VoteIn) -> ResponseReturnValue:
     Who may call it: members, on arguments not their own.
     """
     session = get_session()
-    with counted("vote"):
-        tally = votes.cast_vote(session, argument_id, acting_member(current_viewer()), body.value)
-        session.commit()
+    tally = votes.cast_vote(session, argument_id, acting_member(current_viewer()), body.value)
+    session.commit()
     return asdict(tally)
