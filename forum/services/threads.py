@@ -13,7 +13,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import Invalid
-from forum.models import Argument, Block, Member, Source, Vote
+from forum.models import Argument, ArgumentVersion, Block, Member, Source, Vote
+from forum.services.counting import counts
 
 
 def wilson_lower_bound(up: int, down: int, z: float = 1.959964) -> float:
@@ -59,6 +60,8 @@ class SourceRecord:
     title: str | None
     quote: str | None
     citation: int | None
+    # Whether a moderator accepted it to fill its footnote (else naming one only proposes it).
+    accepted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,8 @@ class ArgumentRecord:
     score: int
     hidden: bool
     hidden_reason: str | None
+    # Whether a moderator (or an admin) ever edited it, the author being someone else.
+    moderator_edited: bool
     sources: tuple[SourceRecord, ...]
 
 
@@ -111,6 +116,7 @@ class Tree:
 
     nodes: list[Node]
     next: int | None
+    # The thread's arguments that count (`forum.services.counting`), on every page together.
     total: int
 
 
@@ -159,12 +165,19 @@ class SnapshotStore:
             self.chars += size
 
 
+MODERATOR_EDITED = (
+    sa.select(ArgumentVersion.id)
+    .where(ArgumentVersion.argument_id == Argument.id, ArgumentVersion.moderator_edit.is_(True))
+    .exists()
+)
 ARGUMENTS = (
     sa.select(
         Argument.id, Argument.block_id, Argument.parent_id, Argument.author_id, Member.name,
         Argument.stance, Argument.body, Argument.html, Argument.created_at, Argument.edited_at,
         Argument.withdrawn_at, Argument.up, Argument.down, Argument.score, Argument.hidden,
         Argument.hidden_reason,
+        # Only an edited argument can have been edited by a moderator: most never look.
+        sa.and_(Argument.edited_at.is_not(None), MODERATOR_EDITED),
     )
     .join(Member, Member.id == Argument.author_id)
     .where(Argument.block_id == sa.bindparam("block_id"))
@@ -174,7 +187,10 @@ ARGUMENTS_WITH_VOTES = ARGUMENTS.add_columns(MINE.value).outerjoin(
     MINE, sa.and_(MINE.argument_id == Argument.id, MINE.member_id == sa.bindparam("viewer_id"))
 )
 SOURCES = (
-    sa.select(Source.argument_id, Source.url, Source.title, Source.quote, Source.citation)
+    sa.select(
+        Source.argument_id, Source.url, Source.title, Source.quote, Source.citation,
+        Source.accepted_at.is_not(None),
+    )
     .join(Argument, Argument.id == Source.argument_id)
     .where(Argument.block_id == sa.bindparam("block_id"))
     .order_by(Source.argument_id, Source.position, Source.id)
@@ -203,11 +219,11 @@ def load_arguments(
     votes = {row[0]: row[-1] for row in rows if viewer_id is not None and row[-1]}
     sources: dict[int, list[SourceRecord]] = {}
     if rows:
-        for argument_id, *fields in session.execute(SOURCES, params):
-            sources.setdefault(argument_id, []).append(SourceRecord(*fields))
+        for argument_id, url, title, quote, citation, accepted in session.execute(SOURCES, params):
+            sources.setdefault(argument_id, []).append(SourceRecord(url, title, quote, citation, bool(accepted)))
     records = tuple(
         ArgumentRecord(
-            row[0], row[1], row[2], row[3], AuthorRef(row[3], row[4]), *row[5:16],
+            row[0], row[1], row[2], row[3], AuthorRef(row[3], row[4]), *row[5:16], bool(row[16]),
             tuple(sources.get(row[0], ())),
         )
         for row in rows
@@ -248,4 +264,4 @@ def argument_tree(
         start = ids.index(after) + 1
     page = roots[start : start + limit]
     more = start + limit < len(roots)
-    return Tree(page, page[-1].argument.id if more and page else None, len(arguments))
+    return Tree(page, page[-1].argument.id if more and page else None, sum(map(counts, arguments)))

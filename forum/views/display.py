@@ -1,4 +1,4 @@
-"""Small helpers the forum's pages share: times, domains, citation markers, list items, contest marks."""
+"""Small helpers the forum's pages share: times, domains, citation markers, list items."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from markupsafe import Markup, escape
 
 from forum.models import ConsensusStatus
-from forum.services.articles import SlotView, ThreadSummary
+from forum.services.articles import SlotView
 from forum.urls import host_of, is_web_url
 
 # The markers an imported text may still carry: [3], [^3] or <sup>[3]</sup>. ASCII digits, few enough
@@ -92,7 +92,8 @@ def slot_marker(slot: SlotView, filled_href: str, open_href: str) -> Markup:
             '<sup class="cite cite-open"><a href="{href}" title="Source missing — propose one">'
             '[{n}]<span class="visually-hidden"> (source missing — propose one)</span></a></sup>'
         ).format(href=open_href, n=slot.number)
-    title = " — ".join(part for part in (slot.reference_text, slot.url or slot.proposed_url) if part)
+    accepted = slot.accepted.url if slot.accepted else None
+    title = " — ".join(part for part in (slot.reference_text, slot.url or accepted) if part)
     return Markup('<sup class="cite cite-filled"><a href="{href}" title="{title}">[{n}]</a></sup>').format(
         href=filled_href, title=title, n=slot.number
     )
@@ -102,19 +103,6 @@ def list_items(text: str) -> list[str]:
     """The items of a list block, one per line, without their bullets or numbers."""
     lines = [line for line in text.splitlines() if line.strip()]
     return [LIST_BULLET.sub("", line, count=1).strip() for line in lines]
-
-
-def contest(summary: ThreadSummary) -> tuple[str, str]:
-    """How contested a paragraph is, as a CSS class and a label, from its counter and support counts."""
-    counter = summary.counts.get("counter", 0)
-    support = summary.counts.get("support", 0)
-    if counter == 0 and support == 0:
-        return "contest-none", "Not argued yet"
-    if counter == 0:
-        return "contest-low", "Unchallenged"
-    if counter < support:
-        return "contest-mid", "Challenged"
-    return "contest-high", "Contested"
 
 
 def helpers() -> dict[str, object]:
@@ -127,6 +115,5 @@ def helpers() -> dict[str, object]:
         "domain": domain,
         "web_url": web_url,
         "list_items": list_items,
-        "contest": contest,
         "consensus_labels": CONSENSUS_LABELS,
     }
