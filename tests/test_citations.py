@@ -176,3 +176,24 @@ def test_pages_list_proposals_under_their_slot_and_moderators_accept_without_jav
         article.get_element_by_id("cite-2").text_content().split())
     marker = article.xpath(f'//*[@id="block-{world["block1"]}"]//sup/a[text()="[2]"]')[0]
     assert marker.get("href") == "#cite-2" and marker.get("title") == "https://toll.example/rise"
+
+
+def test_the_article_lists_a_few_proposals_per_footnote_and_its_thread_all_of_them(client, app, world, login):
+    with app.app_context():
+        session = get_session()
+        sam = members.ensure_member(session, str(world["sam"].id), "sam")
+        for n in range(6):
+            arguments.post_argument(session, session.get(Block, world["block1"]), sam, stance="support",
+                                    body=f"Source {n}.", sources=[SourceInput(f"https://more.example/{n}", citation=2)])
+        session.commit()
+    accept(client, world, 2, world["sources"]["https://toll.example/rise"])
+    article = lxml.html.fromstring(client.get(f"/articles/{world['article']}", follow_redirects=True).get_data(
+        as_text=True))
+    two = article.get_element_by_id("cite-2")
+    listed = two.xpath('.//li[contains(@class, "proposal")]')
+    assert len(listed) == 5 and "accepted" in listed[0].get("class")  # the accepted one first
+    more = two.xpath('.//*[@class="proposals-more"]/a')[0]
+    assert more.text_content() == "2 more proposed for footnote [2], in the thread"
+    assert more.get("href") == f"/blocks/{world['block1']}#footnote-2"
+    thread = lxml.html.fromstring(client.get(more.get("href")).get_data(as_text=True))
+    assert len(thread.get_element_by_id("footnote-2").xpath('.//li[contains(@class, "proposal")]')) == 7

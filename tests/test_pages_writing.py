@@ -250,7 +250,7 @@ def test_posted_sources_propose_a_source_for_the_slot_on_the_article(client, app
         assert get_session().scalar(sa.select(Source.citation)) == 3
     article = text(client.get(f"/articles/{ids['article']}", follow_redirects=True))
     # The slot stays open, with the proposal listed under the article's own reference text.
-    assert f'<a href="/blocks/{ids["block3"]}#post" title="Source missing — propose one">[3]</a>' in article
+    assert f'<a href="/blocks/{ids["block3"]}#post" title="Source missing — propose one">[3]<span' in article
     footnote = article[article.index('id="cite-3"'):]
     assert footnote.index("Transport survey 2022") < footnote.index("https://survey.example")
 

@@ -317,6 +317,8 @@ def slot_views(
             view.proposals.append(
                 Proposal(source_id, url, title, argument_id, argument_block, author, accepted_at is not None)
             )
+    for view in slots.values():
+        view.proposals.sort(key=lambda p: not p.accepted)  # the accepted one first, then oldest first
     return slots, cited
 
 
