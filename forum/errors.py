@@ -73,6 +73,13 @@ class Conflict(ForumError):
     code = "conflict"
 
 
+class Gone(ForumError):
+    """The thing asked for was withdrawn from readers (an unpublished article); its data is kept."""
+
+    status = 410
+    code = "gone"
+
+
 class TooManyRequests(ForumError):
     """Too many attempts in too short a time; the answer says when to try again (and `Retry-After`)."""
 

@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_TEMPLATE_MODERATION": "forum/moderation.html",
     "FORUM_TEMPLATE_AUDIT": "forum/audit.html",
     "FORUM_TEMPLATE_MEMBERS": "forum/members.html",
+    "FORUM_TEMPLATE_UNPUBLISH": "forum/unpublish.html",
     "FORUM_MAX_BODY": 10_000,
     "FORUM_MAX_SOURCES": 10,
     "FORUM_MAX_URL": 2_000,

@@ -206,6 +206,16 @@ class Article(Base):
     """An imported text: a title, an optional date and source, and its ordered blocks."""
 
     __tablename__ = "forum_articles"
+    __table_args__ = (
+        # One published article per text: a second import of the same text is refused, even in a race.
+        sa.Index(
+            "uq_forum_articles_published_digest",
+            "digest",
+            unique=True,
+            sqlite_where=sa.text("unpublished_at IS NULL"),
+            postgresql_where=sa.text("unpublished_at IS NULL"),
+        ),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(300))
@@ -218,6 +228,10 @@ class Article(Base):
     )
     # Grows with every write that changes what the article page shows; cached pages are keyed by it.
     version: so.Mapped[int] = so.mapped_column(default=0, server_default=sa.text("0"))
+    # A digest of the text as imported (`forum.services.articles.text_digest`): how a duplicate is known.
+    digest: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # Set when an admin unpublishes the article: readers get 410, moderators and exports keep it all.
+    unpublished_at: so.Mapped[datetime | None] = so.mapped_column()
 
     blocks: so.Mapped[list[Block]] = so.relationship(
         back_populates="article", order_by="Block.position", cascade="all, delete-orphan"
@@ -354,11 +368,28 @@ class Argument(Base):
         cascade="all, delete-orphan",
     )
 
+    @property
+    def moderator_edited(self) -> bool:
+        """Whether a moderator (or an admin) ever edited it, the author being someone else."""
+        return self.edited_at is not None and any(v.moderator_edit for v in self.versions)
+
 
 class Source(Base):
-    """A reference backing an argument; naming a footnote number proposes it for that slot."""
+    """A reference backing an argument; naming a footnote number proposes it for that slot.
+
+    A proposal fills its slot only once a moderator accepts it (`accepted_at`); a slot has at most one.
+    """
 
     __tablename__ = "forum_sources"
+    __table_args__ = (
+        sa.Index(
+            "uq_forum_sources_accepted_slot_id",
+            "slot_id",
+            unique=True,
+            sqlite_where=sa.text("accepted_at IS NOT NULL"),
+            postgresql_where=sa.text("accepted_at IS NOT NULL"),
+        ),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     argument_id: so.Mapped[int] = so.mapped_column(
@@ -371,6 +402,10 @@ class Source(Base):
     citation: so.Mapped[int | None] = so.mapped_column()
     slot_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("forum_citation_slots.id", ondelete="SET NULL"), index=True
+    )
+    accepted_at: so.Mapped[datetime | None] = so.mapped_column()
+    accepted_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("forum_members.id", ondelete="SET NULL")
     )
 
     argument: so.Mapped[Argument] = so.relationship(back_populates="sources")
@@ -393,6 +428,16 @@ class ArgumentVersion(Base):
     sources: so.Mapped[list[dict[str, Any]]] = so.mapped_column(sa.JSON, default=list)
     # When this text was written: the argument's creation or its previous edit.
     written_at: so.Mapped[datetime]
+    # The edit that replaced this text: who made it (their name as it was) and, for anyone but the
+    # author, why. Versions kept before editors were recorded have no name.
+    edited_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("forum_members.id", ondelete="SET NULL")
+    )
+    edited_by_name: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    edit_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # Whether that edit was a moderator's (or an admin's) on someone else's words; kept as a fact, so that
+    # it stays true when the editor leaves or loses their role.
+    moderator_edit: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     argument: so.Mapped[Argument] = so.relationship(back_populates="versions")
 

@@ -54,9 +54,9 @@ def test_post_an_argument_with_sources(client, article, token_for):
     assert 'rel="nofollow ugc noopener"' in data["html"]
     assert data["sources"] == [
         {"url": "https://council.example/minutes", "title": "Minutes", "quote": "raised",
-         "citation": 1, "domain": "council.example"},
+         "citation": 1, "domain": "council.example", "accepted": False},
         {"url": "http://www.archive.example/toll", "title": None, "quote": None,
-         "citation": None, "domain": "archive.example"},
+         "citation": None, "domain": "archive.example", "accepted": False},
     ]
     assert (data["score"], data["up"], data["down"], data["my_vote"]) == (0, 0, 0, 0)
     assert data["hidden"] is False and data["edited_at"] is None and data["replies"] == []
@@ -192,7 +192,10 @@ def test_who_may_edit(client, app, article, token_for):
     path = f"/api/v1/arguments/{argument_id}"
     assert client.api("PATCH", path, {"body": "x"}).status_code == 401
     assert client.api("PATCH", path, {"body": "x"}, token=token_for("bob")).status_code == 403
-    assert client.api("PATCH", path, {"body": "By a moderator"}, token=token_for("moe", Role.MODERATOR)).status_code == 200
+    moderator = token_for("moe", Role.MODERATOR)
+    assert client.api("PATCH", path, {"body": "By a moderator"}, token=moderator).status_code == 422  # no reason
+    assert client.api("PATCH", path, {"body": "By a moderator", "reason": "Names removed."},
+                      token=moderator).status_code == 200
     assert client.api("PATCH", path, {}, token=author).status_code == 422
     assert client.api("PATCH", "/api/v1/arguments/9999", {"body": "x"}, token=author).status_code == 404
     assert count_rows(app, ArgumentVersion) == 1

@@ -48,7 +48,7 @@ def test_a_cited_number_is_one_slot_shown_on_each_block(client, article):
     assert [slot["number"] for slot in data["citations"]] == [1, 2, 3]
 
 
-def test_a_members_source_fills_the_slot_on_every_block(client, article, make_user):
+def test_a_members_source_proposes_a_source_for_the_slot_on_every_block(client, article, make_user):
     token = member_token(client, make_user)
     posted = client.api(
         "POST",
@@ -60,9 +60,11 @@ def test_a_members_source_fills_the_slot_on_every_block(client, article, make_us
     assert posted.status_code == 201
     data = client.get(f"/api/v1/articles/{article['article']}").json
     slot = next(s for s in data["citations"] if s["number"] == 2)
-    assert slot["proposed_url"] == "https://news.example/toll" and not slot["open"]
-    assert data["blocks"][1]["thread"]["open_citations"] == 0
-    assert data["blocks"][3]["thread"]["open_citations"] == 1  # [3] is still open there
+    # Until a moderator accepts it, the proposal is listed under the slot, which stays open.
+    assert [p["url"] for p in slot["proposals"]] == ["https://news.example/toll"]
+    assert slot["open"] and slot["accepted"] is None and slot["url"] is None
+    assert data["blocks"][1]["thread"]["open_citations"] == 1
+    assert data["blocks"][3]["thread"]["open_citations"] == 2
     assert data["blocks"][1]["thread"]["counts"]["support"] == 1
     assert data["blocks"][1]["thread"]["sources"] == 1
 
@@ -150,9 +152,11 @@ def test_a_page_with_an_impossible_id_is_404(client):
 
 @pytest.mark.parametrize("limit", [1, 2])
 def test_the_article_list_pages_on_with_next(app, client, limit):
+    import dataclasses
+
     from tests.articles import SAMPLE, make_article
 
-    made = [make_article(app, SAMPLE)["article"] for _ in range(3)]
+    made = [make_article(app, dataclasses.replace(SAMPLE, title=f"Toll {n}"))["article"] for n in range(3)]
     seen, after = [], None
     while True:
         query = f"?limit={limit}" + (f"&after={after}" if after else "")

@@ -241,6 +241,7 @@ def test_the_audit_log_records_every_action_and_filters(client, forum):
     log = call(client, forum, "GET", "/audit", who="moe").json
     assert [e["action"] for e in log["entries"]] == [
         "member.role", "thread.lock", "argument.restore", "argument.hide", "consensus.set",
+        "article.import",  # the fixture's article, imported at the command line
     ]
     assert log["next"] is None
     hide = log["entries"][3]

@@ -5,6 +5,7 @@ The matrix is built from the app's URL map, so a new route without a line in `PO
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import secrets
@@ -16,9 +17,9 @@ import sqlalchemy as sa
 from forum.db import get_session
 from forum.models import ApiToken, Block, Member, Role
 from forum.services import moderation, tokens
-from forum.services.arguments import post_argument
+from forum.services.arguments import SourceInput, post_argument
 from forum.services.members import ensure_member, remove_member
-from tests.articles import make_article
+from tests.articles import SAMPLE, make_article
 from tests.conftest import PASSWORD
 
 # "removed" is an admin whose membership was removed: signed in (or holding a token that outlived the
@@ -40,6 +41,8 @@ POLICY = {
     "forum.api.revoke_current_token": SIGNED_IN,
     "forum.api.no_such_route": ANYONE,
     "forum.api.create_article": ADMINS,
+    "forum.api.unpublish_article": ADMINS,
+    "forum.api.accept_citation": MODERATORS,
     "forum.api.post_argument": MEMBERS,
     "forum.api.preview": MEMBERS,
     "forum.api.edit_argument": AUTHOR_OR_MODERATOR,
@@ -58,6 +61,8 @@ POLICY = {
     "forum_accounts.logout": ANYONE,
     "forum_accounts.change_password": SIGNED_IN,
     "forum.import_article": ADMINS,
+    "forum.unpublish_article": ADMINS,
+    "forum.accept_citation": MODERATORS,
     "forum.post_argument": MEMBERS,
     "forum.save_argument": AUTHOR_OR_MODERATOR,
     "forum.withdraw_argument": AUTHOR,
@@ -75,7 +80,8 @@ POLICY = {
 ARTICLE_TEXT = "A Bridge Too Dear\n\nThe toll went up again this spring, and drivers noticed."
 BODIES = {
     "forum.api.create_token": lambda w: {"username": "author", "password": PASSWORD},
-    "forum.api.create_article": lambda w: {"text": ARTICLE_TEXT, "format": "text"},
+    "forum.api.create_article": lambda w: {"text": f"{ARTICLE_TEXT} ({w.serial})", "format": "text"},
+    "forum.api.accept_citation": lambda w: {"source_id": w.source_id},
     "forum.api.post_argument": lambda w: {"stance": "support", "body": "A point."},
     "forum.api.preview": lambda w: {"body": "*A point.*"},
     "forum.api.edit_argument": lambda w: {"body": "A better point."},
@@ -93,7 +99,9 @@ BODIES = {
     "forum_accounts.change_password": lambda w: {"current_password": "not it at all",
                                                  "new_password": "another long password",
                                                  "confirm": "another long password"},
-    "forum.import_article": lambda w: {"text": ARTICLE_TEXT, "format": "text"},
+    "forum.import_article": lambda w: {"text": f"{ARTICLE_TEXT} ({w.serial})", "format": "text"},
+    "forum.unpublish_article": lambda w: {"reason": "A duplicate."},
+    "forum.accept_citation": lambda w: {"source_id": str(w.source_id)},
     "forum.post_argument": lambda w: {"stance": "support", "body": "A point."},
     "forum.save_argument": lambda w: {"body": "A better point."},
     "forum.vote": lambda w: {"value": "1"},
@@ -115,10 +123,14 @@ class World:
     """Fresh things for one request to act on, so that no request sees another's effects."""
 
     serial: int
+    article_id: int
     block_id: int
     argument_id: int
     flag_id: int
     member_id: int
+    # A member's source proposed for footnote [2] of the article, and that number.
+    source_id: int
+    number: int = 2
 
 
 def mutating_routes(app):
@@ -132,28 +144,32 @@ def mutating_routes(app):
 
 
 def make_world(app, hidden: bool = False) -> World:
-    """An article, an argument on its first thread by the author, a flag on it, and a member to promote."""
+    """An article, an argument on its first thread by the author proposing a source for its footnote [2],
+    a flag on it, and a member to promote."""
     serial = next(serials)
-    ids = make_article(app)
+    ids = make_article(app, dataclasses.replace(SAMPLE, title=f"{SAMPLE.title} ({serial})"))
     with app.app_context():
         session = get_session()
         author = session.scalar(sa.select(Member).where(Member.name == "author"))
         flagger = ensure_member(session, f"flagger-{serial}", f"flagger {serial}")
         target = ensure_member(session, f"target-{serial}", f"target {serial}")
         argument = post_argument(session, session.get(Block, ids["block1"]), author,
-                                 stance="counter", body="Twice, not three times.")
+                                 stance="counter", body="Twice, not three times.",
+                                 sources=[SourceInput("https://toll.example/raises", citation=2)])
         flag = moderation.flag(session, argument.id, flagger, "spam")
         if hidden:
             # Restoring needs something hidden, so that an allowed moderator meets no conflict either.
             argument.hidden, argument.hidden_reason = True, "Spam."
         session.commit()
-        return World(serial, ids["block1"], argument.id, flag.id, target.id)
+        return World(serial, ids["article"], ids["block1"], argument.id, flag.id, target.id,
+                     argument.sources[0].id)
 
 
 def url_for_rule(rule: str, world: World) -> str:
     """The rule with the world's ids filled in."""
     values = {"block_id": world.block_id, "argument_id": world.argument_id, "flag_id": world.flag_id,
-              "member_id": world.member_id, "_rest": "nothing/here"}
+              "member_id": world.member_id, "article_id": world.article_id, "number": world.number,
+              "_rest": "nothing/here"}
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 

@@ -90,7 +90,8 @@ def site(app, client, make_user, login, monkeypatch):
 
 def concrete(rule: str, site) -> str:
     """A rule's path with real ids in it."""
-    ids = {"block_id": site.block, "argument_id": site.argument, "member_id": site.mia, "flag_id": 1}
+    ids = {"block_id": site.block, "argument_id": site.argument, "member_id": site.mia, "flag_id": 1,
+           "article_id": site.ids["article"], "number": 2}
     return re.sub(r"<id:(\w+)>", lambda m: str(ids[m[1]]), rule)
 
 

@@ -335,3 +335,70 @@ def test_upgrading_keeps_accounts_that_already_look_alike_and_each_still_signs_i
     with engine.connect() as connection:
         keys = connection.scalars(sa.text("SELECT username_key FROM forum_accounts ORDER BY id")).all()
     assert keys == [key for _, _, key in EARLIER_ACCOUNTS]
+
+
+def test_upgrading_keeps_members_sources_as_proposals_and_gives_each_text_one_published_article(app, engine):
+    """0006: sources that filled slots become proposals awaiting a moderator; earlier edits keep no editor;
+    each article gets its text's digest, and of two identical ones only the older holds it."""
+    from forum.db import get_session
+    from forum.services import articles, publication
+    from forum.services.arguments import edits
+    from forum.importing import ParsedArticle, ParsedBlock
+    from forum.models import Argument, Member
+
+    forum_db(app, "upgrade", "0005")
+    with engine.begin() as connection:
+        run = connection.execute
+        run(sa.text("INSERT INTO forum_members (id, user_id, name, role, created_at) "
+                    "VALUES (1, '1', 'mia', 'member', CURRENT_TIMESTAMP), (2, '2', 'ada', 'admin', CURRENT_TIMESTAMP)"))
+        # High ids, clear of those PostgreSQL's sequences hand out to the import below.
+        for article_id in (101, 102):  # the same text, imported twice before duplicates were refused
+            run(sa.text("INSERT INTO forum_articles (id, title, slug, created_at, version) "
+                        "VALUES (:id, 'Tolls', 'tolls', CURRENT_TIMESTAMP, 0)"), {"id": article_id})
+            run(sa.text("INSERT INTO forum_blocks (id, article_id, position, kind, text, locked, consensus_status, "
+                        "consensus_note, consensus_version, consensus_note_html, consensus_key_arguments, version) "
+                        "VALUES (:id, :id, 0, 'paragraph', 'Tolls rose.[1]', false, 'open', '', 0, '', '[]', 0)"),
+                {"id": article_id})
+            run(sa.text("INSERT INTO forum_citation_slots (id, article_id, number) VALUES (:id, :id, 1)"),
+                {"id": article_id})
+            run(sa.text("INSERT INTO forum_block_citations (block_id, slot_id) VALUES (:id, :id)"), {"id": article_id})
+        run(sa.text("INSERT INTO forum_arguments (id, block_id, author_id, stance, body, html, created_at, "
+                    "edited_at, up, down, score, hidden) VALUES (1, 101, 1, 'counter', 'Twice.', '<p>Twice.</p>', "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0, 0, 0, false)"))
+        run(sa.text("INSERT INTO forum_sources (id, argument_id, position, url, citation, slot_id) "
+                    "VALUES (1, 1, 0, 'https://elsewhere.example/', 1, 101)"))
+        run(sa.text("INSERT INTO forum_argument_versions (id, argument_id, number, body, html, sources, written_at) "
+                    "VALUES (1, 1, 1, 'Once.', '<p>Once.</p>', '[]', CURRENT_TIMESTAMP)"))
+
+    forum_db(app, "upgrade")
+
+    assert schema_diff(engine) == []
+    with app.app_context():
+        session = get_session()
+        slots, _ = articles.slot_views(session, 101)
+        [slot] = slots.values()
+        assert slot.is_open and slot.accepted is None
+        assert [p.url for p in slot.proposals] == ["https://elsewhere.example/"]
+        [(version, _)] = edits(session.get(Argument, 1))
+        assert (version.edited_by_name, version.edit_reason, version.moderator_edit) == (None, None, False)
+        first, second = (session.get(articles.Article, n) for n in (101, 102))
+        assert first.digest is not None and second.digest is None
+        same_text = ParsedArticle("Tolls", None, [ParsedBlock("paragraph", "Tolls rose.[1]", [1])], {})
+        with pytest.raises(articles.DuplicateArticle) as refused:
+            articles.import_article(session, same_text)
+        assert refused.value.article_id == 101
+        session.rollback()
+        # Once unpublished, the text may be imported again; the index holds one published copy only.
+        publication.unpublish_article(session, 101, session.get(Member, 2))
+        again = articles.import_article(session, same_text)
+        session.commit()
+        assert again.digest == first.digest
+        digest = again.digest
+    # The database itself holds one published article per text, whatever the code in front of it does.
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+        connection.execute(sa.text("UPDATE forum_articles SET digest = :digest WHERE id = 102"), {"digest": digest})
+
+    forum_db(app, "downgrade", "0005")
+    with engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT count(*) FROM forum_sources")) == 1
+        assert connection.scalar(sa.text("SELECT count(*) FROM forum_articles")) == 3

@@ -194,7 +194,7 @@ def test_the_audit_log_lists_and_filters(client, ids, as_moderator):
     client.submit(f"/arguments/{ids['argument']}/hide", {"reason": "Abusive."})
     page = text(client.get("/moderation/audit"))
     rows = re.findall(r"<code>([\w.]+)</code>", page)
-    assert rows == ["argument.hide", "thread.lock", "consensus.set"]
+    assert rows == ["argument.hide", "thread.lock", "consensus.set", "article.import"]
     assert "Cooling off." in page and "moe" in page
     only = text(client.get("/moderation/audit?action=thread.lock"))
     assert re.findall(r"<code>([\w.]+)</code>", only) == ["thread.lock"]

@@ -79,7 +79,8 @@ def test_home_lists_articles_with_their_summary(client, app, ids):
     assert link in page
     assert "5 threads" in page
     assert "2 arguments" in page
-    assert "1 open citation slot" in page  # [2] is open; [1] has a URL, [3] got a member's source
+    # [2] and [3] are open: [1] has a URL; a member's source for [3] waits for a moderator's acceptance.
+    assert "2 open citation slots" in page
     assert '<time datetime="2024-05-02">2 May 2024</time>' in page
 
 
@@ -117,11 +118,14 @@ def test_article_shows_sections_kinds_and_summaries(client, app, ids):
     first = page[page.index(f'id="block-{ids["block1"]}"'):page.index(f'id="block-{ids["block3"]}"')]
     assert "<strong>1</strong> counter" in first and "<strong>1</strong> question" in first
     assert "<strong>0</strong> support" in first
-    assert "Contested" in first and f'href="/blocks/{ids["block1"]}"' in first
+    # The margin shows the moderators' verdict (none yet: open) and plain counts, never a label of its own
+    # worked out from them: one counterargument does not make a paragraph "Contested".
+    assert 'consensus-open">Open</span>' in first and f'href="/blocks/{ids["block1"]}"' in first
+    assert "Contested" not in first and "contest-" not in page
     third = page[page.index(f'id="block-{ids["block3"]}"'):]
     assert 'consensus-needs_sources">Needs sources</span>' in third
     assert "Locked" in third
-    assert "Not argued yet" in third
+    assert "Not argued yet" not in third and "Unchallenged" not in page
 
 
 def test_article_text_is_escaped(client, ids):
@@ -159,11 +163,14 @@ def test_only_web_addresses_become_links(client, app):
     assert "javascript:alert(1)" in page  # shown as text, not as a link
 
 
-def test_a_members_source_fills_a_slot(client, app, ids):
+def test_a_members_source_is_listed_under_the_slot_it_proposes_and_leaves_it_open(client, app, ids):
     argue(app, ids["block3"], sources=[arguments.SourceInput("https://survey.example/2024", citation=2)])
     page = text(client.get(article_url(client, ids["article"])))
-    assert '<a href="#cite-2" title="https://survey.example/2024">[2]</a>' in page
-    assert "proposed by a member" in page
+    assert f'<a href="/blocks/{ids["block1"]}#post" title="Source missing — propose one">[2]' in page
+    footnote = page[page.index('id="cite-2"'):page.index('id="cite-3"')]
+    assert "Source missing" in footnote and "Proposed by members, waiting for a moderator" in footnote
+    assert '<a href="https://survey.example/2024" rel="nofollow ugc noopener">https://survey.example/2024</a>' in footnote
+    assert "Accept" not in footnote  # readers see the proposal, not the moderators' button
 
 
 def test_thread_shows_the_paragraph_with_its_neighbours(client, ids):
@@ -229,7 +236,7 @@ def test_thread_shows_arguments_as_a_tree(client, app, ids):
     assert f'id="argument-{top}"' in page and f'href="#argument-{top}"' in page
     assert "<strong>too short</strong>" in page
     assert '<a href="https://www.transit.example/data" rel="nofollow ugc noopener">Ridership data</a>' in page
-    assert "(transit.example)" in page and "doubled in May" in page and "fills footnote [1]" in page
+    assert "(transit.example)" in page and "doubled in May" in page and "proposed for footnote [1]" in page
     assert "rita" in page and "sam" in page
     assert re.search(
         r'<time class="ago" datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC">'

@@ -56,7 +56,7 @@ def test_post_an_argument_with_sources(client, ids, as_member):
     body = page[page.index(f'id="argument-{argument}"'):]
     assert "The minutes show <strong>two</strong> rises." in body
     assert '<a href="https://council.example/minutes" rel="nofollow ugc noopener">Minutes</a>' in body
-    assert "raised by 5%" in body and "fills footnote [1]" in body
+    assert "raised by 5%" in body and "proposed for footnote [1]" in body
     assert '<a href="http://archive.example/toll" rel="nofollow ugc noopener">http://archive.example/toll</a>' in body
     assert '<strong class="author">mia</strong>' in body
 
@@ -245,19 +245,22 @@ def test_a_moderator_may_edit_but_not_withdraw(client, app, ids, make_user, logi
     assert f"/arguments/{argument}/edit" in page and f"/arguments/{argument}/withdraw" not in page
     form = text(client.get(f"/arguments/{argument}/edit"))
     assert "Edit mia’s argument" in form
-    response = client.submit(f"/arguments/{argument}/edit", {"body": "Polite words"})
+    response = client.submit(f"/arguments/{argument}/edit", {"body": "Polite words", "reason": "Insults."})
     assert response.status_code == 303
     with app.app_context():
         stored = get_session().get(Argument, argument)
         assert stored.body == "Polite words" and stored.versions[0].body == "Rude words"
 
 
-def test_posted_sources_fill_the_slot_on_the_article(client, app, ids, as_member):
+def test_posted_sources_propose_a_source_for_the_slot_on_the_article(client, app, ids, as_member):
     posted_id(post(client, ids["block3"], **{"sources-0-url": "https://survey.example", "sources-0-citation": "3"}))
     with app.app_context():
         assert get_session().scalar(sa.select(Source.citation)) == 3
-    article = client.get(f"/articles/{ids['article']}", follow_redirects=True)
-    assert '<a href="#cite-3" title="Transport survey 2022 — https://survey.example">[3]</a>' in text(article)
+    article = text(client.get(f"/articles/{ids['article']}", follow_redirects=True))
+    # The slot stays open, with the proposal listed under the article's own reference text.
+    assert f'<a href="/blocks/{ids["block3"]}#post" title="Source missing — propose one">[3]<span' in article
+    footnote = article[article.index('id="cite-3"'):]
+    assert footnote.index("Transport survey 2022") < footnote.index("https://survey.example")
 
 
 @pytest.mark.parametrize("reply_to", ["99999999999999999999", "²", "-1"])

@@ -23,8 +23,11 @@ from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.models import Role
 from forum.services import arguments, threads
-from forum.services.articles import get_thread
+from forum.services.articles import check_readable, get_thread, readable_thread
 from forum.settings import content_limits
+
+# Answered for an argument or thread of an unpublished article (except to moderators, where they read).
+GONE = {410: ErrorBody}
 
 
 def source_inputs(sources: list[SourceIn]) -> list[arguments.SourceInput]:
@@ -33,7 +36,7 @@ def source_inputs(sources: list[SourceIn]) -> list[arguments.SourceInput]:
 
 
 @registry.route(
-    "/blocks/<id:block_id>/arguments", "GET", query=ArgumentsQuery, responses={200: ArgumentsOut}
+    "/blocks/<id:block_id>/arguments", "GET", query=ArgumentsQuery, responses={200: ArgumentsOut, **GONE}
 )
 def list_arguments(block_id: int, query: ArgumentsQuery) -> ResponseReturnValue:
     """A thread's arguments as a tree, every reply included, paged by top-level argument.
@@ -42,22 +45,22 @@ def list_arguments(block_id: int, query: ArgumentsQuery) -> ResponseReturnValue:
     """
     session = get_session()
     viewer = current_viewer()
+    moderator = viewer.has_role(Role.MODERATOR)
     tree = threads.argument_tree(
         session,
-        get_thread(session, block_id),
+        readable_thread(session, block_id, moderator),
         sort=query.sort,
         limit=query.limit,
         after=query.after,
         viewer_id=viewer.member.id if viewer.member else None,
         snapshots=current_app.extensions["forum"].snapshots,
     )
-    moderator = viewer.has_role(Role.MODERATOR)
     return {"arguments": tree_json(tree.nodes, moderator), "next": tree.next}
 
 
 @registry.route(
     "/blocks/<id:block_id>/arguments", "POST", body=ArgumentIn,
-    responses={201: ArgumentOut, 403: ErrorBody, 409: ErrorBody}, auth=True, limited="post",
+    responses={201: ArgumentOut, 403: ErrorBody, 409: ErrorBody, **GONE}, auth=True, limited="post",
 )
 def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
     """Post an argument, or a reply to one, with its sources; only a post made counts against the limits.
@@ -82,12 +85,12 @@ def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
 
 @registry.route(
     "/arguments/<id:argument_id>", "PATCH", body=ArgumentPatch,
-    responses={200: ArgumentOut, 403: ErrorBody, 409: ErrorBody}, auth=True, limited="edit",
+    responses={200: ArgumentOut, 403: ErrorBody, 409: ErrorBody, **GONE}, auth=True, limited="edit",
 )
 def edit_argument(argument_id: int, body: ArgumentPatch) -> ResponseReturnValue:
-    """Edit an argument's body or sources (its author or a moderator); the earlier text is kept.
+    """Edit an argument's body or sources (its author, or a moderator giving a reason); the earlier text is kept.
 
-    Who may call it: the argument's author, or a moderator.
+    Who may call it: the argument's author, or a moderator (with a reason, when it is not their own).
     """
     session = get_session()
     viewer = current_viewer()
@@ -98,6 +101,7 @@ def edit_argument(argument_id: int, body: ArgumentPatch) -> ResponseReturnValue:
         editor,
         body=body.body,
         sources=source_inputs(body.sources) if body.sources is not None else None,
+        reason=body.reason,
         limits=content_limits(),
     )
     session.commit()
@@ -105,8 +109,8 @@ def edit_argument(argument_id: int, body: ArgumentPatch) -> ResponseReturnValue:
 
 
 @registry.route(
-    "/arguments/<id:argument_id>", "DELETE", responses={200: ArgumentOut, 403: ErrorBody, 409: ErrorBody},
-    auth=True,
+    "/arguments/<id:argument_id>", "DELETE",
+    responses={200: ArgumentOut, 403: ErrorBody, 409: ErrorBody, **GONE}, auth=True,
 )
 def withdraw_argument(argument_id: int) -> ResponseReturnValue:
     """Withdraw your own argument; its replies stay.
@@ -123,18 +127,20 @@ def withdraw_argument(argument_id: int) -> ResponseReturnValue:
 
 
 @registry.route(
-    "/arguments/<id:argument_id>/versions", "GET", responses={200: VersionsOut}
+    "/arguments/<id:argument_id>/versions", "GET", responses={200: VersionsOut, **GONE}
 )
 def argument_versions(argument_id: int) -> ResponseReturnValue:
-    """The earlier versions of an edited argument, oldest first.
+    """The earlier versions of an edited argument, oldest first, each with the edit that replaced it.
 
     Who may call it: anyone; those of a hidden or withdrawn argument, moderators only (others get an empty list).
     """
     argument = arguments.get_argument(get_session(), argument_id)
+    moderator = current_viewer().has_role(Role.MODERATOR)
+    check_readable(argument.block.article, moderator)
     concealed = argument.hidden or argument.withdrawn_at is not None
-    if concealed and not current_viewer().has_role(Role.MODERATOR):
+    if concealed and not moderator:
         return {"entries": []}
-    return {"entries": [version_json(v) for v in argument.versions]}
+    return {"entries": [version_json(v, at) for v, at in arguments.edits(argument)]}
 
 
 @registry.route("/preview", "POST", body=PreviewIn, responses={200: PreviewOut}, auth=True)

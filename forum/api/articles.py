@@ -1,24 +1,39 @@
-"""Articles in the API: the list, one article with its threads, and importing."""
+"""Articles in the API: the list, one article with its threads, importing, unpublishing, and citation slots."""
 
 from __future__ import annotations
 
 from flask import current_app
 from flask.typing import ResponseReturnValue
 
-from forum.api import registry
+from forum.api import api, registry
 from forum.api.openapi import ErrorBody
-from forum.api.present import article_json, listing_json
-from forum.api.schemas import ArticleIn, ArticleOut, ArticlesOut, ArticlesQuery
+from forum.api.present import article_json, listing_json, slot_json
+from forum.api.schemas import (
+    ArticleIn,
+    ArticleOut,
+    ArticlesOut,
+    ArticlesQuery,
+    CitationIn,
+    CitationOut,
+    UnpublishQuery,
+)
 from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import Invalid
 from forum.models import Role
-from forum.services import articles, imports
+from forum.services import articles, citations, imports, publication
+
+
+@api.errorhandler(articles.DuplicateArticle)
+def duplicate_article(error: articles.DuplicateArticle) -> ResponseReturnValue:
+    """A repeated import: the usual error, naming the published article whose text it is."""
+    detail = {"code": error.code, "message": error.message, "article": {"id": error.article_id, "title": error.title}}
+    return {"error": detail}, error.status
 
 
 @registry.route("/articles", "GET", query=ArticlesQuery, responses={200: ArticlesOut})
 def list_articles(query: ArticlesQuery) -> ResponseReturnValue:
-    """The articles, newest first, with their thread, argument and open-citation counts; `next` pages on.
+    """The published articles, newest first, with their thread, argument and open-citation counts; `next` pages on.
 
     Who may call it: anyone.
     """
@@ -28,23 +43,24 @@ def list_articles(query: ArticlesQuery) -> ResponseReturnValue:
     return {"articles": [listing_json(a) for a in page], "next": page[-1].article.id if more else None}
 
 
-@registry.route("/articles/<id:article_id>", "GET", responses={200: ArticleOut})
+@registry.route("/articles/<id:article_id>", "GET", responses={200: ArticleOut, 410: ErrorBody})
 def get_article(article_id: int) -> ResponseReturnValue:
-    """An article with its blocks, their citations and their threads' summaries.
+    """An article with its blocks, their citations and their threads' summaries (410 once unpublished).
 
-    Who may call it: anyone.
+    Who may call it: anyone; moderators also read an unpublished article.
     """
-    return article_json(articles.article_view(get_session(), article_id))
+    moderator = current_viewer().has_role(Role.MODERATOR)
+    return article_json(articles.article_view(get_session(), article_id, moderator=moderator))
 
 
 @registry.route(
     "/articles", "POST", body=ArticleIn,
-    responses={201: ArticleOut, 403: ErrorBody, 413: ErrorBody}, auth=True,
+    responses={201: ArticleOut, 403: ErrorBody, 409: ErrorBody, 413: ErrorBody}, auth=True,
 )
 def create_article(body: ArticleIn) -> ResponseReturnValue:
-    """Import an article from its text or a URL (admins).
+    """Import an article from its text or a URL; 409 when the same text is published already.
 
-    Who may call it: admins.
+    Who may call it: admins. The 409's error names that article in `article`: `{"id", "title"}`.
     """
     viewer = current_viewer()
     require_role(viewer, Role.ADMIN)
@@ -65,3 +81,31 @@ def create_article(body: ArticleIn) -> ResponseReturnValue:
     )
     session.commit()
     return article_json(articles.article_view(session, article.id)), 201
+
+
+@registry.route(
+    "/articles/<id:article_id>", "DELETE", query=UnpublishQuery,
+    responses={200: ArticleOut, 403: ErrorBody, 409: ErrorBody}, auth=True,
+)
+def unpublish_article(article_id: int, query: UnpublishQuery) -> ResponseReturnValue:
+    """Unpublish an article (admins): gone from lists, 410 to readers, kept for moderators and exports."""
+    viewer = current_viewer()
+    require_role(viewer, Role.ADMIN)
+    session = get_session()
+    publication.unpublish_article(session, article_id, acting_member(viewer), query.reason or "")
+    session.commit()
+    return article_json(articles.article_view(session, article_id, moderator=True))
+
+
+@registry.route(
+    "/articles/<id:article_id>/citations/<id:number>", "PUT", body=CitationIn,
+    responses={200: CitationOut, 403: ErrorBody, 409: ErrorBody}, auth=True,
+)
+def accept_citation(article_id: int, number: int, body: CitationIn) -> ResponseReturnValue:
+    """Accept a member's proposed source for a footnote (moderators), or null to leave the slot open again."""
+    viewer = current_viewer()
+    require_role(viewer, Role.MODERATOR)
+    session = get_session()
+    slot = citations.accept_citation(session, article_id, number, acting_member(viewer), body.source_id)
+    session.commit()
+    return slot_json(slot)

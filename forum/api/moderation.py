@@ -34,7 +34,7 @@ from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.models import Role
 from forum.services import audit, consensus, members, moderation
-from forum.services.articles import get_thread
+from forum.services.articles import get_thread, readable_thread
 
 FORBIDDEN = {403: ErrorBody}
 
@@ -73,19 +73,21 @@ def set_consensus(block_id: int, body: ConsensusIn) -> ResponseReturnValue:
 
 
 @registry.route(
-    "/blocks/<id:block_id>/consensus/history", "GET", responses={200: ConsensusHistoryOut}
+    "/blocks/<id:block_id>/consensus/history", "GET", responses={200: ConsensusHistoryOut, 410: ErrorBody}
 )
 def consensus_history(block_id: int) -> ResponseReturnValue:
     """Every change of a thread's verdict, oldest first: who, when, from, to, note.
 
     Who may call it: anyone.
     """
-    return {"entries": [change_json(c) for c in consensus.history(get_session(), block_id)]}
+    session = get_session()
+    readable_thread(session, block_id, current_viewer().has_role(Role.MODERATOR))
+    return {"entries": [change_json(c) for c in consensus.history(session, block_id)]}
 
 
 @registry.route(
     "/arguments/<id:argument_id>/flags", "POST", body=FlagIn,
-    responses={201: FlagOut, 403: ErrorBody, 409: ErrorBody}, auth=True, limited="flag",
+    responses={201: FlagOut, 403: ErrorBody, 409: ErrorBody, 410: ErrorBody}, auth=True, limited="flag",
 )
 def flag_argument(argument_id: int, body: FlagIn) -> ResponseReturnValue:
     """Flag another member's argument for the moderators, once.

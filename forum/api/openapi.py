@@ -25,6 +25,7 @@ STATUS_TEXT = {
     403: "The viewer's role does not allow this",
     404: "No such thing",
     409: "Conflicts with the current state",
+    410: "Gone: the article was unpublished (moderators still read it)",
     413: "The request is too large",
     422: "The values break a rule; the message says which",
     429: "Too many requests; retry after the number of seconds in Retry-After",

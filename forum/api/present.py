@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from forum.db import get_session
@@ -16,8 +17,8 @@ from forum.models import (
     Member,
     Source,
 )
-from forum.services.articles import ArticleListing, ArticleView, SlotView, ThreadSummary
-from forum.services.threads import Node, descendants
+from forum.services.articles import ArticleListing, ArticleView, Proposal, SlotView, ThreadSummary
+from forum.services.threads import ArgumentRecord, Node, SourceRecord, descendants
 from forum.urls import host_of
 
 
@@ -26,18 +27,22 @@ def domain(url: str) -> str:
     return host_of(url)
 
 
-def source_json(source: Source) -> dict[str, Any]:
-    """A source."""
+def source_json(source: Source | SourceRecord) -> dict[str, Any]:
+    """A source (a row, or the thread's snapshot of one)."""
+    accepted = source.accepted if isinstance(source, SourceRecord) else source.accepted_at is not None
     return {
         "url": source.url,
         "title": source.title,
         "quote": source.quote,
         "citation": source.citation,
         "domain": host_of(source.url),
+        "accepted": accepted,
     }
 
 
-def argument_json(argument: Argument, *, my_vote: int = 0, moderator: bool = False) -> dict[str, Any]:
+def argument_json(
+    argument: Argument | ArgumentRecord, *, my_vote: int = 0, moderator: bool = False
+) -> dict[str, Any]:
     """An argument; a hidden or withdrawn one shows its content to moderators only."""
     concealed = (argument.hidden or argument.withdrawn_at is not None) and not moderator
     return {
@@ -48,6 +53,7 @@ def argument_json(argument: Argument, *, my_vote: int = 0, moderator: bool = Fal
         "author": {"id": argument.author.id, "name": argument.author.name},
         "created_at": argument.created_at.isoformat(),
         "edited_at": argument.edited_at.isoformat() if argument.edited_at else None,
+        "edited_by_moderator": argument.moderator_edited,
         "sources": [] if concealed else [source_json(s) for s in argument.sources],
         "score": argument.score,
         "up": argument.up,
@@ -86,14 +92,21 @@ def tree_json(nodes: list[Node], moderator: bool) -> list[dict[str, Any]]:
     return top
 
 
-def version_json(version: ArgumentVersion) -> dict[str, Any]:
-    """An earlier text of an argument."""
+def version_json(version: ArgumentVersion, edited_at: datetime) -> dict[str, Any]:
+    """An earlier text of an argument, and the edit that replaced it (made at `edited_at`)."""
+    editor = None
+    if version.edited_by_name is not None:
+        editor = {"id": version.edited_by_id, "name": version.edited_by_name}
     return {
         "number": version.number,
         "body": version.body,
         "html": version.html,
         "sources": version.sources,
         "written_at": version.written_at.isoformat(),
+        "edited_at": edited_at.isoformat(),
+        "edited_by": editor,
+        "moderator_edit": version.moderator_edit,
+        "reason": version.edit_reason,
     }
 
 
@@ -186,13 +199,27 @@ def audit_json(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+def proposal_json(proposal: Proposal) -> dict[str, Any]:
+    """A member's source proposed for a citation slot."""
+    return {
+        "source_id": proposal.source_id,
+        "url": proposal.url,
+        "title": proposal.title,
+        "argument_id": proposal.argument_id,
+        "block_id": proposal.block_id,
+        "author": proposal.author_name,
+        "accepted": proposal.accepted,
+    }
+
+
 def slot_json(slot: SlotView) -> dict[str, Any]:
-    """A citation slot."""
+    """A citation slot: the article's own reference, members' proposals, the accepted one."""
     return {
         "number": slot.number,
         "reference": slot.reference_text,
         "url": slot.url,
-        "proposed_url": slot.proposed_url,
+        "accepted": proposal_json(slot.accepted) if slot.accepted else None,
+        "proposals": [proposal_json(p) for p in slot.proposals],
         "open": slot.is_open,
     }
 
@@ -211,8 +238,10 @@ def article_fields(article: Article) -> dict[str, Any]:
 
 def article_json(view: ArticleView) -> dict[str, Any]:
     """An article with its blocks and their threads."""
+    unpublished = view.article.unpublished_at
     return {
         **article_fields(view.article),
+        "unpublished_at": unpublished.isoformat() if unpublished else None,
         "citations": [slot_json(s) for s in sorted(view.slots.values(), key=lambda s: s.number)],
         "blocks": [
             {

@@ -12,7 +12,7 @@ from forum.services.arguments import Limits
 from forum.services.consensus import KEY_ARGUMENTS_LIMIT
 from forum.services.consensus import NOTE_LIMIT as VERDICT_NOTE_LIMIT
 from forum.services.moderation import NOTE_LIMIT as FLAG_NOTE_LIMIT
-from forum.services.moderation import REASON_LIMIT
+from forum.services.audit import REASON_LIMIT
 
 LIMITS = Limits()  # the defaults; each limit of an argument is a setting (FORUM_MAX_*)
 
@@ -81,13 +81,18 @@ class ArgumentIn(RequestBody):
 
 
 class ArgumentPatch(RequestBody):
-    """A new body, new sources, or both."""
+    """A new body, new sources, or both; `reason` is needed when a moderator edits someone else's argument."""
 
     model_config = examples({"body": "The survey behind footnote 2 asked traders in six towns, two of them rural."})
 
     body: str | None = Field(default=None, description=f"The new text (omitted: unchanged). {MARKDOWN}")
     sources: list[SourceIn] | None = Field(
         default=None, description="The new sources, which replace all the earlier ones (omitted: unchanged)."
+    )
+    reason: str | None = Field(
+        default=None,
+        description="Why a moderator edits someone else's argument: required then, kept on the version and in "
+        "the audit log.",
     )
 
 
@@ -141,11 +146,14 @@ class AuthorOut(BaseModel):
 
 
 class SourceOut(BaseModel):
+    """A source; naming a footnote (`citation`) proposes it for that slot until a moderator accepts it."""
+
     url: str
     title: str | None
     quote: str | None
     citation: int | None
     domain: str
+    accepted: bool = False
 
 
 class ArgumentOut(BaseModel):
@@ -162,6 +170,7 @@ class ArgumentOut(BaseModel):
     author: AuthorOut
     created_at: datetime
     edited_at: datetime | None
+    edited_by_moderator: bool = False
     sources: list[SourceOut]
     score: int
     up: int
@@ -179,12 +188,25 @@ class ArgumentsOut(BaseModel):
     next: int | None
 
 
+class ActorOut(BaseModel):
+    """Who acted, by the name they had then; `id` is null once the member is gone."""
+
+    id: int | None
+    name: str
+
+
 class ArgumentVersionOut(BaseModel):
+    """An earlier text, and the edit that replaced it: when, by whom (null when not recorded) and why."""
+
     number: int
     body: str
     html: str
     sources: list[SourceIn]
     written_at: datetime
+    edited_at: datetime
+    edited_by: ActorOut | None
+    moderator_edit: bool
+    reason: str | None
 
 
 class VersionsOut(BaseModel):
@@ -232,23 +254,55 @@ class BlockOut(BaseModel):
     thread: ThreadOut | None
 
 
+class ProposalOut(BaseModel):
+    """A member's source proposed for a footnote, and whether a moderator accepted it."""
+
+    source_id: int
+    url: str
+    title: str | None
+    argument_id: int
+    block_id: int
+    author: str
+    accepted: bool
+
+
 class CitationOut(BaseModel):
-    """A footnote number of the article: its reference, and whether it still lacks a source."""
+    """A footnote number of the article: its own reference, members' proposals, and whether it is still open.
+
+    `reference` and `url` are the article's own and never change; `accepted` is the proposal a moderator
+    accepted to fill a slot the article gave no URL. A slot is `open` while it has neither.
+    """
 
     number: int
     reference: str | None
     url: str | None
-    proposed_url: str | None
+    accepted: ProposalOut | None
+    proposals: list[ProposalOut]
     open: bool
 
 
+class CitationIn(RequestBody):
+    """The proposal that fills the slot (one of its `proposals`), or null to leave it open again."""
+
+    source_id: Id | None
+
+
+class UnpublishQuery(BaseModel):
+    """Why the article is unpublished, for the audit log."""
+
+    reason: str | None = Field(default=None, max_length=500)
+
+
 class ArticleOut(BaseModel):
+    """An article; `unpublished_at` is set on one an admin unpublished, which only moderators still read."""
+
     id: int
     title: str
     slug: str
     date: date | None
     source_url: str | None
     created_at: datetime
+    unpublished_at: datetime | None = None
     citations: list[CitationOut]
     blocks: list[BlockOut]
 
@@ -293,13 +347,6 @@ class ConsensusIn(RequestBody):
         default=[], description=f"The arguments of this thread that it rests on, at most {KEY_ARGUMENTS_LIMIT}."
     )
     version: Id = Field(description="The verdict's `version` as you saw it (0 before the first); 409 if it has moved.")
-
-
-class ActorOut(BaseModel):
-    """Who acted, by the name they had then; `id` is null once the member is gone."""
-
-    id: int | None
-    name: str
 
 
 class ConsensusChangeOut(BaseModel):

@@ -35,7 +35,7 @@ class TallyOut(BaseModel):
 
 @registry.route(
     "/arguments/<id:argument_id>/vote", "PUT", body=VoteIn,
-    responses={200: TallyOut, 403: ErrorBody, 409: ErrorBody}, auth=True, limited="vote",
+    responses={200: TallyOut, 403: ErrorBody, 409: ErrorBody, 410: ErrorBody}, auth=True, limited="vote",
 )
 def vote(argument_id: int, body: VoteIn) -> ResponseReturnValue:
     """Vote on another member's argument, change the vote, or take it back.

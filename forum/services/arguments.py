@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from forum.models import (
 )
 from forum.plurals import plural
 from forum.rendering import is_blank, render_markdown, renders_blank
+from forum.services import audit
 from forum.services.members import holds
 from forum.services.policy import Action, check
 from forum.services.versions import thread_changed
@@ -189,7 +190,7 @@ def post_argument(
     """Post an argument (or a reply) on a thread; the caller commits."""
     if not block.is_thread:
         raise NotFound("A heading has no thread.")
-    check(Action.POST, locked=block.locked)
+    check(Action.POST, locked=block.locked, unpublished=block.article.unpublished_at is not None)
     # Every mistake in what was typed is found before any is reported.
     checks = Checks()
     chosen = checks(parse_stance, stance)
@@ -252,6 +253,7 @@ def argument_state(argument: Argument, member: Member) -> dict[str, bool]:
         "withdrawn": argument.withdrawn_at is not None,
         "mine": member.id == argument.author_id,
         "moderator": holds(member, Role.MODERATOR),
+        "unpublished": argument.block.article.unpublished_at is not None,
     }
 
 
@@ -262,6 +264,25 @@ def source_snapshot(sources: list[Source]) -> list[dict]:
     ]
 
 
+def keep_rows(old: list[Source], new: list[Source]) -> list[Source]:
+    """The new sources, reusing the row of each one whose address and footnote are unchanged.
+
+    A source a moderator accepted for a footnote is that row: editing the body, a title or a quote keeps
+    it accepted; a new address or footnote is a new proposal.
+    """
+    unused = list(old)
+    kept = []
+    for source in new:
+        same = next((o for o in unused if (o.url, o.citation) == (source.url, source.citation)), None)
+        if same is None:
+            kept.append(source)
+            continue
+        unused.remove(same)
+        same.position, same.title, same.quote = source.position, source.title, source.quote
+        kept.append(same)
+    return kept
+
+
 def edit_argument(
     session: so.Session,
     argument: Argument,
@@ -269,15 +290,22 @@ def edit_argument(
     *,
     body: str | None = None,
     sources: list[SourceInput] | None = None,
+    reason: str | None = None,
     limits: Limits = Limits(),
 ) -> Argument:
-    """Change an argument's body or sources, keeping the earlier text as a version."""
+    """Change an argument's body or sources, keeping the earlier text as a version; the caller commits.
+
+    A moderator's edit of someone else's argument needs a `reason`: the version keeps who edited it and
+    why, the argument shows it was edited by a moderator, and the audit log gets an `argument.edit`.
+    """
     check(Action.EDIT, **argument_state(argument, editor))
     if body is None and sources is None:
         raise Invalid("Send a new body, new sources, or both.")
+    moderating = editor.id != argument.author_id
     checks = Checks()
     rendered = checks(render_body, body, limits) if body is not None else (argument.body, argument.html)
     new_sources = checks(build_sources, session, argument.block, sources, limits) if sources is not None else None
+    why = checks(audit.check_reason, reason or "") if moderating else None
     checks.done()
     assert rendered is not None
     new_body, new_html = rendered
@@ -288,15 +316,32 @@ def edit_argument(
             html=argument.html,
             sources=source_snapshot(argument.sources),
             written_at=argument.edited_at or argument.created_at,
+            edited_by_id=editor.id,
+            edited_by_name=editor.name,
+            edit_reason=why,
+            moderator_edit=moderating,
         )
     )
     argument.body = new_body
     argument.html = new_html
     if new_sources is not None:
-        argument.sources = new_sources
+        argument.sources = keep_rows(argument.sources, new_sources)
     argument.edited_at = utcnow()
+    if moderating:
+        audit.record(session, editor, "argument.edit", "argument", argument.id, why or "",
+                     block_id=argument.block_id, version=len(argument.versions))
     thread_changed(session, argument.block_id)
     return argument
+
+
+def edits(argument: Argument) -> list[tuple[ArgumentVersion, datetime]]:
+    """The argument's earlier versions, oldest first, each with when the edit that replaced it was made.
+
+    Each version's text was replaced by the next version's text, the last by the current one.
+    """
+    versions = list(argument.versions)
+    replaced = [v.written_at for v in versions[1:]] + [argument.edited_at or argument.created_at]
+    return list(zip(versions, replaced))
 
 
 def withdraw_argument(session: so.Session, argument: Argument, member: Member) -> Argument:

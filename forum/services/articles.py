@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from forum.errors import Invalid, NotFound
+from forum.errors import Conflict, Gone, Invalid, NotFound
 from forum.models import (
     Argument,
     Article,
@@ -24,6 +27,8 @@ from forum.models import (
     Stance,
     block_citations,
 )
+from forum.services import audit
+from forum.services.counting import counted_arguments
 
 if TYPE_CHECKING:
     from forum.importing import ParsedArticle
@@ -36,6 +41,37 @@ def slugify(title: str, max_length: int = 80) -> str:
     return slug[:max_length].rstrip("-") or "article"
 
 
+def text_digest(
+    title: str,
+    day: date | None,
+    blocks: Iterable[tuple[str, str]],
+    references: Iterable[tuple[int, str | None, str | None]],
+) -> str:
+    """A digest of an article's text as stored: title, date, blocks (kind, text) and its own references.
+
+    Two imports of the same text have the same digest, whichever format or address it came from.
+    """
+    text = [title, day.isoformat() if day else None, [list(b) for b in blocks], sorted(map(list, references))]
+    return hashlib.sha256(json.dumps(text, ensure_ascii=False).encode()).hexdigest()
+
+
+class DuplicateArticle(Conflict):
+    """The text is that of an article already published."""
+
+    def __init__(self, article_id: int, title: str) -> None:
+        super().__init__(f"This text is published already, as “{title}” (article {article_id}).")
+        self.article_id = article_id
+        self.title = title
+
+
+def published_duplicate(session: so.Session, digest: str) -> DuplicateArticle | None:
+    """The refusal naming the published article with this digest, if there is one."""
+    found = session.execute(
+        sa.select(Article.id, Article.title).where(Article.digest == digest, Article.unpublished_at.is_(None))
+    ).first()
+    return DuplicateArticle(found.id, found.title) if found else None
+
+
 def import_article(
     session: so.Session,
     parsed: ParsedArticle,
@@ -44,7 +80,11 @@ def import_article(
     source_url: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Article:
-    """Store a parsed article with its blocks, sections and citation slots; the caller commits."""
+    """Store a parsed article with its blocks, sections and citation slots; the caller commits.
+
+    A text identical to a published article's is refused (`DuplicateArticle`); the import is audited,
+    by `imported_by` or, without one, as the command line's.
+    """
     from forum.importing.checks import check_article, check_source_url
 
     check_article(parsed)
@@ -82,10 +122,30 @@ def import_article(
         article.blocks.append(block)
         if progress is not None and position % 100 == 99:
             progress(100)
-    session.add(article)
-    session.flush()
+    article.digest = text_digest(
+        article.title,
+        article.date,
+        ((block.kind, block.text) for block in article.blocks),
+        ((slot.number, slot.reference_text, slot.url) for slot in article.slots
+         if slot.reference_text is not None or slot.url is not None),
+    )
+    if (duplicate := published_duplicate(session, article.digest)) is not None:
+        raise duplicate
+    try:
+        # A savepoint: an identical import committed meanwhile is refused by the index, and the session lives on.
+        with session.begin_nested():
+            session.add(article)
+    except sa.exc.IntegrityError:
+        duplicate = published_duplicate(session, article.digest)
+        if duplicate is None:
+            raise
+        raise duplicate from None
     if progress is not None:
         progress(len(parsed.blocks) % 100)
+    audit.record(
+        session, imported_by, "article.import", "article", article.id,
+        title=article.title, blocks=len(article.blocks), source_url=source_url,
+    )
     return article
 
 
@@ -123,6 +183,23 @@ def get_article(session: so.Session, article_id: int) -> Article:
     return article
 
 
+def check_readable(article: Article, moderator: bool) -> None:
+    """Refuse an unpublished article (`Gone`) to anyone but moderators, who keep it for review."""
+    if article.unpublished_at is not None and not moderator:
+        raise Gone("An administrator withdrew this article from the forum: it is no longer shown to readers.")
+
+
+def readable_thread(session: so.Session, block_id: int, moderator: bool) -> Block:
+    """A thread, with its article, as `get_thread` finds it, refused (`Gone`) where its article is unpublished."""
+    block = session.get(Block, block_id, options=[so.joinedload(Block.article)])
+    if block is None:
+        raise NotFound("There is no such paragraph.")
+    if not block.is_thread:
+        raise NotFound("A heading has no thread.")
+    check_readable(block.article, moderator)
+    return block
+
+
 def get_block(session: so.Session, block_id: int) -> Block:
     """The block with that id, or `NotFound`."""
     block = session.get(Block, block_id)
@@ -141,7 +218,7 @@ def get_thread(session: so.Session, block_id: int) -> Block:
 
 @dataclass
 class ThreadSummary:
-    """How a thread stands: its arguments by stance, sources and open citation slots."""
+    """How a thread stands: its arguments by stance, sources and open citation slots (only what counts)."""
 
     counts: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Stance})
     sources: int = 0
@@ -153,45 +230,61 @@ class ThreadSummary:
         return sum(self.counts.values())
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """A member's source naming a footnote number: a proposal for its slot until a moderator accepts it."""
+
+    source_id: int
+    url: str
+    title: str | None
+    argument_id: int
+    block_id: int
+    author_name: str
+    accepted: bool
+
+
 @dataclass
 class SlotView:
-    """A citation slot as readers see it: filled by the article's reference or by a member's source."""
+    """A citation slot as readers see it: the article's own reference, and members' proposals for it.
+
+    A proposal never replaces the article's reference text or URL; an accepted one fills a slot that the
+    article left without a URL.
+    """
 
     number: int
     reference_text: str | None
     url: str | None
-    proposed_url: str | None
+    proposals: list[Proposal] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> Proposal | None:
+        """The proposal a moderator accepted, if any (only one of an argument that counts is listed)."""
+        return next((p for p in self.proposals if p.accepted), None)
 
     @property
     def is_open(self) -> bool:
-        """A slot is open while neither the article nor a member gave it a URL."""
-        return not (self.url or self.proposed_url)
-
-
-def visible_arguments() -> sa.ColumnElement[bool]:
-    """The arguments that count: neither withdrawn nor hidden."""
-    return sa.and_(Argument.withdrawn_at.is_(None), Argument.hidden.is_(False))
-
-
-def proposed_url() -> sa.ScalarSelect:
-    """The first URL a member's visible source proposes for the slot of the enclosing query."""
-    return (
-        sa.select(Source.url)
-        .join(Argument, Argument.id == Source.argument_id)
-        .where(Source.slot_id == CitationSlot.id, visible_arguments())
-        .order_by(Source.id)
-        .limit(1)
-        .correlate(CitationSlot)
-        .scalar_subquery()
-    )
+        """A slot is open while neither the article nor an accepted proposal gives it a URL."""
+        return not (self.url or self.accepted)
 
 
 def _slots_query(one_block: bool) -> sa.Select:
-    """Slots of an article (or those one block cites) with their proposed URL and each citing block."""
+    """Slots of an article (or those one block cites), each citing block, and each proposal that counts.
+
+    A row per slot, citing block and proposal: the joins are outer, and a proposal of an argument that
+    does not count (withdrawn, hidden) comes without its argument, to be left out.
+    """
     query = (
-        sa.select(CitationSlot, proposed_url(), block_citations.c.block_id)
+        sa.select(
+            CitationSlot, block_citations.c.block_id,
+            Source.id, Source.url, Source.title, Source.accepted_at,
+            Argument.id, Argument.block_id, Member.name,
+        )
         .outerjoin(block_citations, block_citations.c.slot_id == CitationSlot.id)
+        .outerjoin(Source, Source.slot_id == CitationSlot.id)
+        .outerjoin(Argument, sa.and_(Argument.id == Source.argument_id, counted_arguments()))
+        .outerjoin(Member, Member.id == Argument.author_id)
         .where(CitationSlot.article_id == sa.bindparam("article_id"))
+        .order_by(CitationSlot.number, Source.id)
     )
     return query.where(block_citations.c.block_id == sa.bindparam("block_id")) if one_block else query
 
@@ -205,16 +298,27 @@ def slot_views(
 ) -> tuple[dict[int, SlotView], dict[int, list[int]]]:
     """The slots of an article (or those one block cites) by id, and the slot ids each block cites.
 
-    One statement: each slot comes once per block citing it, and once with no block when none does.
+    One statement, whose rows repeat a slot for each block citing it and each of its proposals.
     """
     query = ARTICLE_SLOTS if block_id is None else BLOCK_SLOTS
     slots: dict[int, SlotView] = {}
     cited: dict[int, list[int]] = {}
-    for slot, proposed, citing in session.execute(query, {"article_id": article_id, "block_id": block_id}):
-        if slot.id not in slots:
-            slots[slot.id] = SlotView(slot.number, slot.reference_text, slot.url, proposed)
-        if citing is not None:
+    seen: set[int] = set()
+    for slot, citing, source_id, url, title, accepted_at, argument_id, argument_block, author in session.execute(
+        query, {"article_id": article_id, "block_id": block_id}
+    ):
+        view = slots.get(slot.id)
+        if view is None:
+            view = slots[slot.id] = SlotView(slot.number, slot.reference_text, slot.url)
+        if citing is not None and slot.id not in cited.get(citing, []):
             cited.setdefault(citing, []).append(slot.id)
+        if argument_id is not None and source_id not in seen:
+            seen.add(source_id)
+            view.proposals.append(
+                Proposal(source_id, url, title, argument_id, argument_block, author, accepted_at is not None)
+            )
+    for view in slots.values():
+        view.proposals.sort(key=lambda p: not p.accepted)  # the accepted one first, then oldest first
     return slots, cited
 
 
@@ -230,7 +334,7 @@ def thread_summaries(
             sa.func.count(sa.distinct(Argument.id)), sa.func.count(Source.id),
         )
         .outerjoin(Source, Source.argument_id == Argument.id)
-        .where(in_article, visible_arguments())
+        .where(in_article, counted_arguments())
         .group_by(Argument.block_id, Argument.stance)
     )
     for block_id, stance, count, sources in rows:
@@ -263,8 +367,11 @@ class ArticleView:
         return sum(slot.is_open for slot in self.slots.values())
 
 
-def article_view(session: so.Session, article_id: int) -> ArticleView:
-    """Everything the article page and its API twin show, in three statements whatever its size."""
+def article_view(session: so.Session, article_id: int, *, moderator: bool = False) -> ArticleView:
+    """Everything the article page and its API twin show, in three statements whatever its size.
+
+    An unpublished article is refused (`Gone`) unless `moderator`.
+    """
     # Whoever set a verdict comes along, so that naming them later is a look-up in the session.
     setter = so.aliased(Member)
     rows = session.execute(
@@ -277,6 +384,7 @@ def article_view(session: so.Session, article_id: int) -> ArticleView:
     ).all()
     # Every imported article has blocks; one without would still be found (or not) by its id.
     article = rows[0][0].article if rows else get_article(session, article_id)
+    check_readable(article, moderator)
     blocks = [block for block, _ in rows]
     setters = {member.id: member.name for _, member in rows if member is not None}
     slots, cited = slot_views(session, article_id)
@@ -298,11 +406,16 @@ class ArticleListing:
 def list_articles(
     session: so.Session, limit: int = 100, after: int | None = None
 ) -> list[ArticleListing]:
-    """The newest articles (those older than the article `after`, to page on) with their summaries.
+    """The newest published articles (those older than the article `after`, to page on) with their summaries.
 
     A fixed number of queries; the page is found through the index on creation time, however long the list.
     """
-    query = sa.select(Article).order_by(Article.created_at.desc(), Article.id.desc()).limit(limit)
+    query = (
+        sa.select(Article)
+        .where(Article.unpublished_at.is_(None))
+        .order_by(Article.created_at.desc(), Article.id.desc())
+        .limit(limit)
+    )
     if after is not None:
         cursor = session.execute(sa.select(Article.created_at, Article.id).where(Article.id == after)).first()
         if cursor is None:
@@ -323,20 +436,20 @@ def list_articles(
         session.execute(
             sa.select(Block.article_id, sa.func.count(Argument.id))
             .join(Argument, Argument.block_id == Block.id)
-            .where(Block.article_id.in_(ids), visible_arguments())
+            .where(Block.article_id.in_(ids), counted_arguments())
             .group_by(Block.article_id)
         ).all()
     )
-    proposed = (
+    accepted = (
         sa.select(Source.id)
         .join(Argument, Argument.id == Source.argument_id)
-        .where(Source.slot_id == CitationSlot.id, visible_arguments())
+        .where(Source.slot_id == CitationSlot.id, Source.accepted_at.is_not(None), counted_arguments())
         .exists()
     )
     open_slots = dict(
         session.execute(
             sa.select(CitationSlot.article_id, sa.func.count())
-            .where(CitationSlot.article_id.in_(ids), CitationSlot.url.is_(None), ~proposed)
+            .where(CitationSlot.article_id.in_(ids), CitationSlot.url.is_(None), ~accepted)
             .group_by(CitationSlot.article_id)
         ).all()
     )
@@ -418,10 +531,11 @@ THREAD = (
 )
 
 
-def thread_view(session: so.Session, block_id: int) -> ThreadView:
+def thread_view(session: so.Session, block_id: int, *, moderator: bool = False) -> ThreadView:
     """A thread with its article, the threads before and after it (headings skipped), its slots and its verdict's history.
 
     Two statements: the block with its article, its neighbours and its history, then the slots it cites.
+    A thread of an unpublished article is refused (`Gone`) unless `moderator`.
     """
     rows = session.execute(THREAD, {"block_id": block_id}).all()
     if not rows:
@@ -429,6 +543,7 @@ def thread_view(session: so.Session, block_id: int) -> ThreadView:
     block, previous_id, previous_kind, next_id, next_kind, _, number = rows[0]
     if not block.is_thread:
         raise NotFound("A heading has no thread.")
+    check_readable(block.article, moderator)
     history = [row[5] for row in rows if row[5] is not None]
     slots, cited = slot_views(session, block.article_id, block.id)
     mine = sorted((slots[i] for i in cited.get(block.id, [])), key=lambda s: s.number)

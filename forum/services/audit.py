@@ -8,22 +8,40 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from forum.errors import Invalid
 from forum.models import AuditEntry, Member
+from forum.rendering import is_blank
+
+REASON_LIMIT = 500
+# Who acted when no member did: an admin at the server's command line (`flask forum import`).
+COMMAND_LINE = "command line"
+
+
+def check_reason(reason: str, *, required: bool = True) -> str:
+    """A moderator's reason, stripped (blank to the eye counts as none); moderators must say why they act."""
+    reason = reason.strip()
+    if len(reason) > REASON_LIMIT:
+        raise Invalid(f"A reason has at most {REASON_LIMIT} characters.", field="reason")
+    if is_blank(reason):
+        reason = ""
+    if required and not reason:
+        raise Invalid("Give a reason: it is shown to members and kept in the audit log.", field="reason")
+    return reason
 
 
 def record(
     session: so.Session,
-    actor: Member,
+    actor: Member | None,
     action: str,
     target_type: str,
     target_id: int | None,
     reason: str = "",
     **details: Any,
 ) -> AuditEntry:
-    """Append one entry; the caller commits it with the action it records."""
+    """Append one entry (`actor` None: the command line); the caller commits it with the action it records."""
     entry = AuditEntry(
-        actor_id=actor.id,
-        actor_name=actor.name,
+        actor_id=actor.id if actor is not None else None,
+        actor_name=actor.name if actor is not None else COMMAND_LINE,
         action=action,
         target_type=target_type,
         target_id=target_id,

@@ -20,6 +20,7 @@ from forum.models import (
 from forum.rendering import is_blank, render_markdown
 from forum.services import audit
 from forum.services.articles import get_thread
+from forum.services.counting import counted_arguments
 from forum.services.members import require
 from forum.services.versions import thread_changed
 
@@ -72,15 +73,22 @@ def set_consensus(
         raise Invalid(f"Name at most {KEY_ARGUMENTS_LIMIT} key arguments.", field="key_arguments")
     block = get_thread(session, block_id)
     if keys:
-        found = set(
-            session.scalars(
-                sa.select(Argument.id).where(Argument.id.in_(keys), Argument.block_id == block.id)
-            )
+        found = dict(
+            session.execute(
+                sa.select(Argument.id, counted_arguments())
+                .where(Argument.id.in_(keys), Argument.block_id == block.id)
+            ).all()
         )
         missing = [k for k in keys if k not in found]
         if missing:
             raise Invalid(
                 f"Key arguments must be arguments of this thread (not {missing[0]}).",
+                field="key_arguments",
+            )
+        gone = [k for k in keys if not found[k]]
+        if gone:
+            raise Invalid(
+                f"A withdrawn or hidden argument cannot carry a verdict (argument {gone[0]}).",
                 field="key_arguments",
             )
     # Compare-and-set in one statement, so that of two moderators racing only one moves the version. The
@@ -165,13 +173,13 @@ class DecisionAid:
 
 def decision_aid(session: so.Session, block_id: int) -> DecisionAid:
     """Arguments by stance, the best counter and support, how many are sourced, open slots, last activity."""
-    from forum.services.articles import slot_views, visible_arguments
+    from forum.services.articles import slot_views
     from forum.services.threads import SORT_KEYS
 
     block = get_thread(session, block_id)
     args = list(
         session.scalars(
-            sa.select(Argument).where(Argument.block_id == block.id, visible_arguments())
+            sa.select(Argument).where(Argument.block_id == block.id, counted_arguments())
             .options(so.selectinload(Argument.sources))
         )
     )

@@ -9,26 +9,14 @@ from forum.errors import Conflict, Invalid, NotFound
 from forum.models import Argument, Block, Flag, FlagReason, Member, Role, utcnow
 from forum.rendering import is_blank
 from forum.services import audit
+from forum.services.audit import check_reason
 from forum.services.arguments import argument_state, get_argument
 from forum.services.articles import get_thread
 from forum.services.members import require
 from forum.services.policy import Action, check
 from forum.services.versions import scores_changed, thread_changed
 
-REASON_LIMIT = 500
 NOTE_LIMIT = 1_000
-
-
-def check_reason(reason: str, *, required: bool = True) -> str:
-    """A moderator's reason, stripped (blank to the eye counts as none); moderators must say why they act."""
-    reason = reason.strip()
-    if len(reason) > REASON_LIMIT:
-        raise Invalid(f"A reason has at most {REASON_LIMIT} characters.", field="reason")
-    if is_blank(reason):
-        reason = ""
-    if required and not reason:
-        raise Invalid("Give a reason: it is shown to members and kept in the audit log.", field="reason")
-    return reason
 
 
 def flag(session: so.Session, argument_id: int, member: Member, reason: str, note: str = "") -> Flag:

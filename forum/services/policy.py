@@ -11,13 +11,15 @@ never shows a button the service would refuse, and the API takes nothing the pag
   still edit it (to fix it for a restore) or withdraw it, and moderators may restore it.
 - A **withdrawn** argument has left the discussion: nothing more happens to it (no votes, replies, edits,
   flags, hiding or restoring); its replies stay.
+- An **unpublished** article is gone from readers (410); moderators still read it and may hide and
+  restore in it, but its threads take nothing new from anyone.
 """
 
 from __future__ import annotations
 
 import enum
 
-from forum.errors import Conflict, Forbidden, ForumError
+from forum.errors import Conflict, Forbidden, ForumError, Gone
 
 
 class Action(enum.StrEnum):
@@ -47,8 +49,11 @@ def refusal(
     withdrawn: bool = False,
     mine: bool = False,
     moderator: bool = False,
+    unpublished: bool = False,
 ) -> ForumError | None:
     """Why `action` is refused in this state, to this member (their own argument? a moderator?), or None."""
+    if unpublished and not (moderator and action in MODERATORS_ONLY):
+        return Gone("This article was unpublished: its threads take nothing new.")
     if action in MODERATORS_ONLY and not moderator:
         return Forbidden("Only a moderator may do this.")
     if action == Action.VOTE and mine:

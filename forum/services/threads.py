@@ -13,7 +13,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import Invalid
-from forum.models import Argument, Block, Flag, Member, Source, Vote
+from forum.models import Argument, ArgumentVersion, Block, Flag, Member, Source, Vote
+from forum.services.counting import counts
 
 
 def wilson_lower_bound(up: int, down: int, z: float = 1.959964) -> float:
@@ -59,6 +60,8 @@ class SourceRecord:
     title: str | None
     quote: str | None
     citation: int | None
+    # Whether a moderator accepted it to fill its footnote (else naming one only proposes it).
+    accepted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,8 @@ class ArgumentRecord:
     score: int
     hidden: bool
     hidden_reason: str | None
+    # Whether a moderator (or an admin) ever edited it, the author being someone else.
+    moderator_edited: bool
     sources: tuple[SourceRecord, ...]
 
 
@@ -112,6 +117,7 @@ class Tree:
 
     nodes: list[Node]
     next: int | None
+    # The thread's arguments that count (`forum.services.counting`), on every page together.
     total: int
 
 
@@ -160,12 +166,19 @@ class SnapshotStore:
             self.chars += size
 
 
+MODERATOR_EDITED = (
+    sa.select(ArgumentVersion.id)
+    .where(ArgumentVersion.argument_id == Argument.id, ArgumentVersion.moderator_edit.is_(True))
+    .exists()
+)
 ARGUMENTS = (
     sa.select(
         Argument.id, Argument.block_id, Argument.parent_id, Argument.author_id, Member.name,
         Argument.stance, Argument.body, Argument.html, Argument.created_at, Argument.edited_at,
         Argument.withdrawn_at, Argument.up, Argument.down, Argument.score, Argument.hidden,
         Argument.hidden_reason,
+        # Only an edited argument can have been edited by a moderator: most never look.
+        sa.and_(Argument.edited_at.is_not(None), MODERATOR_EDITED),
     )
     .join(Member, Member.id == Argument.author_id)
     .where(Argument.block_id == sa.bindparam("block_id"))
@@ -178,7 +191,10 @@ ARGUMENTS_WITH_VOTES = (
     .outerjoin(MY_FLAG, sa.and_(MY_FLAG.argument_id == Argument.id, MY_FLAG.member_id == sa.bindparam("viewer_id")))
 )
 SOURCES = (
-    sa.select(Source.argument_id, Source.url, Source.title, Source.quote, Source.citation)
+    sa.select(
+        Source.argument_id, Source.url, Source.title, Source.quote, Source.citation,
+        Source.accepted_at.is_not(None),
+    )
     .join(Argument, Argument.id == Source.argument_id)
     .where(Argument.block_id == sa.bindparam("block_id"))
     .order_by(Source.argument_id, Source.position, Source.id)
@@ -227,11 +243,11 @@ def load_arguments(
         marks.flagged = {row[0] for row in rows if row[-1] is not None}
     sources: dict[int, list[SourceRecord]] = {}
     if rows:
-        for argument_id, *fields in session.execute(SOURCES, params):
-            sources.setdefault(argument_id, []).append(SourceRecord(*fields))
+        for argument_id, url, title, quote, citation, accepted in session.execute(SOURCES, params):
+            sources.setdefault(argument_id, []).append(SourceRecord(url, title, quote, citation, bool(accepted)))
     records = tuple(
         ArgumentRecord(
-            row[0], row[1], row[2], row[3], AuthorRef(row[3], row[4]), *row[5:16],
+            row[0], row[1], row[2], row[3], AuthorRef(row[3], row[4]), *row[5:16], bool(row[16]),
             tuple(sources.get(row[0], ())),
         )
         for row in rows
@@ -272,4 +288,4 @@ def argument_tree(
         start = ids.index(after) + 1
     page = roots[start : start + limit]
     more = start + limit < len(roots)
-    return Tree(page, page[-1].argument.id if more and page else None, len(arguments))
+    return Tree(page, page[-1].argument.id if more and page else None, sum(map(counts, arguments)))

@@ -9,7 +9,7 @@ import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
 from forum.errors import Invalid, NotFound
-from forum.models import Argument, Block, Member, Vote
+from forum.models import Argument, Article, Block, Member, Vote
 from forum.services.policy import Action, check
 from forum.services.versions import scores_changed
 
@@ -62,8 +62,12 @@ def cast_vote(session: so.Session, argument_id: int, voter: Member, value: int) 
         raise Invalid("A vote is 1, -1, or 0 to take it back.", field="value")
     # Lock the argument first: votes on it queue here, so each recount sees every earlier vote.
     row = session.execute(
-        sa.select(Argument.author_id, Argument.block_id, Argument.hidden, Argument.withdrawn_at, Block.locked)
+        sa.select(
+            Argument.author_id, Argument.block_id, Argument.hidden, Argument.withdrawn_at, Block.locked,
+            Article.unpublished_at,
+        )
         .join(Block, Block.id == Argument.block_id)
+        .join(Article, Article.id == Block.article_id)
         .where(Argument.id == argument_id)
         .with_for_update(of=Argument)
     ).one_or_none()
@@ -75,6 +79,7 @@ def cast_vote(session: so.Session, argument_id: int, voter: Member, value: int) 
         hidden=row.hidden,
         withdrawn=row.withdrawn_at is not None,
         mine=row.author_id == voter.id,
+        unpublished=row.unpublished_at is not None,
     )
     if value == 0:
         session.execute(

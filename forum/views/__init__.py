@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from forum.api import api
 from forum.auth import current_viewer, require_login_manager
 from forum.csrf import csrf_token, protect
-from forum.errors import ForumError
+from forum.errors import ForumError, Gone
 from forum.jsonbody import read_json_strictly
 from forum.models import Role
 from forum.pagecache import serve_cached, store_page
@@ -60,6 +60,7 @@ def may(context: Context, action: str, argument: Any = None, block: Any = None) 
     return policy.allows(
         action,
         locked=block.locked,
+        unpublished=block.article.unpublished_at is not None,
         hidden=bool(argument is not None and argument.hidden),
         withdrawn=bool(argument is not None and argument.withdrawn_at),
         mine=argument is not None and member is not None and member.id == argument.author_id,
@@ -75,7 +76,8 @@ def render_error(status: int, title: str, message: str) -> tuple[str, int]:
 
 def forum_error_page(error: ForumError) -> tuple[str, int, dict[str, str]]:
     """A domain error as a page."""
-    return *render_error(error.status, "That did not work", error.message), error.headers()
+    title = "This article was unpublished" if isinstance(error, Gone) else "That did not work"
+    return *render_error(error.status, title, error.message), error.headers()
 
 
 def http_error_page(error: HTTPException) -> tuple[str, int]:

@@ -1,19 +1,25 @@
-"""One argument's own pages: editing it, its earlier versions, and withdrawing it."""
+"""One argument's own pages: editing it, its earlier versions with what changed, and withdrawing it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from forum.auth import Viewer, acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import ForumError
-from forum.models import Argument, Role
+from forum.models import Argument, ArgumentVersion, Role
 from forum.ratelimit import counted
 from forum.services import arguments, articles
 from forum.services.policy import Action, check
 from forum.settings import content_limits, template
 from forum.views import blueprint, display
+from forum.views.diffs import SourceChanges, source_changes, word_diff
 from forum.views.forms import ArgumentDraft
 
 
@@ -27,6 +33,7 @@ def check_may_edit(viewer: Viewer, argument: Argument) -> None:
         withdrawn=argument.withdrawn_at is not None,
         mine=viewer.member is not None and viewer.member.id == argument.author_id,
         moderator=viewer.has_role(Role.MODERATOR),
+        unpublished=argument.block.article.unpublished_at is not None,
     )
 
 
@@ -35,9 +42,17 @@ def permalink(argument: Argument) -> str:
     return url_for("forum.thread", block_id=argument.block_id, _anchor=f"argument-{argument.id}")
 
 
-def render_edit(argument: Argument, draft: ArgumentDraft, status: int = 200) -> tuple[str, int]:
-    """The edit page with the form as `draft` has it."""
-    thread = articles.thread_view(get_session(), argument.block_id)
+def moderating(viewer: Viewer, argument: Argument) -> bool:
+    """Whether the viewer edits someone else's argument (as a moderator), and so must say why."""
+    return viewer.member is None or viewer.member.id != argument.author_id
+
+
+def render_edit(
+    argument: Argument, draft: ArgumentDraft, reason: str = "", status: int = 200
+) -> tuple[str, int]:
+    """The edit page with the form as `draft` has it; a moderator editing someone else's argument gets a reason field."""
+    viewer = current_viewer()
+    thread = articles.thread_view(get_session(), argument.block_id, moderator=viewer.has_role(Role.MODERATOR))
     marker = display.thread_marker(thread, url_for("forum.thread", block_id=argument.block_id, _anchor="post"))
     page = render_template(
         template("edit_argument"),
@@ -49,6 +64,8 @@ def render_edit(argument: Argument, draft: ArgumentDraft, status: int = 200) -> 
         limits=content_limits(),
         permalink=permalink(argument),
         cite=lambda block, text: display.with_citations(text, marker),
+        needs_reason=moderating(viewer, argument),
+        reason=reason,
     )
     return page, status
 
@@ -73,33 +90,70 @@ def save_argument(argument_id: int) -> ResponseReturnValue:
     check_may_edit(viewer, argument)
     draft = ArgumentDraft.from_form(request.form)
     draft.stance = argument.stance
+    reason = request.form.get("reason", "")
     limits = content_limits()
     if draft.redraw(request.form.get("action", "post"), limits):
-        return render_edit(argument, draft, draft.status)
+        return render_edit(argument, draft, reason, draft.status)
     try:
         with counted("edit"):
             arguments.edit_argument(
                 session, argument, acting_member(viewer),
-                body=draft.body, sources=draft.source_inputs(), limits=limits,
+                body=draft.body, sources=draft.source_inputs(), reason=reason, limits=limits,
             )
             session.commit()
     except ForumError as error:
         session.rollback()
         draft.show(error)
-        return *render_edit(arguments.get_argument(session, argument_id), draft, error.status), error.headers()
+        return *render_edit(arguments.get_argument(session, argument_id), draft, reason, error.status), error.headers()
     return redirect(permalink(argument), 303)
+
+
+@dataclass
+class VersionEntry:
+    """One text of an argument on its versions page, with the edit that made it and what that edit changed."""
+
+    number: int
+    current: bool
+    html: str
+    sources: list[Any]
+    written_at: datetime
+    # The edit that turned the text before into this one (None for the first text), and when it was made.
+    edit: ArgumentVersion | None = None
+    edited_at: datetime | None = None
+    diff: Markup | None = None
+    changes: SourceChanges | None = None
+
+
+def version_entries(argument: Argument) -> list[VersionEntry]:
+    """Every text of the argument, newest first: each with who changed it, why, and a word diff."""
+    history = arguments.edits(argument)
+    texts = [(v.body, v.html, v.sources, v.written_at) for v, _ in history]
+    current_sources = arguments.source_snapshot(argument.sources)
+    texts.append((argument.body, argument.html, current_sources, argument.edited_at or argument.created_at))
+    entries = []
+    for index, (body, html, sources, written_at) in enumerate(texts):
+        entry = VersionEntry(index + 1, index == len(history), html, sources, written_at)
+        if index > 0:
+            before = texts[index - 1]
+            entry.edit, entry.edited_at = history[index - 1]
+            entry.diff = word_diff(before[0], body)
+            entry.changes = source_changes(before[2], sources)
+        entries.append(entry)
+    return list(reversed(entries))
 
 
 @blueprint.get("/arguments/<id:argument_id>/versions")
 def argument_versions(argument_id: int) -> ResponseReturnValue:
-    """Every earlier version of an argument, newest first."""
+    """Every version of an argument, newest first: what each edit changed, who made it and why."""
     argument = arguments.get_argument(get_session(), argument_id)
+    moderator = current_viewer().has_role(Role.MODERATOR)
+    articles.check_readable(argument.block.article, moderator)
     concealed = argument.hidden or argument.withdrawn_at is not None
-    visible = not concealed or current_viewer().has_role(Role.MODERATOR)
+    visible = not concealed or moderator
     return render_template(
         template("versions"),
         argument=argument,
-        versions=list(reversed(argument.versions)) if visible else [],
+        entries=version_entries(argument) if visible else [],
         concealed=not visible,
         permalink=permalink(argument),
     )

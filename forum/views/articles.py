@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
+from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
-from forum.models import Block
-from forum.services import articles
+from forum.errors import Conflict, ForumError, Invalid
+from forum.models import Block, Role
+from forum.routing import parse_id
+from forum.services import articles, citations, publication
 from forum.services.articles import ArticleView
 from forum.settings import template
 from forum.views import blueprint, display
@@ -67,8 +70,10 @@ def marker_for(
 @blueprint.get("/articles/<id:article_id>")
 @blueprint.get("/articles/<id:article_id>/<slug>")
 def article(article_id: int, slug: str | None = None) -> ResponseReturnValue:
-    """An article, paragraph by paragraph, with how each one's discussion stands."""
-    view = articles.article_view(get_session(), article_id)
+    """An article, paragraph by paragraph, with how each one's discussion stands (410 once unpublished)."""
+    viewer = current_viewer()
+    moderator = viewer.has_role(Role.MODERATOR)
+    view = articles.article_view(get_session(), article_id, moderator=moderator)
     if slug != view.article.slug:
         return redirect(url_for("forum.article", article_id=article_id, slug=view.article.slug), 301)
     first = first_citing(view)
@@ -82,4 +87,72 @@ def article(article_id: int, slug: str | None = None) -> ResponseReturnValue:
         footnotes=sorted(view.slots.values(), key=lambda slot: slot.number),
         first_citing=first,
         verdict_map=verdict_map(view),
+        moderator=moderator,
+        admin=viewer.has_role(Role.ADMIN),
     )
+
+
+def sign_in_first() -> ResponseReturnValue | None:
+    """Send a reader who is not signed in to sign in first, where the site has a sign-in page."""
+    login_view = getattr(getattr(current_app, "login_manager", None), "login_view", None)
+    if not current_viewer().is_authenticated and login_view:
+        return redirect(url_for(login_view, next=request.full_path.rstrip("?")))
+    return None
+
+
+def render_unpublish(article_id: int, reason: str = "", error: str | None = None, status: int = 200):
+    """The admins' page confirming that an article is to be unpublished."""
+    article = articles.get_article(get_session(), article_id)
+    page = render_template(template("unpublish"), article=article, reason=reason, error=error)
+    return page, status
+
+
+@blueprint.route("/articles/<id:article_id>/unpublish", methods=["GET", "POST"])
+def unpublish_article(article_id: int) -> ResponseReturnValue:
+    """Unpublish an article (admins), after a page that asks to confirm it and why."""
+    if request.method == "GET" and (detour := sign_in_first()) is not None:
+        return detour
+    viewer = current_viewer()
+    require_role(viewer, Role.ADMIN)
+    if request.method == "GET":
+        return render_unpublish(article_id)
+    reason = request.form.get("reason", "")
+    session = get_session()
+    try:
+        article = publication.unpublish_article(session, article_id, acting_member(viewer), reason)
+    except ForumError as error:
+        if not isinstance(error, Conflict) and error.field != "reason":
+            raise
+        session.rollback()
+        message = error.message if error.field == "reason" else None
+        return render_unpublish(article_id, reason, message, error.status)
+    session.commit()
+    flash(f"“{article.title}” is unpublished: readers no longer see it; moderators still do.")
+    return redirect(url_for("forum.article", article_id=article.id, slug=article.slug), 303)
+
+
+@blueprint.post("/articles/<id:article_id>/citations/<id:number>")
+def accept_citation(article_id: int, number: int) -> ResponseReturnValue:
+    """Accept a member's proposed source for a footnote (moderators), or leave the slot open again.
+
+    The form names the proposal (`source_id`), or asks to `reopen` the slot, and the thread it was sent
+    from, if any, to go back to.
+    """
+    viewer = current_viewer()
+    require_role(viewer, Role.MODERATOR)
+    source_id = None
+    if request.form.get("action") != "reopen":
+        source_id = parse_id(request.form.get("source_id", ""))
+        if source_id is None:
+            raise Invalid("Choose the proposed source to accept.", field="source_id")
+    session = get_session()
+    slot = citations.accept_citation(session, article_id, number, acting_member(viewer), source_id)
+    session.commit()
+    flash(f"Footnote [{number}] is filled by the accepted source." if slot.accepted
+          else f"Footnote [{number}] is open again.")
+    block_id = parse_id(request.form.get("block_id", ""))
+    if block_id is not None:
+        return redirect(url_for("forum.thread", block_id=block_id, _anchor=f"footnote-{number}"), 303)
+    article = articles.get_article(session, article_id)
+    return redirect(url_for("forum.article", article_id=article_id, slug=article.slug,
+                            _anchor=f"cite-{number}"), 303)

@@ -14,6 +14,7 @@ from forum.db import get_session
 from forum.errors import Forbidden, ForumError, NotFound
 from forum.models import Argument, Block, ConsensusChange, ConsensusStatus, Role
 from forum.services import consensus
+from forum.services.counting import counted_arguments, counts
 from forum.services.articles import ArticleView
 from forum.plurals import plural
 from forum.views import blueprint
@@ -79,9 +80,12 @@ def panel(
     if moderator:
         context["verdict"] = verdict or VerdictDraft.of(block)
         context["aid"] = consensus.decision_aid(session, block.id)
+        # Only arguments that count may carry a verdict: withdrawn and hidden ones are never offered.
         context["thread_arguments"] = (
-            sorted(arguments.values(), key=lambda a: a.id) if arguments is not None else list(
-                session.scalars(sa.select(Argument).where(Argument.block_id == block.id).order_by(Argument.id))
+            sorted(filter(counts, arguments.values()), key=lambda a: a.id) if arguments is not None else list(
+                session.scalars(
+                    sa.select(Argument).where(Argument.block_id == block.id, counted_arguments()).order_by(Argument.id)
+                )
             )
         )
     return context

@@ -1,4 +1,4 @@
-"""Small helpers the forum's pages share: times, domains, citation markers, list items, contest marks."""
+"""Small helpers the forum's pages share: times, domains, citation markers, list items."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from forum.models import ConsensusStatus
 from forum.plurals import plural
-from forum.services.articles import SlotView, ThreadSummary, ThreadView
+from forum.services.articles import SlotView, ThreadView
 from forum.urls import host_of, is_web_url
 
 # The markers an imported text may still carry: [3], [^3] or <sup>[3]</sup>. ASCII digits, few enough
@@ -94,7 +94,8 @@ def slot_marker(slot: SlotView, filled_href: str, open_href: str) -> Markup:
             '<sup class="cite cite-open"><a href="{href}" title="Source missing — propose one">'
             '[{n}]<span class="visually-hidden"> (source missing — propose one)</span></a></sup>'
         ).format(href=open_href, n=slot.number)
-    title = " — ".join(part for part in (slot.reference_text, slot.url or slot.proposed_url) if part)
+    accepted = slot.accepted.url if slot.accepted else None
+    title = " — ".join(part for part in (slot.reference_text, slot.url or accepted) if part)
     return Markup('<sup class="cite cite-filled"><a href="{href}" title="{title}">[{n}]</a></sup>').format(
         href=filled_href, title=title, n=slot.number
     )
@@ -157,19 +158,6 @@ def opening_words(text: str, count: int = OPENING_WORDS) -> str:
     return " ".join(words[:count]).rstrip(",;:–—-") + "…"
 
 
-def contest(summary: ThreadSummary) -> tuple[str, str]:
-    """How contested a paragraph is, as a CSS class and a label, from its counter and support counts."""
-    counter = summary.counts.get("counter", 0)
-    support = summary.counts.get("support", 0)
-    if counter == 0 and support == 0:
-        return "contest-none", "Not argued yet"
-    if counter == 0:
-        return "contest-low", "Unchallenged"
-    if counter < support:
-        return "contest-mid", "Challenged"
-    return "contest-high", "Contested"
-
-
 def helpers() -> dict[str, object]:
     """The helpers as template globals of the forum's pages."""
     return {
@@ -182,6 +170,5 @@ def helpers() -> dict[str, object]:
         "list_items": list_items,
         "opening_words": opening_words,
         "plural": plural,
-        "contest": contest,
         "consensus_labels": CONSENSUS_LABELS,
     }

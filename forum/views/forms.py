@@ -146,7 +146,10 @@ class ArgumentDraft:
         """Every problem as (field, message) in the form's order: the whole form's, stance, body, the
         sources, then each row's fields in turn."""
         found: list[tuple[str | None, str]] = [(None, message) for message in self.form_errors]
-        for name, label in (("stance", "Your stance"), ("body", "Your argument"), ("sources", "Sources")):
+        for name, label in (
+            ("stance", "Your stance"), ("body", "Your argument"), ("sources", "Sources"),
+            ("reason", "Reason for the edit"),
+        ):
             if name in self.errors:
                 found.append((name, f"{label}: {self.errors[name]}"))
         rows: list[tuple[int, int, str, str]] = []
@@ -172,7 +175,7 @@ class ArgumentDraft:
 
     def field_name(self, where: str | None) -> str | None:
         """The form's field for a service's field path (`sources.0.url` is the first filled row's URL)."""
-        if where in ("body", "stance", "sources") or (where or "").startswith("sources-"):
+        if where in ("body", "stance", "sources", "reason") or (where or "").startswith("sources-"):
             return where
         match = re.fullmatch(r"sources\.(\d+)\.(url|title|quote|citation)", where or "")
         if match:

@@ -15,6 +15,7 @@ from forum.errors import ForumError, Invalid
 from forum.importing import ParsedArticle
 from forum.models import Role
 from forum.services import imports
+from forum.services.articles import DuplicateArticle
 from forum.settings import template
 from forum.views import blueprint
 
@@ -32,6 +33,8 @@ class ImportDraft:
     upload: str = ""
     upload_name: str = ""
     errors: dict[str, str] = field(default_factory=dict)
+    # The published article whose text this is, when publishing was refused as a duplicate.
+    duplicate: DuplicateArticle | None = None
 
     @classmethod
     def from_request(cls, max_bytes: int) -> ImportDraft:
@@ -88,6 +91,8 @@ class ImportDraft:
         """Put a refusal beside the input it concerns (the source, unless it names another field)."""
         name = error.field if error.field in ("text", "url", "file", "format", "title") else "source"
         self.errors[name] = error.message
+        if isinstance(error, DuplicateArticle):
+            self.duplicate = error
 
 
 @blueprint.url_value_preprocessor

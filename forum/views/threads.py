@@ -69,7 +69,8 @@ def may_reply(block: Block, parent: Node | None) -> bool:
         return False
     argument = parent.argument
     return allows(
-        "reply", locked=block.locked, hidden=argument.hidden, withdrawn=argument.withdrawn_at is not None
+        "reply", locked=block.locked, hidden=argument.hidden, withdrawn=argument.withdrawn_at is not None,
+        unpublished=block.article.unpublished_at is not None,
     )
 
 
@@ -102,7 +103,8 @@ def render_thread(
     """
     session = get_session()
     viewer = current_viewer()
-    thread = articles.thread_view(session, block_id)
+    moderator = viewer.has_role(Role.MODERATOR)
+    thread = articles.thread_view(session, block_id, moderator=moderator)
     sort = sort_choice()
     state = current_app.extensions["forum"]
     tree = threads.argument_tree(
@@ -110,7 +112,6 @@ def render_thread(
         snapshots=state.snapshots,
     )
     by_id = {node.argument.id: node for node, _ in walk(tree.nodes)}
-    moderator = viewer.has_role(Role.MODERATOR)
     asked = draft.parent_id
     if request.method == "GET" and asked is not None and not may_reply(thread.block, by_id.get(asked)):
         # A link to reply where no reply is taken opens a new argument instead; that page is not kept

@@ -66,7 +66,7 @@ def test_axe_finds_no_violations_on_any_page(
 
     # A reader who is not signed in.
     for path in ("/", f"/articles/{site['article']}", f"/blocks/{site['block1']}", f"/blocks/{site['block3']}",
-                 "/login", "/register"):
+                 f"/arguments/{site['edited']}/versions", f"/articles/{site['unpublished']}", "/login", "/register"):
         check(page, base + path, problems)
     # Forms that came back with errors.
     page.goto(base + "/register")
@@ -80,7 +80,12 @@ def test_axe_finds_no_violations_on_any_page(
     sign_in(page, base, "ada")
     for path in (f"/blocks/{site['block1']}", f"/blocks/{site['block3']}", "/import", "/moderation",
                  "/moderation/members", "/moderation/audit", f"/arguments/{site['counter']}/edit",
-                 f"/arguments/{site['counter']}/versions", "/account/password"):
+                 f"/arguments/{site['counter']}/versions", "/account/password",
+                 # Proposals with their Accept buttons, the unpublish button and its page, an unpublished
+                 # article and thread as moderators read them, a moderator's edit with its reason field.
+                 f"/articles/{site['article']}", f"/articles/{site['article']}/unpublish",
+                 f"/articles/{site['unpublished']}", f"/blocks/{site['unpublished_block']}",
+                 f"/arguments/{site['edited']}/edit", f"/arguments/{site['edited']}/versions"):
         check(page, base + path, problems)
     page.goto(f"{base}/blocks/{site['block1']}")
     expect(page.get_by_text("Hidden by a moderator")).to_be_visible()
@@ -109,11 +114,18 @@ def test_axe_finds_no_violations_on_any_page(
     expect(page.locator(".error-summary")).to_be_visible()
     if found := violations(page):
         problems["import with errors"] = found
+    page.goto(f"{base}/arguments/{site['edited']}/edit")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".error-summary")).to_contain_text("Reason for the edit")
+    if found := violations(page):
+        problems["a moderator's edit without its reason"] = found
 
     report = "\n".join(f"{url}:\n  " + "\n  ".join(lines) for url, lines in problems.items())
     assert not problems, f"axe found violations ({width}, {scheme}):\n{report}"
-    # The forms sent with errors answer 422, which Chromium logs; nothing else may be.
-    refused = "Failed to load resource: the server responded with a status of 422"
+    # The forms sent with errors answer 422, and the unpublished article 410 to a reader, which Chromium logs
+    # for the document itself; nothing else may be.
+    refused = ("Failed to load resource: the server responded with a status of 422",
+               "Failed to load resource: the server responded with a status of 410")
     assert [e for e in console_errors if not e.startswith(refused)] == []
 
 

@@ -68,14 +68,18 @@ def test_a_member_answers_a_paragraph_with_a_sourced_counterargument(
     expect(argument.locator("strong", has_text="two")).to_be_visible()
     link = argument.get_by_role("link", name="Council minutes, March 2023")
     expect(link).to_have_attribute("href", "https://council.example/minutes-2023")
-    expect(argument).to_contain_text("fills footnote [2]")
+    expect(argument).to_contain_text("proposed for footnote [2]")
     expect(page.get_by_role("heading", name="Arguments (1)")).to_be_visible()
 
     page.get_by_role("link", name="Back to the article").click()
     paragraph = page.locator(f"#block-{debate['block1']}")
     expect(paragraph.locator(".count-counter")).to_have_text("1 counter")
-    expect(paragraph).to_contain_text("Contested")
-    expect(paragraph.locator("sup.cite-filled", has_text="[2]")).to_have_count(1)
+    # One counterargument makes no verdict: the margin shows the moderators' (none yet) and plain counts.
+    expect(paragraph.locator(".badge.consensus")).to_have_text("Open")
+    expect(paragraph).not_to_contain_text("Contested")
+    # The source only proposes one for [2], listed under it until a moderator accepts it.
+    expect(paragraph.locator("sup.cite-open", has_text="[2]")).to_have_count(1)
+    expect(page.locator("#cite-2")).to_contain_text("Council minutes, March 2023")
     assert console_errors == []
 
 

@@ -61,7 +61,7 @@ def test_a_debater_registers_argues_replies_votes_edits_and_flags_by_keyboard(
     tab_to(page, page.locator(f"#block-{debate['block1']}").get_by_role("link", name=re.compile("^Discuss")))
     press_enter(page)
 
-    # A counterargument with a source that fills footnote [2].
+    # A counterargument with a source proposed for footnote [2].
     form = page.locator("#composer-new form.argument-form")
     counter = form.get_by_role("radio", name=re.compile("^Counter"))
     tab_to(page, counter)
@@ -87,7 +87,7 @@ def test_a_debater_registers_argues_replies_votes_edits_and_flags_by_keyboard(
     expect(mine).to_contain_text(NAME)
     expect(mine.locator("strong", has_text="two")).to_be_visible()
     expect(mine.get_by_role("link", name="Council minutes, March 2023")).to_be_visible()
-    expect(mine).to_contain_text("fills footnote [2]")
+    expect(mine).to_contain_text("proposed for footnote [2]")
     mine_id = mine.get_attribute("id")
     expect_focus_goes_on_inside(page, f"#{mine_id}")
 

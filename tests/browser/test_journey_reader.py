@@ -116,9 +116,13 @@ def test_the_thread_reads_fully_and_takes_an_argument_without_javascript(
         for text in (BOB_SAYS, CAROL_SAYS, CAROL_ASKS):
             expect(page.locator(".argument-body", has_text=text)).to_be_visible()
         expect(page.locator(f"#argument-{debate['counter']} #argument-{debate['reply']}")).to_be_visible()
-        minutes = page.get_by_role("link", name="Council minutes, March 2023")
+        counter = page.locator(f"#argument-{debate['counter']}")
+        minutes = counter.get_by_role("link", name="Council minutes, March 2023").first
         expect(minutes).to_have_attribute("href", "https://council.example/minutes-2023")
-        expect(page.locator(f"#argument-{debate['counter']}").first).to_contain_text("fills footnote [2]")
+        expect(counter.first).to_contain_text("proposed for footnote [2]")
+        # The proposal is listed under its footnote, which stays open until a moderator accepts it.
+        expect(page.locator("#footnote-2")).to_contain_text("Source missing")
+        expect(page.locator("#footnote-2").get_by_role("link", name="Council minutes, March 2023")).to_be_visible()
         expect(page.get_by_role("link", name="Vote of 2021")).to_be_visible()
         expect(page.get_by_text("Carried 7 to 4.")).to_be_visible()
 

@@ -39,7 +39,9 @@ def reader_pages(site: dict[str, int]) -> list[str]:
 def admin_pages(site: dict[str, int]) -> list[str]:
     return [f"/blocks/{site['block1']}", f"/blocks/{site['block3']}", "/import", "/moderation",
             "/moderation/members", "/moderation/audit", f"/arguments/{site['long']}/edit",
-            f"/arguments/{site['counter']}/versions", "/account/password"]
+            f"/arguments/{site['counter']}/versions", "/account/password", f"/articles/{site['article']}",
+            f"/articles/{site['article']}/unpublish", f"/articles/{site['unpublished']}",
+            f"/arguments/{site['edited']}/edit", f"/arguments/{site['edited']}/versions"]
 
 
 def sideways(page: Page) -> int:
