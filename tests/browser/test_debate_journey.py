@@ -58,7 +58,7 @@ def test_a_member_answers_a_paragraph_with_a_sourced_counterargument(
     source.get_by_label("URL").fill("https://council.example/minutes-2023")
     source.get_by_text("Title, quote, footnote").click()  # folded until wanted
     source.get_by_label("Title").fill("Council minutes, March 2023")
-    source.get_by_label("Footnote it fills").select_option("2")
+    source.get_by_label("Proposed for footnote").select_option("2")
     form.get_by_role("button", name="Post argument").click()
 
     expect(page).to_have_url(re.compile(rf"/blocks/{debate['block1']}#argument-\d+$"))

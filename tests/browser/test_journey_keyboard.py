@@ -73,7 +73,7 @@ def test_a_debater_registers_argues_replies_votes_edits_and_flags_by_keyboard(
     tab_to(page, source.locator("summary", has_text="Title, quote, footnote"))
     page.keyboard.press("Enter")  # the source's details unfold
     type_into(page, source.get_by_label("Title"), "Council minutes, March 2023")
-    footnote = source.get_by_label("Footnote it fills")
+    footnote = source.get_by_label("Proposed for footnote")
     tab_to(page, footnote)
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
