@@ -116,7 +116,7 @@ def build(app, make_user) -> dict:
     with app.app_context():
         member_id = get_session().scalar(sa.select(Member.id).where(Member.name == "member"))
     real = {"article_id": ids["article"], "block_id": block, "argument_id": argument, "flag_id": flag,
-            "member_id": member_id}
+            "member_id": member_id, "number": 2}
     return {"tokens": tokens, "real": real}
 
 

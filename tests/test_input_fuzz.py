@@ -10,6 +10,7 @@ profile draws the same examples on every run, and bench/fuzz.py runs these tests
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import zlib
@@ -26,7 +27,9 @@ from forum.importing import ImportRefused
 from forum.models import Block, Member, Role
 from forum.services import moderation
 from forum.services.arguments import post_argument
+from forum.services.articles import import_article
 from forum.services.members import ensure_member
+from tests.articles import SAMPLE
 from tests.hostile import (
     DIGITS,
     fuzz_settings,
@@ -142,6 +145,7 @@ READS = {
     "forum.audit_log": ["/moderation/audit"],
     "forum.member_list": ["/moderation/members"],
     "forum.import_article": ["/import"],
+    "forum.unpublish_article": ["/articles/{article}/unpublish"],
     "forum_accounts.login": ["/login"],
     "forum_accounts.register": ["/register"],
     "forum_accounts.logout": ["/logout"],
@@ -209,6 +213,8 @@ FORM_FIELDS = {
     "forum.lock_thread": ["locked", "reason"],
     "forum.resolve_flag": ["action", "reason"],
     "forum.change_role": ["role"],
+    "forum.accept_citation": ["source_id", "action", "block_id"],
+    "forum.unpublish_article": ["reason"],
     "forum.import_article": ["text", "url", "format", "title", "action", "upload", "upload_name", "drop_upload"],
     "forum_accounts.login": ["username", "password", "remember", "next"],
     "forum_accounts.register": ["username", "password", "confirm"],
@@ -313,9 +319,13 @@ def forms(app, site, make_user):
         flagger = ensure_member(session, "flagger", "flagger")
         flag = moderation.flag(session, site.argument, flagger, "spam")
         target = ensure_member(session, "target", "target")
+        # An article of its own for the unpublishing form, which would close the others' threads.
+        spare = import_article(session, dataclasses.replace(SAMPLE, title="A spare article", blocks=SAMPLE.blocks[1:2]))
         session.commit()
-        ids = {"block_id": site.block, "argument_id": site.argument, "flag_id": flag.id, "member_id": target.id}
+        ids = {"block_id": site.block, "argument_id": site.argument, "flag_id": flag.id, "member_id": target.id,
+               "article_id": site.ids["article"], "number": 2}
         own = {
+            "forum.unpublish_article": {"article_id": spare.id},
             "forum.lock_thread": {"block_id": site.ids["block3"]},
             "forum.hide_argument": {"argument_id": hideable.id},
             "forum.restore_argument": {"argument_id": hideable.id},

@@ -88,7 +88,10 @@ def create_article(body: ArticleIn) -> ResponseReturnValue:
     responses={200: ArticleOut, 403: ErrorBody, 409: ErrorBody}, auth=True,
 )
 def unpublish_article(article_id: int, query: UnpublishQuery) -> ResponseReturnValue:
-    """Unpublish an article (admins): gone from lists, 410 to readers, kept for moderators and exports."""
+    """Unpublish an article: gone from lists, 410 to readers, kept for moderators and exports.
+
+    Who may call it: admins.
+    """
     viewer = current_viewer()
     require_role(viewer, Role.ADMIN)
     session = get_session()
@@ -102,7 +105,10 @@ def unpublish_article(article_id: int, query: UnpublishQuery) -> ResponseReturnV
     responses={200: CitationOut, 403: ErrorBody, 409: ErrorBody}, auth=True,
 )
 def accept_citation(article_id: int, number: int, body: CitationIn) -> ResponseReturnValue:
-    """Accept a member's proposed source for a footnote (moderators), or null to leave the slot open again."""
+    """Accept a member's proposed source for a footnote, or null to leave the slot open again.
+
+    Who may call it: moderators.
+    """
     viewer = current_viewer()
     require_role(viewer, Role.MODERATOR)
     session = get_session()

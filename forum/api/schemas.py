@@ -284,7 +284,9 @@ class CitationOut(BaseModel):
 class CitationIn(RequestBody):
     """The proposal that fills the slot (one of its `proposals`), or null to leave it open again."""
 
-    source_id: Id | None
+    model_config = examples({"source_id": 42})
+
+    source_id: Id | None = Field(description="The id of one of the slot's proposals, or null.")
 
 
 class UnpublishQuery(BaseModel):
