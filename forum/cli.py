@@ -17,7 +17,7 @@ from forum.db import get_session
 from forum.errors import ForumError
 from forum.models import Role
 from forum.plurals import plural
-from forum.services import accounts, articles, backup, discussions, imports, members, seeding, tokens
+from forum.services import accounts, article_storage, backup, discussions, imports, members, seeding, tokens
 from forum.settings import content_limits
 
 forum_cli = AppGroup("forum", help="Manage the debate forum.")
@@ -175,7 +175,7 @@ def import_command(path_or_url: str, format_: str | None, title: str | None, as_
         long = len(parsed.blocks) >= LONG_ARTICLE_BLOCKS
         bar = click.progressbar(length=len(parsed.blocks), label="Storing blocks", file=sys.stderr)
         with bar if long else nullcontext() as progress:
-            article = articles.import_article(
+            article = article_storage.import_article(
                 session,
                 parsed,
                 source_url=path_or_url if is_url else None,
@@ -184,7 +184,7 @@ def import_command(path_or_url: str, format_: str | None, title: str | None, as_
     except ForumError as error:
         fail(error)
     session.commit()
-    summary = articles.import_summary(session, article.id)
+    summary = article_storage.import_summary(session, article.id)
     if as_json:
         click.echo(json.dumps(summary))
     else:

@@ -228,7 +228,7 @@ class Article(Base):
     )
     # Grows with every write that changes what the article page shows; cached pages are keyed by it.
     version: so.Mapped[int] = so.mapped_column(default=0, server_default=sa.text("0"))
-    # A digest of the text as imported (`forum.services.articles.text_digest`): how a duplicate is known.
+    # A digest of the text as imported (`forum.services.article_storage.text_digest`): how a duplicate is known.
     digest: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     # Set when an admin unpublishes the article: readers get 410, moderators and exports keep it all.
     unpublished_at: so.Mapped[datetime | None] = so.mapped_column()

@@ -9,7 +9,7 @@ from flask import Flask
 
 from forum.db import get_session
 from forum.importing import ParsedArticle, ParsedBlock, Reference
-from forum.services.articles import import_article
+from forum.services.article_storage import import_article
 
 SAMPLE = ParsedArticle(
     title="The Harbour Bridge Toll Is a Tax on the Poor",

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from forum.services import articles
+from forum.services import article_list, articles
 
 
 @pytest.fixture
@@ -15,7 +15,8 @@ def broken(app, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("secret internals at /srv/forum")
 
-    monkeypatch.setattr(articles, "list_articles", fail)
+    monkeypatch.setattr(article_list, "list_articles", fail)
+    monkeypatch.setattr(articles, "list_articles", fail)  # the name the home page's view calls
     return app
 
 

@@ -9,16 +9,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 DYING_IMPORT = """
 import os, sys
-from forum.services import articles
+from forum.services import article_storage
 
-stored = articles.import_article
+stored = article_storage.import_article
 
 def store_then_die(*args, **kwargs):
     article = stored(*args, **kwargs)  # every block is written, in the open transaction
     os.write(1, f"stored {len(article.blocks)}\\n".encode())  # past the CLI runner's capture
     os._exit(9)  # killed before the commit, as by the OOM killer or a power cut
 
-articles.import_article = store_then_die
+article_storage.import_article = store_then_die
 
 from wsgi import create_app
 

@@ -27,7 +27,7 @@ from forum.importing import ImportRefused
 from forum.models import Block, Member, Role
 from forum.services import moderation
 from forum.services.arguments import post_argument
-from forum.services.articles import import_article
+from forum.services.article_storage import import_article
 from forum.services.members import ensure_member
 from tests.articles import SAMPLE
 from tests.hostile import (

@@ -341,7 +341,8 @@ def test_upgrading_keeps_members_sources_as_proposals_and_gives_each_text_one_pu
     """0006: sources that filled slots become proposals awaiting a moderator; earlier edits keep no editor;
     each article gets its text's digest, and of two identical ones only the older holds it."""
     from forum.db import get_session
-    from forum.services import articles, publication
+    from forum.models import Article
+    from forum.services import article_storage, citation_slots, publication
     from forum.services.arguments import edits
     from forum.importing import ParsedArticle, ParsedBlock
     from forum.models import Argument, Member
@@ -375,22 +376,22 @@ def test_upgrading_keeps_members_sources_as_proposals_and_gives_each_text_one_pu
     assert schema_diff(engine) == []
     with app.app_context():
         session = get_session()
-        slots, _ = articles.slot_views(session, 101)
+        slots, _ = citation_slots.slot_views(session, 101)
         [slot] = slots.values()
         assert slot.is_open and slot.accepted is None
         assert [p.url for p in slot.proposals] == ["https://elsewhere.example/"]
         [(version, _)] = edits(session.get(Argument, 1))
         assert (version.edited_by_name, version.edit_reason, version.moderator_edit) == (None, None, False)
-        first, second = (session.get(articles.Article, n) for n in (101, 102))
+        first, second = (session.get(Article, n) for n in (101, 102))
         assert first.digest is not None and second.digest is None
         same_text = ParsedArticle("Tolls", None, [ParsedBlock("paragraph", "Tolls rose.[1]", [1])], {})
-        with pytest.raises(articles.DuplicateArticle) as refused:
-            articles.import_article(session, same_text)
+        with pytest.raises(article_storage.DuplicateArticle) as refused:
+            article_storage.import_article(session, same_text)
         assert refused.value.article_id == 101
         session.rollback()
         # Once unpublished, the text may be imported again; the index holds one published copy only.
         publication.unpublish_article(session, 101, session.get(Member, 2))
-        again = articles.import_article(session, same_text)
+        again = article_storage.import_article(session, same_text)
         session.commit()
         assert again.digest == first.digest
         digest = again.digest

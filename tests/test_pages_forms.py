@@ -11,7 +11,7 @@ import pytest
 
 from forum.db import get_session
 from forum.models import Role
-from forum.services import arguments, articles, moderation
+from forum.services import arguments, lookup, moderation
 from forum.services.members import find_member
 from tests.articles import make_article
 
@@ -57,7 +57,7 @@ def ids(app, make_user):
     with app.app_context():
         session = get_session()
         made = arguments.post_argument(
-            session, articles.get_thread(session, ids["block1"]), find_member(session, bob.username),
+            session, lookup.get_thread(session, ids["block1"]), find_member(session, bob.username),
             stance="counter", body="Twice, not three times, says the record.",
         )
         session.commit()

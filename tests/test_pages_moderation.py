@@ -8,7 +8,7 @@ import pytest
 
 from forum.db import get_session
 from forum.models import Block, Role
-from forum.services import arguments, articles, consensus
+from forum.services import arguments, consensus, lookup
 from forum.services.members import find_member
 from tests.articles import make_article
 
@@ -26,7 +26,7 @@ def ids(app, make_user):
         session = get_session()
         author = find_member(session, bob.username)
         made = arguments.post_argument(
-            session, articles.get_thread(session, ids["block1"]), author,
+            session, lookup.get_thread(session, ids["block1"]), author,
             stance="counter", body="Twice, not three times, says the **record**.",
         )
         session.commit()

@@ -38,7 +38,7 @@ def parsed(title: str) -> ParsedArticle:
 @pytest.fixture
 def forum(app, make_user):
     """Two articles, one with threads of 3 arguments and one with threads of 200, and a member who voted."""
-    from forum.services.articles import import_article
+    from forum.services.article_storage import import_article
 
     user = make_user("mia")
     with app.app_context():
@@ -130,7 +130,8 @@ def test_a_thread_pages_statements_are_served_by_indexes(app, forum):
     """Reading a thread never scans the arguments, votes or sources of the whole forum."""
     from forum.pagecache import THREAD_VERSIONS
     from forum.quickviewer import ACCOUNT_MEMBER, TOKEN_MEMBER
-    from forum.services.articles import BLOCK_SLOTS, THREAD
+    from forum.services.citation_slots import BLOCK_SLOTS
+    from forum.services.thread_page import THREAD
     from forum.services.threads import ARGUMENTS_WITH_VOTES, SOURCES, VOTES
 
     engine = app.extensions["forum"].engine

@@ -23,7 +23,7 @@ from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.models import Role
 from forum.services import arguments, threads
-from forum.services.articles import check_readable, get_thread, readable_thread
+from forum.services.lookup import check_readable, get_thread, readable_thread
 from forum.settings import content_limits
 
 # Answered for an argument or thread of an unpublished article (except to moderators, where they read).

@@ -21,11 +21,11 @@ from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import Invalid
 from forum.models import Role
-from forum.services import articles, citations, imports, publication
+from forum.services import article_list, article_page, article_storage, citations, imports, publication
 
 
-@api.errorhandler(articles.DuplicateArticle)
-def duplicate_article(error: articles.DuplicateArticle) -> ResponseReturnValue:
+@api.errorhandler(article_storage.DuplicateArticle)
+def duplicate_article(error: article_storage.DuplicateArticle) -> ResponseReturnValue:
     """A repeated import: the usual error, naming the published article whose text it is."""
     detail = {"code": error.code, "message": error.message, "article": {"id": error.article_id, "title": error.title}}
     return {"error": detail}, error.status
@@ -37,7 +37,7 @@ def list_articles(query: ArticlesQuery) -> ResponseReturnValue:
 
     Who may call it: anyone.
     """
-    found = articles.list_articles(get_session(), query.limit + 1, query.after)
+    found = article_list.list_articles(get_session(), query.limit + 1, query.after)
     page = found[: query.limit]
     more = len(found) > query.limit
     return {"articles": [listing_json(a) for a in page], "next": page[-1].article.id if more else None}
@@ -50,7 +50,7 @@ def get_article(article_id: int) -> ResponseReturnValue:
     Who may call it: anyone; moderators also read an unpublished article.
     """
     moderator = current_viewer().has_role(Role.MODERATOR)
-    return article_json(articles.article_view(get_session(), article_id, moderator=moderator))
+    return article_json(article_page.article_view(get_session(), article_id, moderator=moderator))
 
 
 @registry.route(
@@ -80,7 +80,7 @@ def create_article(body: ArticleIn) -> ResponseReturnValue:
         allow_private_addresses=current_app.config["FORUM_IMPORT_ALLOW_PRIVATE_ADDRESSES"],
     )
     session.commit()
-    return article_json(articles.article_view(session, article.id)), 201
+    return article_json(article_page.article_view(session, article.id)), 201
 
 
 @registry.route(
@@ -97,7 +97,7 @@ def unpublish_article(article_id: int, query: UnpublishQuery) -> ResponseReturnV
     session = get_session()
     publication.unpublish_article(session, article_id, acting_member(viewer), query.reason or "")
     session.commit()
-    return article_json(articles.article_view(session, article_id, moderator=True))
+    return article_json(article_page.article_view(session, article_id, moderator=True))
 
 
 @registry.route(

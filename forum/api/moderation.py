@@ -34,7 +34,7 @@ from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.models import Role
 from forum.services import audit, consensus, members, moderation
-from forum.services.articles import get_thread, readable_thread
+from forum.services.lookup import get_thread, readable_thread
 
 FORBIDDEN = {403: ErrorBody}
 

@@ -17,7 +17,9 @@ from forum.models import (
     Member,
     Source,
 )
-from forum.services.articles import ArticleListing, ArticleView, Proposal, SlotView, ThreadSummary
+from forum.services.article_list import ArticleListing
+from forum.services.article_page import ArticleView, ThreadSummary
+from forum.services.citation_slots import Proposal, SlotView
 from forum.services.threads import ArgumentRecord, Node, SourceRecord, descendants
 from forum.urls import host_of
 

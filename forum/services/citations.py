@@ -8,7 +8,8 @@ import sqlalchemy.orm as so
 from forum.errors import Conflict, Invalid, NotFound
 from forum.models import CitationSlot, Member, Role, Source, utcnow
 from forum.services import audit
-from forum.services.articles import SlotView, get_article, slot_views
+from forum.services.citation_slots import SlotView, slot_views
+from forum.services.lookup import get_article
 from forum.services.counting import counts
 from forum.services.members import require
 from forum.services.versions import article_changed

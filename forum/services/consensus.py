@@ -19,7 +19,7 @@ from forum.models import (
 )
 from forum.rendering import is_blank, render_markdown
 from forum.services import audit
-from forum.services.articles import get_thread
+from forum.services.lookup import get_thread
 from forum.services.counting import counted_arguments
 from forum.services.members import require
 from forum.services.versions import thread_changed
@@ -173,7 +173,7 @@ class DecisionAid:
 
 def decision_aid(session: so.Session, block_id: int) -> DecisionAid:
     """Arguments by stance, the best counter and support, how many are sourced, open slots, last activity."""
-    from forum.services.articles import slot_views
+    from forum.services.citation_slots import slot_views
     from forum.services.threads import SORT_KEYS
 
     block = get_thread(session, block_id)

@@ -29,7 +29,7 @@ from forum.models import (
 )
 from forum.services import accounts, consensus, members, moderation, votes
 from forum.services.arguments import Limits, SourceInput, post_argument
-from forum.services.articles import get_article
+from forum.services.lookup import get_article
 
 # The arguments are spread over this past span, in the order they are given, so that the pages read
 # "3 days ago" and sorting by "new" follows the discussion.

@@ -7,7 +7,7 @@ import sqlalchemy.orm as so
 from forum.importing import ParsedArticle, fetch_url, parse_article
 from forum.importing.network import any_address, is_public
 from forum.models import Article, Member
-from forum.services.articles import import_article
+from forum.services.article_storage import import_article
 
 
 def parse_source(

@@ -11,7 +11,7 @@ from forum.rendering import is_blank
 from forum.services import audit
 from forum.services.audit import check_reason
 from forum.services.arguments import argument_state, get_argument
-from forum.services.articles import get_thread
+from forum.services.lookup import get_thread
 from forum.services.members import require
 from forum.services.policy import Action, check
 from forum.services.versions import scores_changed, thread_changed

@@ -7,7 +7,7 @@ import sqlalchemy.orm as so
 from forum.errors import Conflict
 from forum.models import Article, Member, Role, utcnow
 from forum.services import audit
-from forum.services.articles import get_article
+from forum.services.lookup import get_article
 from forum.services.members import require
 from forum.services.versions import article_changed
 

@@ -26,7 +26,7 @@ from forum.models import (
 )
 from forum.rendering import render_markdown
 from forum.services.arguments import Limits
-from forum.services.articles import get_article
+from forum.services.lookup import get_article
 from forum.services.versions import article_changed
 from forum.services.votes import recount
 

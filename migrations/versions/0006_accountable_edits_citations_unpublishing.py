@@ -97,7 +97,7 @@ def upgrade() -> None:
 
 def backfill_digests() -> None:
     """Give each article the digest of its stored text; of identical ones, only the oldest."""
-    from forum.services.articles import text_digest
+    from forum.services.article_storage import text_digest
 
     connection = op.get_bind()
     texts: dict[int, list[tuple[str, str]]] = defaultdict(list)

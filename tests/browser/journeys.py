@@ -9,7 +9,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from forum.db import get_session
 from forum.models import Role
-from forum.services import accounts, arguments, articles, consensus
+from forum.services import accounts, arguments, consensus, lookup
 from forum.services.arguments import SourceInput
 from forum.services.members import find_member
 from tests.articles import SAMPLE, make_article
@@ -59,7 +59,7 @@ def make_debate(database_url: str, *, verdict: bool = False, chain: bool = False
             accounts.register(session, name, PASSWORD, role=role)
         session.flush()
         bob, carol, moe = (find_member(session, name) for name in ("bob", "carol", "moe"))
-        thread = articles.get_thread(session, ids["block1"])
+        thread = lookup.get_thread(session, ids["block1"])
         counter = arguments.post_argument(
             session, thread, bob, stance="counter", body=BOB_SAYS,
             sources=[SourceInput("https://council.example/minutes-2023", "Council minutes, March 2023", None, 2)],
@@ -80,7 +80,7 @@ def make_debate(database_url: str, *, verdict: bool = False, chain: bool = False
             for n, (name, stance, body) in enumerate(CHAIN):
                 author = bob if name == "bob" else carol
                 parent = arguments.post_argument(
-                    session, articles.get_thread(session, ids["block3"]), author,
+                    session, lookup.get_thread(session, ids["block3"]), author,
                     stance=stance, body=body, parent_id=parent.id if parent else None,
                 )
                 ids[f"chain{n}"] = parent.id

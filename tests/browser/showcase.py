@@ -13,7 +13,7 @@ import dataclasses
 
 from forum.db import get_session
 from forum.models import Argument, Role
-from forum.services import accounts, arguments, articles, citations, moderation, publication
+from forum.services import accounts, arguments, citations, lookup, moderation, publication
 from forum.services.arguments import SourceInput
 from forum.services.members import find_member
 from tests.articles import SAMPLE, make_article
@@ -37,7 +37,7 @@ def make_showcase(database_url: str) -> dict[str, int]:
         accounts.register(session, "ada", PASSWORD, role=Role.ADMIN)
         session.flush()
         bob, carol, moe = (find_member(session, name) for name in ("bob", "carol", "moe"))
-        thread = articles.get_thread(session, ids["block1"])
+        thread = lookup.get_thread(session, ids["block1"])
         long_one = arguments.post_argument(
             session, thread, bob, stance="support",
             body=f"The ledger is online: {LONG_URL}",
@@ -47,7 +47,7 @@ def make_showcase(database_url: str) -> dict[str, int]:
         moderation.hide(session, hidden.id, moe, "Insults a group of readers.")
         moderation.flag(session, ids["counter"], carol, "other", "The minutes say three, not two.")
         edited = arguments.post_argument(
-            session, articles.get_thread(session, ids["block3"]), carol, stance="counter", body=EDITED_FIRST,
+            session, lookup.get_thread(session, ids["block3"]), carol, stance="counter", body=EDITED_FIRST,
             sources=[SourceInput("https://survey.example/2022", "Survey 2022", None, 3)],
         )
         session.flush()

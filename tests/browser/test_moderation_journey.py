@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from forum.db import get_session
 from forum.models import Role
-from forum.services import accounts, arguments, articles
+from forum.services import accounts, arguments, lookup
 from forum.services.members import find_member
 from tests.articles import SAMPLE, make_article
 from tests.browser.journeys import PASSWORD, sign_in
@@ -29,7 +29,7 @@ def debate(live_server: str, database_url: str) -> dict[str, int]:
             accounts.register(session, name, PASSWORD, role=role)
         session.flush()
         spam = arguments.post_argument(
-            session, articles.get_thread(session, ids["block1"]), find_member(session, "bob"),
+            session, lookup.get_thread(session, ids["block1"]), find_member(session, "bob"),
             stance="question", body=BODY,
         )
         session.commit()

@@ -9,7 +9,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 
 from forum.db import get_session
 from forum.models import Block
-from forum.services import accounts, arguments, articles, members
+from forum.services import accounts, arguments, lookup, members
 from tests.articles import make_article
 from tests.browser.journeys import PASSWORD, sign_in
 from tests.browser.conftest import TIMEOUT_MS
@@ -31,7 +31,7 @@ def thread(live_server: str, database_url: str) -> dict[str, int]:
         session.flush()
         argument = arguments.post_argument(
             session,
-            articles.get_thread(session, ids["block1"]),
+            lookup.get_thread(session, ids["block1"]),
             members.ensure_member(session, author.user_key, author.username),
             stance="counter",
             body="The minutes record two rises, not three.",

@@ -1,0 +1,111 @@
+"""What a thread page shows around the arguments: its neighbours, its citation slots, its verdict's history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from forum.errors import NotFound
+from forum.models import Block, BlockKind, ConsensusChange
+from forum.services.citation_slots import SlotView, slot_views
+from forum.services.lookup import check_readable
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A thread before or after another in its article: enough to link to it."""
+
+    id: int
+    kind: str
+
+
+@dataclass
+class ThreadView:
+    """A thread with what its page shows around the arguments: its neighbours, its slots, its verdict's history."""
+
+    block: Block
+    previous: Neighbour | None
+    next: Neighbour | None
+    slots: list[SlotView]
+    history: list[ConsensusChange]
+    # Its place among the article's threads, from 1 (as the verdict map counts them).
+    number: int = 0
+
+
+def _beside(before: bool, column: str) -> sa.ScalarSelect:
+    """The id or kind of the thread just before or after the block of the enclosing query."""
+    neighbour = so.aliased(Block)
+    position = neighbour.position < Block.position if before else neighbour.position > Block.position
+    return (
+        sa.select(getattr(neighbour, column))
+        .where(
+            neighbour.article_id == Block.article_id,
+            neighbour.kind != BlockKind.HEADING.value,
+            position,
+        )
+        .order_by(neighbour.position.desc() if before else neighbour.position)
+        .limit(1)
+        .correlate(Block)
+        .scalar_subquery()
+    )
+
+
+def _number() -> sa.ScalarSelect:
+    """The place of the block of the enclosing query among its article's threads, from 1."""
+    other = so.aliased(Block)
+    return (
+        sa.select(sa.func.count())
+        .where(
+            other.article_id == Block.article_id,
+            other.kind != BlockKind.HEADING.value,
+            other.position <= Block.position,
+        )
+        .correlate(Block)
+        .scalar_subquery()
+    )
+
+
+# Built once: a thread page only binds its block's id.
+THREAD = (
+    sa.select(
+        Block,
+        _beside(True, "id"), _beside(True, "kind"),
+        _beside(False, "id"), _beside(False, "kind"),
+        ConsensusChange,
+        _number(),
+    )
+    .join(Block.article)
+    .options(so.contains_eager(Block.article))
+    # A verdict's history is short (a row per change), so it comes along rather than in a statement of its own.
+    .outerjoin(ConsensusChange, ConsensusChange.block_id == Block.id)
+    .where(Block.id == sa.bindparam("block_id"))
+    .order_by(ConsensusChange.version)
+)
+
+
+def thread_view(session: so.Session, block_id: int, *, moderator: bool = False) -> ThreadView:
+    """A thread with its article, the threads before and after it (headings skipped), its slots and its verdict's history.
+
+    Two statements: the block with its article, its neighbours and its history, then the slots it cites.
+    A thread of an unpublished article is refused (`Gone`) unless `moderator`.
+    """
+    rows = session.execute(THREAD, {"block_id": block_id}).all()
+    if not rows:
+        raise NotFound("There is no such paragraph.")
+    block, previous_id, previous_kind, next_id, next_kind, _, number = rows[0]
+    if not block.is_thread:
+        raise NotFound("A heading has no thread.")
+    check_readable(block.article, moderator)
+    history = [row[5] for row in rows if row[5] is not None]
+    slots, cited = slot_views(session, block.article_id, block.id)
+    mine = sorted((slots[i] for i in cited.get(block.id, [])), key=lambda s: s.number)
+    return ThreadView(
+        block,
+        Neighbour(previous_id, previous_kind) if previous_id is not None else None,
+        Neighbour(next_id, next_kind) if next_id is not None else None,
+        mine,
+        history,
+        number,
+    )
