@@ -1,0 +1,72 @@
+"""The shapes of the API's requests and answers, as pydantic models (and so as OpenAPI schemas); all importable here."""
+
+from forum.api.schemas.arguments import (
+    ActorOut, ArgumentIn, ArgumentOut, ArgumentPatch, ArgumentVersionOut, ArgumentsOut, ArgumentsQuery, AuthorOut,
+    PreviewIn, PreviewOut, SourceIn, SourceOut, VersionsOut,
+)
+from forum.api.schemas.articles import (
+    ArticleIn, ArticleOut, ArticleSummaryOut, ArticlesOut, ArticlesQuery, BlockOut, CitationIn, CitationOut,
+    ConsensusOut, ProposalOut, StanceCounts, ThreadOut, UnpublishQuery,
+)
+from forum.api.schemas.common import (
+    AFTER, LIMITS, MARKDOWN, REASON, Id, RequestBody, StanceName, StatusName, examples,
+)
+from forum.api.schemas.moderation import (
+    AuditEntryOut, AuditOut, AuditQuery, AuditTargetOut, ConsensusChangeOut, ConsensusHistoryOut, ConsensusIn, FlagIn,
+    FlagOut, FlaggedArgumentOut, FlagsOut, LockIn, LockOut, MemberOut, ReasonIn, ResolveIn, RoleIn,
+)
+
+__all__ = [
+    "AFTER",
+    "LIMITS",
+    "MARKDOWN",
+    "REASON",
+    "ActorOut",
+    "ArgumentIn",
+    "ArgumentOut",
+    "ArgumentPatch",
+    "ArgumentVersionOut",
+    "ArgumentsOut",
+    "ArgumentsQuery",
+    "ArticleIn",
+    "ArticleOut",
+    "ArticleSummaryOut",
+    "ArticlesOut",
+    "ArticlesQuery",
+    "AuditEntryOut",
+    "AuditOut",
+    "AuditQuery",
+    "AuditTargetOut",
+    "AuthorOut",
+    "BlockOut",
+    "CitationIn",
+    "CitationOut",
+    "ConsensusChangeOut",
+    "ConsensusHistoryOut",
+    "ConsensusIn",
+    "ConsensusOut",
+    "FlagIn",
+    "FlagOut",
+    "FlaggedArgumentOut",
+    "FlagsOut",
+    "Id",
+    "LockIn",
+    "LockOut",
+    "MemberOut",
+    "PreviewIn",
+    "PreviewOut",
+    "ProposalOut",
+    "ReasonIn",
+    "RequestBody",
+    "ResolveIn",
+    "RoleIn",
+    "SourceIn",
+    "SourceOut",
+    "StanceCounts",
+    "StanceName",
+    "StatusName",
+    "ThreadOut",
+    "UnpublishQuery",
+    "VersionsOut",
+    "examples",
+]

@@ -1,0 +1,35 @@
+"""The forum's tables, all prefixed `forum_`, on metadata of the forum's own; every model is importable from here."""
+
+from forum.models.articles import Article, Block, BlockKind, CitationSlot, ConsensusStatus, block_citations
+from forum.models.base import NAMING_CONVENTION, UNSTORABLE, Base, UTCDateTime, one_of, utcnow
+from forum.models.discussion import Argument, ArgumentVersion, Source, Stance, Vote
+from forum.models.members import Account, ApiToken, Member, Role
+from forum.models.moderation import AuditEntry, ConsensusChange, Flag, FlagReason
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "UNSTORABLE",
+    "Account",
+    "ApiToken",
+    "Argument",
+    "ArgumentVersion",
+    "Article",
+    "AuditEntry",
+    "Base",
+    "Block",
+    "BlockKind",
+    "CitationSlot",
+    "ConsensusChange",
+    "ConsensusStatus",
+    "Flag",
+    "FlagReason",
+    "Member",
+    "Role",
+    "Source",
+    "Stance",
+    "UTCDateTime",
+    "Vote",
+    "block_citations",
+    "one_of",
+    "utcnow",
+]
