@@ -27,8 +27,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
+from dataset import MEMBER, MEMBER_PASSWORD, CsrfField, build
 from harness import DEFAULT_POSTGRES, BenchError, forum_env, fresh_database
-from run import MEMBER, MEMBER_PASSWORD, CsrfField, build
 
 try:
     from pyinstrument import Profiler

@@ -86,7 +86,7 @@ THREAD = (
 
 
 def thread_view(session: so.Session, block_id: int, *, moderator: bool = False) -> ThreadView:
-    """A thread with its article, the threads before and after it (headings skipped), its slots and its verdict's history.
+    """A thread with its article, the threads before and after it (headings skipped), its slots, its verdict's history.
 
     Two statements: the block with its article, its neighbours and its history, then the slots it cites.
     A thread of an unpublished article is refused (`Gone`) unless `moderator`.
