@@ -7,10 +7,8 @@ Every test that touches the database runs twice, on SQLite and on PostgreSQL (id
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import psycopg
 import pytest
@@ -18,11 +16,11 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from hypothesis import settings
 from flask import Flask
-from flask.testing import FlaskClient
 
 from forum.db import get_session
 from forum.models import Base, Role
 from forum.services import accounts
+from tests.helpers import PASSWORD, ForumClient, User
 from wsgi import create_app
 
 # Under CI the property tests draw the same examples every run, so that a red build can be rerun as it was.
@@ -37,9 +35,6 @@ if os.environ.get("CI", "").lower() == "true":
 POSTGRES_URL = os.environ.get(
     "FORUM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-PASSWORD = "a long test password"
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
 def postgres_reachable() -> str | None:
@@ -133,30 +128,6 @@ def app(database_url: str, tmp_path) -> Iterator[Flask]:
     app.extensions["forum"].dispose()
 
 
-class ForumClient(FlaskClient):
-    """A test client that knows how to find and send the CSRF token, as a browser page would."""
-
-    def csrf_token(self) -> str:
-        """The session's CSRF token, read from a page as a script in the browser would read it."""
-        page = self.get("/login").get_data(as_text=True)
-        match = CSRF_META.search(page) or CSRF_INPUT.search(page)
-        assert match, "no CSRF token on the page"
-        return match.group(1)
-
-    def submit(self, url: str, data: dict | None = None, **kwargs):
-        """POST a form with the session's CSRF token, as the page's form would."""
-        return self.post(url, data={"csrf_token": self.csrf_token(), **(data or {})}, **kwargs)
-
-    def api(self, method: str, url: str, json=None, token: str | None = None, **kwargs):
-        """Call the JSON API with a bearer token, or with the session and its X-CSRFToken header."""
-        headers = dict(kwargs.pop("headers", {}))
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        elif method.upper() not in ("GET", "HEAD"):
-            headers["X-CSRFToken"] = self.csrf_token()
-        return self.open(url, method=method, json=json, headers=headers, **kwargs)
-
-
 @pytest.fixture
 def client(app: Flask) -> ForumClient:
     """A browser-like client of the site."""
@@ -168,16 +139,6 @@ def client(app: Flask) -> ForumClient:
 def runner(app: Flask):
     """The app's CLI runner."""
     return app.test_cli_runner()
-
-
-@dataclass
-class User:
-    """A site account made for a test, with what is needed to sign in as it."""
-
-    id: int
-    username: str
-    password: str
-    role: Role
 
 
 @pytest.fixture

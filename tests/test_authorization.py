@@ -20,7 +20,7 @@ from forum.services import moderation, tokens
 from forum.services.arguments import SourceInput, post_argument
 from forum.services.members import ensure_member, remove_member
 from tests.articles import SAMPLE, make_article
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 # "removed" is an admin whose membership was removed: signed in (or holding a token that outlived the
 # removal), they may read and look after their own account, and nothing else.

@@ -15,7 +15,7 @@ from forum.importing import ImportRefused, fetch_url, parse_article
 from forum.importing.network import any_address
 from forum.models import Role
 from tests.article_server import article_server
-from tests.test_import_parsing import assert_night_trains
+from tests.parsing import assert_night_trains
 
 LOOPBACK = ipaddress.ip_address("127.0.0.1")
 COULD_NOT_FETCH = "The page at {url} could not be fetched; check the address, or save the page and upload it."

@@ -16,7 +16,7 @@ from forum.db import get_session
 from forum.models import Block, Role
 from forum.services import arguments, consensus, members, moderation, votes
 from tests.articles import make_article
-from tests.conftest import PASSWORD, ForumClient
+from tests.helpers import PASSWORD, ForumClient
 from tests.queries import statements
 from wsgi import create_app
 

@@ -15,7 +15,7 @@ from forum.models import Block
 from forum.pagestores import MemoryPages, RedisPages
 from forum.services import arguments, members
 from tests.articles import make_article
-from tests.conftest import ForumClient
+from tests.helpers import ForumClient
 from tests.queries import statements
 from wsgi import create_app
 

@@ -13,7 +13,7 @@ from forum.models import ApiToken, Block, Member, Role
 from forum.services import arguments, members, moderation
 from forum.services.tokens import digest
 from tests.articles import make_article
-from tests.conftest import PASSWORD, ForumClient
+from tests.helpers import PASSWORD, ForumClient
 
 HIDDEN = "The toll rose twice, not thrice."  # the hidden argument's text: moderators see it, readers do not
 REMOVED = "membership of this forum was removed"

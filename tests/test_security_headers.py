@@ -10,7 +10,7 @@ from forum.models import Article, Block, Member, Role
 from forum.services import moderation
 from forum.services.arguments import post_argument
 from tests.articles import make_article
-from tests.conftest import ForumClient
+from tests.helpers import ForumClient
 
 
 @pytest.mark.parametrize("path", ["/", "/login", "/no/such/page", "/forum-static/forum/forum.css"])

@@ -16,6 +16,7 @@ from flask import Flask, got_request_exception
 from playwright.sync_api import ConsoleMessage, sync_playwright
 from werkzeug.serving import make_server
 
+from tests.helpers import TIMEOUT_MS
 from wsgi import create_app
 
 CHROMIUM = Path(os.environ.get("FORUM_TEST_CHROMIUM", "/usr/bin/chromium"))
@@ -29,8 +30,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-# Long enough for a slow CI machine, short enough that a missing element fails in seconds, not minutes.
-TIMEOUT_MS = 10_000
 
 
 class LiveServer:

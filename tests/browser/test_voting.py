@@ -12,7 +12,7 @@ from forum.models import Block
 from forum.services import accounts, arguments, lookup, members
 from tests.articles import make_article
 from tests.browser.journeys import PASSWORD, sign_in
-from tests.browser.conftest import TIMEOUT_MS
+from tests.helpers import TIMEOUT_MS
 from wsgi import create_app
 
 NAME = "hypatia"
