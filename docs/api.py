@@ -63,8 +63,9 @@ operation that needs one answers 401; with one whose role does not allow it, 403
 
 Bodies are JSON objects sent with `Content-Type: application/json`. They are strict and closed: a field the
 operation does not take is refused (422, naming every such field), and types are not coerced (`true` or `1.0` is
-no vote, `5` no text). A body that is no JSON object the forum reads is 400, and so is a NUL character in the
-query string or the body; a request over `FORUM_MAX_CONTENT_LENGTH` (4,000,000 bytes) is 413. What the forum makes
+no vote, `5` no text). A body that is no JSON object the forum reads is 400 with the reason: not UTF-8, not valid
+JSON, nested more than 32 levels, a number of thousands of digits, or a lone surrogate escape such as `"\\ud800"`
+(half of a UTF-16 pair, which no page or database can hold). So is a NUL character in the query string or the body; a request over `FORUM_MAX_CONTENT_LENGTH` (4,000,000 bytes) is 413. What the forum makes
 answers 201, everything else 200. Times are ISO 8601 in UTC. The limits below that name a setting are its defaults.
 
 Every error has one shape, with the status that fits (the table under each operation lists them all):
@@ -82,7 +83,9 @@ verdict as it is now, under `error.current`.
 The lists that grow are paged by key, newest or best first: a thread's arguments and the articles take `limit`
 and `after`, the audit log `limit` and `before`. An answer's `next` is the value to send for the following page,
 and `null` on the last. A thread's arguments come as a tree: each page holds up to `limit` top-level arguments,
-each with all its replies.
+each with all its replies. Replies nest 32 levels deep; deeper replies are listed flat, in reading order, in the
+`replies` of their 32nd-level ancestor, each naming what it answers in `parent_id` (the thread page folds replies
+past the fourth level the same way, under "Show N more replies").
 
 ## Rate limits
 

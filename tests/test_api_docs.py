@@ -85,7 +85,8 @@ def test_a_new_operation_is_documented_without_writing_anything_for_it(generator
 
 def test_the_documents_name_only_files_the_repository_has():
     """The README and the other documents stand alone: every Markdown file they name is in the repository."""
-    documents = [ROOT / "README.md", ROOT / "SECURITY.md", ROOT / "bench" / "README.md", ROOT / "docs" / "api.md"]
+    documents = [ROOT / "README.md", ROOT / "SECURITY.md", ROOT / "bench" / "README.md"]
+    documents += sorted((ROOT / "docs").glob("*.md"))
     for document in documents:
         # Fenced code is left out: a command there may name a file it writes.
         prose = re.sub(r"```.*?```", "", document.read_text(encoding="utf-8"), flags=re.S)
@@ -94,3 +95,12 @@ def test_the_documents_name_only_files_the_repository_has():
             found = (ROOT / named).exists() or (document.parent / named).exists() or any(ROOT.glob(f"*/**/{named}"))
             where = document.relative_to(ROOT)
             assert found, f"{where} names {named}, which the repository does not have"
+
+
+def test_the_readme_links_every_page_of_the_documentation():
+    """The README is the way in: it links each page under docs/, and each of its links there leads to one."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    linked = set(re.findall(r"\]\((docs/[\w.-]+\.md)\)", readme))
+    pages = {f"docs/{page.name}" for page in (ROOT / "docs").glob("*.md")}
+    assert pages <= linked, f"the README links no {', '.join(sorted(pages - linked))}"
+    assert all((ROOT / link).exists() for link in linked)
