@@ -189,8 +189,8 @@ def import_command(path_or_url: str, format_: str | None, title: str | None, as_
         click.echo(json.dumps(summary))
     else:
         click.echo(
-            f"Imported article {summary['id']} \"{summary['title']}\": {plural(summary['threads'], 'thread')}, "
-            f"{plural(summary['headings'], 'heading')}, {plural(summary['citations'], 'citation slot')} "
+            f"Imported article {summary['id']} \"{summary['title']}\": {plural(int(summary['threads']), 'thread')}, "
+            f"{plural(int(summary['headings']), 'heading')}, {plural(int(summary['citations']), 'citation slot')} "
             f"({summary['sources']} with a URL from the article)."
         )
 

@@ -24,7 +24,7 @@ class CsrfFailed(ForumError):
 
 def csrf_token() -> str:
     """The CSRF token of this session, for forms and the `csrf-token` meta tag."""
-    return generate_csrf()
+    return str(generate_csrf())
 
 
 def rotate_csrf(_app: Flask, **_extra: Any) -> None:

@@ -93,7 +93,8 @@ def get_session() -> so.Session:
         state = current_app.extensions["forum"]
         reads_only = has_request_context() and request.method in SAFE_METHODS
         g.forum_session = (state.sessionmaker if reads_only else state.writer_sessionmaker)()
-    return g.forum_session
+    session: so.Session = g.forum_session
+    return session
 
 
 def close_session(_exc: BaseException | None = None) -> None:

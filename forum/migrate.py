@@ -12,10 +12,10 @@ from flask import current_app
 VERSION_TABLE = "forum_alembic_version"
 
 
-def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+def include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
     """Look only at the forum's tables, so a host's tables in the same database are never touched."""
     if type_ == "table":
-        return bool(name) and name.startswith("forum_") and name != VERSION_TABLE
+        return name is not None and name.startswith("forum_") and name != VERSION_TABLE
     return True
 
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
@@ -29,6 +29,7 @@ from limits.strategies import MovingWindowRateLimiter, RateLimiter
 from forum.auth import current_viewer
 from forum.errors import ForumError, NotAuthenticated, TooManyRequests
 from forum.models import utcnow
+from forum.usernames import username_key
 
 T = TypeVar("T")
 
@@ -74,7 +75,7 @@ def posting_limits() -> str:
     member = current_viewer().member
     if member is None or utcnow() - member.created_at < NEW_MEMBER_AGE:
         return f"{config['FORUM_RATELIMIT_POST']}; {config['FORUM_RATELIMIT_POST_NEW_MEMBER']}"
-    return config["FORUM_RATELIMIT_POST"]
+    return str(config["FORUM_RATELIMIT_POST"])
 
 
 def try_again_in(seconds: int) -> str:
@@ -106,7 +107,7 @@ MEMBER_WRITES: dict[str, tuple[Callable[[], str], str]] = {
 WRITES = ["POST", "PUT", "PATCH", "DELETE"]
 
 
-STORE_TIMEOUT = 1.0  # seconds a limit's store may take to answer
+STORE_TIMEOUT = 1  # seconds a limit's store may take to answer
 # Where the forum's own counts (sign-ins, members' writes) go while the shared store cannot be reached: in
 # this process, as Flask-Limiter's own fallback counts registrations.
 FALLBACK = MovingWindowRateLimiter(MemoryStorage())
@@ -131,16 +132,20 @@ def make_limiter(app: Flask) -> Limiter:
     return limiter
 
 
+def refusal_message(message: str) -> Callable[[], str]:
+    """A limit's refusal: its `message` and when to try again, worked out when it refuses."""
+    return lambda: f"{message} {try_again_in(seconds_left())}"
+
+
 def apply_limits(app: Flask, limiter: Limiter) -> None:
     """Wrap those of the app's views that `LIMITS` names in their limits (this app's views only)."""
     for endpoint, limits in LIMITS.items():
-        view = app.view_functions.get(endpoint)
+        view: Any = app.view_functions.get(endpoint)
         if view is None or getattr(view, "forum_limited", False):
             continue
         for scope, value, key, message in limits:
             view = limiter.limit(
-                value, key_func=key, scope=scope, methods=WRITES,
-                error_message=lambda message=message: f"{message} {try_again_in(seconds_left())}",
+                value, key_func=key, scope=scope, methods=WRITES, error_message=refusal_message(message)
             )(view)
         view.forum_limited = True
         app.view_functions[endpoint] = view
@@ -212,8 +217,6 @@ def guard_sign_in(username: str, check: Callable[[], T], failure: type[ForumErro
     limiter: Limiter = current_app.extensions["forum"].limiter
     if not limiter.enabled:
         return check()
-    from forum.services.accounts import username_key
-
     strategy = strategy_of(limiter)
     items = sign_in_limits()
     prefix = current_app.config["FORUM_RATELIMIT_KEY_PREFIX"]

@@ -21,7 +21,7 @@ def request_id() -> str:
     """This request's id, taken or made when first asked for (a cached page needs it only in its answer)."""
     if "forum_request_id" not in g:
         assign_request_id()
-    return g.forum_request_id
+    return str(g.forum_request_id)
 
 
 def add_request_id_header(response: Response) -> Response:

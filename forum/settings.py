@@ -22,4 +22,4 @@ def content_limits() -> Limits:
 
 def template(page: str) -> str:
     """The template a host chose for a forum page (`FORUM_TEMPLATE_<PAGE>`)."""
-    return current_app.config[f"FORUM_TEMPLATE_{page.upper()}"]
+    return str(current_app.config[f"FORUM_TEMPLATE_{page.upper()}"])

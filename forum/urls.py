@@ -45,7 +45,7 @@ def url_problem(url: str, *, max_length: int = MAX_LENGTH) -> str | None:
 
 def is_web_url(url: str | None) -> bool:
     """Whether `url` is a web address the forum can link to."""
-    return bool(url) and url_problem(url) is None
+    return url is not None and bool(url) and url_problem(url) is None
 
 
 def host_of(url: str) -> str:

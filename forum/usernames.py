@@ -55,10 +55,10 @@ def username_skeleton(username: str) -> str:
     # like "l", "0" like "O", "m" like "rn"): the skeleton of the name as shown, folded, and again.
     skeleton = spoof_checker().getSkeleton
     shown = skeleton(0, unicodedata.normalize("NFKC", username.strip())).casefold()
-    return skeleton(0, unicodedata.normalize("NFKC", shown)).casefold()
+    return str(skeleton(0, unicodedata.normalize("NFKC", shown))).casefold()
 
 
 def mixes_scripts(username: str) -> bool:
     """Whether a name mixes scripts beyond TR39's "highly restrictive" level (Latin with Cyrillic, say),
     mixes digits of different systems, or hides repeated invisible marks."""
-    return spoof_checker().check(username) != 0
+    return bool(spoof_checker().check(username) != 0)

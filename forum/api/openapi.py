@@ -201,7 +201,7 @@ def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     """A Flask rule as an OpenAPI path with its path parameters."""
     parameters = []
     for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
-        schema = {"type": "string"}
+        schema: dict[str, Any] = {"type": "string"}
         if converter == "id":
             schema = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})

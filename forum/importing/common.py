@@ -272,14 +272,14 @@ def parse_entries(pieces: Iterable[EntrySource]) -> dict[int, Reference]:
                     entries[-1][1].append(text)
                     entries[-1][2].append(url)
     references: dict[int, Reference] = {}
-    for number, texts, urls in entries:
-        if number is None or not 1 <= number <= 999 or number in references:
+    for label, texts, urls in entries:
+        if label is None or not 1 <= label <= 999 or label in references:
             continue
         text = " ".join(" ".join(texts).split())
         url = next((u for u in urls if u and u.lower().startswith(("http://", "https://"))), None)
         url = url or first_url(text)
         if text or url:
-            references[number] = Reference(number, text or url or "", url)
+            references[label] = Reference(label, text or url or "", url)
     return references
 
 

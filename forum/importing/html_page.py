@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import lxml.etree
 import lxml.html
@@ -45,7 +46,7 @@ def load(text: str) -> lxml.html.HtmlElement:
     except (lxml.etree.ParserError, ValueError):
         raise ImportRefused("The page has no readable content.") from None
     for element in list(document.iter("script", "style", "noscript", "template")):
-        element.drop_tree()
+        cast(lxml.html.HtmlElement, element).drop_tree()
     return document
 
 

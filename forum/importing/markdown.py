@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
@@ -97,7 +98,7 @@ def closing(tokens: list[Token], start: int) -> int:
 class Renderer:
     """Turns markdown-it tokens into plain text, footnote references into `[n]`."""
 
-    def __init__(self, numbers: dict[str, int], env: dict) -> None:
+    def __init__(self, numbers: dict[str, int], env: dict[str, Any]) -> None:
         self.numbers = numbers
         self.env = env
 
@@ -153,7 +154,7 @@ class Renderer:
         elif name == "br":
             parts.append(" ")
 
-    def number_of(self, meta: dict) -> int:
+    def number_of(self, meta: dict[str, Any]) -> int:
         """The citation number of a footnote reference or definition."""
         label = meta.get("label")
         return self.numbers[label if label is not None else f"#{meta.get('id')}"]
@@ -182,7 +183,7 @@ class Renderer:
     ) -> tuple[list[tuple[int | None, list[Line]]], list[Line]]:
         """A list's items (with their numbers when ordered) and its lines written `- item`."""
         ordered = tokens[start].type == "ordered_list_open"
-        number = int(tokens[start].attrs.get("start", 1) or 1) if ordered else None  # type: ignore[arg-type]
+        number = int(tokens[start].attrs.get("start", 1) or 1) if ordered else None
         items: list[tuple[int | None, list[Line]]] = []
         lines: list[Line] = []
         index = start + 1
@@ -220,7 +221,7 @@ def footnote_numbers(tokens: list[Token], source: str) -> dict[str, int]:
     """A number for every footnote label: numeric labels keep theirs, the others take numbers no marker uses."""
     labels: dict[str, None] = {}  # in order of first appearance
 
-    def see(meta: dict) -> None:
+    def see(meta: dict[str, Any]) -> None:
         label = meta.get("label")
         labels.setdefault(label if label is not None else f"#{meta.get('id')}", None)
 
@@ -357,7 +358,7 @@ def take_reference_section(units: list[Unit]) -> list[EntrySource]:
 
 def parse_markdown(text: str) -> ParsedArticle:
     """Parse a Markdown article (LF line endings, not empty)."""
-    env: dict = {}
+    env: dict[str, Any] = {}
     tokens = PARSER.parse(text, env)
     renderer = Renderer(footnote_numbers(tokens, text), env)
     units, references, front_title = read_units(tokens, renderer)

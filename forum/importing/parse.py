@@ -63,7 +63,7 @@ def detect_format(text: str, filename: str | None, content_type: str | None) -> 
 
 
 def parse_article(
-    data: bytes,
+    data: bytes | str,
     format: str | None = None,
     *,
     title: str | None = None,

@@ -35,7 +35,7 @@ class SourceSnapshot(TypedDict):
 
 # What each JSON column holds, in the shape the pages read it: a value of another shape is refused, as a
 # text is in an integer column, rather than restored into pages that would fail on it.
-JSON_SHAPES: dict[tuple[str, str], TypeAdapter] = {
+JSON_SHAPES: dict[tuple[str, str], TypeAdapter[Any]] = {
     ("forum_blocks", "consensus_key_arguments"): TypeAdapter(list[int]),
     ("forum_consensus_changes", "key_arguments"): TypeAdapter(list[int]),
     ("forum_argument_versions", "sources"): TypeAdapter(list[SourceSnapshot]),
@@ -55,7 +55,7 @@ def encode(value: Any) -> Any:
     return value
 
 
-def decode(column: sa.Column, value: Any) -> Any:
+def decode(column: sa.Column[Any], value: Any) -> Any:
     """A JSON value back as the column's Python type; `Unfit` says why it cannot be one."""
     if value is None:
         if not column.nullable:
@@ -93,7 +93,7 @@ def decode(column: sa.Column, value: Any) -> Any:
     return value
 
 
-def decode_json(column: sa.Column, value: Any) -> Any:
+def decode_json(column: sa.Column[Any], value: Any) -> Any:
     """A JSON column's value, if it has the column's shape and every text and number in it can be stored."""
     shape = JSON_SHAPES[(column.table.name, column.name)]
     try:
