@@ -15,7 +15,7 @@ registry = Api(api, title="Forum API", version="1")
 
 
 def error_response(
-    status: int, code: str, message: str, field: str | None = None, headers: dict | None = None
+    status: int, code: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
 ) -> ResponseReturnValue:
     """The API's one error shape."""
     detail = {"code": code, "message": message}

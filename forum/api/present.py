@@ -8,8 +8,8 @@ from typing import Any
 from forum.db import get_session
 from forum.models import (
     Argument,
-    Article,
     ArgumentVersion,
+    Article,
     AuditEntry,
     Block,
     ConsensusChange,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -184,7 +184,7 @@ def post_argument(
     stance: str,
     body: str,
     parent_id: int | None = None,
-    sources: list[SourceInput] = (),
+    sources: Sequence[SourceInput] = (),
     limits: Limits = Limits(),
 ) -> Argument:
     """Post an argument (or a reply) on a thread; the caller commits."""
@@ -257,7 +257,7 @@ def argument_state(argument: Argument, member: Member) -> dict[str, bool]:
     }
 
 
-def source_snapshot(sources: list[Source]) -> list[dict]:
+def source_snapshot(sources: list[Source]) -> list[dict[str, Any]]:
     """Sources as plain data, for an argument's kept versions."""
     return [
         {"url": s.url, "title": s.title, "quote": s.quote, "citation": s.citation} for s in sources

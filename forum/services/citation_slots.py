@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -48,7 +49,7 @@ class SlotView:
         return not (self.url or self.accepted)
 
 
-def _slots_query(one_block: bool) -> sa.Select:
+def _slots_query(one_block: bool) -> sa.Select[Any]:
     """Slots of an article (or those one block cites), each citing block, and each proposal that counts.
 
     A row per slot, citing block and proposal: the joins are outer, and a proposal of an argument that

@@ -9,8 +9,8 @@ from forum.errors import Conflict, Invalid, NotFound
 from forum.models import CitationSlot, Member, Role, Source, utcnow
 from forum.services import audit
 from forum.services.citation_slots import SlotView, slot_views
-from forum.services.lookup import get_article
 from forum.services.counting import counts
+from forum.services.lookup import get_article
 from forum.services.members import require
 from forum.services.versions import article_changed
 
@@ -35,10 +35,10 @@ def accept_citation(
         session.scalars(sa.select(Source).where(Source.slot_id == slot.id, Source.accepted_at.is_not(None)))
     )
     if source_id is None:
-        for source in accepted:
-            source.accepted_at, source.accepted_by_id = None, None
+        for taken_back in accepted:
+            taken_back.accepted_at, taken_back.accepted_by_id = None, None
             audit.record(session, moderator, "citation.reopen", "article", article.id,
-                         number=number, source_id=source.id, url=source.url)
+                         number=number, source_id=taken_back.id, url=taken_back.url)
     else:
         source = session.get(Source, source_id)
         if source is None or source.slot_id != slot.id:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -19,8 +20,8 @@ from forum.models import (
 )
 from forum.rendering import is_blank, render_markdown
 from forum.services import audit
-from forum.services.lookup import get_thread
 from forum.services.counting import counted_arguments
+from forum.services.lookup import get_thread
 from forum.services.members import require
 from forum.services.versions import thread_changed
 
@@ -58,7 +59,7 @@ def set_consensus(
     status: str,
     note: str,
     version: int,
-    key_arguments: list[int] = (),
+    key_arguments: Sequence[int] = (),
 ) -> ConsensusChange:
     """Change a thread's verdict if `version` is still the current one; the caller commits."""
     require(moderator, Role.MODERATOR)

@@ -19,8 +19,11 @@ from forum.models import Argument
 class HasState(Protocol):
     """Anything shaped like an argument: a row, or the thread's snapshot of one."""
 
-    hidden: bool
-    withdrawn_at: object
+    @property
+    def hidden(self) -> bool: ...
+
+    @property
+    def withdrawn_at(self) -> object: ...
 
 
 def counted_arguments() -> sa.ColumnElement[bool]:

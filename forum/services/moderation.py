@@ -9,8 +9,8 @@ from forum.errors import Conflict, Invalid, NotFound
 from forum.models import Argument, Block, Flag, FlagReason, Member, Role, utcnow
 from forum.rendering import is_blank
 from forum.services import audit
-from forum.services.audit import check_reason
 from forum.services.arguments import argument_state, get_argument
+from forum.services.audit import check_reason
 from forum.services.lookup import get_thread
 from forum.services.members import require
 from forum.services.policy import Action, check

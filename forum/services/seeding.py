@@ -6,6 +6,7 @@ import random
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -122,7 +123,7 @@ def seed_discussion(
     # Bodies are made from a few phrases and repeat often: rendering each distinct one once makes
     # large seedings (benchmarks of a million arguments) several times faster.
     rendered: dict[str, str] = {}
-    planned: list[dict] = []
+    planned: list[dict[str, Any]] = []
     for block in threads:
         for n in range(arguments_per_thread):
             stance = rng.choices(list(Stance), weights=[4, 3, 2])[0]
@@ -149,7 +150,7 @@ def seed_discussion(
     return SeedReport(len(members), len(ids), sources, votes, marks)
 
 
-def insert_arguments(session: so.Session, planned: list[dict], per_thread: int) -> list[int]:
+def insert_arguments(session: so.Session, planned: list[dict[str, Any]], per_thread: int) -> list[int]:
     """Insert the planned arguments in bulk, parents before replies; return their ids in plan order."""
     ids: list[int | None] = [None] * len(planned)
     pending = list(range(len(planned)))
@@ -177,7 +178,7 @@ def insert_arguments(session: so.Session, planned: list[dict], per_thread: int) 
 def insert_sources(
     session: so.Session,
     rng: random.Random,
-    planned: list[dict],
+    planned: list[dict[str, Any]],
     ids: list[int],
     slots: dict[int, list[tuple[int, int]]],
 ) -> int:
@@ -208,7 +209,7 @@ def insert_sources(
 def insert_votes(
     session: so.Session,
     rng: random.Random,
-    planned: list[dict],
+    planned: list[dict[str, Any]],
     ids: list[int],
     members: list[Member],
     per_argument: int,

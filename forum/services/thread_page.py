@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -34,7 +35,7 @@ class ThreadView:
     number: int = 0
 
 
-def _beside(before: bool, column: str) -> sa.ScalarSelect:
+def _beside(before: bool, column: str) -> sa.ScalarSelect[Any]:
     """The id or kind of the thread just before or after the block of the enclosing query."""
     neighbour = so.aliased(Block)
     position = neighbour.position < Block.position if before else neighbour.position > Block.position
@@ -52,7 +53,7 @@ def _beside(before: bool, column: str) -> sa.ScalarSelect:
     )
 
 
-def _number() -> sa.ScalarSelect:
+def _number() -> sa.ScalarSelect[int]:
     """The place of the block of the enclosing query among its article's threads, from 1."""
     other = so.aliased(Block)
     return (

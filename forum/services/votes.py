@@ -37,7 +37,7 @@ def upsert_vote(session: so.Session, argument_id: int, member_id: int, value: in
 
 def recount(
     session: so.Session, argument_ids: sa.ColumnElement[bool] | list[int], returning: bool = False
-) -> sa.Result:
+) -> sa.Result[int, int, int]:
     """Set the counters of the given arguments from their vote rows, in one SQL statement."""
     ups = (
         sa.select(sa.func.count())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -155,7 +155,7 @@ class AuditEntryOut(BaseModel):
     action: str
     target: AuditTargetOut
     reason: str
-    details: dict
+    details: dict[str, Any]
     at: datetime
 
 
