@@ -114,8 +114,8 @@ class ForumState:
 
     @cached_property
     def read_engine(self) -> sa.Engine:
-        """Where a cached page's one-row reads run (`forum.quickread`): the engine itself on SQLite."""
-        from forum.quickread import make_read_engine
+        """Where a cached page's one-row reads run (`forum.caching.raw_reads`): the engine itself on SQLite."""
+        from forum.caching.raw_reads import make_read_engine
 
         return make_read_engine(self.engine, self.database_url, self.engine_options, self.sqlite_busy_timeout)
 
@@ -136,7 +136,7 @@ class ForumState:
     @cached_property
     def page_cache(self) -> BaseCache:
         """The anonymous readers' page cache, made on first use (a Redis client connects only then)."""
-        from forum.pagecache import make_cache
+        from forum.caching.pages import make_cache
 
         return make_cache(
             self.cache_url,
@@ -195,7 +195,7 @@ class Forum:
             cache_key_prefix=app.config["FORUM_CACHE_KEY_PREFIX"],
         )
         # A mistyped cache URL is said at start-up, not on the first page served.
-        from forum.pagecache import check_cache_url
+        from forum.caching.pages import check_cache_url
 
         check_cache_url(app.config["FORUM_CACHE_URL"] or "none://")
 

@@ -96,7 +96,7 @@ class Member(Base):
         """The role the member acts with: their role, or None once removed (they may read, not take part).
 
         The one rule of what a member may do: every check in Python asks it, and the cached pages' lookup
-        of who asks (`forum.quickviewer`) selects its SQL twin below, so the two cannot disagree.
+        of who asks (`forum.caching.viewer_key`) selects its SQL twin below, so the two cannot disagree.
         """
         return None if self.removed_at is not None else Role(self.role)
 

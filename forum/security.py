@@ -57,7 +57,7 @@ def refuse_nul_characters() -> None:
 
 
 # A forum answer is one person's unless the page cache marks it as the page every anonymous reader shares
-# (`Cache-Control: no-cache` and an ETag, `forum.pagecache`): it may hold a CSRF token, someone's own data
+# (`Cache-Control: no-cache` and an ETag, `forum.caching.pages`): it may hold a CSRF token, someone's own data
 # or a moderator's view, which neither a shared cache nor the browser's history may keep.
 PRIVATE = "private, no-store"
 

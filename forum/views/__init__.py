@@ -15,7 +15,7 @@ from forum.csrf import csrf_token, protect
 from forum.errors import ForumError, Gone
 from forum.jsonbody import read_json_strictly
 from forum.models import Role
-from forum.pagecache import serve_cached, store_page
+from forum.caching.pages import serve_cached, store_page
 from forum.requestid import add_request_id_header, log_failure
 from forum.security import add_security_headers, limit_request_size, refuse_nul_characters
 from forum.services import policy

@@ -1,6 +1,6 @@
 """A WSGI middleware answering cookie-less readers' cached pages before the Flask app runs at all.
 
-Inside Flask, `forum.pagecache.serve_cached` already answers anonymous readers from the cache, but only
+Inside Flask, `forum.caching.pages.serve_cached` already answers anonymous readers from the cache, but only
 after the request context, the session, the host's and the rate limiter's hooks. A request that carries no
 cookie and no bearer token (and cannot be signed in by a host's request loader) is anonymous whatever those
 would say, so this middleware reads the page's versions, answers 304 or the cached page (gzip-compressed
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
-from forum.pagecache import (
+from forum.caching.pages import (
     CACHE_CONTROL,
     JSON,
     PAGES,

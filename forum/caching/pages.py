@@ -4,7 +4,7 @@ A write moves the version of every page it changes in its own transaction (`foru
 so a reader's request reads the version (one indexed query), answers 304 to a matching `If-None-Match`,
 or the cached page, before any other work. The thread and article pages and their API twins are kept.
 Anonymous readers share one copy. A signed-in member (or a bearer token's) gets a copy of their own,
-keyed also by who they are (`forum.quickviewer`), kept split at its CSRF token so that this request's
+keyed also by who they are (`forum.caching.viewer_key`), kept split at its CSRF token so that this request's
 token is joined in. Pages that carry a flash message or set a cookie, errors and anything but GET are
 never cached.
 """
@@ -21,10 +21,10 @@ from cachelib import BaseCache, NullCache
 from flask import Response, current_app, g, request, session
 from werkzeug.datastructures import MultiDict
 
+from forum.caching.raw_reads import read_one
+from forum.caching.store import MemoryPages, RedisPages
+from forum.caching.viewer_key import UNKNOWN, Question, is_anonymous, question_for_request, slow_material
 from forum.models import Article, Block, BlockKind
-from forum.pagestores import MemoryPages, RedisPages
-from forum.quickread import read_one
-from forum.quickviewer import UNKNOWN, Question, is_anonymous, question_for_request, slow_material
 from forum.routing import parse_id
 from forum.services.threads import SORT_KEYS
 
@@ -54,7 +54,7 @@ def check_cache_url(url: str) -> None:
 def make_cache(url: str, *, size: int, max_bytes: int, timeout: int, prefix: str) -> BaseCache:
     """The store `FORUM_CACHE_URL` names: `memory://` (this process), `redis://...` (shared) or `none://`.
 
-    Each keeps at most `size` entries and `max_bytes` bytes (`forum.pagestores`).
+    Each keeps at most `size` entries and `max_bytes` bytes (`forum.caching.store`).
     """
     scheme = url.partition("://")[0].lower()
     if scheme == "memory":
@@ -230,7 +230,7 @@ def page_key(
     """A page's key: the forum's key prefix, then a digest of the path, the query parameters the page reads
     and the versions it shows; None for a query with anything else (the page is then not kept).
 
-    The WSGI fast path (`forum.fastpath`) computes the same key before Flask runs.
+    The WSGI fast path (`forum.caching.middleware`) computes the same key before Flask runs.
     """
     query = query_key(page, args)
     if query is None:
@@ -270,7 +270,7 @@ def serve_cached() -> Response | None:
         member = slow_material()
         read = request.environ.get(VERSIONS_READ)
         if read is not None and read[0] == request.endpoint and read[1] == values:
-            versions = read[2]  # read already, by `forum.fastpath.CachedPages`, on a miss
+            versions = read[2]  # read already, by `forum.caching.middleware.CachedPages`, on a miss
         else:
             versions = read_versions(state.read_engine, page, values)
     if versions is None or member == ():
