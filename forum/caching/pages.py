@@ -1,73 +1,29 @@
-"""The page cache: whole pages keyed by their path and the versions of their data.
+"""The kept pages and their keys: which pages are kept, what their versions are read from, and the key
+a page is kept under (its path, the query parameters it reads and the versions of its data).
 
-A write moves the version of every page it changes in its own transaction (`forum.services.versions`),
-so a reader's request reads the version (one indexed query), answers 304 to a matching `If-None-Match`,
-or the cached page, before any other work. The thread and article pages and their API twins are kept.
-Anonymous readers share one copy. A signed-in member (or a bearer token's) gets a copy of their own,
-keyed also by who they are (`forum.caching.viewer_key`), kept split at its CSRF token so that this request's
-token is joined in. Pages that carry a flash message or set a cookie, errors and anything but GET are
-never cached.
+A write moves the version of every page it changes in its own transaction (`forum.services.versions`), so
+a key names one state of a page's data and a kept page can never be older than it. The thread and article
+pages, the home page and their API twins are kept; `forum.caching.serving` answers them inside Flask and
+`forum.caching.middleware` before it, with the same keys.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from cachelib import BaseCache, NullCache
-from flask import Response, current_app, g, request, session
 from werkzeug.datastructures import MultiDict
 
 from forum.caching.raw_reads import read_one
-from forum.caching.store import MemoryPages, RedisPages
-from forum.caching.viewer_key import UNKNOWN, Question, is_anonymous, question_for_request, slow_material
 from forum.models import Article, Block, BlockKind
 from forum.routing import parse_id
 from forum.services.threads import SORT_KEYS
 
-# Where the WSGI fast path leaves the versions it read for the app, on a miss.
-VERSIONS_READ = "forum.page_versions"
 CACHE_CONTROL = "no-cache"  # browsers may keep the page, and ask with If-None-Match each time
-# A member's page is theirs alone, and holds a CSRF token: no shared cache keeps it.
-MEMBER_CACHE_CONTROL = "private, no-store"
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
-# A shared page is kept twice: as it is, and gzip-compressed once for every reader whose browser takes it.
-GZIP = ":gzip"
-GZIP_MIN = 1024  # smaller pages gain too little from it
-
-
-SCHEMES = {"memory", "redis", "rediss", "unix", "none"}
-
-
-def check_cache_url(url: str) -> None:
-    """Refuse a `FORUM_CACHE_URL` naming no store the forum knows."""
-    if url.partition("://")[0].lower() not in SCHEMES or "://" not in url:
-        raise ValueError(
-            f"FORUM_CACHE_URL must be memory://, redis://HOST:PORT/DB or none://, not {url!r}."
-        )
-
-
-def make_cache(url: str, *, size: int, max_bytes: int, timeout: int, prefix: str) -> BaseCache:
-    """The store `FORUM_CACHE_URL` names: `memory://` (this process), `redis://...` (shared) or `none://`.
-
-    Each keeps at most `size` entries and `max_bytes` bytes (`forum.caching.store`).
-    """
-    scheme = url.partition("://")[0].lower()
-    if scheme == "memory":
-        return MemoryPages(size, max_bytes, default_timeout=timeout)
-    if scheme in ("redis", "rediss", "unix"):
-        import redis
-
-        # A Redis that stops answering must not hold pages: after a second, the page is rendered instead.
-        client = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
-        return RedisPages(client, prefix=prefix, size=size, max_bytes=max_bytes, default_timeout=timeout)
-    if scheme == "none":
-        return NullCache()
-    raise ValueError(f"FORUM_CACHE_URL must be memory://, redis://HOST:PORT/DB or none://, not {url!r}.")
 
 
 # Built once: a request only binds the URL's values and runs them (compiled once per process).
@@ -179,49 +135,9 @@ def read_versions(engine: sa.Engine, page: Page, values: dict[str, Any]) -> tupl
     return None if row is None else page.versions(row, values)
 
 
-_with_viewer: dict[tuple[int, int], sa.Select] = {}
-
-
-def read_versions_and_viewer(
-    engine: sa.Engine, page: Page, values: dict[str, Any], question: Question
-) -> tuple[tuple[Any, ...] | None, Any]:
-    """The page's versions and the answer to `question`, in one statement: (None, UNKNOWN) for no page."""
-    key = (id(page.statement), id(question.statement))
-    statement = _with_viewer.get(key)
-    if statement is None:
-        # The page's row beside the viewer's (or beside nulls): a join on nothing but true.
-        versions, viewer = page.statement.subquery("page"), question.statement.subquery("viewer")
-        statement = _with_viewer.setdefault(
-            key, sa.select(versions, viewer).select_from(versions.outerjoin(viewer, sa.true()))
-        )
-    row = read_one(engine, statement, {**values, **question.values})
-    if row is None:
-        return None, UNKNOWN
-    width = len(page.statement.selected_columns)
-    return page.versions(row[:width], values), question.answer(row[width:])
-
-
 def vary(content_type: str) -> str:
     """What a kept page's answer varies with: the session cookie, the encoding, and on the API the token."""
     return "Cookie, Accept-Encoding, Authorization" if content_type == JSON else "Cookie, Accept-Encoding"
-
-
-def kept_copy(cache: BaseCache, key: str, takes_gzip: bool) -> tuple[bytes, bool] | None:
-    """A kept shared page, gzip-compressed if the reader takes that: (body, compressed), or None."""
-    if takes_gzip:
-        body = cache.get(key + GZIP)
-        if body is not None:
-            return body, True
-    body = cache.get(key)
-    return None if body is None else (body, False)
-
-
-def keep_copy(cache: BaseCache, key: str, body: bytes) -> None:
-    """Keep a shared page, and its gzip copy beside it (compressed once per version, not per request)."""
-    copies = {key: body}
-    if len(body) >= GZIP_MIN:
-        copies[key + GZIP] = gzip.compress(body, compresslevel=6, mtime=0)
-    cache.set_many(copies)
 
 
 def page_key(
@@ -235,137 +151,5 @@ def page_key(
     query = query_key(page, args)
     if query is None:
         return None
-    material = f"{script_root}{path}?{query}|{'.'.join(map(str, versions))}"
-    return prefix + hashlib.sha256(material.encode()).hexdigest()[:40]
-
-
-def cache_key(page: Page, versions: tuple[Any, ...]) -> str | None:
-    """This request's page key, if its page may be kept."""
-    prefix = current_app.config["FORUM_CACHE_KEY_PREFIX"]
-    return page_key(prefix, page, request.script_root, request.path, request.args, versions)
-
-
-def do_not_keep() -> None:
-    """This answer shows less than its key says (a query value that names nothing here): it is not kept."""
-    g.pop("forum_page_key", None)
-    g.pop("forum_page_etag", None)
-    g.pop("forum_member_key", None)
-
-
-def serve_cached() -> Response | None:
-    """For a GET of a cached page: 304 or the shared page, or a member's own copy; else note what to store."""
-    page = PAGES.get(request.endpoint or "")
-    if request.method not in ("GET", "HEAD") or page is None or "_flashes" in session:
-        return None
-    if query_key(page, request.args) is None:
-        return None  # answered, never kept: see `query_key`
-    state = current_app.extensions["forum"]
-    values = request.view_args or {}
-    question = question_for_request()
-    if question is not None:
-        versions, member = read_versions_and_viewer(state.read_engine, page, values, question)
-        if member is UNKNOWN:
-            member = slow_material()
-    else:
-        member = slow_material()
-        read = request.environ.get(VERSIONS_READ)
-        if read is not None and read[0] == request.endpoint and read[1] == values:
-            versions = read[2]  # read already, by `forum.caching.middleware.CachedPages`, on a miss
-        else:
-            versions = read_versions(state.read_engine, page, values)
-    if versions is None or member == ():
-        return None
-    key = cache_key(page, versions if member is None else versions + member)
-    if key is None:
-        return None
-    if member is not None:
-        return serve_member_copy(state.page_cache, key, page)
-    etag = key[len(current_app.config["FORUM_CACHE_KEY_PREFIX"]):]
-    if request.if_none_match.contains_weak(etag):
-        return page_response(b"", page, etag, 304)
-    kept = kept_copy(state.page_cache, key, request.accept_encodings["gzip"] > 0)
-    if kept is not None:
-        return page_response(kept[0], page, etag, 200, compressed=kept[1])
-    g.forum_page_key, g.forum_page_etag = key, etag
-    return None
-
-
-def serve_member_copy(cache: BaseCache, key: str, page: Page) -> Response | None:
-    """A member's own copy of the page, this request's CSRF token joined in; else note what to store."""
-    parts = cache.get(key)
-    if not isinstance(parts, list):  # not kept (or kept whole, by an earlier release: rendered afresh)
-        g.forum_member_key = key
-        return None
-    if len(parts) > 1:
-        from forum.csrf import csrf_token
-
-        body = csrf_token().encode().join(parts)
-    else:
-        body = parts[0]
-    response = Response(body, content_type=page.content_type)
-    response.headers["Cache-Control"] = MEMBER_CACHE_CONTROL
-    response.headers["Vary"] = vary(page.content_type)
-    return response
-
-
-def page_response(body: bytes, page: Page, etag: str, status: int, compressed: bool = False) -> Response:
-    """An anonymous page (or its 304), with its validator."""
-    response = Response(body, status=status, content_type=page.content_type)
-    if compressed:
-        response.headers["Content-Encoding"] = "gzip"
-    mark_cacheable(response, page, etag)
-    return response
-
-
-def mark_cacheable(response: Response, page: Page, etag: str) -> None:
-    """The headers of a page every anonymous reader shares."""
-    # Weak: the page sent as it is and gzip-compressed are the same page, and share one validator.
-    response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    response.headers["Vary"] = vary(page.content_type)
-
-
-def store_page(response: Response) -> Response:
-    """Keep the page rendered for `serve_cached`'s miss, if it is one every anonymous reader may share."""
-    page = PAGES.get(request.endpoint or "")
-    if page is None:
-        return response
-    # Signed in or not, the same URL answers differently: shared caches must tell them apart.
-    for header in vary(page.content_type).split(", "):
-        response.vary.add(header)
-    member_key = g.pop("forum_member_key", None)
-    if member_key is not None:
-        store_member_copy(member_key, response)
-    key = g.pop("forum_page_key", None)
-    if key is None:
-        return response
-    etag = g.pop("forum_page_etag")
-    if keepable(response) and is_anonymous():
-        keep_copy(current_app.extensions["forum"].page_cache, key, response.get_data())
-        mark_cacheable(response, page, etag)
-    return response
-
-
-def store_member_copy(key: str, response: Response) -> None:
-    """Keep a member's page, split at its CSRF token, unless it carries something of this request only."""
-    if not keepable(response):
-        return
-    body = response.get_data()
-    token = g.get("csrf_token")  # Flask-WTF keeps the token it made for this request there
-    parts = body.split(token.encode()) if token else [body]
-    current_app.extensions["forum"].page_cache.set(key, parts)
-    response.headers["Cache-Control"] = MEMBER_CACHE_CONTROL
-
-
-def keepable(response: Response) -> bool:
-    """Whether a page answered to a GET holds nothing of this request alone, and so may be kept."""
-    return (
-        request.method == "GET"
-        and response.status_code == 200
-        and response.mimetype in ("text/html", JSON)
-        and not response.direct_passthrough
-        and "Set-Cookie" not in response.headers
-        # A flash shown or a token made on this request is the reader's own, and sets the session cookie.
-        and not session.modified
-        and not session.get("_flashes")
-    )
+    named = f"{script_root}{path}?{query}|{'.'.join(map(str, versions))}"
+    return prefix + hashlib.sha256(named.encode()).hexdigest()[:40]

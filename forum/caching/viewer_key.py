@@ -1,79 +1,97 @@
-"""Who is asking for a cached page: nobody, a member (by what of them a page shows), or someone not kept.
+"""Who is asking for a kept page, as part of its key: nobody, a member (by what of them a page shows), or a
+viewer whose pages are not kept.
 
-A member's cached copy is keyed by their `material`. Through Flask-Login that takes an ORM load of
-their account and member; for the two kinds of sign-in the forum issues itself, a bearer token on the
-API and a session of the forum's own accounts, one Core statement says the same, checked as strictly:
-a revoked token or a session signed out elsewhere is never taken for a member. Any other case (a host's
-own users, a remember-me cookie, a session whose browser changed) goes through Flask-Login.
+Who the viewer is, is `forum.auth`'s to say, and the usual way asks it (`viewer_key`). For the two sign-ins
+the forum issues itself, a bearer token on the API and a session of the forum's own accounts, the same
+answer is read in the statement that reads the page's versions, so a kept page costs one query: that
+statement is built from `forum.auth`'s own pieces (a live token, `Account.user_key`, `Member.acting_role`,
+`split_session_id`, `session_is_current`, `page_identity`), so the two ways cannot disagree. Any other
+case (a host's own users, a remember-me cookie, a session whose browser changed) asks `forum.auth`.
 """
 
 from __future__ import annotations
 
-import hmac
+import enum
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from flask import current_app, request, session
+from flask import current_app, request
+from flask_login import current_user
 
-from forum.auth import bearer_secret, is_api_request
+from forum.auth import (
+    account_key,
+    bearer_secret,
+    current_viewer,
+    is_api_request,
+    page_identity,
+    session_is_current,
+    split_session_id,
+)
+from forum.flask_internals import same_browser, session_signed_in, session_user_id, signs_in_from_request
 from forum.models import Account, ApiToken, Member
-from forum.services.tokens import digest
+from forum.services.tokens import digest, live_token
+
+# What of a viewer a kept page's key holds: `page_identity`, or one of the two values below.
+ViewerKey = tuple[Any, ...] | None
+# An anonymous reader: every one shares the one copy of a page.
+ANONYMOUS: ViewerKey = None
+# A viewer whose pages are rendered each time: a signed-in user the forum has not stored yet, or an unknown token.
+PAGES_NOT_KEPT: ViewerKey = ()
+
+
+class Undecided(enum.Enum):
+    """What the one-statement read says when it cannot tell who asks."""
+
+    ASK_AUTH = "ask forum.auth"
+
+
+# The one-statement read could not tell (signed out elsewhere, a member not stored yet): `forum.auth` says.
+ASK_AUTH = Undecided.ASK_AUTH
 
 # What the forum's own sign-ins need to name a member: built once, compiled once per process.
-# A member's role is always read as `Member.acting_role` (None once removed), the rule every other path asks.
 TOKEN_MEMBER = (
     sa.select(Member.id, Member.acting_role, Member.name)
     .join(ApiToken, ApiToken.member_id == Member.id)
-    .where(ApiToken.digest == sa.bindparam("digest"), ApiToken.revoked_at.is_(None))
+    .where(live_token(sa.bindparam("digest")))
 )
 ACCOUNT_MEMBER = (
     sa.select(Account.session_token, Account.username, Member.id, Member.acting_role)
     .select_from(Account)
-    .outerjoin(Member, Member.user_id == sa.cast(Account.id, sa.String))
+    .outerjoin(Member, Member.user_id == Account.user_key)
     .where(Account.id == sa.bindparam("account_id"))
 )
-# Cannot be told here: Flask-Login's own load decides.
-UNKNOWN = None
-# A viewer whose pages are not kept: a signed-in user the forum has not stored yet, or an unknown token.
-NOT_KEPT: tuple[Any, ...] = ()
 
 
-class Question(NamedTuple):
-    """A read of who is asking: its statement, the values it binds, and what its row says."""
+class ViewerRead(NamedTuple):
+    """A read of who is asking, to join to a page's versions: its statement, the values it binds, and
+    the viewer key its row says."""
 
-    statement: sa.Select
+    statement: sa.Select[Any]
     values: dict[str, Any]
-    answer: Callable[[Sequence[Any]], tuple[Any, ...] | None]
+    key: Callable[[Sequence[Any]], ViewerKey | Undecided]
 
 
-def material(member_id: int, role: str | None, name: str) -> tuple[Any, ...]:
-    """What of a member their pages show, as part of a cache key: id, acting role ('' once removed) and name."""
-    return ("member", member_id, role or "", name)
-
-
-def token_answer(row: Sequence[Any]) -> tuple[Any, ...]:
-    """A live token's member, or `NOT_KEPT` for an unknown or revoked token (the API answers it 401)."""
+def token_viewer_key(row: Sequence[Any]) -> ViewerKey:
+    """A live token's member, or `PAGES_NOT_KEPT` for an unknown or revoked token (the API answers it 401)."""
     member_id, role, name = row
-    return NOT_KEPT if member_id is None else material(member_id, role, name)
+    return PAGES_NOT_KEPT if member_id is None else page_identity(member_id, role, name)
 
 
-def account_answer(token: str) -> Callable[[Sequence[Any]], tuple[Any, ...] | None]:
+def account_viewer_key(token: str) -> Callable[[Sequence[Any]], ViewerKey | Undecided]:
     """What a row of `ACCOUNT_MEMBER` says of a session holding `token`."""
 
-    def answer(row: Sequence[Any]) -> tuple[Any, ...] | None:
+    def key(row: Sequence[Any]) -> ViewerKey | Undecided:
         session_token, username, member_id, role = row
-        if session_token is None or not hmac.compare_digest(session_token, token) or member_id is None:
-            return UNKNOWN  # signed out, or a member not stored yet: Flask-Login's load says which
-        return material(member_id, role, username)
+        if not session_is_current(session_token, token) or member_id is None:
+            return ASK_AUTH  # signed out, or a member not stored yet: `forum.auth` says which
+        return page_identity(member_id, role, username)
 
-    return answer
+    return key
 
 
-def account_question() -> Question | None:
-    """The question for a session of the forum's own accounts, if this is one (and its browser's own)."""
-    from forum.accounts import account_key, parse_account_id
-
+def account_viewer_read() -> ViewerRead | None:
+    """The read for a session of the forum's own accounts, if this is one (and its browser's own)."""
     manager = current_app.extensions.get("forum_accounts")
     config = current_app.config
     if (
@@ -85,22 +103,21 @@ def account_question() -> Question | None:
         return None
     # A session from another browser is Flask-Login's to mark (or end): it is not read here.
     protection = config.get("SESSION_PROTECTION", manager.session_protection)
-    if protection in ("basic", "strong") and session.get("_id") != manager._session_identifier_generator():
+    if protection in ("basic", "strong") and not same_browser(manager):
         return None
-    text, _, token = str(session.get("_user_id", "")).partition(":")
-    account_id = parse_account_id(text)
+    account_id, token = split_session_id(session_user_id())
     if account_id is None:
         return None
-    return Question(ACCOUNT_MEMBER, {"account_id": account_id}, account_answer(token))
+    return ViewerRead(ACCOUNT_MEMBER, {"account_id": account_id}, account_viewer_key(token))
 
 
-def question_for_request() -> Question | None:
+def viewer_read_for_request() -> ViewerRead | None:
     """The one-statement read of who asks, for a bearer token (API) or a forum account's session; else None."""
     secret = bearer_secret() if is_api_request() else None
     if secret is not None:
-        return Question(TOKEN_MEMBER, {"digest": digest(secret)}, token_answer)
-    if "_user_id" in session:
-        return account_question()
+        return ViewerRead(TOKEN_MEMBER, {"digest": digest(secret)}, token_viewer_key)
+    if session_signed_in():
+        return account_viewer_read()
     return None
 
 
@@ -114,25 +131,16 @@ def is_anonymous() -> bool:
     if manager is None:
         return False  # the forum's own check then says what the host is missing
     remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    if (
-        "_user_id" not in session
-        and remember not in request.cookies
-        and manager._request_callback is None
-        and getattr(manager, "_header_callback", None) is None
-    ):
+    if not session_signed_in() and remember not in request.cookies and not signs_in_from_request(manager):
         return True
-    from flask_login import current_user
-
     return not current_user.is_authenticated
 
 
-def slow_material() -> tuple[Any, ...] | None:
-    """Who asks, through Flask-Login: None for nobody, a member's material, or `NOT_KEPT`."""
+def viewer_key() -> ViewerKey:
+    """Who asks, as `forum.auth` resolves every request: `ANONYMOUS`, a member's identity, or `PAGES_NOT_KEPT`."""
     if is_anonymous():
-        return None
-    from forum.auth import current_viewer
-
+        return ANONYMOUS
     viewer = current_viewer()
     if viewer.member is None:
-        return NOT_KEPT
-    return material(viewer.member.id, viewer.role, viewer.name)
+        return PAGES_NOT_KEPT
+    return page_identity(viewer.member.id, viewer.role, viewer.name)
