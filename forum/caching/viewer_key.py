@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app, request
@@ -35,7 +35,7 @@ from forum.services.tokens import digest, live_token
 # What of a viewer a kept page's key holds: `page_identity`, or one of the two values below.
 ViewerKey = tuple[Any, ...] | None
 # An anonymous reader: every one shares the one copy of a page.
-ANONYMOUS: ViewerKey = None
+ANONYMOUS: Final = None
 # A viewer whose pages are rendered each time: a signed-in user the forum has not stored yet, or an unknown token.
 PAGES_NOT_KEPT: ViewerKey = ()
 
@@ -67,7 +67,7 @@ class ViewerRead(NamedTuple):
     """A read of who is asking, to join to a page's versions: its statement, the values it binds, and
     the viewer key its row says."""
 
-    statement: sa.Select[Any]
+    statement: sa.Select  # type: ignore[type-arg]
     values: dict[str, Any]
     key: Callable[[Sequence[Any]], ViewerKey | Undecided]
 
