@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum import Forum
 from forum.accounts import Accounts
-from forum.fastpath import CachedPages
+from forum.caching.middleware import CachedPages
 from forum.security import add_security_headers
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
     Forum(app)
     Accounts(app)
-    # Readers without cookies get cached pages before the app runs; see forum/fastpath.py.
+    # Readers without cookies get cached pages before the app runs; see forum/caching/middleware.py.
     app.wsgi_app = CachedPages(app, app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = SecureCookies(app.wsgi_app)  # type: ignore[method-assign]
     # The whole site is the forum, so its own pages (a 404 for an unknown path, /static) get the headers too.

@@ -1,15 +1,24 @@
-"""Who is asking: the viewer of a request, from a bearer token or Flask-Login's `current_user`."""
+"""Who is asking: the viewer of a request, from a bearer token or Flask-Login's `current_user`.
+
+The rules here are the only ones: the cached pages' one-statement read of who asks (`forum.caching.viewer_key`)
+is built from the same pieces (a live token, an account's session, `Member.acting_role`, `Account.user_key`)
+and says what of a viewer their pages show with `page_identity`.
+"""
 
 from __future__ import annotations
 
+import hmac
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, g, request
+from flask_login import current_user
 
 from forum.db import get_session
 from forum.errors import Forbidden, NotAuthenticated
+from forum.flask_internals import signed_in_user
 from forum.models import Account, Member, Role
 from forum.services import members, tokens
 
@@ -35,6 +44,39 @@ class Viewer:
 
 
 ANONYMOUS = Viewer()
+
+
+def page_identity(member_id: int, role: Role | str | None, name: str) -> tuple[Any, ...]:
+    """What of a member their pages show, as part of a kept page's key: id, acting role ('' once removed), name."""
+    return ("member", member_id, role or "", name)
+
+
+ACCOUNT_ID = re.compile(r"[1-9][0-9]{0,9}")
+MAX_ACCOUNT_ID = 2**31 - 1  # the largest id an integer column holds on every database
+
+
+def parse_account_id(text: str) -> int | None:
+    """The account id `text` names, if any."""
+    # Only an id written as the account writes its own ("7", not "007" or "²") names an account.
+    if not ACCOUNT_ID.fullmatch(text) or int(text) > MAX_ACCOUNT_ID:
+        return None
+    return int(text)
+
+
+def split_session_id(session_id: str) -> tuple[int | None, str]:
+    """The account id and session token a session's user id holds (`Account.get_id` writes both)."""
+    text, _, token = session_id.partition(":")
+    return parse_account_id(text), token
+
+
+def session_is_current(session_token: str | None, token: str) -> bool:
+    """Whether a session's token is still the account's (a password change or sign-out elsewhere ends it)."""
+    return session_token is not None and hmac.compare_digest(session_token, token)
+
+
+def account_key(account: Account) -> str:
+    """The lasting id of an account, under which the forum keeps its member."""
+    return account.user_key
 
 
 def display_name(user: Any) -> str:
@@ -98,12 +140,10 @@ def _resolve_viewer() -> Viewer:
         return Viewer(member.user_id, member.name, member.acting_role, member, via_token=True)
 
     require_login_manager()
-    from flask_login import current_user
-
     if not current_user or not current_user.is_authenticated:
         return ANONYMOUS
     user_id = user_key(current_user)
-    user = current_user._get_current_object()
+    user = signed_in_user()
     if isinstance(user, Account) and user_id == user.user_key:
         member = user.member  # loaded with the account
     else:

@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from forum import migrate
 from forum.db import get_session
 from forum.errors import ForumError
+from forum.flask_internals import user_loader
 from forum.models import Role
 from forum.plurals import plural
 from forum.services import accounts, article_storage, backup, discussions, imports, members, seeding, tokens
@@ -105,8 +106,8 @@ def host_user_name(user_id: str) -> str | None:
     from forum.auth import display_name
 
     manager = getattr(current_app, "login_manager", None)
-    # Flask-Login keeps the loader without a public getter; without one the name comes at first sign-in.
-    loader = current_app.config["FORUM_LOAD_USER"] or getattr(manager, "_user_callback", None)
+    # Without a loader, the name comes at first sign-in.
+    loader = current_app.config["FORUM_LOAD_USER"] or user_loader(manager)
     if loader is None:
         return None
     user = loader(user_id)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, request
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import ValidationError
 
 from forum.auth import bearer_secret, current_viewer, is_api_request
 from forum.errors import ForumError
+from forum.flask_internals import replace_csrf_secret
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -35,9 +36,7 @@ def rotate_csrf(_app: Flask, **_extra: Any) -> None:
     request's signed token on `g`, both under `WTF_CSRF_FIELD_NAME`. The new secret is set at once (not
     merely dropped), so that the first page after signing in leaves the session as it is and may be kept.
     """
-    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    session[name] = secrets.token_hex(20)
-    g.pop(name, None)
+    replace_csrf_secret(secrets.token_hex(20))
 
 
 def protect() -> None:

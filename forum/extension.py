@@ -9,14 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
+from forum import caching
+from forum.caching.memos import Fragments, Snapshots, argument_fragments, thread_snapshots
+from forum.caching.raw_reads import make_read_engine
+from forum.caching.store import make_cache
 from forum.db import make_engine, resolve_database_url
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
     from cachelib import BaseCache
 
-    from forum.services.threads import SnapshotStore
-    from forum.views.argument_tree import FragmentStore
     from flask_limiter import Limiter
     import sqlalchemy.orm as so
 
@@ -114,30 +116,22 @@ class ForumState:
 
     @cached_property
     def read_engine(self) -> sa.Engine:
-        """Where a cached page's one-row reads run (`forum.quickread`): the engine itself on SQLite."""
-        from forum.quickread import make_read_engine
-
+        """Where a cached page's one-row reads run (`forum.caching.raw_reads`): the engine itself on SQLite."""
         return make_read_engine(self.engine, self.database_url, self.engine_options, self.sqlite_busy_timeout)
 
     @cached_property
-    def snapshots(self) -> SnapshotStore:
+    def snapshots(self) -> Snapshots:
         """Threads' arguments by page version, read once per version in this process."""
-        from forum.services.threads import SnapshotStore
-
-        return SnapshotStore()
+        return thread_snapshots()
 
     @cached_property
-    def fragments(self) -> FragmentStore:
+    def fragments(self) -> Fragments:
         """Arguments' HTML by page version and viewer kind, written once in this process."""
-        from forum.views.argument_tree import FragmentStore
-
-        return FragmentStore()
+        return argument_fragments()
 
     @cached_property
     def page_cache(self) -> BaseCache:
         """The anonymous readers' page cache, made on first use (a Redis client connects only then)."""
-        from forum.pagecache import make_cache
-
         return make_cache(
             self.cache_url,
             size=self.cache_size,
@@ -194,10 +188,8 @@ class Forum:
             cache_timeout=app.config["FORUM_CACHE_TIMEOUT"],
             cache_key_prefix=app.config["FORUM_CACHE_KEY_PREFIX"],
         )
-        # A mistyped cache URL is said at start-up, not on the first page served.
-        from forum.pagecache import check_cache_url
-
-        check_cache_url(app.config["FORUM_CACHE_URL"] or "none://")
+        # The read path (a mistyped cache URL is said here, at start-up, not on the first page served).
+        caching.install(app)
 
         from flask_login import user_logged_in, user_logged_out
 

@@ -11,10 +11,14 @@ from flask import Response, current_app, g, request
 GIVEN_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
+def request_id_from(given: str) -> str:
+    """The proxy's `X-Request-ID` when it is a plain token, else a new id."""
+    return given if GIVEN_ID.fullmatch(given) else uuid.uuid4().hex
+
+
 def assign_request_id() -> None:
     """Take the proxy's `X-Request-ID` when it is a plain token, else make one."""
-    given = request.headers.get("X-Request-ID", "")
-    g.forum_request_id = given if GIVEN_ID.fullmatch(given) else uuid.uuid4().hex
+    g.forum_request_id = request_id_from(request.headers.get("X-Request-ID", ""))
 
 
 def request_id() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, current_app, request
@@ -57,9 +58,26 @@ def refuse_nul_characters() -> None:
 
 
 # A forum answer is one person's unless the page cache marks it as the page every anonymous reader shares
-# (`Cache-Control: no-cache` and an ETag, `forum.pagecache`): it may hold a CSRF token, someone's own data
+# (`Cache-Control: no-cache` and an ETag, `forum.caching.pages`): it may hold a CSRF token, someone's own data
 # or a moderator's view, which neither a shared cache nor the browser's history may keep.
 PRIVATE = "private, no-store"
+
+
+def security_headers(config: Mapping[str, Any], *, json: bool, secure: bool) -> list[tuple[str, str]]:
+    """The forum's security headers for an answer: its content policy (the API's for JSON) and the rest.
+
+    Used by every forum answer, and by the WSGI middleware that answers kept pages before Flask runs.
+    """
+    policy = API_POLICY if json else config["FORUM_CONTENT_SECURITY_POLICY"] or PAGE_POLICY
+    headers = [
+        ("Content-Security-Policy", policy),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ]
+    if secure:
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    return headers
 
 
 def add_security_headers(response: Response) -> Response:
@@ -70,17 +88,9 @@ def add_security_headers(response: Response) -> Response:
     if "x-content-type-options" in present and "content-security-policy" in present:
         return response  # set already, by the forum's blueprint or the host
     json = response.mimetype == "application/json"
-    policy = API_POLICY if json else current_app.config["FORUM_CONTENT_SECURITY_POLICY"] or PAGE_POLICY
-    wanted = [
-        ("Content-Security-Policy", policy),
-        ("X-Content-Type-Options", "nosniff"),
-        ("X-Frame-Options", "DENY"),
-        ("Referrer-Policy", "strict-origin-when-cross-origin"),
-        # Static files and the page cache's shared pages set their own, which stays.
-        ("Cache-Control", PRIVATE),
-    ]
-    if request.is_secure:
-        wanted.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    wanted = security_headers(current_app.config, json=json, secure=request.is_secure)
+    # Static files and the page cache's shared pages set their own, which stays.
+    wanted.append(("Cache-Control", PRIVATE))
     for name, value in wanted:
         if name.lower() not in present:
             headers.add(name, value)

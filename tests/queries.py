@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import Flask
 
-from forum import quickread
+from forum.caching import raw_reads
 
 # SQLite's BEGIN is sent by the forum itself (to choose DEFERRED or IMMEDIATE); it opens the transaction
 # the statements run in and is counted apart, as psycopg's own BEGIN on PostgreSQL (never seen here) would be.
@@ -56,11 +56,11 @@ def statements(app: Flask) -> Iterator[Statements]:
 
     sa.event.listen(engine, "before_cursor_execute", on_execute)
     sa.event.listen(engine, "commit", on_commit)
-    # A cached page's versions and viewer are read past SQLAlchemy's events (forum.quickread.read_one): counted too.
-    quickread.statement_listeners.append(on_bare_read)
+    # A cached page's versions and viewer are read past SQLAlchemy's events (raw_reads.read_one): counted too.
+    raw_reads.statement_listeners.append(on_bare_read)
     try:
         yield seen
     finally:
-        quickread.statement_listeners.remove(on_bare_read)
+        raw_reads.statement_listeners.remove(on_bare_read)
         sa.event.remove(engine, "before_cursor_execute", on_execute)
         sa.event.remove(engine, "commit", on_commit)

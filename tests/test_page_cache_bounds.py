@@ -12,7 +12,7 @@ import redis
 
 from forum.db import get_session
 from forum.models import Block
-from forum.pagestores import MemoryPages, RedisPages
+from forum.caching.store import MemoryPages, RedisPages
 from forum.services import arguments, members
 from tests.articles import make_article
 from tests.helpers import ForumClient
@@ -262,7 +262,7 @@ def test_pages_are_rendered_while_the_caches_redis_does_not_answer(database_url,
         client.set_cookie("unrelated", "1")
     urls = [f"/blocks/{ids['block1']}", "/", f"/api/v1/blocks/{ids['block1']}/arguments",
             f"/api/v1/articles/{ids['article']}"]
-    with caplog.at_level(logging.WARNING, logger="forum.pagestores"):
+    with caplog.at_level(logging.WARNING, logger="forum.caching.store"):
         for url in urls + urls:
             assert client.get(url).status_code == 200
     assert caplog.text.count("The page cache's Redis does not answer") == 1

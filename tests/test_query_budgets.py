@@ -128,8 +128,8 @@ def plan(connection: sa.Connection, statement: sa.Executable, values: dict) -> s
 
 def test_a_thread_pages_statements_are_served_by_indexes(app, forum):
     """Reading a thread never scans the arguments, votes or sources of the whole forum."""
-    from forum.pagecache import THREAD_VERSIONS
-    from forum.quickviewer import ACCOUNT_MEMBER, TOKEN_MEMBER
+    from forum.caching.pages import THREAD_VERSIONS
+    from forum.caching.viewer_key import ACCOUNT_MEMBER, TOKEN_MEMBER
     from forum.services.citation_slots import BLOCK_SLOTS
     from forum.services.thread_page import THREAD
     from forum.services.threads import ARGUMENTS_WITH_VOTES, SOURCES, VOTES

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import hmac
-import re
-
 from flask import Flask
 from flask_login import LoginManager
 
+from forum.auth import account_key, parse_account_id, session_is_current, split_session_id
 from forum.db import get_session
 from forum.models import Account
 from forum.ratelimit import apply_limits
 from forum.usernames import require_icu
+
+# The account rules themselves live with the other sign-in rules, in `forum.auth`; named here as before.
+__all__ = ["Accounts", "account_key", "load_account", "load_session_user", "parse_account_id"]
 
 
 class Accounts:
@@ -43,18 +44,6 @@ class Accounts:
         apply_limits(app, app.extensions["forum"].limiter)
 
 
-ACCOUNT_ID = re.compile(r"[1-9][0-9]{0,9}")
-MAX_ACCOUNT_ID = 2**31 - 1  # the largest id an integer column holds on every database
-
-
-def parse_account_id(text: str) -> int | None:
-    """The account id `text` names, if any."""
-    # Only an id written as the account writes its own ("7", not "007" or "²") names an account.
-    if not ACCOUNT_ID.fullmatch(text) or int(text) > MAX_ACCOUNT_ID:
-        return None
-    return int(text)
-
-
 def load_account(user_id: str) -> Account | None:
     """The account with that id, if any."""
     account_id = parse_account_id(user_id)
@@ -63,13 +52,8 @@ def load_account(user_id: str) -> Account | None:
 
 def load_session_user(session_id: str) -> Account | None:
     """Flask-Login's user loader: the account, while the session token in its id is still current."""
-    account_id, _, token = session_id.partition(":")
-    account = load_account(account_id)
-    if account is None or not hmac.compare_digest(account.session_token, token):
+    account_id, token = split_session_id(session_id)
+    account = None if account_id is None else get_session().get(Account, account_id)
+    if account is None or not session_is_current(account.session_token, token):
         return None
     return account
-
-
-def account_key(account: Account) -> str:
-    """The lasting id of an account, under which the forum keeps its member."""
-    return account.user_key

@@ -10,6 +10,7 @@ from wtforms import Form as WTForm
 from forum.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
 from forum.db import get_session
 from forum.errors import ForumError
+from forum.flask_internals import signed_in_user
 from forum.ratelimit import guard_sign_in
 from forum.services import accounts
 from forum.views import share_hooks
@@ -93,7 +94,7 @@ def logout() -> ResponseReturnValue:
     """Sign out (a POST, so that no link on another site can sign you out), ending every copy of the session."""
     if request.method == "POST":
         if current_user.is_authenticated:
-            accounts.sign_out(current_user._get_current_object())
+            accounts.sign_out(signed_in_user())
             get_session().commit()
         logout_user()
         flash("You are signed out.")
@@ -109,7 +110,7 @@ def change_password() -> ResponseReturnValue:
     status, headers = 200, {}
     if form.validate_on_submit():
         session = get_session()
-        account = current_user._get_current_object()
+        account = signed_in_user()
 
         def change() -> None:
             accounts.change_password(

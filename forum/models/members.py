@@ -50,7 +50,7 @@ class Member(Base):
         """The role the member acts with: their role, or None once removed (they may read, not take part).
 
         The one rule of what a member may do: every check in Python asks it, and the cached pages' lookup
-        of who asks (`forum.quickviewer`) selects its SQL twin below, so the two cannot disagree.
+        of who asks (`forum.caching.viewer_key`) selects its SQL twin below, so the two cannot disagree.
         """
         return None if self.removed_at is not None else Role(self.role)
 
@@ -81,7 +81,7 @@ class Account(Base):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     # The account's member, loaded with it, so that a signed-in page needs no second lookup.
     member: so.Mapped[Member | None] = so.relationship(
-        primaryjoin=lambda: so.foreign(Member.user_id) == sa.cast(Account.id, sa.String),
+        primaryjoin=lambda: so.foreign(Member.user_id) == Account.user_key,
         viewonly=True,
         uselist=False,
         lazy="joined",
@@ -92,10 +92,16 @@ class Account(Base):
     is_active = True
     is_anonymous = False
 
-    @property
+    @hybrid_property
     def user_key(self) -> str:
-        """The account's lasting id, kept as `Member.user_id`."""
+        """The account's lasting id, kept as `Member.user_id` (its member is found by it, in Python and in SQL)."""
         return str(self.id)
+
+    @user_key.inplace.expression
+    @classmethod
+    def _user_key_expression(cls) -> sa.ColumnElement[str]:
+        """The same id in SQL."""
+        return sa.cast(cls.id, sa.String)
 
     def get_id(self) -> str:
         """The id Flask-Login keeps in the session: the account's id and its current session token."""

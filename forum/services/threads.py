@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -15,6 +14,9 @@ import sqlalchemy.orm as so
 from forum.errors import Invalid
 from forum.models import Argument, ArgumentVersion, Block, Flag, Member, Source, Vote
 from forum.services.counting import counts
+
+if TYPE_CHECKING:
+    from forum.caching.memos import Snapshots
 
 
 def wilson_lower_bound(up: int, down: int, z: float = 1.959964) -> float:
@@ -130,42 +132,6 @@ def characters(records: tuple[ArgumentRecord, ...]) -> int:
     )
 
 
-# Characters of text the snapshots of one process hold at most: a snapshot is a whole thread, and an
-# attacker who votes between reads makes a version (and a snapshot) per vote.
-SNAPSHOT_CHARS = 32_000_000
-
-
-class SnapshotStore:
-    """The arguments of recently read threads by (thread, page version), one store per app and process.
-
-    Every write that changes a thread moves its version in the write's transaction, so a snapshot is
-    never read for a later state than its own; when full (by count, or by the characters its texts hold,
-    since each snapshot is a whole thread and each vote makes a version), the store starts afresh.
-    """
-
-    def __init__(self, limit: int = 256, max_chars: int = SNAPSHOT_CHARS) -> None:
-        self.limit, self.max_chars = limit, max_chars
-        self.items: dict[tuple[int, int], tuple[ArgumentRecord, ...]] = {}
-        self.chars = 0
-        self.lock = threading.Lock()
-
-    def get(self, block_id: int, version: int) -> tuple[ArgumentRecord, ...] | None:
-        """The snapshot of that thread at that version, if kept."""
-        return self.items.get((block_id, version))
-
-    def put(self, block_id: int, version: int, records: tuple[ArgumentRecord, ...]) -> None:
-        """Keep a snapshot (not one larger than the whole store)."""
-        size = characters(records)
-        with self.lock:
-            if (block_id, version) in self.items or size > self.max_chars:
-                return
-            if len(self.items) >= self.limit or self.chars + size > self.max_chars:
-                self.items.clear()
-                self.chars = 0
-            self.items[(block_id, version)] = records
-            self.chars += size
-
-
 MODERATOR_EDITED = (
     sa.select(ArgumentVersion.id)
     .where(ArgumentVersion.argument_id == Argument.id, ArgumentVersion.moderator_edit.is_(True))
@@ -219,7 +185,7 @@ class ViewerMarks:
 
 
 def load_arguments(
-    session: so.Session, block: Block, viewer_id: int | None, snapshots: SnapshotStore | None = None
+    session: so.Session, block: Block, viewer_id: int | None, snapshots: Snapshots | None = None
 ) -> tuple[tuple[ArgumentRecord, ...], ViewerMarks]:
     """The thread's arguments (from the snapshot of its version when kept) and the viewer's votes and flags.
 
@@ -228,7 +194,7 @@ def load_arguments(
     """
     params = {"block_id": block.id, "viewer_id": viewer_id}
     marks = ViewerMarks()
-    records = snapshots.get(block.id, block.version) if snapshots is not None else None
+    records = snapshots.get((block.id, block.version)) if snapshots is not None else None
     if records is not None:
         if viewer_id is not None:
             for argument_id, value in session.execute(VOTES, params):
@@ -253,7 +219,7 @@ def load_arguments(
         for row in rows
     )
     if snapshots is not None:
-        snapshots.put(block.id, block.version, records)
+        snapshots.put((block.id, block.version), records)
     return records, marks
 
 
@@ -265,7 +231,7 @@ def argument_tree(
     limit: int = 500,
     after: int | None = None,
     viewer_id: int | None = None,
-    snapshots: SnapshotStore | None = None,
+    snapshots: Snapshots | None = None,
 ) -> Tree:
     """The thread's arguments as a tree with the viewer's votes, in two statements whatever its size.
 

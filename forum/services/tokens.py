@@ -39,11 +39,14 @@ def issue_token(session: so.Session, member: Member, label: str = "") -> tuple[A
     return token, secret
 
 
+def live_token(secret_digest: str | sa.BindParameter[str]) -> sa.ColumnElement[bool]:
+    """The one rule of a token that signs in: the digest of its secret, and not revoked."""
+    return sa.and_(ApiToken.digest == secret_digest, ApiToken.revoked_at.is_(None))
+
+
 def token_for_secret(session: so.Session, secret: str) -> ApiToken:
     """The live token whose secret is `secret`, or `NotAuthenticated`."""
-    token = session.scalar(
-        sa.select(ApiToken).where(ApiToken.digest == digest(secret), ApiToken.revoked_at.is_(None))
-    )
+    token = session.scalar(sa.select(ApiToken).where(live_token(digest(secret))))
     if token is None:
         raise NotAuthenticated("The API token is unknown or was revoked.")
     return token

@@ -15,7 +15,6 @@ from forum.csrf import csrf_token, protect
 from forum.errors import ForumError, Gone
 from forum.jsonbody import read_json_strictly
 from forum.models import Role
-from forum.pagecache import serve_cached, store_page
 from forum.requestid import add_request_id_header, log_failure
 from forum.security import add_security_headers, limit_request_size, refuse_nul_characters
 from forum.services import policy
@@ -103,9 +102,7 @@ def share_hooks(bp: Blueprint) -> None:
     bp.register_error_handler(HTTPException, http_error_page)
 
 
-# First of all hooks: an anonymous reader's cached page is answered before any other work.
-blueprint.before_request(serve_cached)
-blueprint.after_request(store_page)
+# An anonymous reader's kept page is answered before all of these (`forum.caching.install`).
 share_hooks(blueprint)
 
 from forum.views import pages  # noqa: E402,F401  (registers the routes on the blueprint)

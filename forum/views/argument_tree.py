@@ -9,7 +9,6 @@ request is left open in a kept fragment and written in last: the relative time a
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -24,58 +23,30 @@ from forum.services.threads import Node, descendants
 from forum.views.display import ago, when
 
 if TYPE_CHECKING:
+    from forum.caching.memos import Fragments
     from forum.views.moderation import Refusal
 
 ARGUMENT_TEMPLATE = "forum/_argument.html"
 # Marks for what a kept fragment leaves open: NUL never reaches stored text (requests holding it are refused).
 CSRF = "\x00csrf\x00"
 OPEN_PARTS = re.compile("\x00(?:ago:([0-9.]+)|csrf)\x00")
-KEPT_LIMIT = 50_000
-# Characters the kept fragments of one process hold at most (a post's HTML may run to tens of thousands).
-KEPT_CHARS = 32_000_000
+# The app's environment and its trimmed overlay (`trimmed_environment`), made once per app.
+_trimmed: tuple[Environment, Environment] | None = None
 
 
-class FragmentStore:
-    """Arguments' HTML by the thread's page version and what the viewer changes in it; one per app and process.
+def trimmed_environment(app_environment: Environment) -> Environment:
+    """The app's Jinja environment with block tags' own lines and indentation trimmed.
 
-    The page version moves with every change to the thread's arguments, so a fragment is never used
-    for a later state than its own; readers alike (not the author, not voted) share one.
+    Kept fragments are joined into every page: the blank lines and indentation the templates' layout
+    leaves around `{% if %}`s would be sent 200 times over (some 20 KB of a member's page). The overlay
+    shares the app's loader, filters and globals (so a host's own `_argument.html` is used) and
+    compiles templates once.
     """
-
-    def __init__(self, limit: int = KEPT_LIMIT, max_chars: int = KEPT_CHARS) -> None:
-        self.limit, self.max_chars = limit, max_chars
-        self.items: dict[tuple, str] = {}
-        self.chars = 0
-        self.lock = threading.Lock()
-        self.trimmed: tuple[Environment, Environment] | None = None
-
-    def environment(self, app_environment: Environment) -> Environment:
-        """The app's Jinja environment with block tags' own lines and indentation trimmed.
-
-        Kept fragments are joined into every page: the blank lines and indentation the templates' layout
-        leaves around `{% if %}`s would be sent 200 times over (some 20 KB of a member's page). The overlay
-        shares the app's loader, filters and globals (so a host's own `_argument.html` is used) and
-        compiles templates once.
-        """
-        if self.trimmed is None or self.trimmed[0] is not app_environment:
-            self.trimmed = (app_environment, app_environment.overlay(trim_blocks=True, lstrip_blocks=True))
-        return self.trimmed[1]
-
-    def get(self, key: tuple) -> str | None:
-        """The fragment kept for `key`, if any."""
-        return self.items.get(key)
-
-    def put(self, key: tuple, fragment: str) -> None:
-        """Keep a fragment; when full (by count or characters), start afresh (states that are gone are never
-        asked for again)."""
-        with self.lock:
-            if key in self.items:
-                return
-            if len(self.items) >= self.limit or self.chars + len(fragment) > self.max_chars:
-                self.items.clear()
-                self.chars = 0
-            self.items[key] = fragment
-            self.chars += len(fragment)
+    global _trimmed
+    trimmed = _trimmed
+    if trimmed is None or trimmed[0] is not app_environment:
+        trimmed = _trimmed = (app_environment, app_environment.overlay(trim_blocks=True, lstrip_blocks=True))
+    return trimmed[1]
 
 
 def open_time(moment: datetime) -> Markup:
@@ -101,7 +72,7 @@ class ArgumentTree:
         login_url: str | None,
         max_depth: int,
         csrf_token: Callable[[], str],
-        fragments: FragmentStore,
+        fragments: Fragments,
         posted: int | None = None,
         refused: Refusal | None = None,
         notices: dict[int, str] | None = None,
@@ -198,6 +169,6 @@ class ArgumentTree:
                 "notices": self.notices, "when": open_time, "csrf_token": open_csrf_token,
             }
             current_app.update_template_context(context)
-            template = self.fragments.environment(current_app.jinja_env).get_template(ARGUMENT_TEMPLATE)
+            template = trimmed_environment(current_app.jinja_env).get_template(ARGUMENT_TEMPLATE)
             self._macros = template.make_module(context)
         return str(self._macros.argument_item(a, parent, my_vote, depth, flagged))

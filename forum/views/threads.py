@@ -12,7 +12,7 @@ from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import ForumError
 from forum.models import Block, Role
-from forum.pagecache import do_not_keep
+from forum.caching.serving import do_not_keep
 from forum.ratelimit import counted
 from forum.services import arguments, articles, threads
 from forum.services.policy import allows

@@ -14,7 +14,8 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from cachelib import BaseCache, RedisCache
+import redis
+from cachelib import BaseCache, NullCache, RedisCache
 from redis import RedisError
 
 logger = logging.getLogger(__name__)
@@ -216,3 +217,31 @@ class RedisPages(RedisCache):
             self._write_client.delete(*kept[start : start + 500])
         self._write_client.delete(*self.index_keys)
         return True
+
+
+SCHEMES = {"memory", "redis", "rediss", "unix", "none"}
+
+
+def check_cache_url(url: str) -> None:
+    """Refuse a `FORUM_CACHE_URL` naming no store the forum knows."""
+    if url.partition("://")[0].lower() not in SCHEMES or "://" not in url:
+        raise ValueError(
+            f"FORUM_CACHE_URL must be memory://, redis://HOST:PORT/DB or none://, not {url!r}."
+        )
+
+
+def make_cache(url: str, *, size: int, max_bytes: int, timeout: int, prefix: str) -> BaseCache:
+    """The store `FORUM_CACHE_URL` names: `memory://` (this process), `redis://...` (shared) or `none://`.
+
+    Each keeps at most `size` entries and `max_bytes` bytes.
+    """
+    scheme = url.partition("://")[0].lower()
+    if scheme == "memory":
+        return MemoryPages(size, max_bytes, default_timeout=timeout)
+    if scheme in ("redis", "rediss", "unix"):
+        # A Redis that stops answering must not hold pages: after a second, the page is rendered instead.
+        client = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        return RedisPages(client, prefix=prefix, size=size, max_bytes=max_bytes, default_timeout=timeout)
+    if scheme == "none":
+        return NullCache()
+    raise ValueError(f"FORUM_CACHE_URL must be memory://, redis://HOST:PORT/DB or none://, not {url!r}.")

@@ -1,36 +1,27 @@
 """A WSGI middleware answering cookie-less readers' cached pages before the Flask app runs at all.
 
-Inside Flask, `forum.pagecache.serve_cached` already answers anonymous readers from the cache, but only
+Inside Flask, `forum.caching.serving.serve_cached` already answers anonymous readers from the cache, but only
 after the request context, the session, the host's and the rate limiter's hooks. A request that carries no
 cookie and no bearer token (and cannot be signed in by a host's request loader) is anonymous whatever those
 would say, so this middleware reads the page's versions, answers 304 or the cached page (gzip-compressed
-if the reader takes it) with the forum's headers, and leaves every other request, and every miss, to the
-app. It is app-wide, so the site (or a host) installs it: `app.wsgi_app = CachedPages(app, app.wsgi_app)`.
+if the reader takes it) with the forum's own headers (`forum.security`, `forum.requestid`), and leaves every
+other request, and every miss, to the app. It is app-wide, and a host's hooks do not run for its answers, so
+the site (or a host) chooses it: `app.wsgi_app = CachedPages(app, app.wsgi_app)`.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
-from forum.pagecache import (
-    CACHE_CONTROL,
-    JSON,
-    PAGES,
-    VERSIONS_READ,
-    Page,
-    kept_copy,
-    page_key,
-    query_key,
-    read_versions,
-    vary,
-)
-from forum.requestid import GIVEN_ID
-from forum.security import API_POLICY, PAGE_POLICY
+from forum.caching.pages import CACHE_CONTROL, JSON, PAGES, Page, page_key, query_key, read_versions, vary
+from forum.caching.serving import VERSIONS_READ, kept_copy
+from forum.flask_internals import signs_in_from_request
+from forum.requestid import request_id_from
+from forum.security import security_headers
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -47,9 +38,7 @@ class CachedPages:
     def signs_in_without_cookies(self) -> bool:
         """Whether the host's login manager can sign a request in from its headers alone."""
         manager = getattr(self.app, "login_manager", None)
-        return manager is None or manager._request_callback is not None or getattr(
-            manager, "_header_callback", None
-        ) is not None
+        return manager is None or signs_in_from_request(manager)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if (
@@ -90,22 +79,14 @@ class CachedPages:
         compressed: bool = False,
     ) -> list[bytes]:
         """The cached page (or its 304) with the headers the forum gives its pages."""
-        given = request.headers.get("X-Request-ID", "")
-        json = page.content_type == JSON
         headers: list[tuple[str, Any]] = [
             ("Content-Type", page.content_type),
             ("ETag", f'W/"{etag}"'),
             ("Cache-Control", CACHE_CONTROL),
             ("Vary", vary(page.content_type)),
-            ("Content-Security-Policy",
-             API_POLICY if json else self.app.config["FORUM_CONTENT_SECURITY_POLICY"] or PAGE_POLICY),
-            ("X-Content-Type-Options", "nosniff"),
-            ("X-Frame-Options", "DENY"),
-            ("Referrer-Policy", "strict-origin-when-cross-origin"),
-            ("X-Request-ID", given if GIVEN_ID.fullmatch(given) else uuid.uuid4().hex),
+            *security_headers(self.app.config, json=page.content_type == JSON, secure=request.is_secure),
+            ("X-Request-ID", request_id_from(request.headers.get("X-Request-ID", ""))),
         ]
-        if request.is_secure:
-            headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
         if compressed:
             headers.append(("Content-Encoding", "gzip"))
         if status.startswith("200"):

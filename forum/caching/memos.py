@@ -1,0 +1,66 @@
+"""What a process keeps to render a page cheaply: threads' arguments and arguments' HTML, by page version.
+
+Each memo is keyed by the version of the page it serves, which moves with every change to that page's data,
+so an entry is never used for a later state than its own. Both are per process and per app, and bounded
+by count and by the characters their entries hold: a vote makes a version, and an attacker who reads a long
+thread after each vote would otherwise fill a process with copies of it. When full, a memo starts afresh
+(states that are gone are never asked for again).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+from forum.services.threads import ArgumentRecord, characters
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+# A thread's arguments (a snapshot) by (thread, page version): at most this many, and characters of text.
+SNAPSHOT_LIMIT = 256
+SNAPSHOT_CHARS = 32_000_000
+# An argument's HTML by page version and what the viewer changes in it (a post's HTML may run to tens of KB).
+FRAGMENT_LIMIT = 50_000
+FRAGMENT_CHARS = 32_000_000
+
+
+class Memo(Generic[K, V]):
+    """Values by a key naming a page version, at most `limit` of them and `max_chars` characters in all."""
+
+    def __init__(self, size_of: Callable[[V], int], limit: int, max_chars: int) -> None:
+        self.size_of, self.limit, self.max_chars = size_of, limit, max_chars
+        self.items: dict[K, V] = {}
+        self.chars = 0
+        self.lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        """The value kept for `key`, if any."""
+        return self.items.get(key)
+
+    def put(self, key: K, value: V) -> None:
+        """Keep a value (not one larger than the whole memo); when full, start afresh."""
+        size = self.size_of(value)
+        with self.lock:
+            if key in self.items or size > self.max_chars:
+                return
+            if len(self.items) >= self.limit or self.chars + size > self.max_chars:
+                self.items.clear()
+                self.chars = 0
+            self.items[key] = value
+            self.chars += size
+
+
+Snapshots = Memo[tuple[int, int], tuple[ArgumentRecord, ...]]
+Fragments = Memo[tuple[Any, ...], str]
+
+
+def thread_snapshots() -> Snapshots:
+    """Threads' arguments by (thread, page version), read once per version in this process."""
+    return Memo(characters, SNAPSHOT_LIMIT, SNAPSHOT_CHARS)
+
+
+def argument_fragments() -> Fragments:
+    """Arguments' HTML by page version and what the viewer changes in it, written once in this process."""
+    return Memo(len, FRAGMENT_LIMIT, FRAGMENT_CHARS)

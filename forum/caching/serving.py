@@ -1,0 +1,212 @@
+"""Kept pages answered inside Flask: first thing for a GET of a kept page, and kept after a miss.
+
+A reader's request reads the page's versions (and who asks, in the same statement, `forum.caching.viewer_key`)
+and is answered 304 for a matching `If-None-Match`, or the kept page, before any other work. Anonymous
+readers share one copy, kept also gzip-compressed. A signed-in member (or a bearer token's) gets a copy of
+their own, keyed also by who they are, kept split at its CSRF token so that this request's token is joined
+in. Pages that carry a flash message or set a cookie, errors and anything but GET are never kept.
+"""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any
+
+import sqlalchemy as sa
+from cachelib import BaseCache
+from flask import Response, current_app, g, request, session
+
+from forum.caching.pages import CACHE_CONTROL, JSON, PAGES, Page, page_key, query_key, read_versions, vary
+from forum.caching.raw_reads import read_one
+from forum.caching.viewer_key import (
+    ANONYMOUS,
+    ASK_AUTH,
+    PAGES_NOT_KEPT,
+    Undecided,
+    ViewerKey,
+    ViewerRead,
+    is_anonymous,
+    viewer_key,
+    viewer_read_for_request,
+)
+from forum.csrf import csrf_token
+from forum.flask_internals import flash_waiting, request_csrf_token
+
+# Where the WSGI middleware leaves the versions it read for the app, on a miss.
+VERSIONS_READ = "forum.page_versions"
+# A member's page is theirs alone, and holds a CSRF token: no shared cache keeps it.
+MEMBER_CACHE_CONTROL = "private, no-store"
+# A shared page is kept twice: as it is, and gzip-compressed once for every reader whose browser takes it.
+GZIP = ":gzip"
+GZIP_MIN = 1024  # smaller pages gain too little from it
+
+
+_with_viewer: dict[tuple[int, int], sa.Select[Any]] = {}
+
+
+def read_versions_and_viewer(
+    engine: sa.Engine, page: Page, values: dict[str, Any], viewer_read: ViewerRead
+) -> tuple[tuple[Any, ...] | None, ViewerKey | Undecided]:
+    """The page's versions and the viewer key `viewer_read` says, in one statement: (None, ASK_AUTH) for no page."""
+    key = (id(page.statement), id(viewer_read.statement))
+    statement = _with_viewer.get(key)
+    if statement is None:
+        # The page's row beside the viewer's (or beside nulls): a join on nothing but true.
+        versions, viewer = page.statement.subquery("page"), viewer_read.statement.subquery("viewer")
+        statement = _with_viewer.setdefault(
+            key, sa.select(versions, viewer).select_from(versions.outerjoin(viewer, sa.true()))
+        )
+    row = read_one(engine, statement, {**values, **viewer_read.values})
+    if row is None:
+        return None, ASK_AUTH
+    width = len(page.statement.selected_columns)
+    return page.versions(row[:width], values), viewer_read.key(row[width:])
+
+
+def kept_copy(cache: BaseCache, key: str, takes_gzip: bool) -> tuple[bytes, bool] | None:
+    """A kept shared page, gzip-compressed if the reader takes that: (body, compressed), or None."""
+    if takes_gzip:
+        body = cache.get(key + GZIP)
+        if body is not None:
+            return body, True
+    body = cache.get(key)
+    return None if body is None else (body, False)
+
+
+def keep_copy(cache: BaseCache, key: str, body: bytes) -> None:
+    """Keep a shared page, and its gzip copy beside it (compressed once per version, not per request)."""
+    copies = {key: body}
+    if len(body) >= GZIP_MIN:
+        copies[key + GZIP] = gzip.compress(body, compresslevel=6, mtime=0)
+    cache.set_many(copies)
+
+
+def cache_key(page: Page, versions: tuple[Any, ...]) -> str | None:
+    """This request's page key, if its page may be kept."""
+    prefix = current_app.config["FORUM_CACHE_KEY_PREFIX"]
+    return page_key(prefix, page, request.script_root, request.path, request.args, versions)
+
+
+def do_not_keep() -> None:
+    """This answer shows less than its key says (a query value that names nothing here): it is not kept."""
+    g.pop("forum_page_key", None)
+    g.pop("forum_page_etag", None)
+    g.pop("forum_member_key", None)
+
+
+def serve_cached() -> Response | None:
+    """For a GET of a cached page: 304 or the shared page, or a member's own copy; else note what to store."""
+    page = PAGES.get(request.endpoint or "")
+    if request.method not in ("GET", "HEAD") or page is None or flash_waiting():
+        return None
+    if query_key(page, request.args) is None:
+        return None  # answered, never kept: see `query_key`
+    state = current_app.extensions["forum"]
+    values = request.view_args or {}
+    viewer_read = viewer_read_for_request()
+    viewer: ViewerKey | Undecided
+    if viewer_read is not None:
+        versions, viewer = read_versions_and_viewer(state.read_engine, page, values, viewer_read)
+        if viewer is ASK_AUTH:
+            viewer = viewer_key()
+    else:
+        viewer = viewer_key()
+        read = request.environ.get(VERSIONS_READ)
+        if read is not None and read[0] == request.endpoint and read[1] == values:
+            versions = read[2]  # read already, by `forum.caching.middleware.CachedPages`, on a miss
+        else:
+            versions = read_versions(state.read_engine, page, values)
+    if versions is None or viewer == PAGES_NOT_KEPT or isinstance(viewer, Undecided):
+        return None
+    key = cache_key(page, versions if viewer is ANONYMOUS else versions + viewer)
+    if key is None:
+        return None
+    if viewer is not ANONYMOUS:
+        return serve_member_copy(state.page_cache, key, page)
+    etag = key[len(current_app.config["FORUM_CACHE_KEY_PREFIX"]):]
+    if request.if_none_match.contains_weak(etag):
+        return page_response(b"", page, etag, 304)
+    kept = kept_copy(state.page_cache, key, request.accept_encodings["gzip"] > 0)
+    if kept is not None:
+        return page_response(kept[0], page, etag, 200, compressed=kept[1])
+    g.forum_page_key, g.forum_page_etag = key, etag
+    return None
+
+
+def serve_member_copy(cache: BaseCache, key: str, page: Page) -> Response | None:
+    """A member's own copy of the page, this request's CSRF token joined in; else note what to store."""
+    parts = cache.get(key)
+    if not isinstance(parts, list):  # not kept (or kept whole, by an earlier release: rendered afresh)
+        g.forum_member_key = key
+        return None
+    if len(parts) > 1:
+        body = csrf_token().encode().join(parts)
+    else:
+        body = parts[0]
+    response = Response(body, content_type=page.content_type)
+    response.headers["Cache-Control"] = MEMBER_CACHE_CONTROL
+    response.headers["Vary"] = vary(page.content_type)
+    return response
+
+
+def page_response(body: bytes, page: Page, etag: str, status: int, compressed: bool = False) -> Response:
+    """An anonymous page (or its 304), with its validator."""
+    response = Response(body, status=status, content_type=page.content_type)
+    if compressed:
+        response.headers["Content-Encoding"] = "gzip"
+    mark_cacheable(response, page, etag)
+    return response
+
+
+def mark_cacheable(response: Response, page: Page, etag: str) -> None:
+    """The headers of a page every anonymous reader shares."""
+    # Weak: the page sent as it is and gzip-compressed are the same page, and share one validator.
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.headers["Vary"] = vary(page.content_type)
+
+
+def store_page(response: Response) -> Response:
+    """Keep the page rendered for `serve_cached`'s miss, if it is one every anonymous reader may share."""
+    page = PAGES.get(request.endpoint or "")
+    if page is None:
+        return response
+    # Signed in or not, the same URL answers differently: shared caches must tell them apart.
+    for header in vary(page.content_type).split(", "):
+        response.vary.add(header)
+    member_key = g.pop("forum_member_key", None)
+    if member_key is not None:
+        store_member_copy(member_key, response)
+    key = g.pop("forum_page_key", None)
+    if key is None:
+        return response
+    etag = g.pop("forum_page_etag")
+    if keepable(response) and is_anonymous():
+        keep_copy(current_app.extensions["forum"].page_cache, key, response.get_data())
+        mark_cacheable(response, page, etag)
+    return response
+
+
+def store_member_copy(key: str, response: Response) -> None:
+    """Keep a member's page, split at its CSRF token, unless it carries something of this request only."""
+    if not keepable(response):
+        return
+    body = response.get_data()
+    token = request_csrf_token()
+    parts = body.split(token.encode()) if token else [body]
+    current_app.extensions["forum"].page_cache.set(key, parts)
+    response.headers["Cache-Control"] = MEMBER_CACHE_CONTROL
+
+
+def keepable(response: Response) -> bool:
+    """Whether a page answered to a GET holds nothing of this request alone, and so may be kept."""
+    return (
+        request.method == "GET"
+        and response.status_code == 200
+        and response.mimetype in ("text/html", JSON)
+        and not response.direct_passthrough
+        and "Set-Cookie" not in response.headers
+        # A flash shown or a token made on this request is the reader's own, and sets the session cookie.
+        and not session.modified
+        and not flash_waiting()
+    )
