@@ -128,7 +128,8 @@ def current_viewer() -> Viewer:
     """The viewer of this request, resolved once and kept on `g`."""
     if "forum_viewer" not in g:
         g.forum_viewer = _resolve_viewer()
-    return g.forum_viewer
+    viewer: Viewer = g.forum_viewer
+    return viewer
 
 
 def _resolve_viewer() -> Viewer:
@@ -136,8 +137,8 @@ def _resolve_viewer() -> Viewer:
     session = get_session()
     secret = bearer_secret() if is_api_request() else None
     if secret is not None:
-        member = tokens.member_for_token(session, secret)
-        return Viewer(member.user_id, member.name, member.acting_role, member, via_token=True)
+        holder = tokens.member_for_token(session, secret)
+        return Viewer(holder.user_id, holder.name, holder.acting_role, holder, via_token=True)
 
     require_login_manager()
     if not current_user or not current_user.is_authenticated:

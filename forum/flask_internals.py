@@ -55,7 +55,7 @@ def user_loader(manager: LoginManager | None) -> Callable[[str], Any] | None:
 
 def signed_in_user() -> Any:
     """The signed-in user itself rather than Flask-Login's proxy to it (for `isinstance` and identity)."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def csrf_field_name(app: Flask | None = None) -> str:

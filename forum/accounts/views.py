@@ -45,7 +45,7 @@ def login() -> ResponseReturnValue:
     status, headers = 200, {}
     if form.validate_on_submit():
         session = get_session()
-        username, password = form.username.data, form.password.data
+        username, password = form.username.data or "", form.password.data or ""
         try:
             account = guard_sign_in(username, lambda: accounts.authenticate(session, username, password))
         except ForumError as error:
@@ -71,8 +71,8 @@ def register() -> ResponseReturnValue:
         try:
             account = accounts.register(
                 session,
-                form.username.data,
-                form.password.data,
+                form.username.data or "",
+                form.password.data or "",
                 min_length=current_app.config["FORUM_PASSWORD_MIN_LENGTH"],
             )
         except ForumError as error:
@@ -116,8 +116,8 @@ def change_password() -> ResponseReturnValue:
             accounts.change_password(
                 session,
                 account,
-                form.current_password.data,
-                form.new_password.data,
+                form.current_password.data or "",
+                form.new_password.data or "",
                 min_length=current_app.config["FORUM_PASSWORD_MIN_LENGTH"],
             )
 

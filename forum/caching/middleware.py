@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from flask import Request
 from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Request
 
 from forum.caching.pages import CACHE_CONTROL, JSON, PAGES, Page, page_key, query_key, read_versions, vary
 from forum.caching.serving import VERSIONS_READ, kept_copy
@@ -49,8 +49,11 @@ class CachedPages:
         ):
             return self.wsgi_app(environ, start_response)
         request = Request(environ)
+        adapter = self.app.create_url_adapter(request)
+        if adapter is None:
+            return self.wsgi_app(environ, start_response)
         try:
-            endpoint, values = self.app.create_url_adapter(request).match()
+            endpoint, values = adapter.match()
         except HTTPException:
             return self.wsgi_app(environ, start_response)
         page = PAGES.get(endpoint)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Unpack
 
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
@@ -36,22 +36,22 @@ ARTICLE_VERSIONS = sa.select(Article.version, Article.slug).where(Article.id == 
 INDEX_VERSIONS = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Article.version), 0))
 
 
-def thread_versions(row: Sequence[Any], _values: dict[str, Any]) -> tuple[Any, ...] | None:
+def thread_versions(row: Sequence[Any], _values: Mapping[str, Any]) -> tuple[Any, ...] | None:
     """The versions a thread shows: its block's and its article's (None for a heading, which has none)."""
     return None if row[2] == BlockKind.HEADING.value else (row[0], row[1])
 
 
-def article_versions(row: Sequence[Any], values: dict[str, Any]) -> tuple[Any, ...] | None:
+def article_versions(row: Sequence[Any], values: Mapping[str, Any]) -> tuple[Any, ...] | None:
     """The version an article page shows (None when the URL's slug is not the article's: it redirects)."""
     return (row[0],) if row[1] == values.get("slug") else None
 
 
-def article_json_versions(row: Sequence[Any], _values: dict[str, Any]) -> tuple[Any, ...] | None:
+def article_json_versions(row: Sequence[Any], _values: Mapping[str, Any]) -> tuple[Any, ...] | None:
     """The version an article's JSON shows."""
     return (row[0],)
 
 
-def index_versions(row: Sequence[Any], _values: dict[str, Any]) -> tuple[Any, ...]:
+def index_versions(row: Sequence[Any], _values: Mapping[str, Any]) -> tuple[Any, ...]:
     """The home page's versions: how many articles there are and the sum of their versions."""
     return row[0], row[1]
 
@@ -89,8 +89,8 @@ class Page(NamedTuple):
     """A kept page: the statement reading its versions, what they are in its row, its content type, and
     the query parameters it reads (the only ones its key is made of)."""
 
-    statement: sa.Select
-    versions: Callable[[Sequence[Any], dict[str, Any]], tuple[Any, ...] | None]
+    statement: sa.Select[Unpack[tuple[Any, ...]]]
+    versions: Callable[[Sequence[Any], Mapping[str, Any]], tuple[Any, ...] | None]
     content_type: str = HTML
     params: Mapping[str, Param] = {}
 
@@ -129,7 +129,7 @@ def query_key(page: Page, args: MultiDict[str, str]) -> str | None:
     return "&".join(sorted(parts))
 
 
-def read_versions(engine: sa.Engine, page: Page, values: dict[str, Any]) -> tuple[Any, ...] | None:
+def read_versions(engine: sa.Engine, page: Page, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
     """The versions of the page at a URL with these values (None for nothing to keep: no such thread ...)."""
     row = read_one(engine, page.statement, values)
     return None if row is None else page.versions(row, values)

@@ -92,11 +92,13 @@ def account_viewer_key(token: str) -> Callable[[Sequence[Any]], ViewerKey | Unde
 
 def account_viewer_read() -> ViewerRead | None:
     """The read for a session of the forum's own accounts, if this is one (and its browser's own)."""
-    manager = current_app.extensions.get("forum_accounts")
+    # Flask-Login's manager carries no type information: both are Any.
+    manager: Any = current_app.extensions.get("forum_accounts")
+    app_manager: Any = getattr(current_app, "login_manager", None)
     config = current_app.config
     if (
         manager is None
-        or manager is not getattr(current_app, "login_manager", None)
+        or manager is not app_manager
         or config["FORUM_USER_ID"] is not account_key
         or config["FORUM_DISPLAY_NAME"] is not None
     ):

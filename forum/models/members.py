@@ -79,13 +79,6 @@ class Account(Base):
         sa.String(32), default=lambda: secrets.token_hex(16)
     )
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
-    # The account's member, loaded with it, so that a signed-in page needs no second lookup.
-    member: so.Mapped[Member | None] = so.relationship(
-        primaryjoin=lambda: so.foreign(Member.user_id) == Account.user_key,
-        viewonly=True,
-        uselist=False,
-        lazy="joined",
-    )
 
     # Flask-Login's user protocol.
     is_authenticated = True
@@ -102,6 +95,14 @@ class Account(Base):
     def _user_key_expression(cls) -> sa.ColumnElement[str]:
         """The same id in SQL."""
         return sa.cast(cls.id, sa.String)
+
+    # The account's member, loaded with it, so that a signed-in page needs no second lookup.
+    member: so.Mapped[Member | None] = so.relationship(
+        primaryjoin=lambda: so.foreign(Member.user_id) == Account.user_key,
+        viewonly=True,
+        uselist=False,
+        lazy="joined",
+    )
 
     def get_id(self) -> str:
         """The id Flask-Login keeps in the session: the account's id and its current session token."""
