@@ -12,7 +12,7 @@ from forum.db import get_session
 from forum.errors import ForumError
 from forum.ratelimit import guard_sign_in
 from forum.services import accounts
-from forum.views import share_hooks
+from forum.views.site import share_hooks
 from forum.urls import split_url
 
 blueprint = Blueprint("forum_accounts", __name__)

@@ -8,7 +8,7 @@ from forum.db import get_session
 from forum.routing import parse_id
 from forum.services import articles
 from forum.settings import template
-from forum.views import blueprint
+from forum.views.site import blueprint
 
 PAGE = 100
 
