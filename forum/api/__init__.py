@@ -1,78 +1,12 @@
-"""The JSON API under /api/v1: errors as `{"error": {...}}`, operations declared in `forum.api.openapi`."""
+"""The JSON API under /api/v1: operations declared in `forum.api.openapi`; importing the package declares them."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, url_for
-from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
+from forum.api.site import api, registry
 
-from forum.api.openapi import Api
-from forum.errors import ForumError
-from forum.requestid import log_failure
+# The order declares the operations, and so orders the OpenAPI document and its reference (docs/api.md).
+# isort: off
+from forum.api import articles, arguments, moderation, tokens, votes
+# isort: on
 
-api = Blueprint("api", __name__, url_prefix="/api/v1")
-registry = Api(api, title="Forum API", version="1")
-
-
-def error_response(
-    status: int, code: str, message: str, field: str | None = None, headers: dict | None = None
-) -> ResponseReturnValue:
-    """The API's one error shape."""
-    detail = {"code": code, "message": message}
-    if field:
-        detail["field"] = field
-    return jsonify(error=detail), status, headers or {}
-
-
-@api.errorhandler(ForumError)
-def forum_error(error: ForumError) -> ResponseReturnValue:
-    """A domain error as JSON with its status."""
-    return error_response(error.status, error.code, error.message, error.field, headers=error.headers())
-
-
-@api.errorhandler(HTTPException)
-def http_error(error: HTTPException) -> ResponseReturnValue:
-    """An HTTP error (404, 405, 413 ...) as JSON."""
-    code = (error.name or "error").lower().replace(" ", "_")
-    # Keep what the error says in its headers (Allow, Retry-After), not its HTML content type.
-    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-    return error_response(error.code or 500, code, error.description or error.name, headers=headers)
-
-
-@api.errorhandler(InternalServerError)
-def internal_error(error: InternalServerError) -> ResponseReturnValue:
-    """An unexpected failure: logged, and answered without details."""
-    reference = log_failure(error.original_exception)
-    message = f"Something went wrong on our side. If you report it, quote {reference}."
-    return error_response(500, "internal_error", message)
-
-
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-@api.route("/<anypath:_rest>", methods=METHODS)
-def no_such_route(_rest: str) -> ResponseReturnValue:
-    """Unknown API paths (and ids that are no numbers) answer in JSON like every other API error."""
-    # Routing errors never reach a blueprint's error handlers, so the API catches its own.
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    allowed = []
-    for method in METHODS:
-        try:
-            endpoint, _ = adapter.match(request.path, method=method)
-        except HTTPException:
-            continue
-        if endpoint != request.endpoint:
-            allowed.append(method)
-    if allowed:
-        raise MethodNotAllowed(valid_methods=allowed)
-    raise NotFound("There is no such API path.")
-
-
-@api.get("/openapi.json")
-def openapi_document() -> ResponseReturnValue:
-    """The OpenAPI 3.1 document of this API."""
-    server = url_for("forum.api.openapi_document").removesuffix("/openapi.json")
-    return jsonify(registry.document(server))
-
-
-from forum.api import articles, arguments, moderation, tokens, votes  # noqa: E402,F401  (declare the operations)
+__all__ = ["api", "registry", "articles", "arguments", "moderation", "tokens", "votes"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask.typing import ResponseReturnValue
 
-from forum.api import registry
+from forum.api.site import registry
 from forum.api.openapi import ErrorBody
 from forum.api.present import argument_json, tree_json, version_json
 from forum.api.schemas import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask.typing import ResponseReturnValue
 
-from forum.api import api, registry
+from forum.api.site import api, registry
 from forum.api.openapi import ErrorBody
 from forum.api.present import article_json, listing_json, slot_json
 from forum.api.schemas import (

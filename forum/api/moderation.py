@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
 
-from forum.api import api, registry
+from forum.api.site import api, registry
 from forum.api.openapi import ErrorBody
 from forum.api.present import (
     argument_json,

@@ -6,7 +6,7 @@ from flask import current_app
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, Field
 
-from forum.api import registry
+from forum.api.site import registry
 from forum.api.openapi import ErrorBody
 from forum.api.schemas import RequestBody, examples
 from forum.auth import bearer_secret

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, Field
 
-from forum.api import registry
+from forum.api.site import registry
 from forum.api.openapi import ErrorBody
 from forum.api.schemas import RequestBody, examples
 from forum.auth import acting_member, current_viewer
