@@ -175,6 +175,20 @@ def test_the_dashboard_is_for_moderators(app, client, ids, make_user):
     assert mia.submit(f"/arguments/{ids['argument']}/hide", {"reason": "x"}).status_code == 403
 
 
+def test_a_refusal_of_who_asks_is_said_above_the_thread(app, client, ids, make_user):
+    mia = sign_in(app, make_user("mia"))
+    refused = mia.submit(f"/arguments/{ids['argument']}/hide", {"reason": "x"})
+    page = text(refused)
+    assert refused.status_code == 403 and 'class="error-summary' in page
+    assert "Only a moderator may do this." in page and 'id="hide-reason-' not in page
+
+
+def test_a_refused_form_about_nothing_is_not_found(app, client, ids, make_user):
+    moe = sign_in(app, make_user("moe", Role.MODERATOR))
+    assert moe.submit("/arguments/999999/hide", {"reason": "x"}).status_code == 404
+    assert moe.submit("/blocks/999999/lock", {"locked": "1", "reason": "x"}).status_code == 404
+
+
 def test_lock_shows_the_reason_and_removes_the_form(app, client, ids, make_user, as_member):
     moe = sign_in(app, make_user("moe", Role.MODERATOR))
     response = moe.submit(f"/blocks/{ids['block1']}/lock", {"locked": "1", "reason": "Cooling off."})

@@ -24,6 +24,7 @@ from forum.db import get_session
 from forum.models import Role
 from forum.services import arguments, threads
 from forum.services.lookup import check_readable, get_thread, readable_thread
+from forum.services.policy import shows_content
 from forum.settings import content_limits
 
 # Answered for an argument or thread of an unpublished article (except to moderators, where they read).
@@ -137,8 +138,7 @@ def argument_versions(argument_id: int) -> ResponseReturnValue:
     argument = arguments.get_argument(get_session(), argument_id)
     moderator = current_viewer().has_role(Role.MODERATOR)
     check_readable(argument.block.article, moderator)
-    concealed = argument.hidden or argument.withdrawn_at is not None
-    if concealed and not moderator:
+    if not shows_content(argument, moderator):
         return {"entries": []}
     return {"entries": [version_json(v, at) for v, at in arguments.edits(argument)]}
 

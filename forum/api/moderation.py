@@ -32,14 +32,14 @@ from forum.api.schemas import (
 )
 from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
-from forum.models import Member, Role
+from forum.models import Role
 from forum.services import audit, consensus, members, moderation
-from forum.services.lookup import get_thread, readable_thread
+from forum.services.lookup import readable_thread
 
 FORBIDDEN = {403: ErrorBody}
 
 
-def acting_moderator(role: Role = Role.MODERATOR) -> Member:
+def acting_moderator(role: Role = Role.MODERATOR):
     """The stored member behind the request, once the viewer is known to hold `role` (401/403 otherwise)."""
     viewer = current_viewer()
     require_role(viewer, role)
@@ -49,7 +49,7 @@ def acting_moderator(role: Role = Role.MODERATOR) -> Member:
 @api.errorhandler(consensus.StaleVersion)
 def stale_version(error: consensus.StaleVersion) -> ResponseReturnValue:
     """A stale verdict: the usual error, plus the verdict as it is now, so the moderator can review it."""
-    current = consensus_json(get_thread(get_session(), error.block_id))
+    current = consensus_json(*consensus.current_verdict(get_session(), error.block_id))
     return {"error": {"code": error.code, "message": error.message, "current": current}}, error.status
 
 
@@ -69,7 +69,7 @@ def set_consensus(block_id: int, body: ConsensusIn) -> ResponseReturnValue:
         version=body.version, key_arguments=body.key_arguments,
     )
     session.commit()
-    return consensus_json(get_thread(session, change.block_id))
+    return consensus_json(*consensus.current_verdict(session, change.block_id))
 
 
 @registry.route(

@@ -5,21 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from forum.db import get_session
 from forum.models import (
     Argument,
-    ArgumentVersion,
     Article,
+    ArgumentVersion,
     AuditEntry,
     Block,
     ConsensusChange,
     Flag,
-    Member,
     Source,
 )
 from forum.services.article_list import ArticleListing
 from forum.services.article_page import ArticleView, ThreadSummary
 from forum.services.citation_slots import Proposal, SlotView
+from forum.services.policy import shows_content
 from forum.services.threads import ArgumentRecord, Node, SourceRecord, descendants
 from forum.urls import host_of
 
@@ -46,7 +45,7 @@ def argument_json(
     argument: Argument | ArgumentRecord, *, my_vote: int = 0, moderator: bool = False
 ) -> dict[str, Any]:
     """An argument; a hidden or withdrawn one shows its content to moderators only."""
-    concealed = (argument.hidden or argument.withdrawn_at is not None) and not moderator
+    concealed = not shows_content(argument, moderator)
     return {
         "id": argument.id,
         "stance": argument.stance,
@@ -112,7 +111,7 @@ def version_json(version: ArgumentVersion, edited_at: datetime) -> dict[str, Any
     }
 
 
-def thread_json(block: Block, summary: ThreadSummary, setter_name: str | None = None) -> dict[str, Any]:
+def thread_json(block: Block, summary: ThreadSummary, setter_name: str | None) -> dict[str, Any]:
     """A thread's summary."""
     return {
         "counts": dict(summary.counts),
@@ -125,18 +124,15 @@ def thread_json(block: Block, summary: ThreadSummary, setter_name: str | None = 
     }
 
 
-def member_ref(member_id: int | None, name: str | None = None) -> dict[str, Any] | None:
-    """A member as `{"id", "name"}`; the name looked up (from the session's identity map) when not kept."""
+def member_ref(member_id: int | None, name: str | None) -> dict[str, Any] | None:
+    """A member as `{"id", "name"}` (a name no longer known is "")."""
     if member_id is None:
         return None
-    if name is None:
-        member = get_session().get(Member, member_id)
-        name = member.name if member else ""
-    return {"id": member_id, "name": name}
+    return {"id": member_id, "name": name or ""}
 
 
-def consensus_json(block: Block, setter_name: str | None = None) -> dict[str, Any]:
-    """A thread's current verdict, with who set it (their name looked up unless given) and when."""
+def consensus_json(block: Block, setter_name: str | None) -> dict[str, Any]:
+    """A thread's current verdict, with who set it (`setter_name`, read with the thread) and when."""
     return {
         "status": block.consensus_status,
         "note": block.consensus_note,

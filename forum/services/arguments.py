@@ -25,7 +25,7 @@ from forum.models import (
 )
 from forum.plurals import plural
 from forum.rendering import is_blank, render_markdown, renders_blank
-from forum.services import audit
+from forum.services import audit, policy
 from forum.services.members import holds
 from forum.services.policy import Action, check
 from forum.services.versions import thread_changed
@@ -247,14 +247,7 @@ def get_argument(session: so.Session, argument_id: int) -> Argument:
 
 def argument_state(argument: Argument, member: Member) -> dict[str, bool]:
     """What the policy asks of an argument and of who acts on it (`forum.services.policy`)."""
-    return {
-        "locked": argument.block.locked,
-        "hidden": argument.hidden,
-        "withdrawn": argument.withdrawn_at is not None,
-        "mine": member.id == argument.author_id,
-        "moderator": holds(member, Role.MODERATOR),
-        "unpublished": argument.block.article.unpublished_at is not None,
-    }
+    return policy.state(argument.block, argument, member_id=member.id, moderator=holds(member, Role.MODERATOR))
 
 
 def source_snapshot(sources: list[Source]) -> list[dict[str, Any]]:
@@ -301,7 +294,7 @@ def edit_argument(
     check(Action.EDIT, **argument_state(argument, editor))
     if body is None and sources is None:
         raise Invalid("Send a new body, new sources, or both.")
-    moderating = editor.id != argument.author_id
+    moderating = policy.edit_needs_reason(argument, editor.id)
     checks = Checks()
     rendered = checks(render_body, body, limits) if body is not None else (argument.body, argument.html)
     new_sources = checks(build_sources, session, argument.block, sources, limits) if sources is not None else None

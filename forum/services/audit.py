@@ -78,3 +78,16 @@ def entries(
     if since is not None:
         query = query.where(AuditEntry.created_at >= since)
     return list(session.scalars(query))
+
+
+def actions(session: so.Session) -> list[str]:
+    """Every action the log holds, in alphabetical order (for its filter)."""
+    return list(session.scalars(sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+
+
+def actors(session: so.Session) -> list[tuple[int, str]]:
+    """Every member the log names as an actor, by name (for its filter); the command line is no member."""
+    rows = session.execute(
+        sa.select(AuditEntry.actor_id, AuditEntry.actor_name).distinct().order_by(AuditEntry.actor_name)
+    )
+    return [(actor_id, name) for actor_id, name in rows if actor_id is not None]

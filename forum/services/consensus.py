@@ -23,6 +23,7 @@ from forum.services import audit
 from forum.services.counting import counted_arguments
 from forum.services.lookup import get_thread
 from forum.services.members import require
+from forum.services.threads import ArgumentRecord
 from forum.services.versions import thread_changed
 
 NOTE_LIMIT = 5_000
@@ -40,6 +41,8 @@ class StaleVersion(Conflict):
         )
         self.current = current
         self.block_id = block.id
+        # The version a form sent again after this refusal must name: the one the moderator now sees.
+        self.version = block.consensus_version
 
 
 def parse_status(value: str) -> ConsensusStatus:
@@ -136,6 +139,29 @@ def set_consensus(
     thread_changed(session, block.id)
     session.expire(block)
     return change
+
+
+def current_verdict(session: so.Session, block_id: int) -> tuple[Block, str | None]:
+    """A thread with the name of who set its verdict (from the session's identity map when loaded)."""
+    block = get_thread(session, block_id)
+    setter = session.get(Member, block.consensus_set_by_id) if block.consensus_set_by_id is not None else None
+    return block, setter.name if setter is not None else None
+
+
+def recent_changes(session: so.Session, limit: int = 20) -> list[ConsensusChange]:
+    """The latest verdict changes in any thread, newest first."""
+    return list(session.scalars(sa.select(ConsensusChange).order_by(ConsensusChange.id.desc()).limit(limit)))
+
+
+def key_arguments(
+    session: so.Session, block: Block, known: dict[int, Argument | ArgumentRecord]
+) -> list[Argument | ArgumentRecord]:
+    """The thread's key arguments in the verdict's order; `known` (the thread's, by id) spares reading them."""
+    keys = list(block.consensus_key_arguments or [])
+    found: dict[int, Argument | ArgumentRecord] = dict(known)
+    if missing := [k for k in keys if k not in found]:
+        found.update((a.id, a) for a in session.scalars(sa.select(Argument).where(Argument.id.in_(missing))))
+    return [found[k] for k in keys if k in found]
 
 
 def latest_change(session: so.Session, block_id: int) -> ConsensusChange | None:

@@ -82,6 +82,11 @@ def remove_member(session: so.Session, member: Member) -> int:
 REMOVED = "Your membership of this forum was removed: you may read, not take part."
 
 
+def roster(session: so.Session, limit: int = 1000) -> list[Member]:
+    """The members by name, for an admin to appoint or remove moderators."""
+    return list(session.scalars(sa.select(Member).order_by(Member.name, Member.id).limit(limit)))
+
+
 def holds(member: Member, role: Role) -> bool:
     """Whether the member acts with `role` or one above it; a removed member holds none."""
     acting = member.acting_role

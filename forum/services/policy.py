@@ -13,11 +13,18 @@ never shows a button the service would refuse, and the API takes nothing the pag
   flags, hiding or restoring); its replies stay.
 - An **unpublished** article is gone from readers (410); moderators still read it and may hide and
   restore in it, but its threads take nothing new from anyone.
+
+Two rules every page and the API ask of an argument live here too: the edit rule (its author edits it
+until the thread is locked or the argument withdrawn, a moderator edits it while it is not withdrawn, and
+must then say why) and the hiding rule (a hidden or withdrawn argument keeps its place, but its content
+and earlier versions are shown to moderators only).
 """
 
 from __future__ import annotations
 
 import enum
+from datetime import datetime
+from typing import Protocol
 
 from forum.errors import Conflict, Forbidden, ForumError, Gone
 
@@ -33,6 +40,29 @@ class Action(enum.StrEnum):
     FLAG = "flag"
     HIDE = "hide"
     RESTORE = "restore"
+
+
+class ArticleState(Protocol):
+    """What the policy reads of an article: whether it was unpublished."""
+
+    unpublished_at: datetime | None
+
+
+class ThreadState(Protocol):
+    """What the policy reads of a thread: whether it is locked, and its article."""
+
+    locked: bool
+
+    @property
+    def article(self) -> ArticleState: ...
+
+
+class ArgumentState(Protocol):
+    """What the policy reads of an argument (a row, or the thread's snapshot of one)."""
+
+    author_id: int
+    hidden: bool
+    withdrawn_at: datetime | None
 
 
 MODERATORS_ONLY = {Action.HIDE, Action.RESTORE}
@@ -108,3 +138,33 @@ def check(action: Action, **state: bool) -> None:
 def allows(action: str, **state: bool) -> bool:
     """Whether `action` is allowed in this state: what a page asks before it offers a form or a link."""
     return refusal(Action(action), **state) is None
+
+
+def state(
+    thread: ThreadState, argument: ArgumentState | None = None, *, member_id: int | None = None,
+    moderator: bool = False,
+) -> dict[str, bool]:
+    """The state `refusal` weighs: the thread's and the argument's, and who acts (`member_id`, a moderator?)."""
+    return {
+        "locked": thread.locked,
+        "unpublished": thread.article.unpublished_at is not None,
+        "hidden": bool(argument is not None and argument.hidden),
+        "withdrawn": argument is not None and argument.withdrawn_at is not None,
+        "mine": argument is not None and member_id is not None and member_id == argument.author_id,
+        "moderator": moderator,
+    }
+
+
+def edit_needs_reason(argument: ArgumentState, editor_id: int | None) -> bool:
+    """The edit rule's second half: whoever edits someone else's argument (a moderator) says why."""
+    return editor_id is None or editor_id != argument.author_id
+
+
+def concealed(argument: ArgumentState) -> bool:
+    """Whether an argument is hidden by a moderator or withdrawn by its author."""
+    return argument.hidden or argument.withdrawn_at is not None
+
+
+def shows_content(argument: ArgumentState, moderator: bool) -> bool:
+    """The hiding rule: whether a reader sees an argument's content and versions (a concealed one: moderators)."""
+    return moderator or not concealed(argument)

@@ -56,6 +56,16 @@ def recount(
     return session.execute(statement, execution_options={"synchronize_session": False})
 
 
+def my_vote(session: so.Session, argument_id: int, member_id: int | None) -> int:
+    """A member's vote on an argument as stored, 0 for none (or for no member)."""
+    if member_id is None:
+        return 0
+    value = session.scalar(
+        sa.select(Vote.value).where(Vote.argument_id == argument_id, Vote.member_id == member_id)
+    )
+    return value or 0
+
+
 def cast_vote(session: so.Session, argument_id: int, voter: Member, value: int) -> Tally:
     """Vote +1 or -1 on an argument, or 0 to take the vote back; the caller commits."""
     if value not in (-1, 0, 1):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from flask import current_app
 from jinja2 import Environment
@@ -19,12 +18,10 @@ from markupsafe import Markup
 
 from forum.auth import Viewer
 from forum.models import Argument, Block
+from forum.caching.memos import Fragments
 from forum.services.threads import Node, descendants
 from forum.views.display import ago, when
-
-if TYPE_CHECKING:
-    from forum.caching.memos import Fragments
-    from forum.views.moderation import Refusal
+from forum.views.forms import RefusedForm
 
 ARGUMENT_TEMPLATE = "forum/_argument.html"
 # Marks for what a kept fragment leaves open: NUL never reaches stored text (requests holding it are refused).
@@ -74,7 +71,7 @@ class ArgumentTree:
         csrf_token: Callable[[], str],
         fragments: Fragments,
         posted: int | None = None,
-        refused: Refusal | None = None,
+        refused: RefusedForm | None = None,
         notices: dict[int, str] | None = None,
         now: datetime | None = None,
     ) -> None:

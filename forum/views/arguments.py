@@ -15,26 +15,22 @@ from forum.db import get_session
 from forum.errors import ForumError
 from forum.models import Argument, ArgumentVersion, Role
 from forum.ratelimit import counted
-from forum.services import arguments, articles
+from forum.services import arguments, lookup, policy, thread_page
 from forum.services.policy import Action, check
 from forum.settings import content_limits, template
-from forum.views import blueprint, display
+from forum.views import display
 from forum.views.diffs import SourceChanges, source_changes, word_diff
-from forum.views.forms import ArgumentDraft
+from forum.views.forms import ArgumentDraft, show_again
+from forum.views.site import blueprint
 
 
 def check_may_edit(viewer: Viewer, argument: Argument) -> None:
     """Refuse the edit form where the policy refuses the edit, as the service would."""
     require_role(viewer)
-    check(
-        Action.EDIT,
-        locked=argument.block.locked,
-        hidden=argument.hidden,
-        withdrawn=argument.withdrawn_at is not None,
-        mine=viewer.member is not None and viewer.member.id == argument.author_id,
-        moderator=viewer.has_role(Role.MODERATOR),
-        unpublished=argument.block.article.unpublished_at is not None,
-    )
+    member_id = viewer.member.id if viewer.member is not None else None
+    check(Action.EDIT, **policy.state(
+        argument.block, argument, member_id=member_id, moderator=viewer.has_role(Role.MODERATOR)
+    ))
 
 
 def permalink(argument: Argument) -> str:
@@ -42,19 +38,12 @@ def permalink(argument: Argument) -> str:
     return url_for("forum.thread", block_id=argument.block_id, _anchor=f"argument-{argument.id}")
 
 
-def moderating(viewer: Viewer, argument: Argument) -> bool:
-    """Whether the viewer edits someone else's argument (as a moderator), and so must say why."""
-    return viewer.member is None or viewer.member.id != argument.author_id
-
-
-def render_edit(
-    argument: Argument, draft: ArgumentDraft, reason: str = "", status: int = 200
-) -> tuple[str, int]:
+def edit_page(argument: Argument, draft: ArgumentDraft, reason: str = "") -> str:
     """The edit page with the form as `draft` has it; a moderator editing someone else's argument gets a reason field."""
     viewer = current_viewer()
-    thread = articles.thread_view(get_session(), argument.block_id, moderator=viewer.has_role(Role.MODERATOR))
+    thread = thread_page.thread_view(get_session(), argument.block_id, moderator=viewer.has_role(Role.MODERATOR))
     marker = display.thread_marker(thread, url_for("forum.thread", block_id=argument.block_id, _anchor="post"))
-    page = render_template(
+    return render_template(
         template("edit_argument"),
         argument=argument,
         thread=thread,
@@ -64,10 +53,9 @@ def render_edit(
         limits=content_limits(),
         permalink=permalink(argument),
         cite=lambda block, text: display.with_citations(text, marker),
-        needs_reason=moderating(viewer, argument),
+        needs_reason=policy.edit_needs_reason(argument, viewer.member.id if viewer.member is not None else None),
         reason=reason,
     )
-    return page, status
 
 
 @blueprint.get("/arguments/<id:argument_id>/edit")
@@ -75,7 +63,7 @@ def edit_argument(argument_id: int) -> ResponseReturnValue:
     """The form to edit an argument's body and sources."""
     argument = arguments.get_argument(get_session(), argument_id)
     check_may_edit(current_viewer(), argument)
-    return render_edit(argument, ArgumentDraft.of(argument, content_limits().sources))
+    return edit_page(argument, ArgumentDraft.of(argument, content_limits().sources))
 
 
 @blueprint.post("/arguments/<id:argument_id>/edit")
@@ -93,7 +81,7 @@ def save_argument(argument_id: int) -> ResponseReturnValue:
     reason = request.form.get("reason", "")
     limits = content_limits()
     if draft.redraw(request.form.get("action", "post"), limits):
-        return render_edit(argument, draft, reason, draft.status)
+        return edit_page(argument, draft, reason), draft.status
     try:
         with counted("edit"):
             arguments.edit_argument(
@@ -102,9 +90,9 @@ def save_argument(argument_id: int) -> ResponseReturnValue:
             )
             session.commit()
     except ForumError as error:
-        session.rollback()
-        draft.show(error)
-        return *render_edit(arguments.get_argument(session, argument_id), draft, reason, error.status), error.headers()
+        return show_again(
+            error, lambda: edit_page(arguments.get_argument(session, argument_id), draft.show(error), reason)
+        )
     return redirect(permalink(argument), 303)
 
 
@@ -147,9 +135,8 @@ def argument_versions(argument_id: int) -> ResponseReturnValue:
     """Every version of an argument, newest first: what each edit changed, who made it and why."""
     argument = arguments.get_argument(get_session(), argument_id)
     moderator = current_viewer().has_role(Role.MODERATOR)
-    articles.check_readable(argument.block.article, moderator)
-    concealed = argument.hidden or argument.withdrawn_at is not None
-    visible = not concealed or moderator
+    lookup.check_readable(argument.block.article, moderator)
+    visible = policy.shows_content(argument, moderator)
     return render_template(
         template("versions"),
         argument=argument,

@@ -13,14 +13,19 @@ from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import Conflict, ForumError, Invalid
 from forum.models import Block, Role
+from forum.plurals import plural
 from forum.routing import parse_id
-from forum.services import articles, citations, publication
-from forum.services.articles import ArticleView
+from forum.services import article_page, citations, lookup, publication
+from forum.services.article_page import ArticleView
 from forum.settings import template
-from forum.views import blueprint, display
-from forum.views.consensus import verdict_map
+from forum.views import display
+from forum.views.display import CONSENSUS_LABELS
+from forum.views.forms import show_again
+from forum.views.site import blueprint
 
-blueprint.context_processor(display.helpers)
+# The order the verdict map reads in: settled verdicts first, then what still needs work.
+MAP_ORDER = ["supported", "contested", "refuted", "needs_sources", "open"]
+INITIALS = {"supported": "S", "contested": "C", "refuted": "R", "needs_sources": "N", "open": "O"}
 
 
 @dataclass
@@ -40,6 +45,42 @@ def sections(blocks: list[Block]) -> list[Section]:
         else:
             groups.append(Section(block))
     return [group for group in groups if group.heading or group.blocks]
+
+
+@dataclass
+class VerdictMap:
+    """How an article's paragraphs stand: counts by verdict, citations filled, and one cell per thread."""
+
+    counts: dict[str, int]
+    filled: int
+    citations: int
+    cells: list[tuple[Block, str]]
+
+    @property
+    def line(self) -> str:
+        """The summary line, e.g. "3 supported · 2 contested · 2 open · 9 of 16 citations filled"."""
+        parts = [f"{n} {CONSENSUS_LABELS[s].lower()}" for s in MAP_ORDER if (n := self.counts[s])]
+        if self.citations:
+            parts.append(f"{self.filled} of {plural(self.citations, 'citation')} filled")
+        return " · ".join(parts)
+
+
+def verdict_map(view: ArticleView) -> VerdictMap:
+    """The verdict map of an article page."""
+    cells = [(b, b.consensus_status) for b in view.blocks if b.is_thread]
+    counts = {s: 0 for s in MAP_ORDER}
+    for _, status in cells:
+        counts[status] += 1
+    total = len(view.slots)
+    return VerdictMap(counts, total - view.open_citations, total, cells)
+
+
+def map_helpers() -> dict[str, object]:
+    """The verdict map's order and initials, for its legend."""
+    return {"map_order": MAP_ORDER, "status_initials": INITIALS}
+
+
+blueprint.context_processor(map_helpers)
 
 
 def first_citing(view: ArticleView) -> dict[int, int]:
@@ -73,7 +114,7 @@ def article(article_id: int, slug: str | None = None) -> ResponseReturnValue:
     """An article, paragraph by paragraph, with how each one's discussion stands (410 once unpublished)."""
     viewer = current_viewer()
     moderator = viewer.has_role(Role.MODERATOR)
-    view = articles.article_view(get_session(), article_id, moderator=moderator)
+    view = article_page.article_view(get_session(), article_id, moderator=moderator)
     if slug != view.article.slug:
         return redirect(url_for("forum.article", article_id=article_id, slug=view.article.slug), 301)
     first = first_citing(view)
@@ -100,11 +141,10 @@ def sign_in_first() -> ResponseReturnValue | None:
     return None
 
 
-def render_unpublish(article_id: int, reason: str = "", error: str | None = None, status: int = 200):
+def unpublish_page(article_id: int, reason: str = "", error: str | None = None) -> str:
     """The admins' page confirming that an article is to be unpublished."""
-    article = articles.get_article(get_session(), article_id)
-    page = render_template(template("unpublish"), article=article, reason=reason, error=error)
-    return page, status
+    article = lookup.get_article(get_session(), article_id)
+    return render_template(template("unpublish"), article=article, reason=reason, error=error)
 
 
 @blueprint.route("/articles/<id:article_id>/unpublish", methods=["GET", "POST"])
@@ -115,17 +155,15 @@ def unpublish_article(article_id: int) -> ResponseReturnValue:
     viewer = current_viewer()
     require_role(viewer, Role.ADMIN)
     if request.method == "GET":
-        return render_unpublish(article_id)
+        return unpublish_page(article_id)
     reason = request.form.get("reason", "")
     session = get_session()
     try:
         article = publication.unpublish_article(session, article_id, acting_member(viewer), reason)
     except ForumError as error:
-        if not isinstance(error, Conflict) and error.field != "reason":
-            raise
-        session.rollback()
-        message = error.message if error.field == "reason" else None
-        return render_unpublish(article_id, reason, message, error.status)
+        # The page itself says when the article is unpublished already.
+        message = None if isinstance(error, Conflict) else error.message
+        return show_again(error, lambda: unpublish_page(article_id, reason, message))
     session.commit()
     flash(f"“{article.title}” is unpublished: readers no longer see it; moderators still do.")
     return redirect(url_for("forum.article", article_id=article.id, slug=article.slug), 303)
@@ -153,6 +191,6 @@ def accept_citation(article_id: int, number: int) -> ResponseReturnValue:
     block_id = parse_id(request.form.get("block_id", ""))
     if block_id is not None:
         return redirect(url_for("forum.thread", block_id=block_id, _anchor=f"footnote-{number}"), 303)
-    article = articles.get_article(session, article_id)
+    article = lookup.get_article(session, article_id)
     return redirect(url_for("forum.article", article_id=article_id, slug=article.slug,
                             _anchor=f"cite-{number}"), 303)

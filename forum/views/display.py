@@ -11,7 +11,8 @@ from markupsafe import Markup, escape
 
 from forum.models import ConsensusStatus
 from forum.plurals import plural
-from forum.services.articles import SlotView, ThreadView
+from forum.services.citation_slots import SlotView
+from forum.services.thread_page import ThreadView
 from forum.urls import host_of, is_web_url
 
 # The markers an imported text may still carry: [3], [^3] or <sup>[3]</sup>. ASCII digits, few enough

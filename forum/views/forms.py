@@ -1,17 +1,30 @@
-"""The argument form as typed: stance, body and source rows, kept whole across previews and errors."""
+"""The forum's forms as typed, kept whole across previews and refusals, and the one way a refused form comes back.
+
+The argument form (stance, body, source rows), the verdict form, the moderators' small forms, and the
+import form; `show_again` answers a service's refusal with the form's page, as the member left it.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from flask import current_app, request
+from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from forum.errors import ForumError, Invalid
-from forum.models import Argument
+from forum.db import get_session
+from forum.errors import ForumError, Invalid, NotFound
+from forum.models import Argument, Block
 from forum.plurals import plural
-from forum.services.arguments import Limits, SourceInput, preview_html
 from forum.routing import parse_id
+from forum.services.arguments import Limits, SourceInput, preview_html
+from forum.services.article_storage import DuplicateArticle
+from forum.services.consensus import StaleVersion
 
 ROW_FIELD = re.compile(r"^sources-([0-9]+)-(url|title|quote|citation)$")
 ROW_PARTS = ["url", "title", "quote", "citation"]
@@ -133,7 +146,7 @@ class ArgumentDraft:
         """The rows that hold something, with their place in the form."""
         return [(index, row) for index, row in enumerate(self.rows) if not row.is_blank()]
 
-    def show(self, error: ForumError) -> None:
+    def show(self, error: ForumError) -> ArgumentDraft:
         """Put a service's error (each of its mistakes) beside the field it names, or above the form."""
         for problem in error.problems if isinstance(error, Invalid) else [error]:
             name = self.field_name(problem.field)
@@ -141,6 +154,7 @@ class ArgumentDraft:
                 self.form_errors.append(problem.message)
             else:
                 self.errors.setdefault(name, problem.message)
+        return self
 
     def summary(self) -> list[tuple[str | None, str]]:
         """Every problem as (field, message) in the form's order: the whole form's, stance, body, the
@@ -184,3 +198,151 @@ class ArgumentDraft:
             if position < len(filled):
                 return f"sources-{filled[position][0]}-{match.group(2)}"
         return None
+
+
+def show_again(error: ForumError, page: Callable[[], str]) -> ResponseReturnValue:
+    """Answer a refused form with `page`: the form again, as typed, the refusal beside the input at fault.
+
+    The one policy for every form of the forum's pages: the session is rolled back first (a service may
+    have changed rows before it refused). Then only `NotFound` propagates, to the error page: what the form
+    was about is gone, so there is no page to show it on. Every other refusal (a mistake in what was typed,
+    a conflict, a thread locked or an argument hidden meanwhile, a viewer not signed in or not allowed, a
+    limit reached) comes back in the form's page with its own status and headers (`Retry-After`), so that
+    nothing typed is lost and htmx swaps the answer in place.
+    """
+    get_session().rollback()
+    if isinstance(error, NotFound):
+        raise error
+    return page(), error.status, error.headers()
+
+
+@dataclass
+class VerdictDraft:
+    """The moderator's verdict form as typed, and what changed meanwhile when it came too late."""
+
+    status: str
+    note: str
+    keys: list[int] = field(default_factory=list)
+    version: int = 0
+    stale: StaleVersion | None = None
+    error: str | None = None
+    # The input the error is about: "status", "note" or "keys" (the key arguments).
+    error_field: str | None = None
+
+    @classmethod
+    def of(cls, block: Block) -> VerdictDraft:
+        """The form filled with the thread's current verdict."""
+        return cls(block.consensus_status, block.consensus_note,
+                   list(block.consensus_key_arguments or []), block.consensus_version)
+
+    @classmethod
+    def from_form(cls, form: MultiDict) -> VerdictDraft:
+        """The form as posted; a version it could not have sent never matches, so reads as someone else's change."""
+        version = parse_id(form.get("version"))
+        keys = [n for n in map(parse_id, form.getlist("key_arguments")) if n is not None]
+        return cls(form.get("status", ""), form.get("note", ""), keys, -1 if version is None else version)
+
+    def show(self, error: ForumError) -> VerdictDraft:
+        """Put a refusal in the form; a stale version brings what changed, and the version now current, so
+        that saving again is a deliberate choice made after seeing it."""
+        if isinstance(error, StaleVersion):
+            self.stale, self.version = error, error.version
+        else:
+            self.error = error.message
+            self.error_field = {"note": "note", "key_arguments": "keys"}.get(error.field or "", "status")
+        return self
+
+
+@dataclass
+class RefusedForm:
+    """A moderation form the service refused: which form, the input at fault, why, and what was typed."""
+
+    form: str
+    field: str | None
+    message: str
+    values: dict[str, str] = field(default_factory=dict)
+    # A refusal of who asks (401, 403) is said above the page: the form itself is not offered to them.
+    above: bool = False
+
+    @classmethod
+    def of(cls, error: ForumError, form: str, fields: dict[str, str]) -> RefusedForm:
+        """The refusal of `form` as posted; `fields` maps the service's field names to the form's input ids."""
+        return cls(form, fields.get(error.field or ""), error.message, request.form.to_dict(),
+                   above=error.status in (401, 403))
+
+
+IMPORT_FORMATS = [("", "Detect it"), ("text", "Plain text"), ("markdown", "Markdown"), ("html", "HTML")]
+
+
+@dataclass
+class ImportDraft:
+    """The import form as the admin filled it; an uploaded file is kept (base64) for publishing."""
+
+    text: str = ""
+    url: str = ""
+    format: str = ""
+    title: str = ""
+    upload: str = ""
+    upload_name: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    # The published article whose text this is, when publishing was refused as a duplicate.
+    duplicate: DuplicateArticle | None = None
+
+    @classmethod
+    def from_request(cls, max_bytes: int) -> ImportDraft:
+        """The draft as posted; a new upload replaces the kept one."""
+        form = request.form
+        fmt = form.get("format", "")
+        draft = cls(
+            text=form.get("text", ""),
+            url=form.get("url", "").strip(),
+            format=fmt if fmt in dict(IMPORT_FORMATS) else "",
+            title=form.get("title", "").strip(),
+        )
+        if not form.get("drop_upload"):
+            draft.upload, draft.upload_name = form.get("upload", ""), form.get("upload_name", "")
+        file = request.files.get("file")
+        if file is not None and file.filename:
+            # One byte over the limit is enough for the parser to refuse the file as too large.
+            data = file.read(max_bytes + 1)
+            draft.upload = base64.b64encode(data).decode("ascii")
+            draft.upload_name = file.filename
+        return draft
+
+    def source(self) -> dict[str, Any]:
+        """The article's input for the import service: its bytes or its URL, exactly one of them."""
+        given = [bool(self.text.strip()), bool(self.upload), bool(self.url)]
+        if sum(given) != 1:
+            raise Invalid(
+                "Give the article one way: paste its text, upload a file, or give its URL.",
+                field="text",
+            )
+        if self.url:
+            return {"url": self.url}
+        if self.upload:
+            try:
+                data = base64.b64decode(self.upload, validate=True)
+            except (binascii.Error, ValueError):
+                raise Invalid("The uploaded file was lost; upload it again.", field="file") from None
+            return {"data": data, "filename": self.upload_name or None}
+        return {"data": self.text.encode("utf-8")}
+
+    def service_arguments(self) -> dict[str, Any]:
+        """What both import services take from this form, with the forum's limits."""
+        config = current_app.config
+        return {
+            **self.source(),
+            "format": self.format or None,
+            "title": self.title or None,
+            "max_bytes": config["FORUM_IMPORT_MAX_BYTES"],
+            "timeout": config["FORUM_IMPORT_TIMEOUT"],
+            "allow_private_addresses": config["FORUM_IMPORT_ALLOW_PRIVATE_ADDRESSES"],
+        }
+
+    def show(self, error: ForumError) -> ImportDraft:
+        """Put a refusal beside the input it concerns (the source, unless it names another field)."""
+        name = error.field if error.field in ("text", "url", "file", "format", "title") else "source"
+        self.errors[name] = error.message
+        if isinstance(error, DuplicateArticle):
+            self.duplicate = error
+        return self

@@ -2,42 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
-from forum.errors import Forbidden, ForumError, NotAuthenticated, NotFound
-from forum.models import AuditEntry, ConsensusChange, Member, Role
+from forum.errors import ForumError
+from forum.models import Role
 from forum.ratelimit import counted
 from forum.rendering import render_markdown
+from forum.routing import parse_id
 from forum.services import arguments, audit, consensus, members, moderation
 from forum.settings import template
-from forum.views import blueprint
 from forum.views.display import notice_beside
-from forum.routing import parse_id
+from forum.views.forms import RefusedForm, show_again
+from forum.views.site import blueprint
+from forum.views.thread_page import thread_page
 
 AUDIT_PAGE = 50
 VERDICT_ACTION = "consensus.set"
-REASONS = [("spam", "Spam"), ("abuse", "Abuse"), ("off_topic", "Off topic"), ("other", "Other")]
 
 
 def permalink(block_id: int, argument_id: int) -> str:
     """An argument's place on its thread page."""
     return url_for("forum.thread", block_id=block_id, _anchor=f"argument-{argument_id}")
-
-
-@dataclass
-class Refusal:
-    """A moderation form the service refused: which form, the input at fault, why, and what was typed."""
-
-    form: str
-    field: str | None
-    message: str
-    values: dict[str, str] = field(default_factory=dict)
 
 
 def done(message: str, target: str) -> ResponseReturnValue:
@@ -48,24 +36,17 @@ def done(message: str, target: str) -> ResponseReturnValue:
 
 
 def refuse(error: ForumError, block_id: int | None, form: str, fields: dict[str, str]) -> ResponseReturnValue:
-    """Show a refusal on the page it came from (the thread, else the dashboard), with its status.
+    """Show a refusal on the page it came from (the thread, else the dashboard), as `show_again` does.
 
     The form comes back open with what was typed, and the message beside the input at fault;
     `fields` maps the service's field names to the ids of the form's inputs.
     """
-    from forum.views.forms import ArgumentDraft
-    from forum.views.threads import NEW_FORM_ROWS, render_thread
-
-    if isinstance(error, (NotFound, NotAuthenticated, Forbidden)):
-        raise error
-    get_session().rollback()
-    refused = Refusal(form, fields.get(error.field or ""), error.message, request.form.to_dict())
     if block_id is None:
-        return *dashboard_page(error.status, refused), error.headers()
-    return *render_thread(block_id, ArgumentDraft.blank(NEW_FORM_ROWS), error.status, refused=refused), error.headers()
+        return show_again(error, lambda: dashboard_page(RefusedForm.of(error, form, fields)))
+    return show_again(error, lambda: thread_page(block_id, refused=RefusedForm.of(error, form, fields)))
 
 
-def block_of(argument_id: int) -> int:
+def thread_of(argument_id: int) -> int:
     """The thread an argument belongs to."""
     return arguments.get_argument(get_session(), argument_id).block_id
 
@@ -93,9 +74,9 @@ def flag_argument(argument_id: int) -> ResponseReturnValue:
             session.commit()
     except ForumError as error:
         fields = {"reason": f"flag-reason-{argument_id}", "note": f"flag-note-{argument_id}"}
-        return refuse(error, block_of(argument_id), f"flag-{argument_id}", fields)
+        return refuse(error, thread_of(argument_id), f"flag-{argument_id}", fields)
     flash("Thank you: the moderators will look at this argument.", notice_beside(argument_id))
-    return redirect(permalink(block_of(argument_id), argument_id), 303)
+    return redirect(permalink(thread_of(argument_id), argument_id), 303)
 
 
 @blueprint.post("/arguments/<id:argument_id>/hide")
@@ -107,7 +88,7 @@ def hide_argument(argument_id: int) -> ResponseReturnValue:
                                    request.form.get("reason", ""))
     except ForumError as error:
         fields = {"reason": f"hide-reason-{argument_id}"}
-        return refuse(error, block_of(argument_id), f"hide-{argument_id}", fields)
+        return refuse(error, thread_of(argument_id), f"hide-{argument_id}", fields)
     return done("The argument is hidden.", permalink(argument.block_id, argument.id))
 
 
@@ -120,7 +101,7 @@ def restore_argument(argument_id: int) -> ResponseReturnValue:
                                       request.form.get("reason", ""))
     except ForumError as error:
         fields = {"reason": f"hide-reason-{argument_id}"}
-        return refuse(error, block_of(argument_id), f"hide-{argument_id}", fields)
+        return refuse(error, thread_of(argument_id), f"hide-{argument_id}", fields)
     return done("The argument is shown again.", permalink(argument.block_id, argument.id))
 
 
@@ -158,20 +139,18 @@ def moderation_dashboard() -> ResponseReturnValue:
     return dashboard_page()
 
 
-def dashboard_page(status: int = 200, refused: Refusal | None = None) -> tuple[str, int]:
-    """The dashboard as it stands now."""
+def dashboard_page(refused: RefusedForm | None = None) -> str:
+    """The dashboard as it stands now, with a refused form (`refused`) open again."""
     session = get_session()
-    changes = session.scalars(sa.select(ConsensusChange).order_by(ConsensusChange.id.desc()).limit(20))
-    page = render_template(
+    return render_template(
         template("moderation"),
         flags=moderation.open_flags(session),
-        changes=list(changes),
+        changes=consensus.recent_changes(session),
         hidden=moderation.hidden_arguments(session),
         locked=moderation.locked_threads(session),
         permalink=permalink,
         refused=refused,
     )
-    return page, status
 
 
 @blueprint.get("/moderation/audit")
@@ -189,10 +168,6 @@ def audit_log() -> ResponseReturnValue:
         limit=AUDIT_PAGE + 1,
     )
     older = rows[AUDIT_PAGE - 1].id if len(rows) > AUDIT_PAGE else None
-    actions = session.scalars(sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action))
-    actors = session.execute(
-        sa.select(AuditEntry.actor_id, AuditEntry.actor_name).distinct().order_by(AuditEntry.actor_name)
-    )
     entries = rows[:AUDIT_PAGE]
     # A verdict's note is Markdown, shown as the thread shows it.
     notes = {
@@ -201,7 +176,7 @@ def audit_log() -> ResponseReturnValue:
     }
     return render_template(
         template("audit"), entries=entries, older=older, action=action, actor=actor, notes=notes,
-        actions=list(actions), actors=[(i, n) for i, n in actors if i is not None],
+        actions=audit.actions(session), actors=audit.actors(session),
     )
 
 
@@ -211,8 +186,7 @@ def member_list() -> ResponseReturnValue:
     if (detour := sign_in_first()) is not None:
         return detour
     require_role(current_viewer(), Role.ADMIN)
-    rows = get_session().scalars(sa.select(Member).order_by(Member.name, Member.id).limit(1000))
-    return render_template(template("members"), members=list(rows), roles=[r.value for r in Role])
+    return render_template(template("members"), members=members.roster(get_session()), roles=[r.value for r in Role])
 
 
 @blueprint.post("/members/<id:member_id>/role")

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from forum.auth import acting_member, current_viewer
 from forum.db import get_session
-from forum.errors import ForumError, Invalid, NotFound
-from forum.models import Argument, Vote
+from forum.errors import ForumError, Invalid
+from forum.models import Argument
 from forum.ratelimit import counted
 from forum.services import arguments, votes
-from forum.views import blueprint
-from forum.views.threads import sort_choice
+from forum.views.forms import show_again
+from forum.views.site import blueprint
+from forum.views.thread_page import sort_choice
 
 NEWS = {
     1: "Your up-vote is counted.",
     -1: "Your down-vote is counted.",
     0: "Your vote is taken back.",
 }
+VALUES = {"1": 1, "-1": -1, "0": 0}
 
 
 def wants_widget() -> bool:
     """Whether htmx sent the request, to swap the vote widget in place rather than load a page."""
     return request.headers.get("HX-Request") == "true"
-
-
-VALUES = {"1": 1, "-1": -1, "0": 0}
 
 
 def vote_value(raw: str) -> int:
@@ -37,32 +35,29 @@ def vote_value(raw: str) -> int:
     return VALUES[raw]
 
 
-def stored_vote(argument_id: int) -> int:
-    """The viewer's vote on the argument as the database has it, 0 for none."""
-    member = current_viewer().member
-    if member is None:
-        return 0
-    value = get_session().scalar(
-        sa.select(Vote.value).where(Vote.argument_id == argument_id, Vote.member_id == member.id)
-    )
-    return value or 0
-
-
-def render_widget(
-    argument: Argument, my_vote: int, news: str, error: str | None = None, status: int = 200
-) -> tuple[str, int]:
+def vote_widget(argument: Argument, my_vote: int, news: str, error: str | None = None) -> str:
     """The argument's vote widget alone, with what happened for the page's live region."""
-    sort = sort_choice()
-    widget = render_template(
+    return render_template(
         "forum/_vote.html",
-        a=argument, block=argument.block, my_vote=my_vote, sort=sort, vote_news=news, vote_error=error,
+        a=argument, block=argument.block, my_vote=my_vote, sort=sort_choice(), vote_news=news, vote_error=error,
     )
-    return widget, status
+
+
+def refused_widget(argument_id: int, error: ForumError) -> str:
+    """The widget showing the vote as stored, and why the one sent was refused."""
+    session = get_session()
+    member = current_viewer().member
+    my_vote = votes.my_vote(session, argument_id, member.id if member is not None else None)
+    return vote_widget(arguments.get_argument(session, argument_id), my_vote, error.message, error.message)
 
 
 @blueprint.post("/arguments/<id:argument_id>/vote")
 def vote(argument_id: int) -> ResponseReturnValue:
-    """Vote on another member's argument, change the vote, or take it back (value 0)."""
+    """Vote on another member's argument, change the vote, or take it back (value 0).
+
+    With htmx the widget is the form, and a refusal comes back in it; without, a vote is a button on the
+    thread page, with nothing typed to keep, and a refusal is the error page.
+    """
     session = get_session()
     try:
         voter = acting_member(current_viewer())
@@ -71,16 +66,13 @@ def vote(argument_id: int) -> ResponseReturnValue:
             tally = votes.cast_vote(session, argument_id, voter, value)
             session.commit()
     except ForumError as error:
+        if wants_widget():
+            return show_again(error, lambda: refused_widget(argument_id, error))
         session.rollback()
-        # Without an argument there is no widget to show: htmx leaves the page as it was.
-        if not wants_widget() or isinstance(error, NotFound):
-            raise
-        argument = arguments.get_argument(session, argument_id)
-        page, status = render_widget(argument, stored_vote(argument_id), error.message, error.message, error.status)
-        return page, status, error.headers()
+        raise
     argument = arguments.get_argument(session, argument_id)
     if wants_widget():
-        return render_widget(argument, tally.my_vote, f"{NEWS[tally.my_vote]} Score {tally.score}.")
+        return vote_widget(argument, tally.my_vote, f"{NEWS[tally.my_vote]} Score {tally.score}.")
     sort = sort_choice()
     target = url_for(
         "forum.thread",

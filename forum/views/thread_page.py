@@ -1,0 +1,177 @@
+"""The thread page: a paragraph, its verdict and its arguments as a tree, with every form it shows.
+
+Every route that answers with the thread page (a post, a verdict, a moderation form refused) writes it
+here, so that the routes depend on this module and it on none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy.orm as so
+from flask import current_app, render_template, request, url_for
+
+from forum.auth import Viewer, current_viewer
+from forum.csrf import csrf_token
+from forum.db import get_session
+from forum.models import Block, ConsensusChange, ConsensusStatus, Role
+from forum.caching.serving import do_not_keep
+from forum.services import consensus, thread_page, threads
+from forum.services.counting import counts
+from forum.services.policy import allows, state
+from forum.services.threads import ArgumentRecord, Node
+from forum.settings import content_limits, template
+from forum.views import display
+from forum.views.argument_tree import ArgumentTree
+from forum.views.display import CONSENSUS_LABELS
+from forum.views.forms import ArgumentDraft, RefusedForm, VerdictDraft
+
+# One source row to begin with: "Add another source" brings more.
+NEW_FORM_ROWS = 1
+# Replies deeper than this fold into a "show more replies" box, so that indentation stays readable.
+MAX_DEPTH = 4
+STANCES = [
+    ("counter", "Counter", "the paragraph is wrong or misleading"),
+    ("support", "Support", "the paragraph holds up"),
+    ("question", "Question", "something needs asking or clarifying"),
+]
+# A reply's stance reads against the argument it answers, not against the paragraph.
+REPLY_STANCES = [
+    ("counter", "Counter", "disagrees with this argument"),
+    ("support", "Support", "agrees with this argument"),
+    ("question", "Question", "asks about this argument"),
+]
+# The page's columns of top-level arguments (counter and support side by side, questions below), each
+# ranked by the sort: (stance, heading, what an empty column says).
+COLUMNS = [
+    ("counter", "Counterarguments", "No counterargument yet."),
+    ("support", "Supporting arguments", "No supporting argument yet."),
+    ("question", "Questions", "No question yet."),
+]
+
+
+def with_parents(nodes: list[Node]) -> Iterator[tuple[Node, Node | None]]:
+    """Every node of a tree with its parent, parents first, without recursion."""
+    stack: list[tuple[Node, Node | None]] = [(node, None) for node in reversed(nodes)]
+    while stack:
+        node, parent = stack.pop()
+        yield node, parent
+        stack.extend((reply, node) for reply in reversed(node.replies))
+
+
+def may_reply(block: Block, parent: Node | None) -> bool:
+    """Whether the thread takes a reply to `parent` (an argument of it), as the policy says."""
+    return parent is not None and allows("reply", **state(block, parent.argument))
+
+
+def login_url() -> str | None:
+    """Where the host signs readers in, if it has such a page."""
+    manager = getattr(current_app, "login_manager", None)
+    view = getattr(manager, "login_view", None)
+    return url_for(view) if view else None
+
+
+def sort_choice() -> str:
+    """The sort the reader asked for, or the default."""
+    sort = request.args.get("sort", "best")
+    return sort if sort in threads.SORT_KEYS else "best"
+
+
+def verdict_panel(
+    session: so.Session,
+    block: Block,
+    viewer: Viewer,
+    verdict: VerdictDraft | None,
+    arguments: dict[int, ArgumentRecord],
+    history: list[ConsensusChange] | None = None,
+) -> dict[str, Any]:
+    """What the thread page's verdict panel shows: the verdict, its history, and the moderators' tools.
+
+    `arguments` (the thread's, by id) spares a query for the key arguments, and `history` (read with the
+    thread) one for the history; a thread whose verdict was never set has no history to read.
+    """
+    if history is None:
+        history = consensus.history(session, block.id) if block.consensus_version else []
+    context: dict[str, Any] = {
+        "verdict_keys": consensus.key_arguments(session, block, dict(arguments)),
+        "verdict_history": list(reversed(history)),
+        "verdict_latest": history[-1] if history else None,
+        "statuses": [(s.value, CONSENSUS_LABELS[s.value]) for s in ConsensusStatus],
+    }
+    if viewer.has_role(Role.MODERATOR):
+        context["verdict"] = verdict or VerdictDraft.of(block)
+        context["aid"] = consensus.decision_aid(session, block.id)
+        # Only arguments that count may carry a verdict: withdrawn and hidden ones are never offered.
+        context["thread_arguments"] = sorted(filter(counts, arguments.values()), key=lambda a: a.id)
+    return context
+
+
+def thread_page(
+    block_id: int,
+    draft: ArgumentDraft | None = None,
+    verdict: VerdictDraft | None = None,
+    refused: RefusedForm | None = None,
+    posted: int | None = None,
+) -> str:
+    """The thread page with the argument form as `draft` has it (and the verdict form as `verdict` has it).
+
+    A draft answering an argument of the thread opens the composer under that argument (the form for a
+    new argument then stays blank). `refused` brings back a moderation form the service refused; `posted`
+    is the argument just posted, which takes focus when the page is swapped in by htmx.
+    """
+    draft = draft if draft is not None else ArgumentDraft.blank(NEW_FORM_ROWS)
+    session = get_session()
+    viewer = current_viewer()
+    moderator = viewer.has_role(Role.MODERATOR)
+    thread = thread_page.thread_view(session, block_id, moderator=moderator)
+    sort = sort_choice()
+    memos = current_app.extensions["forum"]
+    tree = threads.argument_tree(
+        session, thread.block, sort=sort, viewer_id=viewer.member.id if viewer.member else None,
+        snapshots=memos.snapshots,
+    )
+    by_id = {node.argument.id: node for node, _ in with_parents(tree.nodes)}
+    asked = draft.parent_id
+    if request.method == "GET" and asked is not None and not may_reply(thread.block, by_id.get(asked)):
+        # A link to reply where no reply is taken opens a new argument instead; that page is not kept
+        # under the link's own key, lest every number in `reply_to` make a page of its own.
+        draft.parent_id = None
+        do_not_keep()
+    # Only a member has a composer: a reader is asked to sign in first (by the "Reply" link itself).
+    replying_to = by_id.get(draft.parent_id) if draft.parent_id and viewer.is_authenticated else None
+    marker = display.thread_marker(thread)
+    writer = ArgumentTree(
+        block=thread.block, viewer=viewer, moderator=moderator, sort=sort,
+        login_url=login_url(), max_depth=MAX_DEPTH, csrf_token=csrf_token, fragments=memos.fragments,
+        posted=posted, refused=refused, notices=display.argument_notices(),
+    )
+    columns = [
+        (stance, heading, empty, [node for node in tree.nodes if node.argument.stance == stance])
+        for stance, heading, empty in COLUMNS
+    ]
+    return render_template(
+        template("thread"),
+        thread=thread,
+        block=thread.block,
+        article=thread.block.article,
+        tree=tree,
+        columns=columns,
+        render_tree=writer.render,
+        sort=sort,
+        sorts=list(threads.SORT_KEYS),
+        draft=ArgumentDraft.blank(NEW_FORM_ROWS) if replying_to else draft,
+        reply_draft=draft if replying_to else None,
+        replying_to=replying_to,
+        stances=STANCES,
+        reply_stances=REPLY_STANCES,
+        limits=content_limits(),
+        moderator=moderator,
+        cite=lambda block, text: display.with_citations(text, marker),
+        refused=refused,
+        posted=posted,
+        **verdict_panel(
+            session, thread.block, viewer, verdict, {i: node.argument for i, node in by_id.items()},
+            thread.history,
+        ),
+    )
