@@ -17,7 +17,8 @@ from forum.csrf import csrf_token
 from forum.db import get_session
 from forum.models import Block, ConsensusChange, ConsensusStatus, Role
 from forum.caching.serving import do_not_keep
-from forum.services import consensus, thread_page, threads
+from forum.services import consensus, threads
+from forum.services.thread_page import thread_view
 from forum.services.counting import counts
 from forum.services.policy import allows, state
 from forum.services.threads import ArgumentRecord, Node
@@ -124,7 +125,7 @@ def thread_page(
     session = get_session()
     viewer = current_viewer()
     moderator = viewer.has_role(Role.MODERATOR)
-    thread = thread_page.thread_view(session, block_id, moderator=moderator)
+    thread = thread_view(session, block_id, moderator=moderator)
     sort = sort_choice()
     memos = current_app.extensions["forum"]
     tree = threads.argument_tree(
