@@ -65,8 +65,9 @@ Bodies are JSON objects sent with `Content-Type: application/json`. They are str
 operation does not take is refused (422, naming every such field), and types are not coerced (`true` or `1.0` is
 no vote, `5` no text). A body that is no JSON object the forum reads is 400 with the reason: not UTF-8, not valid
 JSON, nested more than 32 levels, a number of thousands of digits, or a lone surrogate escape such as `"\\ud800"`
-(half of a UTF-16 pair, which no page or database can hold). So is a NUL character in the query string or the body; a request over `FORUM_MAX_CONTENT_LENGTH` (4,000,000 bytes) is 413. What the forum makes
-answers 201, everything else 200. Times are ISO 8601 in UTC. The limits below that name a setting are its defaults.
+(half of a UTF-16 pair, which no page or database can hold). So is a NUL character in the query string or the
+body; a request over `FORUM_MAX_CONTENT_LENGTH` (4,000,000 bytes) is 413. What the forum makes answers 201,
+everything else 200. Times are ISO 8601 in UTC. The limits below that name a setting are its defaults.
 
 Every error has one shape, with the status that fits (the table under each operation lists them all):
 

@@ -17,10 +17,9 @@ from forum.db import make_engine, resolve_database_url
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
-    from cachelib import BaseCache
-
-    from flask_limiter import Limiter
     import sqlalchemy.orm as so
+    from cachelib import BaseCache
+    from flask_limiter import Limiter
 
 DEFAULTS: dict[str, Any] = {
     "FORUM_URL_PREFIX": "/forum",

@@ -33,7 +33,8 @@ BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 def image_as_text(
     renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any
 ) -> str:
-    """An image as its alt text: posts show no pictures (one from elsewhere tracks its readers), but say what they show."""
+    """An image as its alt text: posts show no pictures (one from elsewhere tracks its readers), but say what they
+    show."""
     return escapeHtml(renderer.renderInlineAsText(tokens[idx].children or [], options, env))
 
 

@@ -14,8 +14,8 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from hypothesis import settings
 from flask import Flask
+from hypothesis import settings
 
 from forum.db import get_session
 from forum.models import Base, Role

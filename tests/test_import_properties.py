@@ -14,7 +14,6 @@ from forum.importing.common import is_reference_heading
 from forum.urls import url_problem
 from forum.views.display import with_citations
 
-
 WORD = re.compile(r"\w+")
 
 

@@ -341,11 +341,10 @@ def test_upgrading_keeps_members_sources_as_proposals_and_gives_each_text_one_pu
     """0006: sources that filled slots become proposals awaiting a moderator; earlier edits keep no editor;
     each article gets its text's digest, and of two identical ones only the older holds it."""
     from forum.db import get_session
-    from forum.models import Article
+    from forum.importing import ParsedArticle, ParsedBlock
+    from forum.models import Argument, Article, Member
     from forum.services import article_storage, citation_slots, publication
     from forum.services.arguments import edits
-    from forum.importing import ParsedArticle, ParsedBlock
-    from forum.models import Argument, Member
 
     forum_db(app, "upgrade", "0005")
     with engine.begin() as connection:

@@ -10,9 +10,9 @@ import uuid
 import pytest
 import redis
 
+from forum.caching.store import MemoryPages, RedisPages
 from forum.db import get_session
 from forum.models import Block
-from forum.caching.store import MemoryPages, RedisPages
 from forum.services import arguments, members
 from tests.articles import make_article
 from tests.helpers import ForumClient

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from forum.db import get_session
+from forum.importing import ParsedArticle, ParsedBlock, Reference
 from forum.models import Argument, Block
 from forum.services import consensus, members, seeding, votes
-from forum.importing import ParsedArticle, ParsedBlock, Reference
-import sqlalchemy as sa
 from tests.queries import statements
 
 BUDGET = 6

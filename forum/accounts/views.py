@@ -13,8 +13,8 @@ from forum.errors import ForumError
 from forum.flask_internals import signed_in_user
 from forum.ratelimit import guard_sign_in
 from forum.services import accounts
-from forum.views.site import share_hooks
 from forum.urls import split_url
+from forum.views.site import share_hooks
 
 blueprint = Blueprint("forum_accounts", __name__)
 share_hooks(blueprint)

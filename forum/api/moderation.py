@@ -32,14 +32,14 @@ from forum.api.schemas import (
 )
 from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
-from forum.models import Role
+from forum.models import Member, Role
 from forum.services import audit, consensus, members, moderation
 from forum.services.lookup import readable_thread
 
 FORBIDDEN = {403: ErrorBody}
 
 
-def acting_moderator(role: Role = Role.MODERATOR):
+def acting_moderator(role: Role = Role.MODERATOR) -> Member:
     """The stored member behind the request, once the viewer is known to hold `role` (401/403 otherwise)."""
     viewer = current_viewer()
     require_role(viewer, role)

@@ -7,8 +7,8 @@ from typing import Any
 
 from forum.models import (
     Argument,
-    Article,
     ArgumentVersion,
+    Article,
     AuditEntry,
     Block,
     ConsensusChange,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple, Unpack
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
@@ -89,7 +89,7 @@ class Page(NamedTuple):
     """A kept page: the statement reading its versions, what they are in its row, its content type, and
     the query parameters it reads (the only ones its key is made of)."""
 
-    statement: sa.Select[Unpack[tuple[Any, ...]]]
+    statement: sa.Select[*tuple[Any, ...]]
     versions: Callable[[Sequence[Any], Mapping[str, Any]], tuple[Any, ...] | None]
     content_type: str = HTML
     params: Mapping[str, Param] = {}

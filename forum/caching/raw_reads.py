@@ -11,7 +11,7 @@ found dead is replaced and the read tried once more).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Unpack
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -30,7 +30,7 @@ def make_read_engine(engine: sa.Engine, url: str, options: dict[str, Any], busy_
     return make_engine(url, options, busy_timeout)
 
 
-def compiled_for(engine: sa.Engine, statement: sa.Select[Unpack[tuple[Any, ...]]]) -> Any:
+def compiled_for(engine: sa.Engine, statement: sa.Select[*tuple[Any, ...]]) -> Any:
     """`statement` compiled for the engine's dialect, once per process."""
     key = (engine.dialect.name, id(statement))
     compiled = _compiled.get(key)
@@ -39,7 +39,9 @@ def compiled_for(engine: sa.Engine, statement: sa.Select[Unpack[tuple[Any, ...]]
     return compiled
 
 
-def read_one(engine: sa.Engine, statement: sa.Select[Unpack[tuple[Any, ...]]], values: Mapping[str, Any]) -> tuple[Any, ...] | None:
+def read_one(
+    engine: sa.Engine, statement: sa.Select[*tuple[Any, ...]], values: Mapping[str, Any]
+) -> tuple[Any, ...] | None:
     """The first row of a one-statement read, outside any transaction (`statement` is kept for the process)."""
     compiled = compiled_for(engine, statement)
     params = compiled.construct_params(values)

@@ -50,7 +50,8 @@ def extracted_texts(document: lxml.html.HtmlElement) -> tuple[set[str], str] | N
     for line_break in root.iter("lb"):
         line_break.tail = " " + (line_break.tail or "")
     texts = {
-        norm("".join(cast(Iterator[str], e.itertext()))) for e in root.iter("p", "head", "item", "cell", "quote", "list")
+        norm("".join(cast(Iterator[str], e.itertext())))
+        for e in root.iter("p", "head", "item", "cell", "quote", "list")
     }
     texts.discard("")
     return texts, " " + " \n ".join(texts) + " "

@@ -1,4 +1,5 @@
-"""Plain-text articles: the first line is the title, blank lines separate blocks, short unpunctuated lines are headings."""
+"""Plain-text articles: the first line is the title, blank lines separate blocks, short unpunctuated lines are
+headings."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ import sqlalchemy.orm as so
 
 from forum.models.base import Base, one_of, utcnow
 
+
 class BlockKind(enum.StrEnum):
     """What an article's block is; every kind but a heading has a thread."""
 

@@ -13,6 +13,7 @@ from forum.models.articles import Block
 from forum.models.base import Base, one_of, utcnow
 from forum.models.members import Member
 
+
 class Stance(enum.StrEnum):
     """Where an argument stands towards its paragraph."""
 

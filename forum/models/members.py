@@ -12,6 +12,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 
 from forum.models.base import Base, utcnow
 
+
 class Role(enum.StrEnum):
     """What a member may do; each role may do everything the one before it may."""
 

@@ -14,6 +14,7 @@ from forum.models.base import Base, one_of, utcnow
 from forum.models.discussion import Argument
 from forum.models.members import Member
 
+
 class FlagReason(enum.StrEnum):
     """Why a member flags an argument."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -70,7 +70,7 @@ def decode(column: sa.Column[Any], value: Any) -> Any:
             raise Unfit("is a time without its time zone")
         if isinstance(parsed, datetime):
             try:
-                parsed.astimezone(timezone.utc)  # as it is stored: "0001-01-01T00:00+01:00" is no year
+                parsed.astimezone(UTC)  # as it is stored: "0001-01-01T00:00+01:00" is no year
             except OverflowError:
                 raise Unfit("is not a time this column holds") from None
         return parsed

@@ -60,9 +60,14 @@ class ThreadState(Protocol):
 class ArgumentState(Protocol):
     """What the policy reads of an argument (a row, or the thread's snapshot of one)."""
 
-    author_id: int
-    hidden: bool
-    withdrawn_at: datetime | None
+    @property
+    def author_id(self) -> int: ...
+
+    @property
+    def hidden(self) -> bool: ...
+
+    @property
+    def withdrawn_at(self) -> datetime | None: ...
 
 
 MODERATORS_ONLY = {Action.HIDE, Action.RESTORE}

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -34,11 +34,30 @@ def controversy(up: int, down: int) -> float:
     """High when many votes fall on both sides in equal measure; zero when one side has none."""
     if up == 0 or down == 0:
         return 0.0
-    return (up + down) ** (min(up, down) / max(up, down))
+    return float((up + down) ** (min(up, down) / max(up, down)))
+
+
+class Ranked(Protocol):
+    """What the sort orders read of an argument (a row, or the thread's snapshot of one)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def up(self) -> int: ...
+
+    @property
+    def down(self) -> int: ...
+
+    @property
+    def score(self) -> int: ...
+
+    @property
+    def created_at(self) -> datetime: ...
 
 
 # Each key sorts ascending; ids break ties so that the order is stable between requests.
-SORT_KEYS: dict[str, Callable[[Argument], Any]] = {
+SORT_KEYS: dict[str, Callable[[Ranked], Any]] = {
     "best": lambda a: (-wilson_lower_bound(a.up, a.down), -a.score, a.id),
     "top": lambda a: (-a.score, -a.up, a.id),
     "new": lambda a: (-a.created_at.timestamp(), -a.id),
@@ -166,7 +185,7 @@ SOURCES = (
     .order_by(Source.argument_id, Source.position, Source.id)
 )
 # The viewer's votes (value) and flags (None) in a thread, in one statement.
-VOTES = sa.union_all(
+VOTES: sa.CompoundSelect[*tuple[Any, ...]] = sa.union_all(
     sa.select(Vote.argument_id, Vote.value)
     .join(Argument, Argument.id == Vote.argument_id)
     .where(Vote.member_id == sa.bindparam("viewer_id"), Argument.block_id == sa.bindparam("block_id")),
@@ -213,8 +232,10 @@ def load_arguments(
             sources.setdefault(argument_id, []).append(SourceRecord(url, title, quote, citation, bool(accepted)))
     records = tuple(
         ArgumentRecord(
-            row[0], row[1], row[2], row[3], AuthorRef(row[3], row[4]), *row[5:16], bool(row[16]),
-            tuple(sources.get(row[0], ())),
+            id=row[0], block_id=row[1], parent_id=row[2], author_id=row[3], author=AuthorRef(row[3], row[4]),
+            stance=row[5], body=row[6], html=row[7], created_at=row[8], edited_at=row[9], withdrawn_at=row[10],
+            up=row[11], down=row[12], score=row[13], hidden=row[14], hidden_reason=row[15],
+            moderator_edited=bool(row[16]), sources=tuple(sources.get(row[0], ())),
         )
         for row in rows
     )

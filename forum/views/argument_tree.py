@@ -11,15 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import current_app
 from jinja2 import Environment
 from markupsafe import Markup
 
 from forum.auth import Viewer
-from forum.models import Argument, Block
 from forum.caching.memos import Fragments
-from forum.services.threads import Node, descendants
+from forum.models import Block
+from forum.services.threads import ArgumentRecord, Node, descendants
 from forum.views.display import ago, when
 from forum.views.forms import RefusedForm
 
@@ -89,7 +90,8 @@ class ArgumentTree:
         self.now = now
         self._csrf_token = csrf_token
         self.fragments = fragments
-        self._macros = None
+        # The template module whose macros (attributes made as it renders) write each argument.
+        self._macros: Any = None
         self.composer: tuple[int, str] | None = None
 
     def render(self, nodes: list[Node], composer: tuple[int, str] | None = None) -> Markup:
@@ -104,7 +106,7 @@ class ArgumentTree:
         now = self.now or datetime.now(UTC)
         token: list[str] = []
 
-        def fill(mark: re.Match) -> str:
+        def fill(mark: re.Match[str]) -> str:
             if mark[1] is not None:
                 return ago(datetime.fromtimestamp(float(mark[1]), UTC), now)
             if not token:
@@ -157,7 +159,9 @@ class ArgumentTree:
         if self.composer is not None and self.composer[0] == a.id:
             out.append(self.composer[1])
 
-    def write_item(self, a: Argument, parent: Argument | None, my_vote: int, depth: int, flagged: bool) -> str:
+    def write_item(
+        self, a: ArgumentRecord, parent: ArgumentRecord | None, my_vote: int, depth: int, flagged: bool
+    ) -> str:
         """The template's `argument_item`, with the relative time and the CSRF token left open."""
         if self._macros is None:
             context = {

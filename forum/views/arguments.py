@@ -39,7 +39,8 @@ def permalink(argument: Argument) -> str:
 
 
 def edit_page(argument: Argument, draft: ArgumentDraft, reason: str = "") -> str:
-    """The edit page with the form as `draft` has it; a moderator editing someone else's argument gets a reason field."""
+    """The edit page with the form as `draft` has it; a moderator editing someone else's argument gets a reason
+    field."""
     viewer = current_viewer()
     thread = thread_page.thread_view(get_session(), argument.block_id, moderator=viewer.has_role(Role.MODERATOR))
     marker = display.thread_marker(thread, url_for("forum.thread", block_id=argument.block_id, _anchor="post"))
@@ -91,7 +92,7 @@ def save_argument(argument_id: int) -> ResponseReturnValue:
             session.commit()
     except ForumError as error:
         return show_again(
-            error, lambda: edit_page(arguments.get_argument(session, argument_id), draft.show(error), reason)
+            error, lambda refusal: edit_page(arguments.get_argument(session, argument_id), draft.show(refusal), reason)
         )
     return redirect(permalink(argument), 303)
 

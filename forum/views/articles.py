@@ -141,6 +141,11 @@ def sign_in_first() -> ResponseReturnValue | None:
     return None
 
 
+def unpublish_problem(refusal: ForumError) -> str | None:
+    """What the unpublish form says of a refusal: nothing for a conflict (the page says the article is gone)."""
+    return None if isinstance(refusal, Conflict) else refusal.message
+
+
 def unpublish_page(article_id: int, reason: str = "", error: str | None = None) -> str:
     """The admins' page confirming that an article is to be unpublished."""
     article = lookup.get_article(get_session(), article_id)
@@ -161,9 +166,7 @@ def unpublish_article(article_id: int) -> ResponseReturnValue:
     try:
         article = publication.unpublish_article(session, article_id, acting_member(viewer), reason)
     except ForumError as error:
-        # The page itself says when the article is unpublished already.
-        message = None if isinstance(error, Conflict) else error.message
-        return show_again(error, lambda: unpublish_page(article_id, reason, message))
+        return show_again(error, lambda refusal: unpublish_page(article_id, reason, unpublish_problem(refusal)))
     session.commit()
     flash(f"“{article.title}” is unpublished: readers no longer see it; moderators still do.")
     return redirect(url_for("forum.article", article_id=article.id, slug=article.slug), 303)

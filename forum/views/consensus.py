@@ -29,7 +29,7 @@ def set_consensus(block_id: int) -> ResponseReturnValue:
             status=draft.status, note=draft.note, version=draft.version, key_arguments=draft.keys,
         )
     except ForumError as error:
-        return show_again(error, lambda: thread_page(block_id, verdict=draft.show(error)))
+        return show_again(error, lambda refusal: thread_page(block_id, verdict=draft.show(refusal)))
     session.commit()
     flash(f"The verdict is now “{CONSENSUS_LABELS[draft.status]}”.")
     return redirect(url_for("forum.thread", block_id=block_id, _anchor="consensus-title"), 303)

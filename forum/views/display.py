@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import cast
 
 from flask import get_flashed_messages, url_for
 from markupsafe import Markup, escape
@@ -133,7 +134,8 @@ def notice_beside(argument_id: int) -> str:
 def argument_notices() -> dict[int, str]:
     """The messages this request says beside an argument, by the argument's id."""
     notices: dict[int, str] = {}
-    for category, message in get_flashed_messages(with_categories=True):
+    flashed = cast(list[tuple[str, str]], get_flashed_messages(with_categories=True))
+    for category, message in flashed:
         number = category.removeprefix(ARGUMENT_NOTICE)
         if category.startswith(ARGUMENT_NOTICE) and number.isdigit():
             notices[int(number)] = message

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, request
@@ -54,9 +55,9 @@ class ArgumentDraft:
     stance: str = ""
     body: str = ""
     parent_id: int | None = None
-    rows: list[SourceRow] = field(default_factory=list)
-    errors: dict[str, str] = field(default_factory=dict)
-    form_errors: list[str] = field(default_factory=list)
+    rows: list[SourceRow] = dataclasses.field(default_factory=list)
+    errors: dict[str, str] = dataclasses.field(default_factory=dict)
+    form_errors: list[str] = dataclasses.field(default_factory=list)
     preview: str | None = None
     # The field to put focus on when the form comes back: the preview, or a source row just added.
     focus: str | None = None
@@ -78,7 +79,7 @@ class ArgumentDraft:
         return cls(stance=argument.stance, body=argument.body, rows=rows)
 
     @classmethod
-    def from_form(cls, form: MultiDict) -> ArgumentDraft:
+    def from_form(cls, form: MultiDict[str, str]) -> ArgumentDraft:
         """The draft as posted; every row the page showed comes back, blank or not."""
         rows: dict[int, SourceRow] = {}
         for key, value in form.items():
@@ -200,8 +201,8 @@ class ArgumentDraft:
         return None
 
 
-def show_again(error: ForumError, page: Callable[[], str]) -> ResponseReturnValue:
-    """Answer a refused form with `page`: the form again, as typed, the refusal beside the input at fault.
+def show_again(error: ForumError, page: Callable[[ForumError], str]) -> ResponseReturnValue:
+    """Answer a refused form with `page(error)`: the form again, as typed, the refusal beside the input at fault.
 
     The one policy for every form of the forum's pages: the session is rolled back first (a service may
     have changed rows before it refused). Then only `NotFound` propagates, to the error page: what the form
@@ -213,7 +214,7 @@ def show_again(error: ForumError, page: Callable[[], str]) -> ResponseReturnValu
     get_session().rollback()
     if isinstance(error, NotFound):
         raise error
-    return page(), error.status, error.headers()
+    return page(error), error.status, error.headers()
 
 
 @dataclass
@@ -222,7 +223,7 @@ class VerdictDraft:
 
     status: str
     note: str
-    keys: list[int] = field(default_factory=list)
+    keys: list[int] = dataclasses.field(default_factory=list)
     version: int = 0
     stale: StaleVersion | None = None
     error: str | None = None
@@ -236,7 +237,7 @@ class VerdictDraft:
                    list(block.consensus_key_arguments or []), block.consensus_version)
 
     @classmethod
-    def from_form(cls, form: MultiDict) -> VerdictDraft:
+    def from_form(cls, form: MultiDict[str, str]) -> VerdictDraft:
         """The form as posted; a version it could not have sent never matches, so reads as someone else's change."""
         version = parse_id(form.get("version"))
         keys = [n for n in map(parse_id, form.getlist("key_arguments")) if n is not None]
@@ -260,7 +261,7 @@ class RefusedForm:
     form: str
     field: str | None
     message: str
-    values: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = dataclasses.field(default_factory=dict)
     # A refusal of who asks (401, 403) is said above the page: the form itself is not offered to them.
     above: bool = False
 
@@ -284,7 +285,7 @@ class ImportDraft:
     title: str = ""
     upload: str = ""
     upload_name: str = ""
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = dataclasses.field(default_factory=dict)
     # The published article whose text this is, when publishing was refused as a duplicate.
     duplicate: DuplicateArticle | None = None
 

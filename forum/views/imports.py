@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -17,7 +19,7 @@ from forum.views.site import blueprint
 
 
 @blueprint.url_value_preprocessor
-def allow_large_imports(endpoint: str | None, _values: dict | None) -> None:
+def allow_large_imports(endpoint: str | None, _values: dict[str, Any] | None) -> None:
     """Let the import form carry a whole article; this runs before the CSRF hook reads the form."""
     if endpoint == "forum.import_article":
         # Text fields of a multipart form are capped at 500 kB by default, below an article's limit.
@@ -34,8 +36,9 @@ def import_page(draft: ImportDraft, parsed: ParsedArticle | None = None) -> str:
 def import_article() -> ResponseReturnValue:
     """Import an article (admins): Review parses and shows it, Publish stores it."""
     viewer = current_viewer()
-    if not viewer.is_authenticated and getattr(current_app, "login_manager", None):
-        login_view = current_app.login_manager.login_view
+    manager = getattr(current_app, "login_manager", None)
+    if not viewer.is_authenticated and manager:
+        login_view = manager.login_view
         if login_view:
             return redirect(url_for(login_view, next=request.full_path.rstrip("?")))
     require_role(viewer, Role.ADMIN)
@@ -51,6 +54,6 @@ def import_article() -> ResponseReturnValue:
         else:
             return import_page(draft, imports.parse_source(**draft.service_arguments()))
     except ForumError as error:
-        return show_again(error, lambda: import_page(draft.show(error)))
+        return show_again(error, lambda refusal: import_page(draft.show(refusal)))
     session.commit()
     return redirect(url_for("forum.article", article_id=article.id, slug=article.slug), 303)

@@ -42,8 +42,8 @@ def refuse(error: ForumError, block_id: int | None, form: str, fields: dict[str,
     `fields` maps the service's field names to the ids of the form's inputs.
     """
     if block_id is None:
-        return show_again(error, lambda: dashboard_page(RefusedForm.of(error, form, fields)))
-    return show_again(error, lambda: thread_page(block_id, refused=RefusedForm.of(error, form, fields)))
+        return show_again(error, lambda refusal: dashboard_page(RefusedForm.of(refusal, form, fields)))
+    return show_again(error, lambda refusal: thread_page(block_id, refused=RefusedForm.of(refusal, form, fields)))
 
 
 def thread_of(argument_id: int) -> int:

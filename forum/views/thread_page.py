@@ -13,14 +13,14 @@ import sqlalchemy.orm as so
 from flask import current_app, render_template, request, url_for
 
 from forum.auth import Viewer, current_viewer
+from forum.caching.serving import do_not_keep
 from forum.csrf import csrf_token
 from forum.db import get_session
 from forum.models import Block, ConsensusChange, ConsensusStatus, Role
-from forum.caching.serving import do_not_keep
 from forum.services import consensus, threads
-from forum.services.thread_page import thread_view
 from forum.services.counting import counts
 from forum.services.policy import allows, state
+from forum.services.thread_page import thread_view
 from forum.services.threads import ArgumentRecord, Node
 from forum.settings import content_limits, template
 from forum.views import display

@@ -55,7 +55,7 @@ def post_argument(block_id: int) -> ResponseReturnValue:
             )
             session.commit()
     except ForumError as error:
-        return show_again(error, lambda: thread_page(block_id, draft.show(error)))
+        return show_again(error, lambda refusal: thread_page(block_id, draft.show(refusal)))
     flash("Your reply was posted." if argument.parent_id else "Your argument was posted.")
     target = url_for("forum.thread", block_id=block_id, _anchor=f"argument-{argument.id}")
     if request.headers.get("HX-Request") == "true":

@@ -67,7 +67,7 @@ def vote(argument_id: int) -> ResponseReturnValue:
             session.commit()
     except ForumError as error:
         if wants_widget():
-            return show_again(error, lambda: refused_widget(argument_id, error))
+            return show_again(error, lambda refusal: refused_widget(argument_id, refusal))
         session.rollback()
         raise
     argument = arguments.get_argument(session, argument_id)

@@ -14,7 +14,12 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.journeys import (
-    BOB_SAYS, PASSWORD, argument_in_address, expect_focus_on, make_debate, tab_to,
+    BOB_SAYS,
+    PASSWORD,
+    argument_in_address,
+    expect_focus_on,
+    make_debate,
+    tab_to,
 )
 
 NEW_MEMBER_POSTS = 2

@@ -13,8 +13,17 @@ from forum.services import moderation
 from forum.services.members import find_member
 from tests.articles import SAMPLE
 from tests.browser.journeys import (
-    BOB_SAYS, CAROL_ASKS, PASSWORD, argument_in_address, expect_focus_goes_on_inside, expect_focus_on,
-    make_debate, press_enter, sign_in_by_keyboard, tab_to, type_into,
+    BOB_SAYS,
+    CAROL_ASKS,
+    PASSWORD,
+    argument_in_address,
+    expect_focus_goes_on_inside,
+    expect_focus_on,
+    make_debate,
+    press_enter,
+    sign_in_by_keyboard,
+    tab_to,
+    type_into,
 )
 from tests.helpers import TIMEOUT_MS
 from wsgi import create_app

@@ -10,8 +10,17 @@ from playwright.sync_api import Page, expect
 
 from tests.articles import SAMPLE
 from tests.browser.journeys import (
-    BOB_SAYS, CAROL_ASKS, CAROL_SAYS, CHAIN, PASSWORD, argument_in_address, expect_focus_goes_on_inside,
-    expect_focus_on, make_debate, press_enter, tab_to,
+    BOB_SAYS,
+    CAROL_ASKS,
+    CAROL_SAYS,
+    CHAIN,
+    PASSWORD,
+    argument_in_address,
+    expect_focus_goes_on_inside,
+    expect_focus_on,
+    make_debate,
+    press_enter,
+    tab_to,
 )
 from tests.helpers import TIMEOUT_MS
 
