@@ -35,7 +35,10 @@ reset-demo:
 	rm -f instance/forum.sqlite3 instance/forum.sqlite3-wal instance/forum.sqlite3-shm instance/demo.json \
 		instance/demo.imported
 
+# Lint and types first (seconds), then the suite.
 test: $(VENV)/.installed chromium
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m mypy
 	$(PYTHON) -m pytest
 
 # Reinstalled only when requirements.txt changes.
