@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
+from forum import invalidation
 from forum.db import make_engine, resolve_database_url
 
 if TYPE_CHECKING:
@@ -179,6 +180,8 @@ class Forum:
             )
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
+        # Every session's writes move the page versions of what they change, from here on.
+        invalidation.install()
 
         app.extensions["forum"] = ForumState(
             database_url=resolve_database_url(

@@ -1,6 +1,6 @@
 """The page cache: whole pages keyed by their path and the versions of their data.
 
-A write moves the version of every page it changes in its own transaction (`forum.services.versions`),
+A write moves the version of every page it changes in its own transaction (`forum.invalidation`),
 so a reader's request reads the version (one indexed query), answers 304 to a matching `If-None-Match`,
 or the cached page, before any other work. The thread and article pages and their API twins are kept.
 Anonymous readers share one copy. A signed-in member (or a bearer token's) gets a copy of their own,

@@ -22,7 +22,6 @@ from forum.services import audit
 from forum.services.articles import get_thread
 from forum.services.counting import counted_arguments
 from forum.services.members import require
-from forum.services.versions import thread_changed
 
 NOTE_LIMIT = 5_000
 KEY_ARGUMENTS_LIMIT = 10
@@ -132,7 +131,6 @@ def set_consensus(
         session, moderator, "consensus.set", "block", block.id, note,
         status=new_status.value, previous=previous, version=version + 1,
     )
-    thread_changed(session, block.id)
     session.expire(block)
     return change
 
