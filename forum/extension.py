@@ -75,6 +75,9 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_CACHE_BYTES": 64_000_000,
     "FORUM_CACHE_TIMEOUT": 3600,
     "FORUM_CACHE_KEY_PREFIX": "forum-page:",
+    # Verify mode: every cache hit is also rendered afresh and compared, a difference answered with a 500
+    # (`forum.cacheverify`). For tests: it renders every page that the cache would spare.
+    "FORUM_CACHE_VERIFY": False,
 }
 
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import Invalid
+from forum.freshness import rendering_fresh
 from forum.models import Argument, ArgumentVersion, Block, Flag, Member, Source, Vote
 from forum.services.counting import counts
 
@@ -150,8 +151,8 @@ class SnapshotStore:
         self.lock = threading.Lock()
 
     def get(self, block_id: int, version: int) -> tuple[ArgumentRecord, ...] | None:
-        """The snapshot of that thread at that version, if kept."""
-        return self.items.get((block_id, version))
+        """The snapshot of that thread at that version, if kept (none while verify mode renders afresh)."""
+        return None if rendering_fresh() else self.items.get((block_id, version))
 
     def put(self, block_id: int, version: int, records: tuple[ArgumentRecord, ...]) -> None:
         """Keep a snapshot (not one larger than the whole store)."""

@@ -19,6 +19,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from forum.auth import Viewer
+from forum.freshness import rendering_fresh
 from forum.models import Argument, Block
 from forum.services.threads import Node, descendants
 from forum.views.display import ago, when
@@ -62,8 +63,8 @@ class FragmentStore:
         return self.trimmed[1]
 
     def get(self, key: tuple) -> str | None:
-        """The fragment kept for `key`, if any."""
-        return self.items.get(key)
+        """The fragment kept for `key`, if any (none while verify mode renders afresh)."""
+        return None if rendering_fresh() else self.items.get(key)
 
     def put(self, key: tuple, fragment: str) -> None:
         """Keep a fragment; when full (by count or characters), start afresh (states that are gone are never
