@@ -24,6 +24,9 @@ from sqlalchemy.sql.elements import BindParameter
 from forum.models import Argument, Article, Base, Block
 
 PENDING = "forum.page_versions_pending"
+# The execution option of a backup's rows restored into an empty database: they carry their versions as
+# they were, and no page of this database has been served yet, so they move none.
+RESTORING = "forum_restoring_backup"
 # Past this many ids, a range from the least to the greatest stands for them: a few more pages move, in
 # one short statement (a seeding notes a million arguments).
 MOST_IDS = 500
@@ -349,6 +352,8 @@ def _params(state: so.ORMExecuteState) -> list[dict[str, Any]]:
 def on_execute(state: so.ORMExecuteState) -> None:
     """A statement on a session: an INSERT, UPDATE or DELETE on a forum table notes the rows it writes."""
     if state.is_select or not (state.is_insert or state.is_update or state.is_delete):
+        return
+    if state.is_insert and state.execution_options.get(RESTORING):
         return
     statement = state.statement
     table = getattr(statement, "table", None)
