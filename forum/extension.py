@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
-from forum import invalidation
+from forum import invalidation_hooks
 from forum.db import make_engine, resolve_database_url
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ class Forum:
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
         # Every session's writes move the page versions of what they change, from here on.
-        invalidation.install()
+        invalidation_hooks.install()
 
         app.extensions["forum"] = ForumState(
             database_url=resolve_database_url(

@@ -3,8 +3,8 @@
 A thread page (and its API twin) is kept by its block's `version` and its article's; an article page (and
 its JSON) by its article's; the home page by the count and the sum of the articles'. `MAP` says, table by
 table and column by column, which of those versions a change moves; `NOT_SHOWN` names what no cached page
-shows. The session's events note every row a transaction changes, from each flush (the unit of work) and
-each bulk statement (`do_orm_execute`), and move the versions just before it commits: the blocks' in one
+shows. The session's events (`forum.invalidation_hooks`) note every row a transaction changes, from each flush (the
+unit of work) and each bulk statement (`do_orm_execute`), and this module moves the versions just before it commits: the blocks' in one
 UPDATE, then the articles' in another. Rows are locked argument first (votes lock it), then block, then
 article, so that concurrent votes on PostgreSQL never wait on each other in a circle. A write to a forum
 column the map does not know, or to a version by anything but this module, is refused.
@@ -19,7 +19,6 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from sqlalchemy.sql.elements import BindParameter
 
 from forum.models import Argument, Article, Base, Block
 
@@ -68,8 +67,8 @@ class Moves:
 
 
 def _cols(*names: str) -> frozenset[str]:
+    """A set of column names."""
     return frozenset(names)
-
 
 MAP: tuple[Moves, ...] = (
     Moves("forum_articles", "id", Via.ARTICLE, Reach.WHOLE_ARTICLE),  # title, unpublishing: every page of it
@@ -103,6 +102,9 @@ NOT_SHOWN: dict[str, frozenset[str] | None] = {
 VERSIONS = {"forum_blocks": "version", "forum_articles": "version"}
 
 
+UNKNOWN = object()  # a value a statement computes in SQL
+
+
 class UnmappedWrite(RuntimeError):
     """A write to a forum column that `MAP` does not say the pages of, or to a page version."""
 
@@ -130,7 +132,7 @@ def uncovered_columns() -> list[str]:
         if hidden is None:
             continue
         covered = frozenset().union(*(cols for _, cols in COVERED[table.name])) | hidden
-        missing += [f"{table.name}.{c}" for c in table.c.keys() if c not in covered and c != VERSIONS.get(table.name)]
+        missing += [f"{table.name}.{c}" for c in (col.name for col in table.c) if c not in covered and c != VERSIONS.get(table.name)]
     return missing
 
 
@@ -183,10 +185,8 @@ def note(session: so.Session, table: str, rows: Iterable[Mapping[str, Any]] | No
                 notes.ids.setdefault((entry.via, entry.reach), set()).add(value)
 
 
-UNKNOWN = object()
 
-
-def _in(column: sa.ColumnElement[int], ids: set[int]) -> sa.ColumnElement[bool]:
+def _in(column: Any, ids: set[int]) -> sa.ColumnElement[bool]:
     """`column` among `ids`, or (for very many) between the least and the greatest of them."""
     if len(ids) > MOST_IDS:
         return column.between(min(ids), max(ids))
@@ -241,7 +241,7 @@ def version_updates(notes: Pending) -> list[sa.Update]:
     return statements
 
 
-def _update(model: type[Block] | type[Article], where: list[sa.ColumnElement[bool]], one: set[int] | None) -> sa.Update:
+def _update(model: type[Block | Article], where: list[sa.ColumnElement[bool]], one: set[int] | None) -> sa.Update:
     """One UPDATE moving the versions of the rows `where` selects, locking them in id order first."""
     statement = sa.update(model).values(version=model.version + 1)
     if one is not None and len(one) == 1:
@@ -269,135 +269,3 @@ def forget(session: so.Session, transaction: so.SessionTransaction) -> None:
     """A transaction ended: what it noted is gone with it (a savepoint's notes stay, moving a page more)."""
     if transaction.parent is None:
         session.info.pop(PENDING, None)
-
-
-# The session's events.
-
-
-def _row(mapper: so.Mapper[Any], state: so.InstanceState[Any]) -> dict[str, Any]:
-    """A mapped object's loaded column values, by column name (nothing is loaded for it)."""
-    return {column.name: state.dict[key] for key, column in mapper.columns.items() if key in state.dict}
-
-
-def after_insert(mapper: so.Mapper[Any], _connection: sa.Connection, target: Any) -> None:
-    """A flush inserted a row: every column given a value changed."""
-    state = sa.inspect(target)
-    row = _row(mapper, state)
-    note(state.session, mapper.local_table.name, [row], [c for c, v in row.items() if v is not None], inserting=True)
-
-
-def after_update(mapper: so.Mapper[Any], _connection: sa.Connection, target: Any) -> None:
-    """A flush updated a row: the columns whose history moved changed (a new key names pages too)."""
-    state = sa.inspect(target)
-    changed, rows = [], [_row(mapper, state)]
-    for key, column in mapper.columns.items():
-        history = state.attrs[key].history
-        if history.has_changes():
-            changed.append(column.name)
-            rows += [{column.name: old} for old in history.deleted if old is not None]
-    if changed:
-        note(state.session, mapper.local_table.name, rows, changed)
-
-
-def before_delete(mapper: so.Mapper[Any], _connection: sa.Connection, target: Any) -> None:
-    """A flush is about to delete a row (still there to read): all its columns change."""
-    state = sa.inspect(target)
-    keys = {m.key for m in MAP if m.table == mapper.local_table.name}
-    row = {column.name: getattr(target, key) for key, column in mapper.columns.items() if column.name in keys}
-    note(state.session, mapper.local_table.name, [row], None)
-
-
-def after_flush(session: so.Session, _context: Any) -> None:
-    """Rows of association tables (a block's citations) written through a relationship's collection."""
-    for target in [*session.new, *session.dirty]:
-        state = sa.inspect(target)
-        for relationship in state.mapper.relationships:
-            if relationship.secondary is None or relationship.viewonly:
-                continue
-            history = state.attrs[relationship.key].history
-            for child in [*history.added, *history.deleted]:
-                row = _pair_row(relationship, state, sa.inspect(child))
-                note(session, relationship.secondary.name, [row], None)
-
-
-def _pair_row(relationship: so.RelationshipProperty[Any], parent: so.InstanceState[Any],
-              child: so.InstanceState[Any]) -> dict[str, Any]:
-    """The association row joining `parent` and `child`."""
-    row = {}
-    for pairs, state in ((relationship.synchronize_pairs, parent), (relationship.secondary_synchronize_pairs, child)):
-        for own, column in pairs or ():
-            row[column.name] = state.mapper.get_property_by_column(own).class_attribute.__get__(state.obj(), None)
-    return row
-
-
-def _bound(value: Any) -> Any:
-    """A literal a statement binds, or UNKNOWN for an SQL expression."""
-    return value.value if isinstance(value, BindParameter) else UNKNOWN
-
-
-def _values(statement: Any) -> dict[str, Any]:
-    """What a statement's `.values()` sets, by column name."""
-    given = dict(getattr(statement, "_ordered_values", None) or getattr(statement, "_values", None) or {})
-    return {getattr(k, "name", k): _bound(v) for k, v in given.items()}
-
-
-def _params(state: so.ORMExecuteState) -> list[dict[str, Any]]:
-    """The parameter sets a statement runs with (a bulk statement's rows)."""
-    given = state.parameters
-    if not given:
-        return []
-    return [dict(p) for p in given] if isinstance(given, (list, tuple)) else [dict(given)]
-
-
-def on_execute(state: so.ORMExecuteState) -> None:
-    """A statement on a session: an INSERT, UPDATE or DELETE on a forum table notes the rows it writes."""
-    if state.is_select or not (state.is_insert or state.is_update or state.is_delete):
-        return
-    if state.is_insert and state.execution_options.get(RESTORING):
-        return
-    statement = state.statement
-    table = getattr(statement, "table", None)
-    name = getattr(table, "name", None)
-    if name not in COVERED or NOT_SHOWN.get(name, frozenset()) is None:
-        return  # a host's table, or one no cached page shows
-    real = Base.metadata.tables[name]
-    values, params = _values(statement), _params(state)
-    if state.is_insert:
-        multi = getattr(statement, "_multi_values", None)
-        rows = [{getattr(k, "name", k): _bound(v) for k, v in r.items()} for m in multi for r in m] if multi else None
-        rows = rows or [{**values, **p} for p in params] or [values]
-        conflict = getattr(statement, "_post_values_clause", None) is not None
-        unknown = getattr(statement, "select", None) is not None
-        changed = None if conflict else {c for r in rows for c, v in r.items() if v is not None}
-        note(state.session, name, None if unknown else rows, changed, inserting=not conflict)
-        return
-    keys = sorted({m.key for m in MAP if m.table == name})
-    connection = state.session.connection()
-    if params and statement.whereclause is None:
-        # An update by primary key, row by row: the rows are the keys given.
-        primary = [c.name for c in real.primary_key]
-        ids = [p[primary[0]] for p in params if primary[0] in p]
-        where = real.c[primary[0]].in_(ids) if len(primary) == 1 and len(ids) == len(params) else None
-        changed: set[str] | None = {c for p in params for c in p} - set(primary)
-    else:
-        where = statement.whereclause if statement.whereclause is not None else sa.true()
-        changed = set(values) if state.is_update and values else None
-    if where is None:
-        note(state.session, name, None, changed)
-        return
-    # The rows are read before the statement runs: a deleted row cannot be read after.
-    found = [dict(r._mapping) for r in connection.execute(sa.select(*(real.c[k] for k in keys)).where(where))]
-    rows = found + [{k: values[k]} for k in keys if k in values]
-    note(state.session, name, rows, changed)
-
-
-def install() -> None:
-    """Listen to every session and to the forum's mappers (once, however many apps there are)."""
-    for event, listener in (("after_insert", after_insert), ("after_update", after_update),
-                            ("before_delete", before_delete)):
-        if not sa.event.contains(Base, event, listener):
-            sa.event.listen(Base, event, listener, propagate=True)
-    for event, listener in (("after_flush", after_flush), ("do_orm_execute", on_execute),
-                            ("before_commit", move_versions), ("after_transaction_end", forget)):
-        if not sa.event.contains(so.Session, event, listener):
-            sa.event.listen(so.Session, event, listener)

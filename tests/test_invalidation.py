@@ -103,7 +103,7 @@ def test_a_vote_moves_its_thread_page_and_the_cached_copy_is_never_served_stale(
 
 
 def test_a_write_whose_table_the_map_forgets_is_refused(app, make_user, monkeypatch):
-    block, argument, _ = thread_with_an_argument(app, make_user)
+    _, argument, _ = thread_with_an_argument(app, make_user)
     monkeypatch.setitem(invalidation.COVERED, "forum_arguments", [])
     with app.app_context():
         session = get_session()
