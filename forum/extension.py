@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 
 from forum import caching
+from forum.caching import invalidation_hooks
 from forum.caching.memos import Fragments, Snapshots, argument_fragments, thread_snapshots
 from forum.caching.raw_reads import make_read_engine
 from forum.caching.store import make_cache
@@ -75,6 +76,9 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_CACHE_BYTES": 64_000_000,
     "FORUM_CACHE_TIMEOUT": 3600,
     "FORUM_CACHE_KEY_PREFIX": "forum-page:",
+    # Verify mode: every cache hit is also rendered afresh and compared, a difference answered with a 500
+    # (`forum.caching.verify`). For tests: it renders every page that the cache would spare.
+    "FORUM_CACHE_VERIFY": False,
 }
 
 
@@ -172,6 +176,8 @@ class Forum:
             )
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
+        # Every session's writes move the page versions of what they change, from here on.
+        invalidation_hooks.install()
 
         app.extensions["forum"] = ForumState(
             database_url=resolve_database_url(

@@ -122,6 +122,8 @@ def app(database_url: str, tmp_path) -> Iterator[Flask]:
             "SECRET_KEY": "test secret",
             "FORUM_DATABASE_URL": database_url,
             "FORUM_SITE_NAME": "Test Forum",
+            # Every cache hit of every test is also rendered afresh and compared (`forum.caching.verify`).
+            "FORUM_CACHE_VERIFY": True,
         }
     )
     yield app

@@ -124,7 +124,7 @@ def html(who: str, path: str, data: dict | None = None, before: Callable | None 
         response = client.submit(url, data or {})
         assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
 
-    write.before = before
+    write.before, write.route = before, ("POST", path)
     return write
 
 
@@ -136,7 +136,7 @@ def api(who: str, method: str, path: str, body: dict | None = None, before: Call
         response = client.api(method, path.format(**_target), body, token=token(world.app, who))
         assert response.status_code in (200, 201), response.get_data(as_text=True)
 
-    write.before = before
+    write.before, write.route = before, (method, "/api/v1" + path.removeprefix("/api/v1"))
     return write
 
 
@@ -147,7 +147,7 @@ def cli(*args: str, before: Callable | None = None):
         result = world.app.test_cli_runner().invoke(args=["forum", *[a.format(**_target) for a in args]])
         assert result.exit_code == 0, result.output
 
-    write.before = before
+    write.before, write.command = before, args[0]
     return write
 
 
@@ -602,3 +602,40 @@ def test_a_renamed_members_new_name_shows_on_every_kept_page_that_names_them(wor
     [argument] = json.loads(page(reader, thread_json))["arguments"]
     assert argument["author"]["name"] == "Mia Rossi"
     assert '<strong class="author">Mia Rossi</strong>' in page(reader, world.thread_url)
+
+
+# Writes whose pages other tests read, cached and (in verify mode) afresh: where each is checked.
+CHECKED_ELSEWHERE = {
+    "forum.accept_citation": "test_citations.py", "forum.api.accept_citation": "test_citations.py",
+    "forum.unpublish_article": "test_unpublishing.py", "forum.api.unpublish_article": "test_unpublishing.py",
+    "forum.flag_argument": "test_pages_moderation.py", "forum.api.flag_argument": "test_api_moderation.py",
+    "forum.change_role": "test_a_member_made_moderator_sees_the_moderators_tools_at_once",
+    "forum.api.set_member_role": "test_a_member_made_moderator_sees_the_moderators_tools_at_once",
+    "forum_accounts.change_password": "test_a_device_signed_out_by_a_password_change_gets_the_readers_page_at_once",
+    "forum.api.revoke_current_token": "test_a_revoked_token_is_refused_at_once_though_its_json_was_kept",
+    "import": "test_cli_import.py", "load-discussion": "test_demo_discussion.py",
+    "restore": "test_backup.py (into an empty database only)", "set-role": "test_cli.py",
+}
+# Writes that change no page's data: who is signed in, tokens, a preview, and answers to no route.
+NO_PAGE_DATA = {
+    "forum.api.create_token", "forum.api.preview", "forum.api.no_such_route", "forum_accounts.login",
+    "forum_accounts.logout", "forum_accounts.register", "create-token", "create-user", "export", "db",
+}
+
+
+def test_every_write_of_the_url_map_and_the_command_line_is_checked_against_the_cache(app):
+    """The writes above are the app's own: every POST, PUT, PATCH and DELETE route and every command is
+    in WRITES, checked elsewhere, or changes no page's data; a new one fails here until it is placed."""
+    adapter = app.url_map.bind("localhost")
+    covered = set()
+    for write, *_ in WRITES.values():
+        if hasattr(write, "route"):
+            method, path = write.route
+            covered.add(adapter.match(path.format(block=1, argument=1, article=1, flag=1), method)[0])
+        else:
+            covered.add(write.command)
+    routes = {r.endpoint for r in app.url_map.iter_rules() if r.methods & {"POST", "PUT", "PATCH", "DELETE"}}
+    commands = set(app.cli.commands["forum"].commands)
+    unplaced = (routes | commands) - covered - set(CHECKED_ELSEWHERE) - NO_PAGE_DATA
+    assert not unplaced, f"writes no cache test checks: {sorted(unplaced)}"
+    assert not (set(CHECKED_ELSEWHERE) | NO_PAGE_DATA) - routes - commands, "placed writes that no longer exist"

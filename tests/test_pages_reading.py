@@ -10,7 +10,7 @@ import pytest
 from forum.db import get_session
 from forum.importing import ParsedArticle, ParsedBlock, Reference
 from forum.models import Argument, Block, CitationSlot
-from forum.services import arguments, members, versions
+from forum.services import arguments, members
 from tests.articles import make_article, plant
 
 ARTICLE = ParsedArticle(
@@ -52,14 +52,13 @@ def argue(app, block_id, body="It is wrong.", stance="counter", author="rita", p
 def change(app, model, id_, **values):
     """Set columns of one row directly, for states no page of this issue makes (votes, hiding, locks).
 
-    Like every write, it moves the page version of the thread it touches.
+    Like every write, it moves the page version of the thread it touches (`forum.caching.invalidation`).
     """
     with app.app_context():
         session = get_session()
         row = session.get(model, id_)
         for name, value in values.items():
             setattr(row, name, value)
-        versions.thread_changed(session, row.block_id if isinstance(row, Argument) else row.id)
         session.commit()
 
 

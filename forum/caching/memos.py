@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
+from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
 from forum.services.threads import ArgumentRecord, characters
+
+# Whether this request renders its page afresh, past every memo: verify mode's second rendering of a hit
+# (`forum.caching.verify`). The memos are keyed by page versions as the kept pages are: a write that moved no
+# version would leave them as stale as the page, and the comparison would see nothing.
+FRESH: ContextVar[bool] = ContextVar("forum_render_fresh", default=False)
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -36,8 +42,8 @@ class Memo(Generic[K, V]):
         self.lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
-        """The value kept for `key`, if any."""
-        return self.items.get(key)
+        """The value kept for `key`, if any (none while verify mode renders afresh; the memo is still filled)."""
+        return None if FRESH.get() else self.items.get(key)
 
     def put(self, key: K, value: V) -> None:
         """Keep a value (not one larger than the whole memo); when full, start afresh."""

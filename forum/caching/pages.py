@@ -1,7 +1,7 @@
 """The kept pages and their keys: which pages are kept, what their versions are read from, and the key
 a page is kept under (its path, the query parameters it reads and the versions of its data).
 
-A write moves the version of every page it changes in its own transaction (`forum.services.versions`), so
+A write moves the version of every page it changes in its own transaction (`forum.caching.invalidation`), so
 a key names one state of a page's data and a kept page can never be older than it. The thread and article
 pages, the home page and their API twins are kept; `forum.caching.serving` answers them inside Flask and
 `forum.caching.middleware` before it, with the same keys.

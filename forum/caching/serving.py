@@ -16,8 +16,10 @@ import sqlalchemy as sa
 from cachelib import BaseCache
 from flask import Response, current_app, g, request, session
 
+from forum.caching.memos import FRESH
 from forum.caching.pages import CACHE_CONTROL, JSON, PAGES, Page, page_key, query_key, read_versions, vary
 from forum.caching.raw_reads import read_one
+from forum.caching.verify import RENDER_FRESH, check_held_hit, hold_hit, verifying
 from forum.caching.viewer_key import (
     ANONYMOUS,
     ASK_AUTH,
@@ -97,7 +99,8 @@ def do_not_keep() -> None:
 def serve_cached() -> Response | None:
     """For a GET of a cached page: 304 or the shared page, or a member's own copy; else note what to store."""
     page = PAGES.get(request.endpoint or "")
-    if request.method not in ("GET", "HEAD") or page is None or flash_waiting():
+    FRESH.set(bool(request.environ.get(RENDER_FRESH)))  # the fast path asks for its hit rendered afresh
+    if request.method not in ("GET", "HEAD") or page is None or flash_waiting() or FRESH.get():
         return None
     if query_key(page, request.args) is None:
         return None  # answered, never kept: see `query_key`
@@ -125,10 +128,11 @@ def serve_cached() -> Response | None:
         return serve_member_copy(state.page_cache, key, page)
     etag = key[len(current_app.config["FORUM_CACHE_KEY_PREFIX"]):]
     if request.if_none_match.contains_weak(etag):
-        return page_response(b"", page, etag, 304)
+        shown = kept_copy(state.page_cache, key, False) if verifying() else None
+        return hold_hit(page_response(b"", page, etag, 304), shown[0] if shown else None)
     kept = kept_copy(state.page_cache, key, request.accept_encodings["gzip"] > 0)
     if kept is not None:
-        return page_response(kept[0], page, etag, 200, compressed=kept[1])
+        return hold_hit(page_response(kept[0], page, etag, 200, compressed=kept[1]), kept[0])
     g.forum_page_key, g.forum_page_etag = key, etag
     return None
 
@@ -146,7 +150,7 @@ def serve_member_copy(cache: BaseCache, key: str, page: Page) -> Response | None
     response = Response(body, content_type=page.content_type)
     response.headers["Cache-Control"] = MEMBER_CACHE_CONTROL
     response.headers["Vary"] = vary(page.content_type)
-    return response
+    return hold_hit(response, body)
 
 
 def page_response(body: bytes, page: Page, etag: str, status: int, compressed: bool = False) -> Response:
@@ -171,6 +175,8 @@ def store_page(response: Response) -> Response:
     page = PAGES.get(request.endpoint or "")
     if page is None:
         return response
+    if "forum_held_hit" in g:
+        return check_held_hit(response, request.full_path)
     # Signed in or not, the same URL answers differently: shared caches must tell them apart.
     for header in vary(page.content_type).split(", "):
         response.vary.add(header)

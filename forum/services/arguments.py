@@ -28,7 +28,6 @@ from forum.rendering import is_blank, render_markdown, renders_blank
 from forum.services import audit, policy
 from forum.services.members import holds
 from forum.services.policy import Action, check
-from forum.services.versions import thread_changed
 from forum.urls import is_web_url
 
 T = TypeVar("T")
@@ -216,7 +215,6 @@ def post_argument(
     )
     session.add(argument)
     session.flush()
-    thread_changed(session, block.id)
     return argument
 
 
@@ -323,7 +321,6 @@ def edit_argument(
     if moderating:
         audit.record(session, editor, "argument.edit", "argument", argument.id, why or "",
                      block_id=argument.block_id, version=len(argument.versions))
-    thread_changed(session, argument.block_id)
     return argument
 
 
@@ -341,5 +338,4 @@ def withdraw_argument(session: so.Session, argument: Argument, member: Member) -
     """Withdraw one's own argument: it leaves the discussion, its replies stay."""
     check(Action.WITHDRAW, **argument_state(argument, member))
     argument.withdrawn_at = utcnow()
-    thread_changed(session, argument.block_id)
     return argument

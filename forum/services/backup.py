@@ -11,6 +11,7 @@ import sqlalchemy.orm as so
 from pydantic import TypeAdapter, ValidationError
 from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only from Python 3.12 on
 
+from forum.caching.invalidation import RESTORING
 from forum.errors import Conflict, Invalid
 from forum.models import UNSTORABLE, Base
 
@@ -161,7 +162,7 @@ def restore(session: so.Session, data: dict[str, Any]) -> dict[str, int]:
     try:
         for table, values in rows.items():
             if values:
-                session.execute(table.insert(), values)
+                session.execute(table.insert(), values, execution_options={RESTORING: True})
         reset_sequences(session)
     except sa.exc.DBAPIError as error:
         # Rows that do not fit together (a duplicate id, a reference to no row); the caller rolls back.

@@ -12,7 +12,6 @@ from forum.services.citation_slots import SlotView, slot_views
 from forum.services.counting import counts
 from forum.services.lookup import get_article
 from forum.services.members import require
-from forum.services.versions import article_changed
 
 
 def accept_citation(
@@ -61,6 +60,5 @@ def accept_citation(
                 raise Conflict(f"Another moderator changed footnote [{number}] meanwhile; look again.") from None
             audit.record(session, moderator, "citation.accept", "article", article.id,
                          number=number, source_id=source.id, url=source.url, argument_id=source.argument_id)
-    article_changed(session, article.id)
     slots, _ = slot_views(session, article.id)
     return slots[slot.id]

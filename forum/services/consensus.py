@@ -24,7 +24,6 @@ from forum.services.counting import counted_arguments
 from forum.services.lookup import get_thread
 from forum.services.members import require
 from forum.services.threads import ArgumentRecord
-from forum.services.versions import thread_changed
 
 NOTE_LIMIT = 5_000
 KEY_ARGUMENTS_LIMIT = 10
@@ -136,7 +135,6 @@ def set_consensus(
         session, moderator, "consensus.set", "block", block.id, note,
         status=new_status.value, previous=previous, version=version + 1,
     )
-    thread_changed(session, block.id)
     session.expire(block)
     return change
 

@@ -31,10 +31,7 @@ def ensure_member(session: so.Session, user_id: str, name: str) -> Member:
         except sa.exc.IntegrityError:
             member = session.scalars(sa.select(Member).where(Member.user_id == user_id)).one()
     elif name and member.name != name[:100]:
-        from forum.services.versions import member_renamed
-
         member.name = name[:100]
-        member_renamed(session, member.id)
     return member
 
 

@@ -14,7 +14,6 @@ from forum.services.audit import check_reason
 from forum.services.lookup import get_thread
 from forum.services.members import require
 from forum.services.policy import Action, check
-from forum.services.versions import scores_changed, thread_changed
 
 NOTE_LIMIT = 1_000
 
@@ -48,8 +47,6 @@ def flag(session: so.Session, argument_id: int, member: Member, reason: str, not
             session.add(flagged)
     except sa.exc.IntegrityError:
         raise Conflict("You have flagged this argument already.") from None
-    # The thread page shows the member who flagged an argument that they did: their copy of it moves.
-    scores_changed(session, [argument.block_id])
     return flagged
 
 
@@ -116,7 +113,6 @@ def hide(session: so.Session, argument_id: int, moderator: Member, reason: str) 
     close_flags(session, pending, moderator, "hide")
     audit.record(session, moderator, "argument.hide", "argument", argument.id, reason,
                  flags=[f.id for f in pending])
-    thread_changed(session, argument.block_id)
     return argument
 
 
@@ -128,7 +124,6 @@ def restore(session: so.Session, argument_id: int, moderator: Member, reason: st
     check(Action.RESTORE, **argument_state(argument, moderator))
     argument.hidden, argument.hidden_reason, argument.hidden_at = False, None, None
     audit.record(session, moderator, "argument.restore", "argument", argument.id, reason)
-    thread_changed(session, argument.block_id)
     return argument
 
 
@@ -141,7 +136,6 @@ def lock(session: so.Session, block_id: int, moderator: Member, locked: bool, re
         raise Conflict("This thread is locked already." if locked else "This thread is not locked.")
     block.locked, block.lock_reason = locked, reason if locked else None
     audit.record(session, moderator, "thread.lock" if locked else "thread.unlock", "block", block.id, reason)
-    thread_changed(session, block.id)
     return block
 
 

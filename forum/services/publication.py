@@ -9,7 +9,6 @@ from forum.models import Article, Member, Role, utcnow
 from forum.services import audit
 from forum.services.lookup import get_article
 from forum.services.members import require
-from forum.services.versions import article_changed
 
 
 def unpublish_article(session: so.Session, article_id: int, admin: Member, reason: str = "") -> Article:
@@ -25,5 +24,4 @@ def unpublish_article(session: so.Session, article_id: int, admin: Member, reaso
         raise Conflict("This article is unpublished already.")
     article.unpublished_at = utcnow()
     audit.record(session, admin, "article.unpublish", "article", article.id, reason, title=article.title)
-    article_changed(session, article.id)
     return article

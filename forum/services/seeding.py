@@ -28,7 +28,6 @@ from forum.models import (
 from forum.rendering import render_markdown
 from forum.services.arguments import Limits
 from forum.services.lookup import get_article
-from forum.services.versions import article_changed
 from forum.services.votes import recount
 
 NAMES = [
@@ -145,8 +144,6 @@ def seed_discussion(
     votes = insert_votes(session, rng, planned, ids, members, votes_per_argument)
     recount(session, Argument.block_id.in_([t.id for t in threads]))
     marks = mark_consensus(session, rng, threads)
-    # The arguments and votes went in as bulk statements, past the services that move page versions.
-    article_changed(session, article.id)
     return SeedReport(len(members), len(ids), sources, votes, marks)
 
 

@@ -11,7 +11,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from forum.errors import Invalid, NotFound
 from forum.models import Argument, Article, Block, Member, Vote
 from forum.services.policy import Action, check
-from forum.services.versions import scores_changed
 
 
 @dataclass(frozen=True)
@@ -98,8 +97,6 @@ def cast_vote(session: so.Session, argument_id: int, voter: Member, value: int) 
     else:
         upsert_vote(session, argument_id, voter.id, value)
     up, down, score = recount(session, [argument_id], returning=True).one()
-    # The upsert bypasses the ORM, so the thread's page version is moved here, in the same transaction.
-    scores_changed(session, [row.block_id])
     session.expire_all()
     return Tally(score=score, up=up, down=down, my_vote=value)
 
@@ -110,12 +107,10 @@ def remove_votes_of(session: so.Session, member: Member) -> int:
     if not touched:
         return 0
     # Lock the touched arguments in id order, as voters do, so that the recount is exact.
-    locked = session.execute(
-        sa.select(Argument.id, Argument.block_id)
-        .where(Argument.id.in_(touched)).order_by(Argument.id).with_for_update()
+    session.execute(
+        sa.select(Argument.id).where(Argument.id.in_(touched)).order_by(Argument.id).with_for_update()
     ).all()
     session.execute(sa.delete(Vote).where(Vote.member_id == member.id))
     recount(session, touched)
-    scores_changed(session, [block_id for _, block_id in locked])
     session.expire_all()
     return len(touched)

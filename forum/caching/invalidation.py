@@ -1,0 +1,276 @@
+"""Page versions move by mechanism: what each cached page shows, and the session events that move its version.
+
+A thread page (and its API twin) is kept by its block's `version` and its article's; an article page (and
+its JSON) by its article's; the home page by the count and the sum of the articles'. `MAP` says, table by
+table and column by column, which of those versions a change moves; `NOT_SHOWN` names what no cached page
+shows. The session's events (`forum.caching.invalidation_hooks`) note every row a transaction changes, from
+each flush (the unit of work) and each bulk statement (`do_orm_execute`), and this module moves the versions
+just before it commits: the blocks' in one UPDATE, then the articles' in another. Rows are locked argument
+first (votes lock it), then block, then article, so that concurrent votes on PostgreSQL never wait on each
+other in a circle. A write to a forum column the map does not know, or to a version by anything but this
+module, is refused.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from forum.models import Argument, Article, Base, Block
+
+PENDING = "forum.page_versions_pending"
+# The execution option of a backup's rows restored into an empty database: they carry their versions as
+# they were, and no page of this database has been served yet, so they move none.
+RESTORING = "forum_restoring_backup"
+# Past this many ids, a range from the least to the greatest stands for them: a few more pages move, in
+# one short statement (a seeding notes a million arguments).
+MOST_IDS = 500
+
+
+class Via(enum.Enum):
+    """What a row's key column names: its thread, an argument of a thread, its article, or a member."""
+
+    BLOCK = "block"
+    ARGUMENT = "argument"
+    ARTICLE = "article"
+    MEMBER = "member"
+
+
+class Reach(enum.Enum):
+    """Which pages a change moves."""
+
+    # The thread's page alone: what the article page does not show (scores, a member's own flags).
+    THREAD = "thread"
+    # The thread's page and its article's: content, counts, verdicts, locks (for a member: the threads they
+    # wrote in, and the articles whose verdicts they set).
+    THREAD_AND_ARTICLE = "thread and article"
+    # The article's page and every thread of it: what each thread page shows of the article.
+    WHOLE_ARTICLE = "whole article"
+
+
+@dataclass(frozen=True)
+class Moves:
+    """A change of `columns` (None: every column no other entry of the table names) of a row of `table`
+    moves the pages `reach` says, of what the row's `key` column names (`via`)."""
+
+    table: str
+    key: str
+    via: Via
+    reach: Reach
+    columns: frozenset[str] | None = None
+    # Whether a new row moves anything (a new member's name is on no page yet).
+    on_insert: bool = True
+
+
+def _cols(*names: str) -> frozenset[str]:
+    """A set of column names."""
+    return frozenset(names)
+
+MAP: tuple[Moves, ...] = (
+    Moves("forum_articles", "id", Via.ARTICLE, Reach.WHOLE_ARTICLE),  # title, unpublishing: every page of it
+    Moves("forum_blocks", "id", Via.BLOCK, Reach.THREAD_AND_ARTICLE),
+    Moves("forum_citation_slots", "article_id", Via.ARTICLE, Reach.WHOLE_ARTICLE),
+    Moves("forum_block_citations", "block_id", Via.BLOCK, Reach.WHOLE_ARTICLE),
+    Moves("forum_arguments", "block_id", Via.BLOCK, Reach.THREAD, _cols("up", "down", "score")),
+    Moves("forum_arguments", "block_id", Via.BLOCK, Reach.THREAD_AND_ARTICLE),
+    # An accepted source fills its footnote on every thread that cites it.
+    Moves("forum_sources", "argument_id", Via.ARGUMENT, Reach.WHOLE_ARTICLE, _cols("accepted_at", "accepted_by_id")),
+    Moves("forum_sources", "argument_id", Via.ARGUMENT, Reach.THREAD_AND_ARTICLE),
+    Moves("forum_argument_versions", "argument_id", Via.ARGUMENT, Reach.THREAD_AND_ARTICLE),
+    Moves("forum_votes", "argument_id", Via.ARGUMENT, Reach.THREAD),
+    # A member's copy of a thread shows what they flagged.
+    Moves("forum_flags", "argument_id", Via.ARGUMENT, Reach.THREAD),
+    Moves("forum_consensus_changes", "block_id", Via.BLOCK, Reach.THREAD_AND_ARTICLE),
+    # Thread pages name their arguments' authors; an article's JSON names who set each verdict. Verdict
+    # history, kept versions and the audit log keep the name as it was.
+    Moves("forum_members", "id", Via.MEMBER, Reach.THREAD_AND_ARTICLE, _cols("name"), on_insert=False),
+)
+
+# What no cached page shows, each with why. A member's role and removal change what they may do on a
+# page: that is in the key of their own copy (`forum.quickviewer`), not in the page's version.
+NOT_SHOWN: dict[str, frozenset[str] | None] = {
+    "forum_accounts": None,  # sign-ins: names shown are the members'
+    "forum_api_tokens": None,
+    "forum_audit_log": None,  # the moderation pages are never cached
+    "forum_members": _cols("id", "user_id", "role", "created_at", "removed_at"),
+}
+# The versions themselves: moved here alone.
+VERSIONS = {"forum_blocks": "version", "forum_articles": "version"}
+
+
+UNKNOWN = object()  # a value a statement computes in SQL
+
+
+class UnmappedWrite(RuntimeError):
+    """A write to a forum column that `MAP` does not say the pages of, or to a page version."""
+
+
+def _columns_by_entry() -> dict[str, list[tuple[Moves, frozenset[str]]]]:
+    """Each table's entries with the columns each one covers (an open entry: every column left)."""
+    by_table: dict[str, list[tuple[Moves, frozenset[str]]]] = {}
+    for table in Base.metadata.tables.values():
+        entries = [m for m in MAP if m.table == table.name]
+        named = frozenset().union(*(m.columns for m in entries if m.columns is not None))
+        hidden = NOT_SHOWN.get(table.name, frozenset())
+        rest = frozenset(table.c.keys()) - named - (hidden or frozenset()) - {VERSIONS.get(table.name)}
+        by_table[table.name] = [(m, m.columns if m.columns is not None else rest) for m in entries]
+    return by_table
+
+
+COVERED = _columns_by_entry()
+
+
+def uncovered_columns() -> list[str]:
+    """Every forum column that neither moves a page (`MAP`) nor is declared shown on none (`NOT_SHOWN`)."""
+    missing = []
+    for table in Base.metadata.tables.values():
+        hidden = NOT_SHOWN.get(table.name, frozenset())
+        if hidden is None:
+            continue
+        covered = frozenset().union(*(cols for _, cols in COVERED[table.name])) | hidden
+        missing += [
+            f"{table.name}.{c}" for c in (col.name for col in table.c)
+            if c not in covered and c != VERSIONS.get(table.name)
+        ]
+    return missing
+
+
+@dataclass
+class Pending:
+    """The pages a transaction's writes move so far: ids by (via, reach), or everything."""
+
+    ids: dict[tuple[Via, Reach], set[int]]
+    everything: bool = False
+
+
+def pending(session: so.Session) -> Pending:
+    """The session's notes for its transaction, made on first use."""
+    found = session.info.get(PENDING)
+    if found is None:
+        found = session.info[PENDING] = Pending({})
+    return found
+
+
+def note(session: so.Session, table: str, rows: Iterable[Mapping[str, Any]] | None,
+         changed: Collection[str] | None, inserting: bool = False) -> None:
+    """Note rows of `table` whose `changed` columns (None: all) changed; rows None: which is unknown."""
+    hidden = NOT_SHOWN.get(table, frozenset())
+    if hidden is None or table not in COVERED:
+        return
+    version = VERSIONS.get(table)
+    if changed is not None and version in changed:
+        if not inserting:
+            raise UnmappedWrite(f"{table}.{version} moves by forum.caching.invalidation alone.")
+        changed = [c for c in changed if c != version]  # a new row starts at the version it is given
+    entries = COVERED[table]
+    if changed is not None:
+        known = frozenset().union(*(cols for _, cols in entries)) | hidden
+        stray = [c for c in changed if c not in known]
+        if stray:
+            raise UnmappedWrite(
+                f"No page version is known to show {table}.{stray[0]}: say so in forum.caching.invalidation."
+            )
+    chosen = [m for m, cols in entries if (changed is None or cols & set(changed)) and (m.on_insert or not inserting)]
+    if not chosen:
+        return
+    notes = pending(session)
+    if rows is None:
+        notes.everything = True
+        return
+    for row in rows:
+        for entry in chosen:
+            value = row.get(entry.key, UNKNOWN)
+            if value is UNKNOWN or not (value is None or isinstance(value, int)):
+                notes.everything = True
+            elif value is not None:
+                notes.ids.setdefault((entry.via, entry.reach), set()).add(value)
+
+
+def _in(column: so.QueryableAttribute[Any], ids: set[int]) -> sa.ColumnElement[bool]:
+    """`column` among `ids`, or (for very many) between the least and the greatest of them."""
+    if len(ids) > MOST_IDS:
+        return column.between(min(ids), max(ids))
+    return column.in_(sorted(ids))
+
+
+def _blocks_of(via: Via, ids: set[int]) -> sa.ColumnElement[bool]:
+    """The blocks a row's key names: its own, an argument's, an article's, or those a member wrote in."""
+    if via is Via.BLOCK:
+        return _in(Block.id, ids)
+    if via is Via.ARGUMENT:
+        return Block.id.in_(sa.select(Argument.block_id).where(_in(Argument.id, ids)))
+    if via is Via.ARTICLE:
+        return _in(Block.article_id, ids)
+    return Block.id.in_(sa.select(Argument.block_id).where(_in(Argument.author_id, ids)))
+
+
+def _articles_of(via: Via, ids: set[int]) -> sa.ColumnElement[bool]:
+    """The articles a row's key names: its block's, its argument's, its own, or those a member set verdicts in."""
+    if via is Via.BLOCK:
+        return Article.id.in_(sa.select(Block.article_id).where(_in(Block.id, ids)))
+    if via is Via.ARGUMENT:
+        return Article.id.in_(
+            sa.select(Block.article_id).join(Argument, Argument.block_id == Block.id).where(_in(Argument.id, ids))
+        )
+    if via is Via.ARTICLE:
+        return _in(Article.id, ids)
+    return Article.id.in_(sa.select(Block.article_id).where(_in(Block.consensus_set_by_id, ids)))
+
+
+def version_updates(notes: Pending) -> list[sa.Update]:
+    """The statements moving the noted pages' versions: the blocks', then the articles'."""
+    if notes.everything:
+        return [sa.update(Block).values(version=Block.version + 1),
+                sa.update(Article).values(version=Article.version + 1)]
+    blocks: list[sa.ColumnElement[bool]] = []
+    articles: list[sa.ColumnElement[bool]] = []
+    for (via, reach), ids in sorted(notes.ids.items(), key=lambda item: (item[0][0].value, item[0][1].value)):
+        if reach is Reach.WHOLE_ARTICLE:
+            blocks.append(Block.article_id.in_(sa.select(Article.id).where(_articles_of(via, ids))))
+        else:
+            blocks.append(_blocks_of(via, ids))
+        if reach is not Reach.THREAD:
+            articles.append(_articles_of(via, ids))
+    statements = []
+    if blocks:
+        own = [ids for (via, reach), ids in notes.ids.items() if via is Via.BLOCK and reach is not Reach.WHOLE_ARTICLE]
+        one = set().union(*own) if len(own) == len(blocks) else None
+        statements.append(_update(Block, blocks, one))
+    if articles:
+        statements.append(_update(Article, articles, None))
+    return statements
+
+
+def _update(model: type[Block | Article], where: list[sa.ColumnElement[bool]], one: set[int] | None) -> sa.Update:
+    """One UPDATE moving the versions of the rows `where` selects, locking them in id order first."""
+    statement = sa.update(model).values(version=model.version + 1)
+    if one is not None and len(one) == 1:
+        return statement.where(model.id == next(iter(one)))
+    # Rows locked in one order by every writer: two transactions moving the same pages queue, never cross.
+    chosen = sa.select(model.id).where(sa.or_(*where)).order_by(model.id).with_for_update()
+    return statement.where(model.id.in_(chosen))
+
+
+def move_versions(session: so.Session) -> None:
+    """Before a transaction commits: write what is pending, then move the versions of the pages it changed."""
+    if session.in_nested_transaction():
+        return  # a savepoint's release: the outer transaction moves them when it commits
+    session.flush()
+    notes = session.info.pop(PENDING, None)
+    if notes is None or not (notes.ids or notes.everything):
+        return
+    connection = session.connection()
+    for statement in version_updates(notes):
+        # On the connection: past the session's events, so the versions' own UPDATE notes nothing.
+        connection.execute(statement)
+
+
+def forget(session: so.Session, transaction: so.SessionTransaction) -> None:
+    """A transaction ended: what it noted is gone with it (a savepoint's notes stay, moving a page more)."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
