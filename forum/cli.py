@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from forum import migrate
+from forum.auth import display_name
 from forum.db import get_session
 from forum.errors import ForumError
 from forum.flask_internals import user_loader
@@ -103,8 +104,6 @@ def set_role(user_id: str, role: str) -> None:
 
 def host_user_name(user_id: str) -> str | None:
     """The display name of the host's user `user_id`: `FORUM_LOAD_USER`, else Flask-Login's user loader."""
-    from forum.auth import display_name
-
     manager = getattr(current_app, "login_manager", None)
     # Without a loader, the name comes at first sign-in.
     loader = current_app.config["FORUM_LOAD_USER"] or user_loader(manager)

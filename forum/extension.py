@@ -7,18 +7,25 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy.orm as so
 from flask import Flask
+from flask_login import user_logged_in, user_logged_out
 
 from forum import caching
 from forum.caching import invalidation_hooks
-from forum.caching.memos import Fragments, Snapshots, argument_fragments, thread_snapshots
+from forum.caching.memos import Fragments, argument_fragments
 from forum.caching.raw_reads import make_read_engine
 from forum.caching.store import make_cache
-from forum.db import make_engine, resolve_database_url
+from forum.cli import forum_cli
+from forum.csrf import rotate_csrf
+from forum.db import WRITER_OPTION, close_session, make_engine, resolve_database_url
+from forum.ratelimit import apply_limits, make_limiter
+from forum.routing import AnyPathConverter, IdConverter
+from forum.services.threads import Snapshots, thread_snapshots
+from forum.views import blueprint
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
-    import sqlalchemy.orm as so
     from cachelib import BaseCache
     from flask_limiter import Limiter
 
@@ -146,17 +153,11 @@ class ForumState:
     @cached_property
     def sessionmaker(self) -> so.sessionmaker[so.Session]:
         """The factory of the forum's sessions, bound to its own engine."""
-        import sqlalchemy.orm as so
-
         return so.sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @cached_property
     def writer_sessionmaker(self) -> so.sessionmaker[so.Session]:
         """The factory of sessions that write: on SQLite they begin by taking the write lock."""
-        import sqlalchemy.orm as so
-
-        from forum.db import WRITER_OPTION
-
         engine = self.engine.execution_options(**{WRITER_OPTION: True})
         return so.sessionmaker(bind=engine, expire_on_commit=False)
 
@@ -195,15 +196,6 @@ class Forum:
         )
         # The read path (a mistyped cache URL is said here, at start-up, not on the first page served).
         caching.install(app)
-
-        from flask_login import user_logged_in, user_logged_out
-
-        from forum.cli import forum_cli
-        from forum.csrf import rotate_csrf
-        from forum.db import close_session
-        from forum.ratelimit import apply_limits, make_limiter
-        from forum.routing import AnyPathConverter, IdConverter
-        from forum.views import blueprint
 
         # The routes name ids with the `id` converter, which must be known before they are bound.
         app.url_map.converters.setdefault("id", IdConverter)

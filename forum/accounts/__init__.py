@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import LoginManager
 
+from forum.accounts.views import blueprint
 from forum.auth import account_key, parse_account_id, session_is_current, split_session_id
 from forum.db import get_session
 from forum.models import Account
@@ -28,8 +29,6 @@ class Accounts:
             raise RuntimeError("Register the forum first: Forum(app), then Accounts(app).")
         if "forum_accounts" in app.extensions:
             raise RuntimeError("The forum's accounts are already registered on this app.")
-        from forum.accounts.views import blueprint
-
         # Without ICU, look-alike names could not be told apart: better not to start.
         require_icu()
         manager = LoginManager(app)

@@ -14,8 +14,6 @@ from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
-from forum.services.threads import ArgumentRecord, characters
-
 # Whether this request renders its page afresh, past every memo: verify mode's second rendering of a hit
 # (`forum.caching.verify`). The memos are keyed by page versions as the kept pages are: a write that moved no
 # version would leave them as stale as the page, and the comparison would see nothing.
@@ -24,9 +22,6 @@ FRESH: ContextVar[bool] = ContextVar("forum_render_fresh", default=False)
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-# A thread's arguments (a snapshot) by (thread, page version): at most this many, and characters of text.
-SNAPSHOT_LIMIT = 256
-SNAPSHOT_CHARS = 32_000_000
 # An argument's HTML by page version and what the viewer changes in it (a post's HTML may run to tens of KB).
 FRAGMENT_LIMIT = 50_000
 FRAGMENT_CHARS = 32_000_000
@@ -58,13 +53,7 @@ class Memo(Generic[K, V]):
             self.chars += size
 
 
-Snapshots = Memo[tuple[int, int], tuple[ArgumentRecord, ...]]
 Fragments = Memo[tuple[Any, ...], str]
-
-
-def thread_snapshots() -> Snapshots:
-    """Threads' arguments by (thread, page version), read once per version in this process."""
-    return Memo(characters, SNAPSHOT_LIMIT, SNAPSHOT_CHARS)
 
 
 def argument_fragments() -> Fragments:

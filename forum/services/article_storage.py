@@ -8,19 +8,16 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import Conflict
+from forum.importing import ParsedArticle
 from forum.importing.checks import check_article, check_source_url
 from forum.models import Article, Block, BlockKind, CitationSlot, Member
 from forum.services import audit
 from forum.services.lookup import get_article
-
-if TYPE_CHECKING:
-    from forum.importing import ParsedArticle
 
 
 def slugify(title: str, max_length: int = 80) -> str:

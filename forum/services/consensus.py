@@ -20,10 +20,11 @@ from forum.models import (
 )
 from forum.rendering import is_blank, render_markdown
 from forum.services import audit
+from forum.services.citation_slots import slot_views
 from forum.services.counting import counted_arguments
 from forum.services.lookup import get_thread
 from forum.services.members import require
-from forum.services.threads import ArgumentRecord
+from forum.services.threads import SORT_KEYS, ArgumentRecord
 
 NOTE_LIMIT = 5_000
 KEY_ARGUMENTS_LIMIT = 10
@@ -198,8 +199,6 @@ class DecisionAid:
 
 def decision_aid(session: so.Session, block_id: int) -> DecisionAid:
     """Arguments by stance, the best counter and support, how many are sourced, open slots, last activity."""
-    from forum.services.citation_slots import slot_views
-    from forum.services.threads import SORT_KEYS
 
     block = get_thread(session, block_id)
     args = list(

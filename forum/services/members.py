@@ -6,7 +6,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import Forbidden, Invalid, NotFound
-from forum.models import Account, Member, Role
+from forum.models import Account, Member, Role, utcnow
+from forum.services import audit
+from forum.services.tokens import revoke_all
+from forum.services.votes import remove_votes_of
 from forum.usernames import username_key
 
 
@@ -67,10 +70,6 @@ def remove_member(session: so.Session, member: Member) -> int:
 
     Their arguments stay, so that the replies to them still make sense. Returns the votes taken back.
     """
-    from forum.models import utcnow
-    from forum.services.tokens import revoke_all
-    from forum.services.votes import remove_votes_of
-
     member.removed_at = utcnow()
     revoke_all(session, member)
     return remove_votes_of(session, member)
@@ -100,8 +99,6 @@ def require(member: Member, role: Role) -> None:
 
 def appoint(session: so.Session, admin: Member, member_id: int, role: Role) -> Member:
     """An admin gives a member a role (appointing or removing moderators); the change is audited."""
-    from forum.services import audit
-
     require(admin, Role.ADMIN)
     member = session.get(Member, member_id)
     if member is None:

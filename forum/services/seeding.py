@@ -27,6 +27,7 @@ from forum.models import (
 )
 from forum.rendering import render_markdown
 from forum.services.arguments import Limits
+from forum.services.consensus import set_consensus
 from forum.services.lookup import get_article
 from forum.services.votes import recount
 
@@ -228,8 +229,6 @@ def insert_votes(
 
 def mark_consensus(session: so.Session, rng: random.Random, threads: list[Block]) -> int:
     """Have a seeded moderator mark about one thread in six (at least one), history and audit included."""
-    from forum.services.consensus import set_consensus
-
     moderator = seed_moderator(session)
     marked = rng.sample(threads, k=max(len(threads) // 6, min(len(threads), 1)))
     for block in marked:

@@ -6,17 +6,19 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from forum.caching.memos import Memo
 from forum.errors import Invalid
 from forum.models import Argument, ArgumentVersion, Block, Flag, Member, Source, Vote
 from forum.services.counting import counts
 
-if TYPE_CHECKING:
-    from forum.caching.memos import Snapshots
+# A thread's arguments (a snapshot) by (thread, page version): at most this many, and characters of text.
+SNAPSHOT_LIMIT = 256
+SNAPSHOT_CHARS = 32_000_000
 
 
 def wilson_lower_bound(up: int, down: int, z: float = 1.959964) -> float:
@@ -149,6 +151,14 @@ def characters(records: tuple[ArgumentRecord, ...]) -> int:
         + sum(len(s.url) + len(s.title or "") + len(s.quote or "") for s in r.sources)
         for r in records
     )
+
+
+Snapshots = Memo[tuple[int, int], tuple[ArgumentRecord, ...]]
+
+
+def thread_snapshots() -> Snapshots:
+    """Threads' arguments by (thread, page version), read once per version in this process (`forum.caching.memos`)."""
+    return Memo(characters, SNAPSHOT_LIMIT, SNAPSHOT_CHARS)
 
 
 MODERATOR_EDITED = (
