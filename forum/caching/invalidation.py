@@ -71,6 +71,7 @@ def _cols(*names: str) -> frozenset[str]:
     """A set of column names."""
     return frozenset(names)
 
+
 MAP: tuple[Moves, ...] = (
     Moves("forum_articles", "id", Via.ARTICLE, Reach.WHOLE_ARTICLE),  # title, unpublishing: every page of it
     Moves("forum_blocks", "id", Via.BLOCK, Reach.THREAD_AND_ARTICLE),
@@ -92,7 +93,7 @@ MAP: tuple[Moves, ...] = (
 )
 
 # What no cached page shows, each with why. A member's role and removal change what they may do on a
-# page: that is in the key of their own copy (`forum.quickviewer`), not in the page's version.
+# page: that is in the key of their own copy (`forum.caching.viewer_key`), not in the page's version.
 NOT_SHOWN: dict[str, frozenset[str] | None] = {
     "forum_accounts": None,  # sign-ins: names shown are the members'
     "forum_api_tokens": None,
