@@ -253,7 +253,9 @@ def _update(model: type[Block | Article], where: list[sa.ColumnElement[bool]], o
     if one is not None and len(one) == 1:
         return statement.where(model.id == next(iter(one)))
     # Rows locked in one order by every writer: two transactions moving the same pages queue, never cross.
-    chosen = sa.select(model.id).where(sa.or_(*where)).order_by(model.id).with_for_update()
+    # FOR NO KEY UPDATE, as a plain UPDATE of a version takes: it does not wait on the KEY SHARE locks that
+    # inserting a row referencing the thread (a new argument) takes, so posters never deadlock on it.
+    chosen = sa.select(model.id).where(sa.or_(*where)).order_by(model.id).with_for_update(key_share=True)
     return statement.where(model.id.in_(chosen))
 
 
