@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -147,6 +147,9 @@ class Pending:
 
     ids: dict[tuple[Via, Reach], set[int]]
     everything: bool = False
+    # The thread of each argument the transaction wrote or read a row of: an argument's page is then named
+    # by its thread directly, and one thread's version moves by its id, with no lookup (a vote's case).
+    threads_of: dict[int, int] = field(default_factory=dict)
 
 
 def pending(session: so.Session) -> Pending:
@@ -183,6 +186,12 @@ def note(session: so.Session, table: str, rows: Iterable[Mapping[str, Any]] | No
     if rows is None:
         notes.everything = True
         return
+    rows = list(rows)
+    if table == Argument.__tablename__:
+        for row in rows:
+            argument, thread = row.get("id"), row.get("block_id")
+            if isinstance(argument, int) and isinstance(thread, int):
+                notes.threads_of[argument] = thread
     for row in rows:
         for entry in chosen:
             value = row.get(entry.key, UNKNOWN)
@@ -223,14 +232,30 @@ def _articles_of(via: Via, ids: set[int]) -> sa.ColumnElement[bool]:
     return Article.id.in_(sa.select(Block.article_id).where(_in(Block.consensus_set_by_id, ids)))
 
 
+def by_thread(notes: Pending) -> dict[tuple[Via, Reach], set[int]]:
+    """The noted ids, each argument whose thread is known named by its thread instead."""
+    ids: dict[tuple[Via, Reach], set[int]] = {}
+    for (via, reach), noted in notes.ids.items():
+        if via is Via.ARGUMENT:
+            known = {n for n in noted if n in notes.threads_of}
+            if known:
+                ids.setdefault((Via.BLOCK, reach), set()).update(notes.threads_of[n] for n in known)
+            noted = noted - known
+            if not noted:
+                continue
+        ids.setdefault((via, reach), set()).update(noted)
+    return ids
+
+
 def version_updates(notes: Pending) -> list[sa.Update]:
     """The statements moving the noted pages' versions: the blocks', then the articles'."""
     if notes.everything:
         return [sa.update(Block).values(version=Block.version + 1),
                 sa.update(Article).values(version=Article.version + 1)]
+    noted = by_thread(notes)
     blocks: list[sa.ColumnElement[bool]] = []
     articles: list[sa.ColumnElement[bool]] = []
-    for (via, reach), ids in sorted(notes.ids.items(), key=lambda item: (item[0][0].value, item[0][1].value)):
+    for (via, reach), ids in sorted(noted.items(), key=lambda item: (item[0][0].value, item[0][1].value)):
         if reach is Reach.WHOLE_ARTICLE:
             blocks.append(Block.article_id.in_(sa.select(Article.id).where(_articles_of(via, ids))))
         else:
@@ -239,7 +264,7 @@ def version_updates(notes: Pending) -> list[sa.Update]:
             articles.append(_articles_of(via, ids))
     statements = []
     if blocks:
-        own = [ids for (via, reach), ids in notes.ids.items() if via is Via.BLOCK and reach is not Reach.WHOLE_ARTICLE]
+        own = [ids for (via, reach), ids in noted.items() if via is Via.BLOCK and reach is not Reach.WHOLE_ARTICLE]
         one = set().union(*own) if len(own) == len(blocks) else None
         statements.append(_update(Block, blocks, one))
     if articles:

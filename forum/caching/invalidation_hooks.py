@@ -127,7 +127,8 @@ def on_execute(state: so.ORMExecuteState) -> None:
         _note_insert(state.session, name, statement, values, params)
         return
     real = Base.metadata.tables[name]
-    keys = sorted({m.key for m in MAP if m.table == name})
+    # With its id, so that an argument read here names its thread for the rest of the transaction.
+    keys = sorted({m.key for m in MAP if m.table == name} | ({"id"} & set(real.c.keys())))
     connection = state.session.connection()
     where: Any = statement.whereclause if statement.whereclause is not None else sa.true()
     changed: set[str] | None = set(values) if state.is_update and values else None
