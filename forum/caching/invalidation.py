@@ -100,6 +100,9 @@ NOT_SHOWN: dict[str, frozenset[str] | None] = {
     "forum_audit_log": None,  # the moderation pages are never cached
     "forum_members": _cols("id", "user_id", "role", "created_at", "removed_at"),
 }
+# The tables whose own id names the pages a row is on (through `_blocks_of` and `_articles_of`), so that an
+# UPDATE by primary key needs no read of its rows first.
+OWN = {"forum_arguments": Via.ARGUMENT, "forum_blocks": Via.BLOCK, "forum_articles": Via.ARTICLE}
 # The versions themselves: moved here alone.
 VERSIONS = {"forum_blocks": "version", "forum_articles": "version"}
 
@@ -161,8 +164,11 @@ def pending(session: so.Session) -> Pending:
 
 
 def note(session: so.Session, table: str, rows: Iterable[Mapping[str, Any]] | None,
-         changed: Collection[str] | None, inserting: bool = False) -> None:
-    """Note rows of `table` whose `changed` columns (None: all) changed; rows None: which is unknown."""
+         changed: Collection[str] | None, inserting: bool = False, own_ids: Collection[int] | None = None) -> None:
+    """Note rows of `table` whose `changed` columns (None: all) changed; rows None: which is unknown.
+
+    `own_ids` names the rows by their primary key instead, for a table that `OWN` says names pages by it.
+    """
     hidden = NOT_SHOWN.get(table, frozenset())
     if hidden is None or table not in COVERED:
         return
@@ -183,6 +189,11 @@ def note(session: so.Session, table: str, rows: Iterable[Mapping[str, Any]] | No
     if not chosen:
         return
     notes = pending(session)
+    if rows is not None and own_ids is not None:
+        # Rows named by their own ids (an UPDATE by primary key): their pages are found when the versions move.
+        for entry in chosen:
+            notes.ids.setdefault((OWN[table], entry.reach), set()).update(own_ids)
+        return
     if rows is None:
         notes.everything = True
         return

@@ -13,9 +13,20 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 
-from forum.caching.invalidation import COVERED, MAP, NOT_SHOWN, RESTORING, UNKNOWN, forget, move_versions, note
+from forum.caching.invalidation import (
+    COVERED,
+    MAP,
+    NOT_SHOWN,
+    OWN,
+    RESTORING,
+    UNKNOWN,
+    forget,
+    move_versions,
+    note,
+)
 from forum.models import Base
 
 
@@ -141,10 +152,28 @@ def on_execute(state: so.ORMExecuteState) -> None:
     if where is None:
         note(state.session, name, None, changed)
         return
+    own = _own_ids(real, where) if state.is_update and name in OWN else None
+    if own is not None:
+        note(state.session, name, [], changed, own_ids=own)
+        return
     # The rows are read before the statement runs: a deleted row cannot be read after.
     found = [dict(r._mapping) for r in connection.execute(sa.select(*(real.c[k] for k in keys)).where(where))]
     rows = found + [{k: values[k]} for k in keys if k in values]
     note(state.session, name, rows, changed)
+
+
+def _own_ids(table: sa.Table, where: Any) -> list[int] | None:
+    """The ids an UPDATE's WHERE names when it is `id IN (...)` or `id = ...` with given values, else None."""
+    if not isinstance(where, BinaryExpression) or not where.left.compare(table.c.id):
+        return None
+    value = _bound(where.right)
+    if where.operator is operators.in_op and isinstance(value, (list, tuple)):
+        ids = list(value)
+    elif where.operator is operators.eq:
+        ids = [value]
+    else:
+        return None
+    return ids if all(isinstance(i, int) for i in ids) else None
 
 
 def install() -> None:
