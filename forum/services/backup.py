@@ -34,6 +34,14 @@ class SourceSnapshot(TypedDict):
     citation: int | None
 
 
+class BasisEntry(TypedDict):
+    """An argument a thread's suggestion rests on (`forum.services.suggestions.suggest`)."""
+
+    argument_id: int
+    stance: str
+    helpfulness: float | None
+
+
 # What each JSON column holds, in the shape the pages read it: a value of another shape is refused, as a
 # text is in an integer column, rather than restored into pages that would fail on it.
 JSON_SHAPES: dict[tuple[str, str], TypeAdapter[Any]] = {
@@ -41,6 +49,8 @@ JSON_SHAPES: dict[tuple[str, str], TypeAdapter[Any]] = {
     ("forum_consensus_changes", "key_arguments"): TypeAdapter(list[int]),
     ("forum_argument_versions", "sources"): TypeAdapter(list[SourceSnapshot]),
     ("forum_audit_log", "details"): TypeAdapter(dict[str, Any]),
+    ("forum_suggestions", "basis"): TypeAdapter(list[BasisEntry]),
+    ("forum_suggestions", "voters"): TypeAdapter(dict[str, int]),
 }
 
 
