@@ -75,7 +75,7 @@ def chosen(monkeypatch) -> Chosen:
 
 
 def helpful(value: float = 0.6) -> ArgumentScore:
-    return ArgumentScore(value, True, 8)
+    return ArgumentScore(value, True, 8, 0.1, (5, 3))
 
 
 def unhelpful(value: float = 0.05) -> ArgumentScore:
@@ -162,7 +162,10 @@ def test_a_scoring_stores_helpfulness_and_every_threads_suggestion(app, chosen, 
     # A reply's stance reads against its argument, and a hidden argument counts for nothing.
     assert found[ids["block0"]].status == "supported"
     assert [b["argument_id"] for b in found[ids["block0"]].basis] == [forum.args["s0"]]
-    assert found[ids["block0"]].basis[0] == {"argument_id": forum.args["s0"], "stance": "support", "helpfulness": 0.7}
+    # Each basis argument keeps how many raters of each side of the scorer's factor rated it.
+    assert found[ids["block0"]].basis[0] == {
+        "argument_id": forum.args["s0"], "stance": "support", "helpfulness": 0.7, "sides": [5, 3],
+    }
     assert found[ids["block4"]].status == "refuted"
     assert found[ids["block5"]].status == "contested"
     assert [b["argument_id"] for b in found[ids["block5"]].basis] == [forum.args["c5"], forum.args["s5"]]
@@ -326,6 +329,7 @@ def test_moderators_see_the_suggestion_beside_the_form_and_accept_fills_it(app, 
     page = moe.get(url).get_data(as_text=True)
     assert "Suggested consensus" in page
     assert "5 on the support side" in page
+    assert "rated by 5 and 3 members of the two sides" in page
     assert f'href="#argument-{forum.args["c5"]}"' in page
     assert "accept=suggestion" in page
     filled = moe.get(url + "?accept=suggestion").get_data(as_text=True)

@@ -34,7 +34,8 @@ class ScoringRun(Base):
 class Suggestion(Base):
     """A thread's suggested status, computed from its arguments' helpfulness; a moderator's verdict is apart.
 
-    `basis` lists the helpful arguments it rests on, as `{"argument_id", "stance", "helpfulness"}`; `voters`
+    `basis` lists the helpful arguments it rests on, as `{"argument_id", "stance", "helpfulness", "sides"}` (sides:
+    how many raters of each side of the scorer's factor rated it, the larger side first); `voters`
     how many members voted on the thread's arguments of each stance. The row is written only when what it
     says changes, so `scored_at`, `algorithm` and `input_digest` name the scoring that made it so.
     """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NotRequired
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -40,6 +40,8 @@ class BasisEntry(TypedDict):
     argument_id: int
     stance: str
     helpfulness: float | None
+    # Raters of each side of the scorer's factor (the larger side first).
+    sides: NotRequired[list[int]]
 
 
 # What each JSON column holds, in the shape the pages read it: a value of another shape is refused, as a

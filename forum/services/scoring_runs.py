@@ -102,7 +102,8 @@ def score(
     moment = now or utcnow()
     changed = store_helpfulness(session, scores, article_id)
     threads, written = suggestions.refresh(
-        session, algorithm=ALGORITHM, digest=digest, now=moment, article_id=article_id
+        session, algorithm=ALGORITHM, digest=digest, now=moment, article_id=article_id,
+        sides={argument_id: (s.sides[0], s.sides[1]) for argument_id, s in scores.items()},
     )
     session.add(ScoringRun(
         scored_at=moment, algorithm=ALGORITHM, input_digest=digest, seed=seed, votes=signature.votes,

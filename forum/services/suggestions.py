@@ -8,7 +8,7 @@ for evidence; else `open`. A suggestion is never a verdict: moderators set those
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -111,13 +111,16 @@ def voters_by_stance(session: so.Session, article_id: int | None) -> dict[int, d
 
 
 def refresh(
-    session: so.Session, *, algorithm: str, digest: str, now: datetime, article_id: int | None = None
+    session: so.Session, *, algorithm: str, digest: str, now: datetime, article_id: int | None = None,
+    sides: Mapping[int, tuple[int, int]] | None = None,
 ) -> tuple[int, int]:
     """Compute every thread's suggestion (of one article, or all) and write those that changed.
 
-    Returns (threads computed, suggestions written). A suggestion that says what it said already is left
-    as it was, so that its pages keep their versions.
+    `sides` (by argument id) says how many raters of each side of the scorer's factor rated an argument;
+    each basis entry keeps it, for moderators. Returns (threads computed, suggestions written). A suggestion
+    that says what it said already is left as it was, so that its pages keep their versions.
     """
+    sides = sides or {}
     arguments: dict[int, list[Scored]] = {}
     for id_, block_id, stance, helpfulness, helpful in session.execute(
         sa.select(Argument.id, Argument.block_id, Argument.stance, Argument.helpfulness, Argument.helpful)
@@ -134,6 +137,7 @@ def refresh(
     updates: list[dict[str, Any]] = []
     for block_id in blocks:
         made = suggest(arguments.get(block_id, []), slots.get(block_id, 0))
+        made = Suggested(made.status, [{**b, "sides": list(sides.get(b["argument_id"], (0, 0)))} for b in made.basis])
         counted = voters.get(block_id, {s.value: 0 for s in Stance})
         row = {"block_id": block_id, "status": made.status, "basis": made.basis, "voters": counted,
                "scored_at": now, "algorithm": algorithm, "input_digest": digest}

@@ -44,7 +44,8 @@ def scored(live_server: str, database_url: str, monkeypatch) -> dict[str, int]:
             votes.cast_vote(session, support.id, voter, 1)
             votes.cast_vote(session, counter.id, voter, 1 if n < 3 else -1)
         session.commit()
-        chosen = {support.id: ArgumentScore(0.62, True, 6), counter.id: ArgumentScore(0.02, False, 6)}
+        chosen = {support.id: ArgumentScore(0.62, True, 6, 0.05, (4, 2)),
+                  counter.id: ArgumentScore(0.02, False, 6, 0.9, (3, 3))}
         monkeypatch.setattr(scoring_runs, "score_votes", lambda v, a, x, *, seed=0: {i: chosen[i] for i in set(a)})
         scoring_runs.score(session)
         session.commit()
@@ -69,7 +70,7 @@ def test_a_moderator_accepts_a_suggestion_into_the_form_and_saves_it(
     expect(desk.locator(".badge.suggestion")).to_have_text("Supported")
     expect(desk).to_contain_text("6 on the support side")
     expect(desk.get_by_role("link", name="Support by bob")).to_be_visible()
-    expect(desk).to_contain_text("helpfulness 0.62")
+    expect(desk).to_contain_text("helpfulness 0.62, rated by 4 and 2 members of the two sides")
     desk.get_by_role("link", name=re.compile("^Accept")).click()
     expect(page).to_have_url(re.compile(r"accept=suggestion#verdict-form$"))
     expect(page.locator(".suggestion-accepted")).to_contain_text("save to make it the verdict")
