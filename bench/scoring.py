@@ -6,8 +6,9 @@
 Speed: a synthetic community (tests/simulation.py) of the given size is scored by `forum.scoring.score_votes`
 (`--repeat` times, the best kept), and the time of each phase is shown beside the total. Simulation: the separation
 of bridging from partisan arguments (AUC) for helpfulness, raw score and Wilson lower bound, over two- and three-camp
-communities; brigades of 10, 30 and 50 % extra one-camp accounts (how often their weak target is called helpful, and
-how often each ranking puts it first); the two-phase attack of 10 sybils on weak targets. See bench/README.md.
+communities; paragraph statuses from the helpful flags against the truth; brigades of 10, 30 and 50 % extra one-camp
+accounts, identical or camouflaged (how often their weak target is called helpful, how often each ranking puts it
+first in its paragraph, what they suppress); the two-phase attack of 10 sybils on weak targets. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -37,9 +38,12 @@ from tests.simulation import (
     add_sybils,
     auc,
     make_community,
+    make_paragraphs,
+    paragraph_of,
     rank_of,
     raw_scores,
     score,
+    statuses_from,
     weak_partisan_target,
     wilson_scores,
 )
@@ -118,23 +122,50 @@ def separation_rows(trials: int) -> list[list[str]]:
 
 
 def brigade_rows(trials: int) -> list[list[str]]:
-    """For each brigade size: how often the target is helpful, and how often each ranking puts it first."""
+    """For each brigade (identical accounts, or camouflaged ones) and size: how often the target is helpful, how
+    often each ranking puts it first in its paragraph, how many of the other side's helpful arguments it suppresses
+    and how many paragraphs' suggestions (by the rules, from the helpful flags) it flips."""
     rows = []
-    for share in (0.1, 0.3, 0.5):
-        helpful = helpful_top = raw_top = wilson_top = 0
-        for trial in range(trials):
-            community, target = add_brigade(make_community(2_000 + trial), seed=trial, share=share, camp=trial % 2)
-            scored = score(community)
-            helpful += bool(scored.helpful[target])
-            helpful_top += rank_of(scored.helpfulness, target) == 1
-            raw_top += rank_of(raw_scores(community), target) == 1
-            wilson_top += rank_of(wilson_scores(community), target) == 1
-        label = f"brigade {share:.0%}"
-        rows.append([label, "target helpful", percent(helpful, trials)])
-        rows.append([label, "target first by helpfulness", percent(helpful_top, trials)])
-        rows.append([label, "target first by raw score", percent(raw_top, trials)])
-        rows.append([label, "target first by Wilson", percent(wilson_top, trials)])
+    for identical in (True, False):
+        for share in (0.1, 0.3, 0.5):
+            helpful = helpful_top = raw_top = wilson_top = lost = theirs_before = flipped = paragraphs_seen = 0
+            for trial in range(trials):
+                plain = make_community(2_000 + trial)
+                community, target = add_brigade(plain, seed=trial, share=share, camp=trial % 2, identical=identical)
+                before, after = score(plain), score(community)
+                paragraphs = make_paragraphs(community, seed=trial)
+                paragraph = paragraph_of(paragraphs, target)
+                helpful += bool(after.helpful[target])
+                helpful_top += rank_of(after.helpfulness, target, paragraph) == 1
+                raw_top += rank_of(raw_scores(community), target, paragraph) == 1
+                wilson_top += rank_of(wilson_scores(community), target, paragraph) == 1
+                side = np.sign(community.camps[trial % 2][1])
+                theirs = before.helpful & community.bridging() & (community.slant * side <= 0)
+                lost += int((theirs & ~after.helpful).sum())
+                theirs_before += int(theirs.sum())
+                old, new = statuses_from(paragraphs, before.helpful), statuses_from(paragraphs, after.helpful)
+                flipped += sum(a != b for a, b in zip(old, new))
+                paragraphs_seen += len(paragraphs)
+            label = f"brigade {share:.0%}, {'identical' if identical else 'camouflaged'}"
+            rows.append([label, "target helpful", percent(helpful, trials)])
+            rows.append([label, "target first in its paragraph by helpfulness", percent(helpful_top, trials)])
+            rows.append([label, "target first in its paragraph by raw score", percent(raw_top, trials)])
+            rows.append([label, "target first in its paragraph by Wilson", percent(wilson_top, trials)])
+            rows.append([label, "other side's helpful arguments no longer helpful", percent(lost, theirs_before)])
+            rows.append([label, "paragraph suggestions flipped", percent(flipped, paragraphs_seen)])
     return rows
+
+
+def agreement_rows(trials: int) -> list[list[str]]:
+    """How often a paragraph's status from the scorer's helpful flags matches its true status."""
+    agreeing = seen = 0
+    for seed in range(trials):
+        community = make_community(4_000 + seed, camps=TWO_CAMPS if seed % 2 else THREE_CAMPS)
+        paragraphs = make_paragraphs(community, seed=seed)
+        found = statuses_from(paragraphs, score(community).helpful)
+        agreeing += sum(status == paragraph.status for status, paragraph in zip(found, paragraphs))
+        seen += len(paragraphs)
+    return [["paragraph status from helpful flags", "agrees with the truth", percent(agreeing, seen)]]
 
 
 def sybil_rows(targets: int, sybils: int = 10) -> list[list[str]]:
@@ -177,6 +208,7 @@ def main() -> None:
     if not options.skip_simulation:
         header = ["measure", "ranking or outcome", "result"]
         rows = separation_rows(max(2, options.trials // 10))
+        rows += agreement_rows(max(2, options.trials // 10))
         rows += brigade_rows(options.trials)
         rows += sybil_rows(5 * options.trials)
         print(table("Simulation", header, rows))

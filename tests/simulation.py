@@ -258,6 +258,17 @@ def make_paragraphs(community: Community, seed: int, *, smallest: int = 2, large
     return paragraphs
 
 
+def statuses_from(paragraphs: Sequence[Paragraph], helpful: npt.NDArray[np.bool_]) -> list[str]:
+    """Each paragraph's status by the same rules, from helpful flags by argument index instead of the truth."""
+    return [
+        true_status(
+            [stance for _, stance in paragraph.arguments],
+            [bool(helpful[argument - FIRST_ARGUMENT_ID]) for argument, _ in paragraph.arguments],
+        )
+        for paragraph in paragraphs
+    ]
+
+
 def auc(positive: Sequence[float], negative: Sequence[float]) -> float:
     """The probability that a random positive scores above a random negative (ties count half)."""
     pos, neg = np.asarray(positive, dtype=np.float64), np.asarray(negative, dtype=np.float64)

@@ -23,6 +23,7 @@ from tests.simulation import (
     rank_of,
     raw_scores,
     score,
+    statuses_from,
     weak_partisan_target,
     wilson_scores,
 )
@@ -70,13 +71,17 @@ def test_a_one_camp_brigade_does_not_make_its_weak_argument_helpful(share: float
         assert wilson_top >= 0.75 * BRIGADE_TRIALS
 
 
-def test_a_brigade_of_identical_accounts_counts_as_one_rater() -> None:
+def test_a_brigade_of_identical_accounts_counts_as_one_rater_and_flips_almost_no_paragraph() -> None:
     plain = make_community(7)
     community, target = add_brigade(plain, seed=7, share=0.3, identical=True)
     natural = len({int(v) for v, a in zip(plain.voters, plain.arguments) if plain.argument_index(int(a)) == target})
-    result = score(community).scores[FIRST_ARGUMENT_ID + target]
+    after = score(community)
+    result = after.scores[FIRST_ARGUMENT_ID + target]
     assert result.raters <= natural + 1
     assert result.helpful is not True
+    paragraphs = make_paragraphs(community, seed=7)
+    flipped = sum(a != b for a, b in zip(statuses_from(paragraphs, score(plain).helpful), statuses_from(paragraphs, after.helpful)))
+    assert flipped <= 0.03 * len(paragraphs)
 
 
 def test_the_two_phase_attack_with_ten_sybils_rarely_succeeds() -> None:
