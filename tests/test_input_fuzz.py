@@ -154,6 +154,7 @@ READS = {
     "forum.api.get_article": ["/api/v1/articles/{article}"],
     "forum.api.list_arguments": ["/api/v1/blocks/{block}/arguments"],
     "forum.api.consensus_history": ["/api/v1/blocks/{block}/consensus/history"],
+    "forum.api.get_suggestion": ["/api/v1/blocks/{block}/suggestion"],
     "forum.api.argument_versions": ["/api/v1/arguments/{argument}/versions"],
     "forum.api.audit_log": ["/api/v1/audit"],
     "forum.api.list_flags": ["/api/v1/flags"],
@@ -161,7 +162,7 @@ READS = {
     "forum.api.no_such_route": ["/api/v1/no/such/thing", "/api/v1/blocks/I%0Aoh/consensus/history"],
 }
 READ_PATHS = sorted(path for paths in READS.values() for path in paths)
-PARAMETERS = ["sort", "reply_to", "after", "before", "limit", "action", "actor", "actor_id", "target_type",
+PARAMETERS = ["sort", "reply_to", "accept", "after", "before", "limit", "action", "actor", "actor_id", "target_type",
               "target_id", "next"]
 
 

@@ -200,6 +200,8 @@ WRITES = {
     "api import": (api("ada", "POST", "/api/v1/articles", {"text": "Ferries at dawn\n\nThey leave at six.", "format": "text"}),
                    [HOME], None, "Ferries at dawn"),
     "cli remove member": (cli("remove-member", "rita", before=rita_votes_up), [THREAD], "Score 1", "Score 0"),
+    # A first scoring gives every thread a suggestion (this one's cites an open footnote: "needs sources").
+    "cli score": (cli("score"), [THREAD, ARTICLE], None, "Computed"),
     "cli seed discussion": (cli("seed-discussion", "{article}", "--arguments-per-thread", "2", "--votes-per-argument", "1"),
                             [ARTICLE, HOME], None, None),
 }

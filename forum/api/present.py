@@ -14,6 +14,7 @@ from forum.models import (
     ConsensusChange,
     Flag,
     Source,
+    Suggestion,
 )
 from forum.services.article_list import ArticleListing
 from forum.services.article_page import ArticleView, ThreadSummary
@@ -59,6 +60,8 @@ def argument_json(
         "score": argument.score,
         "up": argument.up,
         "down": argument.down,
+        "helpfulness": argument.helpfulness,
+        "helpful": argument.helpful,
         "my_vote": my_vote,
         "hidden": argument.hidden,
         # Members see why an argument is hidden, in place of its content.
@@ -141,6 +144,21 @@ def consensus_json(block: Block, setter_name: str | None) -> dict[str, Any]:
         "key_arguments": list(block.consensus_key_arguments or []),
         "set_by": member_ref(block.consensus_set_by_id, setter_name),
         "set_at": block.consensus_set_at.isoformat() if block.consensus_set_at else None,
+    }
+
+
+def suggestion_json(suggestion: Suggestion | None) -> dict[str, Any]:
+    """A thread's computed suggestion; a thread never scored is `open`, with no basis and no time."""
+    if suggestion is None:
+        return {"status": "open", "basis": [], "scored_at": None, "algorithm": None}
+    return {
+        "status": suggestion.status,
+        "basis": [
+            {"argument_id": b["argument_id"], "stance": b["stance"], "helpfulness": b["helpfulness"]}
+            for b in suggestion.basis
+        ],
+        "scored_at": suggestion.scored_at.isoformat(),
+        "algorithm": suggestion.algorithm,
     }
 
 

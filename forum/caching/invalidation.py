@@ -78,6 +78,8 @@ MAP: tuple[Moves, ...] = (
     Moves("forum_citation_slots", "article_id", Via.ARTICLE, Reach.WHOLE_ARTICLE),
     Moves("forum_block_citations", "block_id", Via.BLOCK, Reach.WHOLE_ARTICLE),
     Moves("forum_arguments", "block_id", Via.BLOCK, Reach.THREAD, _cols("up", "down", "score")),
+    # What a scoring makes of the votes: the thread page and its JSON show it, the article page does not.
+    Moves("forum_arguments", "block_id", Via.BLOCK, Reach.THREAD, _cols("helpfulness", "helpful")),
     Moves("forum_arguments", "block_id", Via.BLOCK, Reach.THREAD_AND_ARTICLE),
     # An accepted source fills its footnote on every thread that cites it.
     Moves("forum_sources", "argument_id", Via.ARGUMENT, Reach.WHOLE_ARTICLE, _cols("accepted_at", "accepted_by_id")),
@@ -87,6 +89,8 @@ MAP: tuple[Moves, ...] = (
     # A member's copy of a thread shows what they flagged.
     Moves("forum_flags", "argument_id", Via.ARGUMENT, Reach.THREAD),
     Moves("forum_consensus_changes", "block_id", Via.BLOCK, Reach.THREAD_AND_ARTICLE),
+    # A thread's computed suggestion: beside the verdict on its page, and marked as computed in the margin.
+    Moves("forum_suggestions", "block_id", Via.BLOCK, Reach.THREAD_AND_ARTICLE),
     # Thread pages name their arguments' authors; an article's JSON names who set each verdict. Verdict
     # history, kept versions and the audit log keep the name as it was.
     Moves("forum_members", "id", Via.MEMBER, Reach.THREAD_AND_ARTICLE, _cols("name"), on_insert=False),
@@ -98,6 +102,7 @@ NOT_SHOWN: dict[str, frozenset[str] | None] = {
     "forum_accounts": None,  # sign-ins: names shown are the members'
     "forum_api_tokens": None,
     "forum_audit_log": None,  # the moderation pages are never cached
+    "forum_scoring_runs": None,  # when scorings ran: each thread's suggestion says what it shows
     "forum_members": _cols("id", "user_id", "role", "created_at", "removed_at"),
 }
 # The tables whose own id names the pages a row is on (through `_blocks_of` and `_articles_of`), so that an

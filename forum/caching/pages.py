@@ -110,6 +110,8 @@ PAGES: dict[str, Page] = {
         params={"sort": SORT, "limit": a_number(1, 500), "after": an_id},
     ),
     "forum.api.get_article": Page(ARTICLE_VERSIONS, article_json_versions, JSON),
+    # A thread's suggestion moves its thread's version when a scoring changes it.
+    "forum.api.get_suggestion": Page(THREAD_VERSIONS, thread_versions, JSON),
 }
 
 

@@ -5,6 +5,7 @@ from forum.models.base import NAMING_CONVENTION, UNSTORABLE, Base, UTCDateTime, 
 from forum.models.discussion import Argument, ArgumentVersion, Source, Stance, Vote
 from forum.models.members import Account, ApiToken, Member, Role
 from forum.models.moderation import AuditEntry, ConsensusChange, Flag, FlagReason
+from forum.models.suggestions import ScoringRun, Suggestion
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -25,8 +26,10 @@ __all__ = [
     "FlagReason",
     "Member",
     "Role",
+    "ScoringRun",
     "Source",
     "Stance",
+    "Suggestion",
     "UTCDateTime",
     "Vote",
     "block_citations",

@@ -53,6 +53,10 @@ class Argument(Base):
     hidden: so.Mapped[bool] = so.mapped_column(default=False)
     hidden_reason: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     hidden_at: so.Mapped[datetime | None] = so.mapped_column()
+    # What the scorer (`forum.scoring`) last made of the votes on it, across the camps of voters: None until
+    # enough members have voted (`forum.services.scoring_runs`).
+    helpfulness: so.Mapped[float | None] = so.mapped_column(sa.Float)
+    helpful: so.Mapped[bool | None] = so.mapped_column()
 
     block: so.Mapped[Block] = so.relationship()
     author: so.Mapped[Member] = so.relationship(lazy="joined")

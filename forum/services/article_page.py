@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from forum.models import Argument, Article, Block, Member, Source, Stance
+from forum.models import Argument, Article, Block, Member, Source, Stance, Suggestion
 from forum.services.citation_slots import SlotView, slot_views
 from forum.services.counting import counted_arguments
 from forum.services.lookup import check_readable, get_article
@@ -61,6 +61,8 @@ class ArticleView:
     summaries: dict[int, ThreadSummary]
     # The names of the members who set the verdicts shown, by member id.
     setters: dict[int, str] = field(default_factory=dict)
+    # The scorer's suggestion for each scored thread, by block id: shown marked as computed.
+    suggestions: dict[int, Suggestion] = field(default_factory=dict)
 
     def block_slots(self, block: Block) -> list[SlotView]:
         """The slots a block cites, by number."""
@@ -80,9 +82,10 @@ def article_view(session: so.Session, article_id: int, *, moderator: bool = Fals
     # Whoever set a verdict comes along, so that naming them later is a look-up in the session.
     setter = so.aliased(Member)
     rows = session.execute(
-        sa.select(Block, setter)
+        sa.select(Block, setter, Suggestion)
         .join(Block.article)
         .outerjoin(setter, setter.id == Block.consensus_set_by_id)
+        .outerjoin(Suggestion, Suggestion.block_id == Block.id)
         .options(so.contains_eager(Block.article))
         .where(Block.article_id == article_id)
         .order_by(Block.position)
@@ -90,9 +93,10 @@ def article_view(session: so.Session, article_id: int, *, moderator: bool = Fals
     # Every imported article has blocks; one without would still be found (or not) by its id.
     article = rows[0][0].article if rows else get_article(session, article_id)
     check_readable(article, moderator)
-    blocks = [block for block, _ in rows]
-    setters = {member.id: member.name for _, member in rows if member is not None}
+    blocks = [block for block, _, _ in rows]
+    setters = {member.id: member.name for _, member, _ in rows if member is not None}
+    suggested = {block.id: suggestion for block, _, suggestion in rows if suggestion is not None}
     slots, cited = slot_views(session, article_id)
     cited = {block.id: cited.get(block.id, []) for block in blocks}
     summaries = thread_summaries(session, article_id, slots, cited)
-    return ArticleView(article, blocks, slots, cited, summaries, setters)
+    return ArticleView(article, blocks, slots, cited, summaries, setters, suggested)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NotRequired
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -34,6 +34,16 @@ class SourceSnapshot(TypedDict):
     citation: int | None
 
 
+class BasisEntry(TypedDict):
+    """An argument a thread's suggestion rests on (`forum.services.suggestions.suggest`)."""
+
+    argument_id: int
+    stance: str
+    helpfulness: float | None
+    # Raters of each side of the scorer's factor (the larger side first).
+    sides: NotRequired[list[int]]
+
+
 # What each JSON column holds, in the shape the pages read it: a value of another shape is refused, as a
 # text is in an integer column, rather than restored into pages that would fail on it.
 JSON_SHAPES: dict[tuple[str, str], TypeAdapter[Any]] = {
@@ -41,6 +51,8 @@ JSON_SHAPES: dict[tuple[str, str], TypeAdapter[Any]] = {
     ("forum_consensus_changes", "key_arguments"): TypeAdapter(list[int]),
     ("forum_argument_versions", "sources"): TypeAdapter(list[SourceSnapshot]),
     ("forum_audit_log", "details"): TypeAdapter(dict[str, Any]),
+    ("forum_suggestions", "basis"): TypeAdapter(list[BasisEntry]),
+    ("forum_suggestions", "voters"): TypeAdapter(dict[str, int]),
 }
 
 

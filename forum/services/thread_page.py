@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import NotFound
-from forum.models import Block, BlockKind, ConsensusChange
+from forum.models import Block, BlockKind, ConsensusChange, Suggestion
 from forum.services.citation_slots import SlotView, slot_views
 from forum.services.lookup import check_readable
 
@@ -33,6 +33,8 @@ class ThreadView:
     history: list[ConsensusChange]
     # Its place among the article's threads, from 1 (as the verdict map counts them).
     number: int = 0
+    # The status the scorer suggests, if the thread was ever scored (`forum.services.suggestions`).
+    suggestion: Suggestion | None = None
 
 
 def _beside(before: bool, column: str) -> sa.ScalarSelect[Any]:
@@ -76,9 +78,12 @@ THREAD = (
         _beside(False, "id"), _beside(False, "kind"),
         ConsensusChange,
         _number(),
+        Suggestion,
     )
     .join(Block.article)
     .options(so.contains_eager(Block.article))
+    # One suggestion per thread at most, by its key: it comes along too.
+    .outerjoin(Suggestion, Suggestion.block_id == Block.id)
     # A verdict's history is short (a row per change), so it comes along rather than in a statement of its own.
     .outerjoin(ConsensusChange, ConsensusChange.block_id == Block.id)
     .where(Block.id == sa.bindparam("block_id"))
@@ -95,7 +100,7 @@ def thread_view(session: so.Session, block_id: int, *, moderator: bool = False) 
     rows = session.execute(THREAD, {"block_id": block_id}).all()
     if not rows:
         raise NotFound("There is no such paragraph.")
-    block, previous_id, previous_kind, next_id, next_kind, _, number = rows[0]
+    block, previous_id, previous_kind, next_id, next_kind, _, number, suggestion = rows[0]
     if not block.is_thread:
         raise NotFound("A heading has no thread.")
     check_readable(block.article, moderator)
@@ -109,4 +114,5 @@ def thread_view(session: so.Session, block_id: int, *, moderator: bool = False) 
         mine,
         history,
         number,
+        suggestion,
     )

@@ -57,10 +57,25 @@ class Ranked(Protocol):
     @property
     def created_at(self) -> datetime: ...
 
+    @property
+    def helpfulness(self) -> float | None: ...
+
+    @property
+    def helpful(self) -> bool | None: ...
+
+
+def best(a: Ranked) -> tuple[int, float, int, int]:
+    """Helpful arguments first, by helpfulness; then those not yet scored, by the Wilson lower bound; then
+    those scored not helpful, by helpfulness. Votes from one camp alone make nothing helpful, so a brigade
+    lifts its argument no higher than the unscored ones."""
+    if a.helpful is None or a.helpfulness is None:
+        return (1, -wilson_lower_bound(a.up, a.down), -a.score, a.id)
+    return (0 if a.helpful else 2, -a.helpfulness, -a.score, a.id)
+
 
 # Each key sorts ascending; ids break ties so that the order is stable between requests.
 SORT_KEYS: dict[str, Callable[[Ranked], Any]] = {
-    "best": lambda a: (-wilson_lower_bound(a.up, a.down), -a.score, a.id),
+    "best": best,
     "top": lambda a: (-a.score, -a.up, a.id),
     "new": lambda a: (-a.created_at.timestamp(), -a.id),
     "controversial": lambda a: (-controversy(a.up, a.down), -(a.up + a.down), a.id),
@@ -110,6 +125,9 @@ class ArgumentRecord:
     # Whether a moderator (or an admin) ever edited it, the author being someone else.
     moderator_edited: bool
     sources: tuple[SourceRecord, ...]
+    # What the last scoring made of its votes (`forum.services.scoring_runs`); None until scored.
+    helpfulness: float | None = None
+    helpful: bool | None = None
 
 
 @dataclass
@@ -174,6 +192,7 @@ ARGUMENTS = (
         Argument.hidden_reason,
         # Only an edited argument can have been edited by a moderator: most never look.
         sa.and_(Argument.edited_at.is_not(None), MODERATOR_EDITED),
+        Argument.helpfulness, Argument.helpful,
     )
     .join(Member, Member.id == Argument.author_id)
     .where(Argument.block_id == sa.bindparam("block_id"))
@@ -246,6 +265,7 @@ def load_arguments(
             stance=row[5], body=row[6], html=row[7], created_at=row[8], edited_at=row[9], withdrawn_at=row[10],
             up=row[11], down=row[12], score=row[13], hidden=row[14], hidden_reason=row[15],
             moderator_edited=bool(row[16]), sources=tuple(sources.get(row[0], ())),
+            helpfulness=row[17], helpful=row[18],
         )
         for row in rows
     )

@@ -12,7 +12,7 @@ from forum.models import Role
 from forum.ratelimit import counted
 from forum.rendering import render_markdown
 from forum.routing import parse_id
-from forum.services import arguments, audit, consensus, members, moderation
+from forum.services import arguments, audit, consensus, members, moderation, suggestions
 from forum.settings import template
 from forum.views.display import notice_beside
 from forum.views.forms import RefusedForm, show_again
@@ -133,7 +133,8 @@ def resolve_flag(flag_id: int) -> ResponseReturnValue:
 
 @blueprint.get("/moderation")
 def moderation_dashboard() -> ResponseReturnValue:
-    """The moderators' desk: open flags, recent verdicts, hidden content, locked threads."""
+    """The moderators' desk: open flags, verdicts a confident suggestion disagrees with, recent verdicts, hidden
+    content, locked threads."""
     if (detour := sign_in_first()) is not None:
         return detour
     return dashboard_page()
@@ -146,6 +147,7 @@ def dashboard_page(refused: RefusedForm | None = None) -> str:
         template("moderation"),
         flags=moderation.open_flags(session),
         changes=consensus.recent_changes(session),
+        second_looks=suggestions.disagreements(session),
         hidden=moderation.hidden_arguments(session),
         locked=moderation.locked_threads(session),
         permalink=permalink,

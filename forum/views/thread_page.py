@@ -16,7 +16,7 @@ from forum.auth import Viewer, current_viewer
 from forum.caching.serving import do_not_keep
 from forum.csrf import csrf_token
 from forum.db import get_session
-from forum.models import Block, ConsensusChange, ConsensusStatus, Role
+from forum.models import Block, ConsensusChange, ConsensusStatus, Role, Suggestion
 from forum.services import consensus, threads
 from forum.services.counting import counts
 from forum.services.policy import allows, state
@@ -79,6 +79,24 @@ def sort_choice() -> str:
     return sort if sort in threads.SORT_KEYS else "best"
 
 
+def accepted(block: Block, suggestion: Suggestion, arguments: dict[int, ArgumentRecord]) -> VerdictDraft:
+    """The verdict form filled from the suggestion: its status, and its basis (those that still count) as the
+    key arguments; the note and the version stay the verdict's, and the moderator still saves it."""
+    draft = VerdictDraft.of(block)
+    draft.status = suggestion.status
+    keys = [b["argument_id"] for b in suggestion.basis if b["argument_id"] in arguments]
+    draft.keys = [k for k in keys if counts(arguments[k])][: consensus.KEY_ARGUMENTS_LIMIT]
+    return draft
+
+
+def suggestion_panel(suggestion: Suggestion | None, arguments: dict[int, ArgumentRecord]) -> dict[str, Any]:
+    """What the page says of the computed suggestion: its status, and its basis as the thread's arguments."""
+    if suggestion is None:
+        return {"suggestion": None, "suggestion_basis": []}
+    basis = [(b, arguments.get(b["argument_id"])) for b in suggestion.basis]
+    return {"suggestion": suggestion, "suggestion_basis": basis}
+
+
 def verdict_panel(
     session: so.Session,
     block: Block,
@@ -86,8 +104,10 @@ def verdict_panel(
     verdict: VerdictDraft | None,
     arguments: dict[int, ArgumentRecord],
     history: list[ConsensusChange] | None = None,
+    suggestion: Suggestion | None = None,
 ) -> dict[str, Any]:
-    """What the thread page's verdict panel shows: the verdict, its history, and the moderators' tools.
+    """What the thread page's verdict panel shows: the verdict, its history, the computed suggestion, and the
+    moderators' tools (where "Accept" on the suggestion, `?accept=suggestion`, fills the verdict form).
 
     `arguments` (the thread's, by id) spares a query for the key arguments, and `history` (read with the
     thread) one for the history; a thread whose verdict was never set has no history to read.
@@ -99,8 +119,12 @@ def verdict_panel(
         "verdict_history": list(reversed(history)),
         "verdict_latest": history[-1] if history else None,
         "statuses": [(s.value, CONSENSUS_LABELS[s.value]) for s in ConsensusStatus],
+        **suggestion_panel(suggestion, arguments),
     }
     if viewer.has_role(Role.MODERATOR):
+        if verdict is None and suggestion is not None and request.args.get("accept") == "suggestion":
+            verdict = accepted(block, suggestion, arguments)
+            context["suggestion_accepted"] = True
         context["verdict"] = verdict or VerdictDraft.of(block)
         context["aid"] = consensus.decision_aid(session, block.id)
         # Only arguments that count may carry a verdict: withdrawn and hidden ones are never offered.
@@ -173,6 +197,6 @@ def thread_page(
         posted=posted,
         **verdict_panel(
             session, thread.block, viewer, verdict, {i: node.argument for i, node in by_id.items()},
-            thread.history,
+            thread.history, thread.suggestion,
         ),
     )

@@ -60,6 +60,7 @@ from forum.api.schemas.moderation import (
     ResolveIn,
     RoleIn,
 )
+from forum.api.schemas.suggestions import BasisOut, SuggestionOut
 
 __all__ = [
     "AFTER",
@@ -83,6 +84,7 @@ __all__ = [
     "AuditQuery",
     "AuditTargetOut",
     "AuthorOut",
+    "BasisOut",
     "BlockOut",
     "CitationIn",
     "CitationOut",
@@ -110,6 +112,7 @@ __all__ = [
     "StanceCounts",
     "StanceName",
     "StatusName",
+    "SuggestionOut",
     "ThreadOut",
     "UnpublishQuery",
     "VersionsOut",

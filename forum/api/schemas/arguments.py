@@ -126,6 +126,13 @@ class ArgumentOut(BaseModel):
     score: int
     up: int
     down: int
+    helpfulness: float | None = Field(
+        default=None, description="What the scorer made of its votes, across camps of voters; null until enough "
+        "members have voted on it.",
+    )
+    helpful: bool | None = Field(
+        default=None, description="Whether members of camps that usually disagree found it helpful; null until known.",
+    )
     my_vote: int
     hidden: bool
     hidden_reason: str | None = None
