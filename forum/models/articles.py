@@ -20,6 +20,7 @@ class BlockKind(enum.StrEnum):
     QUOTE = "quote"
     LIST = "list"
 
+
 class ConsensusStatus(enum.StrEnum):
     """Where a thread's discussion has landed, as a moderator marked it."""
 
@@ -28,6 +29,7 @@ class ConsensusStatus(enum.StrEnum):
     CONTESTED = "contested"
     REFUTED = "refuted"
     NEEDS_SOURCES = "needs_sources"
+
 
 class Article(Base):
     """An imported text: a title, an optional date and source, and its ordered blocks."""
@@ -67,6 +69,7 @@ class Article(Base):
         back_populates="article", order_by="CitationSlot.number", cascade="all, delete-orphan"
     )
 
+
 block_citations = sa.Table(
     "forum_block_citations",
     Base.metadata,
@@ -80,6 +83,7 @@ block_citations = sa.Table(
         index=True,
     ),
 )
+
 
 class Block(Base):
     """One element of an article; unless it is a heading, it is also the thread of its discussion."""
@@ -126,6 +130,7 @@ class Block(Base):
     def is_thread(self) -> bool:
         """Whether the block is discussed (every kind but a heading is)."""
         return self.kind != BlockKind.HEADING
+
 
 class CitationSlot(Base):
     """One footnote number of an article, shown on every block that cites it."""

@@ -54,6 +54,7 @@ class Base(so.DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime}
 
+
 def one_of(column: str, values: type[enum.StrEnum]) -> str:
     """A CHECK expression keeping `column` to the values of an enum."""
     return f"{column} IN ({', '.join(repr(value.value) for value in values)})"

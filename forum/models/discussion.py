@@ -21,6 +21,7 @@ class Stance(enum.StrEnum):
     SUPPORT = "support"
     QUESTION = "question"
 
+
 class Argument(Base):
     """A post in a thread: a counterargument, a support or a question, perhaps answering another."""
 
@@ -74,6 +75,7 @@ class Argument(Base):
         """Whether a moderator (or an admin) ever edited it, the author being someone else."""
         return self.edited_at is not None and any(v.moderator_edit for v in self.versions)
 
+
 class Source(Base):
     """A reference backing an argument; naming a footnote number proposes it for that slot.
 
@@ -110,6 +112,7 @@ class Source(Base):
 
     argument: so.Mapped[Argument] = so.relationship(back_populates="sources")
 
+
 class ArgumentVersion(Base):
     """An earlier text of an edited argument, kept for everyone to see."""
 
@@ -139,6 +142,7 @@ class ArgumentVersion(Base):
     moderator_edit: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     argument: so.Mapped[Argument] = so.relationship(back_populates="versions")
+
 
 class Vote(Base):
     """A member's +1 or -1 on another member's argument: one per member per argument."""

@@ -30,6 +30,7 @@ class Role(enum.StrEnum):
         """The role as a sentence names it: "a moderator", "an admin"."""
         return f"{'an' if self.value[0] in 'aeiou' else 'a'} {self.value}"
 
+
 class Member(Base):
     """A person known to the forum: a host's user (by id, never a foreign key) or a site account."""
 

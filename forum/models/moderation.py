@@ -23,6 +23,7 @@ class FlagReason(enum.StrEnum):
     OFF_TOPIC = "off_topic"
     OTHER = "other"
 
+
 class ConsensusChange(Base):
     """One change of a thread's verdict, kept for everyone to see."""
 
@@ -49,6 +50,7 @@ class ConsensusChange(Base):
     # The name as it was, so that history reads the same if the member goes.
     member_name: so.Mapped[str] = so.mapped_column(sa.String(100))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
 
 class Flag(Base):
     """A member's report of an argument to the moderators; one per member per argument."""
@@ -79,6 +81,7 @@ class Flag(Base):
 
     argument: so.Mapped[Argument] = so.relationship()
     member: so.Mapped[Member] = so.relationship(foreign_keys=[member_id])
+
 
 class AuditEntry(Base):
     """One moderator or admin action. Entries are only ever added: no code path edits or deletes one."""
