@@ -20,6 +20,7 @@ from forum.errors import ForumError
 from forum.flask_internals import user_loader
 from forum.models import Role, utcnow
 from forum.plurals import plural
+from forum.routing import MAX_ID
 from forum.services import (
     accounts,
     article_storage,
@@ -32,6 +33,11 @@ from forum.services import (
     tokens,
 )
 from forum.settings import content_limits
+
+# An id as the database keeps it: anything past it names nothing and would not fit the column.
+AN_ID = click.IntRange(0, MAX_ID)
+# The scorer's seed is kept with its run, in an integer column; numpy takes no negative seed.
+SEED = click.IntRange(0, MAX_ID)
 
 forum_cli = AppGroup("forum", help="Manage the debate forum.")
 db_cli = AppGroup("db", help="The forum's database schema.")
@@ -207,7 +213,7 @@ def import_command(path_or_url: str, format_: str | None, title: str | None, as_
 
 
 @forum_cli.command("seed-discussion")
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=AN_ID)
 @click.option("--arguments-per-thread", type=click.IntRange(min=0), default=5, show_default=True)
 @click.option("--votes-per-argument", type=click.IntRange(min=0), default=5, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="The same seed makes the same discussion.")
@@ -233,7 +239,7 @@ def seed_discussion(article_id: int, arguments_per_thread: int, votes_per_argume
 
 
 @forum_cli.command("load-discussion")
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=AN_ID)
 @click.argument("path", type=click.Path(dir_okay=False))
 def load_discussion(article_id: int, path: str) -> None:
     """Load a hand-written discussion from a TOML file (demo/discussion.toml) into an article.
@@ -320,8 +326,8 @@ def score_once(article_id: int | None, seed: int) -> None:
 
 
 @forum_cli.command("score")
-@click.option("--article", "article_id", type=int, help="Write only this article's helpfulness and suggestions.")
-@click.option("--seed", type=int, default=0, show_default=True, help="The scorer's seed: same seed, same scores.")
+@click.option("--article", "article_id", type=AN_ID, help="Write only this article's helpfulness and suggestions.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="The scorer's seed: same seed, same scores.")
 @click.option("--watch", is_flag=True, help="Keep running, scoring again whenever the votes call for it.")
 @click.option("--after-votes", type=click.IntRange(min=1), default=50, show_default=True,
               help="With --watch: score again once this many new votes came.")

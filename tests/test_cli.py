@@ -176,3 +176,19 @@ def test_set_role_refuses_an_unknown_role(app, runner, make_user, role):
     assert result.exit_code == 2
     assert "Invalid value for '{member|moderator|admin}'" in result.stderr
     assert accounts_and_roles(app) == [("mia", "member")]
+
+
+@pytest.mark.parametrize("args", [
+    ["seed-discussion", "99999999999999999999999"],
+    ["load-discussion", "99999999999999999999999", "demo/discussion.toml"],
+    ["score", "--article", "99999999999999999999999"],
+    ["score", "--article", "-1"],
+    ["score", "--seed", "99999999999999999999999"],
+    ["score", "--seed", "-5"],
+])
+def test_an_id_or_seed_past_what_the_database_keeps_is_refused_with_the_reason(app, runner, args):
+    """A number no column could hold names nothing: click says so, instead of a database's overflow traceback."""
+    result = runner.invoke(args=["forum", *args], input="demo password\n")
+    assert result.exit_code == 2
+    assert "is not in the range" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
