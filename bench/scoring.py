@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np
 
 from forum.scoring import ALGORITHM, score_votes
-from forum.scoring.helpfulness import active_raters, fit_ratings, robustness_fit
+from forum.scoring.coordination import coordinated_ratings
+from forum.scoring.helpfulness import active_raters, fit_ratings, robustness_fit, without
 from forum.scoring.lockstep import lockstep_groups, merge_groups
 from forum.scoring.ratings import read_ratings
 from tests.simulation import (
@@ -91,8 +92,10 @@ def phase_times(voters: Any, argument_ids: Any, values: Any) -> dict[str, float]
     """Seconds of each phase of scoring these votes, then of `score_votes` as a whole; and the fit's iterations."""
     phases: dict[str, float] = {}
     phases["read and sort"], everything = timed(lambda: read_ratings(voters, argument_ids, values))
-    phases["lock-step raters"], groups = timed(lambda: lockstep_groups(everything))
-    fitted = active_raters(merge_groups(everything, groups))
+    phases["coordinated groups"], left_out = timed(lambda: coordinated_ratings(everything))
+    honest = without(everything, left_out)
+    phases["lock-step raters"], groups = timed(lambda: lockstep_groups(honest))
+    fitted = active_raters(merge_groups(honest, groups))
     phases["fit"], model = timed(lambda: fit_ratings(fitted, 0))
     phases["refit without most active"], _ = timed(lambda: robustness_fit(fitted, model, 0))
     phases["score_votes, all of it"], _ = timed(lambda: score_votes(voters, argument_ids, values))

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import numpy as np
 import pytest
 
 from forum.scoring import ALGORITHM, ArgumentScore, input_digest, score_votes
+from forum.scoring.coordination import coordinated_ratings
 from forum.scoring.helpfulness import MIN_RATERS
+from forum.scoring.ratings import read_ratings
 from tests.simulation import (
     FIRST_ARGUMENT_ID,
+    FIRST_MEMBER_ID,
     THREE_CAMPS,
     TWO_CAMPS,
     Community,
@@ -71,17 +75,70 @@ def test_a_one_camp_brigade_does_not_make_its_weak_argument_helpful(share: float
         assert wilson_top >= 0.75 * BRIGADE_TRIALS
 
 
-def test_a_brigade_of_identical_accounts_counts_as_one_rater_and_flips_almost_no_paragraph() -> None:
+def flipped_paragraphs(plain: Community, attacked: Community, seed: int) -> tuple[int, int]:
+    """How many paragraphs' suggestions (by the rules, from the helpful flags) the attack changed, of how many."""
+    paragraphs = make_paragraphs(plain, seed=seed)
+    before, after = statuses_from(paragraphs, score(plain).helpful), statuses_from(paragraphs, score(attacked).helpful)
+    return sum(a != b for a, b in zip(before, after)), len(paragraphs)
+
+
+@pytest.mark.parametrize("share", [0.1, 0.3, 0.5])
+def test_a_brigade_of_identical_accounts_flips_no_paragraph(share: float) -> None:
+    """Accounts casting the same votes together are a coordinated group: its down-votes of the other side's good
+    arguments count for nothing, the rest of its record counts once (lock-step accounts are one rater), and no
+    paragraph's suggestion flips."""
     plain = make_community(7)
-    community, target = add_brigade(plain, seed=7, share=0.3, identical=True)
-    natural = len({int(v) for v, a in zip(plain.voters, plain.arguments) if plain.argument_index(int(a)) == target})
-    after = score(community)
-    result = after.scores[FIRST_ARGUMENT_ID + target]
-    assert result.raters <= natural + 1
-    assert result.helpful is not True
-    paragraphs = make_paragraphs(community, seed=7)
-    flipped = sum(a != b for a, b in zip(statuses_from(paragraphs, score(plain).helpful), statuses_from(paragraphs, after.helpful)))
-    assert flipped <= 0.03 * len(paragraphs)
+    community, target = add_brigade(plain, seed=7, share=share, identical=True)
+    before, after = score(plain), score(community)
+    natural = {int(v) for v, a in zip(plain.voters, plain.arguments) if plain.argument_index(int(a)) == target}
+    assert after.scores[FIRST_ARGUMENT_ID + target].raters <= len(natural) + 1
+    assert not after.helpful[target]
+    side = np.sign(plain.camps[0][1])
+    aimed = plain.bridging() & (plain.slant * side <= 0)
+    assert (after.helpful[aimed] == before.helpful[aimed]).all()
+    assert flipped_paragraphs(plain, community, seed=7)[0] == 0
+
+
+def test_a_camouflaged_brigade_is_found_and_its_common_votes_left_out() -> None:
+    """Each account down-votes a different 80 % of the other side's good arguments and votes like its camp on 20
+    others: the votes the brigade cast together are left out, every natural member's votes are kept."""
+    plain = make_community(8)
+    community, target = add_brigade(plain, seed=8, share=0.3)
+    ratings = read_ratings(community.voters.tolist(), community.arguments.tolist(), community.values.tolist())
+    left_out = coordinated_ratings(ratings)
+    voters = ratings.rater_ids[ratings.rater[left_out]]
+    brigade = voters >= FIRST_MEMBER_ID + plain.members
+    assert brigade.all()
+    side = np.sign(plain.camps[0][1])
+    aimed = np.flatnonzero(plain.bridging() & (plain.slant * side <= 0)).tolist() + [target]
+    by_brigade = community.voters >= FIRST_MEMBER_ID + plain.members
+    attack = by_brigade & np.isin(community.arguments - FIRST_ARGUMENT_ID, aimed)
+    assert left_out.sum() >= 0.9 * attack.sum()
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [{}, {"camps": THREE_CAMPS}, {"members": 40, "arguments": 30, "votes_per_member": 15},
+     {"members": 200, "arguments": 150, "votes_per_member": 25}, {"members": 600, "arguments": 400}],
+    ids=["two camps", "three camps", "small and busy", "two hundred", "six hundred"],
+)
+@pytest.mark.parametrize("seed", [21, 22])
+def test_no_natural_community_is_taken_for_a_brigade(shape: dict[str, Any], seed: int) -> None:
+    community = make_community(seed, **shape)
+    ratings = read_ratings(community.voters.tolist(), community.arguments.tolist(), community.values.tolist())
+    assert not coordinated_ratings(ratings).any()
+
+
+@pytest.mark.parametrize("share", [0.1, 0.3, 0.5])
+def test_a_camouflaged_brigade_flips_few_paragraphs(share: float) -> None:
+    flipped = seen = 0
+    for trial in range(4):
+        plain = make_community(300 + trial)
+        community, _ = add_brigade(plain, seed=trial, share=share, camp=trial % 2)
+        changed, paragraphs = flipped_paragraphs(plain, community, seed=trial)
+        flipped += changed
+        seen += paragraphs
+    assert flipped <= 0.05 * seen
 
 
 def test_the_two_phase_attack_with_ten_sybils_rarely_succeeds() -> None:

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from forum.scoring.coordination import coordinated_ratings
 from forum.scoring.factorisation import Factorisation, fit
 from forum.scoring.lockstep import lockstep_groups, merge_groups
 from forum.scoring.ratings import BoolArray, FloatArray, IntArray, Ratings, read_ratings
 
 # Changes whenever the same votes could score differently: stored suggestions name the version they came from.
-ALGORITHM = "bridging-mf/1"
+ALGORITHM = "bridging-mf/2"
 
 # Community Notes' thresholds: an intercept this high, a factor this small, this many raters.
 HELPFUL_INTERCEPT = 0.40
@@ -59,6 +60,18 @@ def active_raters(ratings: Ratings) -> Ratings:
     """The ratings of raters with at least MIN_RATINGS_PER_RATER ratings, raters re-indexed densely."""
     count = np.bincount(ratings.rater, minlength=ratings.raters)
     return keep_raters(ratings, count >= MIN_RATINGS_PER_RATER)
+
+
+def without(ratings: Ratings, left_out: BoolArray) -> Ratings:
+    """The ratings but those marked in `left_out`; raters and arguments keep their indices."""
+    kept = ~left_out
+    return Ratings(
+        rater=ratings.rater[kept],
+        argument=ratings.argument[kept],
+        value=ratings.value[kept],
+        rater_ids=ratings.rater_ids,
+        argument_ids=ratings.argument_ids,
+    )
 
 
 def keep_raters(ratings: Ratings, keep: BoolArray) -> Ratings:
@@ -145,7 +158,8 @@ def score_votes(
     everything = read_ratings(voters, arguments, values)
     if everything.count == 0:
         return {}
-    fitted = active_raters(merge_groups(everything, lockstep_groups(everything)))
+    honest = without(everything, coordinated_ratings(everything))
+    fitted = active_raters(merge_groups(honest, lockstep_groups(honest)))
     model = fit_ratings(fitted, seed)
     main = standing(fitted, model)
     robust = robustness_fit(fitted, model, seed)
