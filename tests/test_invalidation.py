@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from forum.caching import invalidation
+from forum.caching.verify import difference
 from forum.db import get_session
 from forum.models import Argument, Base, Block
 from forum.services import arguments, members, votes
@@ -131,3 +132,12 @@ def test_a_write_the_map_wrongly_says_no_page_shows_fails_verify_mode(app, make_
     assert "Score 1" in stale.get_data(as_text=True) and "not the page as rendered now" in caplog.text
     app.config["FORUM_CACHE_VERIFY"] = False
     assert "Score 0" in client.get(f"/blocks/{block}").get_data(as_text=True)  # what a reader would be served
+
+
+def test_verify_mode_sets_aside_the_csrf_token_under_the_apps_own_field_name():
+    """A host that renames Flask-WTF's field still gets its kept copies compared without their tokens."""
+    kept = b'<form><input type="hidden" name="form_token" value="first"></form>'
+    fresh = b'<form><input type="hidden" name="form_token" value="second"></form>'
+    assert difference(kept, fresh, "form_token") is None
+    assert difference(kept, fresh) is not None  # under the default name the tokens are content
+    assert difference(kept, fresh.replace(b"</form>", b"<p>new</p></form>"), "form_token") is not None

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from forum.caching.pages import CACHE_CONTROL, JSON, PAGES, Page, page_key, query_key, read_versions, vary
 from forum.caching.serving import VERSIONS_READ, kept_copy
 from forum.caching.verify import verify_fast_hit
-from forum.flask_internals import signs_in_from_request
+from forum.flask_internals import csrf_field_name, signs_in_from_request
 from forum.requestid import request_id_from
 from forum.security import security_headers
 
@@ -71,16 +71,17 @@ class CachedPages:
             return self.wsgi_app(environ, start_response)
         etag = key[len(prefix):]
         verify = self.app.config.get("FORUM_CACHE_VERIFY")
+        field = csrf_field_name(self.app)
         if request.if_none_match.contains_weak(etag):
             shown = kept_copy(state.page_cache, key, False) if verify else None
-            if verify and (problem := verify_fast_hit(self.wsgi_app, environ, shown[0] if shown else None)):
+            if verify and (problem := verify_fast_hit(self.wsgi_app, environ, shown[0] if shown else None, field)):
                 return self.stale(start_response, problem)
             return self.answer(start_response, request, page, etag, "304 Not Modified", b"")
         kept = kept_copy(state.page_cache, key, request.accept_encodings["gzip"] > 0)
         if kept is None:
             environ[VERSIONS_READ] = (endpoint, values, versions)
             return self.wsgi_app(environ, start_response)
-        if verify and (problem := verify_fast_hit(self.wsgi_app, environ, kept[0])):
+        if verify and (problem := verify_fast_hit(self.wsgi_app, environ, kept[0], field)):
             return self.stale(start_response, problem)
         return self.answer(start_response, request, page, etag, "200 OK", *kept)
 

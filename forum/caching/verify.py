@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Response, current_app, g
 
 from forum.caching.memos import FRESH
+from forum.flask_internals import csrf_field_name
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # Set by the fast path in the environ of the request it sends on to be rendered afresh.
 RENDER_FRESH = "forum.render_fresh"
-CSRF = re.compile(r'(name="csrf_token" value="|<meta name="csrf-token" content=")[^"]*"')
+DEFAULT_CSRF_FIELD = "csrf_token"
 AGO = re.compile(r'(<time class="ago" [^>]*>)[^<]*(</time>)')
 
 
@@ -45,17 +46,22 @@ def hold_hit(hit: Response, kept: bytes | None) -> Response | None:
     return None
 
 
-def comparable(body: bytes) -> str:
+def csrf_pattern(field: str) -> re.Pattern[str]:
+    """The CSRF token in a page: in forms (under the app's field name) and in the page's meta tag."""
+    return re.compile(rf'(name="{re.escape(field)}" value="|<meta name="csrf-token" content=")[^"]*"')
+
+
+def comparable(body: bytes, field: str = DEFAULT_CSRF_FIELD) -> str:
     """A page's body with what two renderings of one state may differ in set aside."""
     if body[:2] == b"\x1f\x8b":
         body = gzip.decompress(body)
     text = body.decode("utf-8", "replace")
-    return AGO.sub(r"\1\2", CSRF.sub(r'\1"', text))
+    return AGO.sub(r"\1\2", csrf_pattern(field).sub(r'\1"', text))
 
 
-def difference(kept: bytes, fresh: bytes) -> str | None:
+def difference(kept: bytes, fresh: bytes, field: str = DEFAULT_CSRF_FIELD) -> str | None:
     """None when a kept page and a fresh rendering agree; else the first lines where they differ."""
-    a, b = comparable(kept), comparable(fresh)
+    a, b = comparable(kept, field), comparable(fresh, field)
     if a == b:
         return None
     lines = difflib.unified_diff(a.splitlines(), b.splitlines(), "cached", "fresh", n=1, lineterm="")
@@ -77,7 +83,7 @@ def check_held_hit(response: Response, path: str) -> Response:
     hit, kept = held
     if response.status_code != 200:
         return stale(path, f"rendered afresh: {response.status}")
-    diff = difference(kept, response.get_data()) if kept is not None else None
+    diff = difference(kept, response.get_data(), csrf_field_name()) if kept is not None else None
     return hit if diff is None else stale(path, diff)
 
 
@@ -102,12 +108,15 @@ def fresh_rendering(wsgi_app: WSGIApplication, environ: WSGIEnvironment) -> tupl
     return status[0], body
 
 
-def verify_fast_hit(wsgi_app: WSGIApplication, environ: WSGIEnvironment, kept: bytes | None) -> str | None:
-    """For a hit the fast path found: None when the page rendered afresh agrees with it, else the difference."""
+def verify_fast_hit(
+    wsgi_app: WSGIApplication, environ: WSGIEnvironment, kept: bytes | None, field: str = DEFAULT_CSRF_FIELD
+) -> str | None:
+    """For a hit the fast path found: None when the page rendered afresh agrees with it, else the difference.
+    `field` is the app's CSRF field name (the fast path runs outside the app context)."""
     status, body = fresh_rendering(wsgi_app, environ)
     if not status.startswith("200"):
         return f"rendered afresh: {status}"
-    diff = difference(kept, body) if kept is not None else None
+    diff = difference(kept, body, field) if kept is not None else None
     if diff is not None:
         log.error("The cached page of %s is not the page as rendered now:\n%s", environ.get("PATH_INFO"), diff)
     return diff
