@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 
 from forum.revisions import Change, Matching, Piece
@@ -25,7 +26,8 @@ FUNCTION_WORDS = (
 SYLLABLES = "ba be bi bo bu da de di do ka ke ki ko ku la le li lo lu ma me mi mo na ne ni no ra re ri ro sa se si so ta te ti to va ve vi".split()
 CONTENT_WORDS = 6000
 FUNCTION_SHARE = 0.45
-# A block's words changed past this share: the matcher may fairly call it removed (and offer it for review).
+# A block with more than this share of its words gone from its descendant: the matcher may fairly call it removed
+# (and offer it for review).
 DESTROYED = 0.4
 MARK = "\x00"  # a footnote marker, numbered when the text is written out
 
@@ -41,6 +43,7 @@ class Draft:
     keeper: int | None = None
     damage: float = 0.0
     settled: bool = False  # split, merged or new: no further split or merge
+    twin: bool = False  # a near duplicate of another block, or the block it duplicates
 
     def size(self) -> int:
         """Its number of words."""
@@ -50,13 +53,14 @@ class Draft:
 @dataclass
 class Revision:
     """An old and a new revision, and the truth: for each old block, the new block its thread should land on
-    (None: removed), whether an edit destroyed it, and for each new block the old block whose identity it keeps."""
+    (None: removed), whether edits destroyed it, and for each new block the old block whose identity it keeps."""
 
     old: list[Piece]
     new: list[Piece]
     lands: dict[int, int | None] = field(default_factory=dict)
     destroyed: set[int] = field(default_factory=set)
     keeps: dict[int, int | None] = field(default_factory=dict)
+    twins: set[int] = field(default_factory=set)  # old blocks with a near duplicate in the old revision
 
 
 class Writer:
@@ -96,7 +100,9 @@ class Writer:
                 blocks.append(Draft("heading", [[self.word() for _ in range(self.rng.randint(2, 6))]]))
             earlier = [block for block in blocks if block.kind == "paragraph"]
             if earlier and self.rng.random() < 0.05:
-                twin = Draft("paragraph", [list(sentence) for sentence in self.rng.choice(earlier).sentences])
+                original = self.rng.choice(earlier)
+                original.twin = True
+                twin = Draft("paragraph", [list(sentence) for sentence in original.sentences], twin=True)
                 self.change_words(twin, 2)
                 blocks.append(twin)
             else:
@@ -142,6 +148,7 @@ def revise(rng: random.Random, paragraphs: int = 30, edits: int = 8) -> Revision
         edit = rng.choice(EDITS)
         edit(writer, new)
     revision = Revision(write(old), write(new))
+    revision.twins = {index for index, block in enumerate(old) if block.twin}
     revision.lands = dict.fromkeys(range(len(old)))
     for index, block in enumerate(new):
         revision.keeps[index] = block.keeper
@@ -149,9 +156,17 @@ def revise(rng: random.Random, paragraphs: int = 30, edits: int = 8) -> Revision
             revision.lands.update(dict.fromkeys(block.origin, index))
         if block.keeper is not None:
             revision.lands[block.keeper] = index
-            if block.damage > DESTROYED:
-                revision.destroyed.add(block.keeper)
+    for source, index in revision.lands.items():
+        if index is not None and kept_share(old[source], new[index]) < 1 - DESTROYED:
+            revision.destroyed.add(source)
     return revision
+
+
+def kept_share(old: Draft, new: Draft) -> float:
+    """The share of the old block's words still found in the new one."""
+    before = Counter(word for sentence in old.sentences for word in sentence if word != MARK)
+    after = Counter(word for sentence in new.sentences for word in sentence if word != MARK)
+    return sum((before & after).values()) / max(1, sum(before.values()))
 
 
 def paragraphs_of(blocks: list[Draft], writer: Writer, settled: bool = False) -> list[int]:
@@ -176,8 +191,9 @@ def edit_sentence(writer: Writer, blocks: list[Draft]) -> None:
             draft.damage += len(draft.sentences[at]) / size
             draft.sentences[at] = writer.sentence()
         else:
-            draft.sentences.insert(writer.rng.randint(0, len(draft.sentences)), writer.sentence())
-            draft.damage += len(draft.sentences[-1]) / size
+            added = writer.sentence()
+            draft.sentences.insert(writer.rng.randint(0, len(draft.sentences)), added)
+            draft.damage += len(added) / size
 
 
 def move(writer: Writer, blocks: list[Draft]) -> None:
@@ -227,7 +243,7 @@ def insert(writer: Writer, blocks: list[Draft]) -> None:
 
 def remove(writer: Writer, blocks: list[Draft]) -> None:
     """A block removed (not a part of a split paragraph: the thread would rightly go to the other part)."""
-    found = [i for i, block in enumerate(blocks) if block.keeper is not None or not block.origin]
+    found = [i for i, block in enumerate(blocks) if not (block.settled and len(block.origin) == 1)]
     if len(blocks) > 1 and found:
         blocks.pop(writer.rng.choice(found))
 

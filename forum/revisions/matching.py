@@ -41,6 +41,9 @@ LINK_FLOOR = 0.3
 # When the next best choice is at least this much worse, the pairing is as sure as its likeness; a closer
 # second best lowers the confidence, to half when the two are equal.
 CLEAR_MARGIN = 0.1
+# A heading is a section's label: between the same two blocks it is the same heading, however reworded. Its
+# place counts this many times more than a paragraph's.
+HEADING_PLACE = 3.0
 # Pairs at least this sure serve as anchors for placing the rest.
 SETTLED = 0.8
 
@@ -56,11 +59,12 @@ def match_revision(old: Sequence[Piece], new: Sequence[Piece]) -> Matching:
     free_new = [index for index in range(len(news)) if index not in anchors]
     pairs = candidates(olds, news, free_old, free_new, context)
     overlaps = {(old, new): compare(olds[old], news[new]) for old, new in pairs}
-    choices = choose(overlaps, Context(anchors, len(olds)))
+    headings = {index for index in free_old if olds[index].family == "heading"}
+    choices = choose(overlaps, Context(anchors, len(olds)), headings)
     # Once the surest pairs are known they place their neighbours too: a second round with them as anchors.
     settled = {new: old for new, old in choices.paired.items() if choices.confidence(old, new) >= SETTLED}
     if settled:
-        choices = choose(overlaps, Context(anchors | settled, len(olds)))
+        choices = choose(overlaps, Context(anchors | settled, len(olds)), headings)
     sure = {new: (old, choices.confidence(old, new)) for new, old in choices.paired.items()}
     kept = {new: old for new, (old, certainty) in sure.items() if certainty >= REVIEW_CONFIDENCE}
     splits = find_splits(overlaps, kept)
@@ -68,9 +72,13 @@ def match_revision(old: Sequence[Piece], new: Sequence[Piece]) -> Matching:
     return assemble(olds, news, anchors, sure, kept, splits, merges, choices)
 
 
-def choose(overlaps: dict[tuple[int, int], Overlap], context: Context) -> Choices:
-    """The pairs scored (likeness plus position) and the best one-to-one assignment among them."""
-    scores = {pair: overlap.similarity + context.bonus(*pair) for pair, overlap in overlaps.items()}
+def choose(overlaps: dict[tuple[int, int], Overlap], context: Context, headings: set[int]) -> Choices:
+    """The pairs scored (likeness plus position) and the best one-to-one assignment among them; `headings` are
+    the old blocks that are headings."""
+    scores = {
+        (old, new): overlap.similarity + context.bonus(old, new) * (HEADING_PLACE if old in headings else 1.0)
+        for (old, new), overlap in overlaps.items()
+    }
     return Choices(scores, assign(scores))
 
 

@@ -15,9 +15,14 @@ SENTENCE_MATCH = 0.6
 # Blocks of at most this many words (headings, mostly) are also compared letter by letter: "Costs" and
 # "Cost" share no word but are the same heading.
 SHORT = 3
-# Below this whole-block likeness and without a sentence in common, a pair is not compared sentence by sentence:
-# two unrelated paragraphs share function words and reach about 0.2.
+# One block found whole in the other (a paragraph grown by new sentences, or cut down to a few) is as alike
+# as this share of it found.
+CONTAINED = 0.6
+# Below this whole-block likeness, and with less than WORTH_SENTENCES_CONTAINED of the smaller block's distinct
+# words found in the other, a pair is not compared sentence by sentence: two unrelated paragraphs share function
+# words and reach about 0.2.
 WORTH_SENTENCES = 0.28
+WORTH_SENTENCES_CONTAINED = 0.6
 
 
 @dataclass(frozen=True)
@@ -38,18 +43,21 @@ def compare(old: Prepared, new: Prepared) -> Overlap:
     likeness = Indel.normalized_similarity(old.words, new.words)
     if min(len(old.words), len(new.words)) <= SHORT:
         likeness = max(likeness, 0.9 * fuzz.ratio(old.key, new.key) / 100)
-    shared = set(old.sentences) & set(new.sentences)
-    if likeness < WORTH_SENTENCES and not shared:
+    old_words_set, new_words_set = set(old.words), set(new.words)
+    contained = len(old_words_set & new_words_set) / max(1, min(len(old_words_set), len(new_words_set)))
+    if likeness < WORTH_SENTENCES and contained < WORTH_SENTENCES_CONTAINED:
         return Overlap(likeness, 0.0, 0.0, frozenset(), frozenset())
     found = sentence_pairs(old.sentences, new.sentences)
     old_words = sum(len(old.sentences[i]) * alike for i, _, alike in found)
     new_words = sum(len(new.sentences[j]) * alike for _, j, alike in found)
     total = len(old.words) + len(new.words)
     overlap = (old_words + new_words) / total if total else 1.0
+    old_share = old_words / len(old.words) if old.words else 0.0
+    new_share = new_words / len(new.words) if new.words else 0.0
     return Overlap(
-        max(likeness, overlap),
-        old_words / len(old.words) if old.words else 0.0,
-        new_words / len(new.words) if new.words else 0.0,
+        max(likeness, overlap, CONTAINED * max(old_share, new_share)),
+        old_share,
+        new_share,
         frozenset(i for i, _, _ in found),
         frozenset(j for _, j, _ in found),
     )
