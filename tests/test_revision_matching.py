@@ -68,7 +68,7 @@ def test_blocks_without_words_do_not_break_matching() -> None:
     assert_nothing_lost(match_revision(old, new), len(old), len(new))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), paragraphs=st.integers(1, 40), edits=st.integers(0, 12))
 def test_random_revisions_land_on_their_descendants(seed: int, paragraphs: int, edits: int) -> None:
     revision = revise(random.Random(seed), paragraphs, edits)
@@ -91,7 +91,7 @@ def test_random_revisions_land_on_their_descendants(seed: int, paragraphs: int, 
 
 def test_accuracy_over_many_revisions() -> None:
     landed = orphaned = wrong = total = 0
-    for seed in range(60):
+    for seed in range(30):
         revision = revise(random.Random(seed), 30, 8)
         matching = match_revision(revision.old, revision.new)
         for old, truth in revision.lands.items():
