@@ -28,7 +28,7 @@ from scipy import sparse
 from forum.scoring.ratings import BoolArray, FloatArray, IntArray, Ratings
 
 MIN_GROUP_SIZE = 8
-MIN_COMMON_ACTIONS = 6
+MIN_COMMON_ACTIONS = 8
 MEMBER_SHARE = 0.65
 MEMBER_LIFT = 3.0
 # A common action counts only when the group takes it this many times more often than the others who voted on the
@@ -109,7 +109,8 @@ def grow(seed: tuple[int, int], actions: Actions, open_: BoolArray) -> list[int]
         by_group[actions.of_rater(member)] += 1
     while True:
         common = common_actions(by_group, len(group))
-        if common.size < MIN_COMMON_ACTIONS:
+        # A seed pair's few shared actions are enough to grow from; the grown group must show MIN_COMMON_ACTIONS.
+        if common.size < SEED_SHARED:
             return group
         taken = actions.taken(common)
         fits = (taken >= MEMBER_SHARE * common.size) & (taken >= MEMBER_LIFT * actions.rate * common.size) & open_
