@@ -24,6 +24,44 @@ OUT = ROOT / "docs" / "api.md"
 SERVER = "/api/v1"
 EXAMPLE_WIDTH = 110  # longer examples are spread over lines
 
+# What each status of the API means, for the table in the introduction.
+STATUSES = [
+    (400, (
+        "The request is malformed: a body that is no JSON object the forum reads, NUL in the address or the "
+        "body, or a write riding on the browser's session without a valid `X-CSRFToken` header"
+    )),
+    (401, (
+        "Not signed in where the operation needs it, or the bearer token sent is unknown or revoked (on every "
+        "operation that reads tokens, public reads included)"
+    )),
+    (403, "Signed in, but the role does not allow it (a removed member only reads)"),
+    (404, (
+        "No such thing, or no such path under `/api/v1` (ids that are no numbers, too large for any table, "
+        "written with leading zeros or holding control characters)"
+    )),
+    (405, "The path exists but not with this method; `Allow` names the methods it takes"),
+    (409, "The action clashes with the current state: a duplicate, a stale verdict version, a locked thread"),
+    (410, "The article was unpublished (moderators still read it)"),
+    (413, (
+        "The body is larger than `FORUM_MAX_CONTENT_LENGTH` (4,000,000 bytes); any write may answer it, since "
+        "the forum reads the body of every write"
+    )),
+    (414, (
+        "The address (path and query string) is longer than `FORUM_MAX_REQUEST_URL` (4,000 characters); any "
+        "operation may answer it"
+    )),
+    (422, "The values break a rule; `message` says which, `field` where"),
+    (429, (
+        "Too many attempts: see [Rate limits](#rate-limits); `Retry-After` says in how many seconds to try "
+        "again"
+    )),
+    (500, (
+        "A failure of the forum's own, logged; the message quotes a reference to report. Never an answer to "
+        "bad input"
+    )),
+]
+
+
 INTRO = """\
 # The HTTP API
 
@@ -88,20 +126,7 @@ verdict as it is now, under `error.current`.
 What each status means (each operation's table below lists those it may answer; every answer under `/api/v1`,
 errors from the router included, is JSON):
 
-| status | meaning |
-| --- | --- |
-| 400 | The request is malformed: a body that is no JSON object the forum reads, NUL in the address or the body, or a write riding on the browser's session without a valid `X-CSRFToken` header |
-| 401 | Not signed in where the operation needs it, or the bearer token sent is unknown or revoked (on every operation that reads tokens, public reads included) |
-| 403 | Signed in, but the role does not allow it (a removed member only reads) |
-| 404 | No such thing, or no such path under `/api/v1` (ids that are no numbers, too large for any table, written with leading zeros or holding control characters) |
-| 405 | The path exists but not with this method; `Allow` names the methods it takes |
-| 409 | The action clashes with the current state: a duplicate, a stale verdict version, a locked thread |
-| 410 | The article was unpublished (moderators still read it) |
-| 413 | The body is larger than `FORUM_MAX_CONTENT_LENGTH` (4,000,000 bytes); any write may answer it, since the forum reads the body of every write |
-| 414 | The address (path and query string) is longer than `FORUM_MAX_REQUEST_URL` (4,000 characters); any operation may answer it |
-| 422 | The values break a rule; `message` says which, `field` where |
-| 429 | Too many attempts: see [Rate limits](#rate-limits); `Retry-After` says in how many seconds to try again |
-| 500 | A failure of the forum's own, logged; the message quotes a reference to report. Never an answer to bad input |
+{status_table}
 
 The server in front of the forum has limits of its own, reached before the forum sees the request and answered
 in its own words (not JSON): the standalone site's `gunicorn.conf.py` sets gunicorn's request line limit to the
@@ -122,8 +147,8 @@ past the fourth level the same way, under "Show N more replies").
 Signing in (`POST /api/v1/tokens`, counted together with the sign-in form), posting, editing, voting and flagging
 are limited per member (sign-ins per address and per account name), by the `FORUM_RATELIMIT_*` settings. Past a
 limit the answer is 429 with a `Retry-After` header (seconds) and a message saying when to try again; each limited
-operation lists 429 among its statuses. Reads are not limited. An anonymous `GET` of the articles, an article or a thread's arguments carries an `ETag`; sending it
-back in `If-None-Match` answers 304 while nothing has changed.
+operation lists 429 among its statuses. Reads are not limited. An anonymous `GET` of the articles, an article or a
+thread's arguments carries an `ETag`; sending it back in `If-None-Match` answers 304 while nothing has changed.
 
 ## Operations
 
@@ -272,7 +297,8 @@ def render(document: dict[str, Any]) -> str:
         for path, item in document["paths"].items()
         for method, operation in item.items()
     ]
-    lines = INTRO.splitlines()
+    table = "\n".join(["| status | meaning |", "| --- | --- |", *(f"| {code} | {text} |" for code, text in STATUSES)])
+    lines = INTRO.replace("{status_table}", table).splitlines()
     lines += ["| operation | what | who |", "| --- | --- | --- |"]
     for method, path, operation in operations:
         title = f"{method.upper()} {SERVER}{path}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound, default_exceptions
 from werkzeug.routing import RequestRedirect
 
 from forum.api.openapi import Api
@@ -41,6 +41,13 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
     return error_response(error.code or 500, code, error.description or error.name, headers=headers)
 
 
+# Flask looks for a handler of the error's own status first, the app's included, and only then for one of its
+# class: a host's `@app.errorhandler(404)` would answer the API's 404s with its page. So the API names each.
+for status in default_exceptions:
+    if status != InternalServerError.code:
+        api.register_error_handler(status, http_error)
+
+
 @api.errorhandler(InternalServerError)
 def internal_error(error: InternalServerError) -> ResponseReturnValue:
     """An unexpected failure: logged, and answered without details."""
@@ -73,7 +80,7 @@ def unrouted() -> HTTPException:
 def no_such_route(_rest: str) -> ResponseReturnValue:
     """Unknown API paths (and ids that are no numbers) answer in JSON like every other API error."""
     # Routing errors never reach a blueprint's error handlers, so the API catches its own.
-    raise unrouted()
+    return http_error(unrouted())
 
 
 def under_the_api() -> bool:
