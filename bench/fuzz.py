@@ -1,19 +1,22 @@
 """Long random fuzzing, for a nightly job or a developer: schemathesis against the served site, then Hypothesis.
 
-    .venv/bin/python bench/fuzz.py [--minutes 10] [--database sqlite|postgresql|both] [--seed N]
+    .venv/bin/python bench/fuzz.py [--minutes 10] [--database sqlite|postgresql|both] [--seed N] [--seeds K]
+                                   [--personas member,admin] [--schemathesis-only]
 
 For each database it makes a fresh one (a SQLite file in a temporary folder; a new PostgreSQL database,
 dropped at the end), builds it with the forum's own commands (`db upgrade`, `import` of the demo article,
 `seed-discussion`, `create-user` for a member, a moderator and an admin, `create-token` for the member and
-the admin), serves the site with `gunicorn --workers 2` on 127.0.0.1, and spends its share of `--minutes`:
+the admin), serves the site with `gunicorn --workers 2` on 127.0.0.1 (reading the repository's
+gunicorn.conf.py, as the standalone site is served), and spends its share of `--minutes`:
 
-1. two thirds on schemathesis's CLI against `/api/v1/openapi.json`, every phase (examples, coverage,
-   fuzzing, stateful), half with the member's bearer token and half with the admin's, with the checks
-   not_a_server_error, status_code_conformance, content_type_conformance and response_schema_conformance;
+1. two thirds (all of it with `--schemathesis-only`) on schemathesis's CLI against `/api/v1/openapi.json`,
+   every phase (examples, coverage, fuzzing, stateful), with each persona's bearer token (the member's and the
+   admin's) and each of `--seeds` seeds (seed, seed + 1, ...) in turn, with the checks not_a_server_error,
+   status_code_conformance, content_type_conformance and response_schema_conformance;
 2. one third on the Hypothesis fuzz tests (tests/test_input_fuzz.py, tests/test_api_fuzz.py) under the
    `nightly` profile: random, many cases per test, on that kind of database.
 
-It prints a summary (operations, cases, failures by kind), the seed, how to replay each run, and where the
+It prints a summary (operations, cases, failures by kind), the seeds, how to replay each run, and where the
 reports and the server's log are; the exit status is 1 when anything failed. See bench/README.md.
 """
 
@@ -68,6 +71,7 @@ class StRun:
     """One schemathesis run: whose token, what it did, what it found."""
 
     persona: str
+    seed: int
     command: list[str]
     seconds: float
     report: dict
@@ -137,7 +141,8 @@ def prepare(env: dict[str, str]) -> dict[str, str]:
 
 def schemathesis_run(base: str, token: str, persona: str, seconds: int, seed: int, reports: Path) -> StRun:
     """Run schemathesis's CLI against the served site with `persona`'s token for about `seconds`."""
-    report = reports / f"st-{persona}.json"
+    name = f"st-{persona}-{seed}"
+    report = reports / f"{name}.json"
     command = [
         str(Path(sys.executable).with_name("st")), "run", f"{base}/api/v1/openapi.json",
         "--checks", CHECKS, "--phases", "examples,coverage,fuzzing,stateful",
@@ -145,17 +150,17 @@ def schemathesis_run(base: str, token: str, persona: str, seconds: int, seed: in
         "--header", f"Authorization: Bearer {token}",
         "--exclude-operation-id", REVOKE, "--request-timeout", "30",
         "--report", "json,pytest", "--report-dir", str(reports),
-        "--report-json-path", str(report), "--report-pytest-path", str(reports / f"st-{persona}-failures.py"),
+        "--report-json-path", str(report), "--report-pytest-path", str(reports / f"{name}-failures.py"),
         "--no-color",
     ]
-    log = reports / f"st-{persona}.log"
+    log = reports / f"{name}.log"
     started = time.monotonic()
     with log.open("w") as out:  # run from the reports' folder, where schemathesis keeps its own files
         subprocess.run(command, cwd=reports, stdout=out, stderr=subprocess.STDOUT, timeout=seconds + 600,
                        check=False)
     if not report.exists():
         raise BenchError(f"schemathesis wrote no report:\n{tail(log)}")
-    return StRun(persona, command, time.monotonic() - started, json.loads(report.read_text()), log)
+    return StRun(persona, seed, command, time.monotonic() - started, json.loads(report.read_text()), log)
 
 
 # -- the Hypothesis tests ------------------------------------------------------------------------
@@ -219,12 +224,16 @@ def fuzz_database(kind: str, args: argparse.Namespace, reports: Path) -> Outcome
         log = workdir / "gunicorn.log"
         outcome.server_log = log
         base = stack.enter_context(gunicorn(f"wsgi:create_app({FORUM_CONFIG!r})", env, ROOT, log,
-                                            "/api/v1/openapi.json", WORKERS))
-        share = max(10, int(seconds * 2 / 3 / len(TOKEN_HOLDERS)))
-        for persona in TOKEN_HOLDERS:
-            print(f"[{kind}] schemathesis as the {persona}, {share}s, seed {args.seed}", flush=True)
-            outcome.st_runs.append(schemathesis_run(base, tokens[persona], persona, share, args.seed, workdir))
+                                            "/api/v1/openapi.json", WORKERS, config=ROOT / "gunicorn.conf.py"))
+        part = 1 if args.schemathesis_only else 2 / 3
+        share = max(10, int(seconds * part / len(args.personas) / args.seeds))
+        for seed in range(args.seed, args.seed + args.seeds):
+            for persona in args.personas:
+                print(f"[{kind}] schemathesis as the {persona}, {share}s, seed {seed}", flush=True)
+                outcome.st_runs.append(schemathesis_run(base, tokens[persona], persona, share, seed, workdir))
         outcome.server_problems = log_problems(log)
+    if args.schemathesis_only:
+        return outcome
     left = max(30.0, seconds / 3)
     print(f"[{kind}] the Hypothesis fuzz tests, nightly profile, about {left:.0f}s", flush=True)
     outcome.hypothesis_runs = hypothesis_rounds(kind, left, args.seed, args.test_postgres_url, workdir)
@@ -241,7 +250,8 @@ def keeps(outcome: Outcome) -> bool:
 
 def report(outcomes: list[Outcome], args: argparse.Namespace, reports: Path, seconds: float) -> None:
     """Print what ran and what it found, and how to replay it."""
-    print(f"\nFuzzing done in {seconds / 60:.1f} minutes, seed {args.seed}.\n")
+    seeds = f"seeds {args.seed} to {args.seed + args.seeds - 1}" if args.seeds > 1 else f"seed {args.seed}"
+    print(f"\nFuzzing done in {seconds / 60:.1f} minutes, {seeds}.\n")
     for outcome in outcomes:
         print(f"{outcome.database}:")
         for run in outcome.st_runs:
@@ -250,7 +260,7 @@ def report(outcomes: list[Outcome], args: argparse.Namespace, reports: Path, sec
             found = ", ".join(f"{kind}: {n}" for kind, n in run.failures.most_common()) or "no failures"
             errors = "".join(f"; schemathesis's own error, not the site's: {kind} ({n})"
                              for kind, n in run.errors.most_common())
-            print(f"  schemathesis as the {run.persona}: {operations} operations, {cases} cases in "
+            print(f"  schemathesis as the {run.persona}, seed {run.seed}: {operations} operations, {cases} cases in "
                   f"{run.seconds:.0f}s; {found}{errors}")
         for run in outcome.hypothesis_runs:
             found = ", ".join(run.failed_tests) or "no failures"
@@ -265,10 +275,11 @@ def report(outcomes: list[Outcome], args: argparse.Namespace, reports: Path, sec
     for outcome in outcomes:
         for run in outcome.st_runs:
             if run.failures:
-                print(f"  {outcome.database}, schemathesis as the {run.persona}: each failure with its curl "
-                      f"command in {run.log}, as a test in {run.log.with_name(f'st-{run.persona}-failures.py')}")
+                print(f"  {outcome.database}, schemathesis as the {run.persona}, seed {run.seed}: each failure with "
+                      f"its curl command in {run.log}, as a test in {run.log.with_name(f'{run.log.stem}-failures.py')}")
             elif run.errors:
-                print(f"  {outcome.database}, schemathesis as the {run.persona}: its error in {run.log}")
+                print(f"  {outcome.database}, schemathesis as the {run.persona}, seed {run.seed}: its error in "
+                      f"{run.log}")
         for run in outcome.hypothesis_runs:
             if run.failed_tests:
                 print(f"  {outcome.database}, Hypothesis: FORUM_FUZZ_EXAMPLES={run.examples} "
@@ -276,7 +287,8 @@ def report(outcomes: list[Outcome], args: argparse.Namespace, reports: Path, sec
         if outcome.server_problems:
             print(f"  {outcome.database}: the server's log, {outcome.server_log}")
     if any(outcome.failed for outcome in outcomes):
-        print(f"  the whole run: bench/fuzz.py --seed {args.seed} --database {args.database} "
+        print(f"  the whole run: bench/fuzz.py --seed {args.seed} --seeds {args.seeds} --database {args.database} "
+              f"--personas {','.join(args.personas)}{' --schemathesis-only' if args.schemathesis_only else ''} "
               f"--minutes {args.minutes:g} (schemathesis draws the same cases in the same order; how far it "
               "gets depends on the machine)")
     if args.keep or any(keeps(outcome) for outcome in outcomes):
@@ -296,10 +308,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", POSTGRES_URL),
                         help="PostgreSQL to create and drop the served site's database through "
                              f"(BENCH_POSTGRES_URL, else {POSTGRES_URL}); the Hypothesis tests make theirs there too")
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="schemathesis runs of consecutive seeds from --seed, sharing its time (1)")
+    parser.add_argument("--personas", default=",".join(TOKEN_HOLDERS),
+                        help="whose bearer tokens schemathesis sends, in turn: member, admin or both (member,admin)")
+    parser.add_argument("--schemathesis-only", action="store_true",
+                        help="all the time to schemathesis; leave out the Hypothesis tests")
     parser.add_argument("--keep", action="store_true", help="keep the reports and logs even when nothing failed")
     args = parser.parse_args(argv)
     if args.minutes <= 0:
         parser.error("--minutes must be more than 0")
+    if args.seeds < 1:
+        parser.error("--seeds must be 1 or more")
+    args.personas = [name.strip() for name in args.personas.split(",") if name.strip()]
+    if not args.personas or set(args.personas) - set(TOKEN_HOLDERS):
+        parser.error(f"--personas takes {' and '.join(TOKEN_HOLDERS)}, separated by commas")
     args.databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     args.seed = random.randrange(2**31) if args.seed is None else args.seed
     args.test_postgres_url = args.postgres_url

@@ -148,14 +148,19 @@ def stop(process: subprocess.Popen) -> None:
 
 @contextmanager
 def gunicorn(
-    app_spec: str, env: dict[str, str], chdir: Path, log: Path, ready: str, workers: int
+    app_spec: str, env: dict[str, str], chdir: Path, log: Path, ready: str, workers: int,
+    config: Path | None = None,
 ) -> Iterator[str]:
-    """Serve `app_spec` with gunicorn's sync workers on a free port of 127.0.0.1; yield its base URL."""
+    """Serve `app_spec` with gunicorn's sync workers on a free port of 127.0.0.1; yield its base URL.
+
+    `config` is a gunicorn config file to read (the standalone site's gunicorn.conf.py), whatever folder the
+    script was started from; without it, gunicorn reads ./gunicorn.conf.py if there is one.
+    """
     port = free_port()
     command = [
         sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
         "--chdir", str(chdir), "--log-level", "warning", "--timeout", "60",
-        "--graceful-timeout", "5", app_spec,
+        "--graceful-timeout", "5", *(["--config", str(config)] if config is not None else []), app_spec,
     ]
     with log.open("ab") as out:
         process = subprocess.Popen(

@@ -24,6 +24,44 @@ OUT = ROOT / "docs" / "api.md"
 SERVER = "/api/v1"
 EXAMPLE_WIDTH = 110  # longer examples are spread over lines
 
+# What each status of the API means, for the table in the introduction.
+STATUSES = [
+    (400, (
+        "The request is malformed: a body that is no JSON object the forum reads, NUL in the address or the "
+        "body, or a write riding on the browser's session without a valid `X-CSRFToken` header"
+    )),
+    (401, (
+        "Not signed in where the operation needs it, or the bearer token sent is unknown or revoked (on every "
+        "operation that reads tokens, public reads included)"
+    )),
+    (403, "Signed in, but the role does not allow it (a removed member only reads)"),
+    (404, (
+        "No such thing, or no such path under `/api/v1` (ids that are no numbers, too large for any table, "
+        "written with leading zeros or holding control characters)"
+    )),
+    (405, "The path exists but not with this method; `Allow` names the methods it takes"),
+    (409, "The action clashes with the current state: a duplicate, a stale verdict version, a locked thread"),
+    (410, "The article was unpublished (moderators still read it)"),
+    (413, (
+        "The body is larger than `FORUM_MAX_CONTENT_LENGTH` (4,000,000 bytes); any write may answer it, since "
+        "the forum reads the body of every write"
+    )),
+    (414, (
+        "The address (path and query string) is longer than `FORUM_MAX_REQUEST_URL` (4,000 characters); any "
+        "operation may answer it"
+    )),
+    (422, "The values break a rule; `message` says which, `field` where"),
+    (429, (
+        "Too many attempts: see [Rate limits](#rate-limits); `Retry-After` says in how many seconds to try "
+        "again"
+    )),
+    (500, (
+        "A failure of the forum's own, logged; the message quotes a reference to report. Never an answer to "
+        "bad input"
+    )),
+]
+
+
 INTRO = """\
 # The HTTP API
 
@@ -59,6 +97,12 @@ Roles rank member < moderator < admin, each allowed all that the one before may 
 signed-in member. A removed member may still read, and is refused (403) everything else. Without a sign-in, an
 operation that needs one answers 401; with one whose role does not allow it, 403.
 
+A token that is unknown, revoked (by `DELETE /api/v1/tokens/current`, a password change or the member's removal)
+is refused with 401 by every operation, reads included, even those anyone may call without one: a script learns at
+once that its token no longer works, rather than reading on as a stranger and failing at its next write. Send no
+`Authorization` header to read anonymously. Only `POST /api/v1/tokens` (which signs in by password) and
+`GET /api/v1/openapi.json` ignore the header.
+
 ## Requests and answers
 
 Bodies are JSON objects sent with `Content-Type: application/json`. They are strict and closed: a field the
@@ -79,6 +123,16 @@ Every error has one shape, with the status that fits (the table under each opera
 `field`, when present, names the value at fault, as a path into the body. A stale verdict (409) also carries the
 verdict as it is now, under `error.current`.
 
+What each status means (each operation's table below lists those it may answer; every answer under `/api/v1`,
+errors from the router included, is JSON):
+
+{status_table}
+
+The server in front of the forum has limits of its own, reached before the forum sees the request and answered
+in its own words (not JSON): the standalone site's `gunicorn.conf.py` sets gunicorn's request line limit to the
+most it allows (8,190 bytes), above the forum's 414, and leaves its header limits (100 headers of 8,190 bytes each)
+as they are, past which gunicorn answers 431 (or 414 for a request line over 8,190 bytes) itself.
+
 ## Lists and pages
 
 The lists that grow are paged by key, newest or best first: a thread's arguments and the articles take `limit`
@@ -92,9 +146,9 @@ past the fourth level the same way, under "Show N more replies").
 
 Signing in (`POST /api/v1/tokens`, counted together with the sign-in form), posting, editing, voting and flagging
 are limited per member (sign-ins per address and per account name), by the `FORUM_RATELIMIT_*` settings. Past a
-limit the answer is 429 with a `Retry-After` header (seconds) and a message saying when to try again. Reads are
-not limited. An anonymous `GET` of the articles, an article or a thread's arguments carries an `ETag`; sending it
-back in `If-None-Match` answers 304 while nothing has changed.
+limit the answer is 429 with a `Retry-After` header (seconds) and a message saying when to try again; each limited
+operation lists 429 among its statuses. Reads are not limited. An anonymous `GET` of the articles, an article or a
+thread's arguments carries an `ETag`; sending it back in `If-None-Match` answers 304 while nothing has changed.
 
 ## Operations
 
@@ -243,7 +297,8 @@ def render(document: dict[str, Any]) -> str:
         for path, item in document["paths"].items()
         for method, operation in item.items()
     ]
-    lines = INTRO.splitlines()
+    table = "\n".join(["| status | meaning |", "| --- | --- |", *(f"| {code} | {text} |" for code, text in STATUSES)])
+    lines = INTRO.replace("{status_table}", table).splitlines()
     lines += ["| operation | what | who |", "| --- | --- | --- |"]
     for method, path, operation in operations:
         title = f"{method.upper()} {SERVER}{path}"

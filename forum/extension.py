@@ -62,6 +62,9 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_IMPORT_MAX_BYTES": 2_000_000,
     # Room for the largest import and a form's overhead; every other body is far smaller.
     "FORUM_MAX_CONTENT_LENGTH": 4_000_000,
+    # The longest address (path and query string) the forum reads: 414 past it. Below gunicorn's request line
+    # limit (`gunicorn.conf.py`), so that the forum answers first.
+    "FORUM_MAX_REQUEST_URL": 4_000,
     "FORUM_IMPORT_TIMEOUT": 10,
     # Tests import from servers on 127.0.0.1; a real forum never fetches from its own network.
     "FORUM_IMPORT_ALLOW_PRIVATE_ADDRESSES": False,

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, current_app, request
+from werkzeug.exceptions import RequestURITooLarge
+from werkzeug.urls import iri_to_uri
 
 from forum.errors import ForumError
 from forum.jsonbody import strings_in
@@ -21,6 +23,32 @@ API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 def limit_request_size() -> None:
     """Refuse bodies over `FORUM_MAX_CONTENT_LENGTH` with 413, on the forum's routes only."""
     request.max_content_length = current_app.config["FORUM_MAX_CONTENT_LENGTH"]
+
+
+def request_target_length() -> int:
+    """The length of the address as the client sent it (path and query string), in bytes.
+
+    Servers that keep the request line's target say so (`RAW_URI` in gunicorn, `REQUEST_URI` in Werkzeug's);
+    otherwise the address is quoted again from what the server decoded.
+    """
+    environ = request.environ
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        return len(str(raw))
+    target = iri_to_uri(request.script_root + request.path)
+    query = environ.get("QUERY_STRING", "")
+    return len(target) + (len(query) + 1 if query else 0)
+
+
+def refuse_long_urls() -> None:
+    """Refuse an address longer than `FORUM_MAX_REQUEST_URL` with 414, on the forum's routes only.
+
+    The forum's own limit, below the server's (gunicorn's `limit_request_line`), so that an address too long is
+    answered as the forum answers every error: in JSON on the API, as a page elsewhere.
+    """
+    limit = current_app.config["FORUM_MAX_REQUEST_URL"]
+    if request_target_length() > limit:
+        raise RequestURITooLarge(f"The address is longer than the {limit:,} characters the forum reads.")
 
 
 class NulCharacter(ForumError):

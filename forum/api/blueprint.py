@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound, default_exceptions
+from werkzeug.routing import RequestRedirect
 
 from forum.api.openapi import Api
 from forum.errors import ForumError
-from forum.requestid import log_failure
+from forum.requestid import add_request_id_header, log_failure
+from forum.security import add_security_headers
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 registry = Api(api, title="Forum API", version="1")
@@ -39,6 +41,13 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
     return error_response(error.code or 500, code, error.description or error.name, headers=headers)
 
 
+# Flask looks for a handler of the error's own status first, the app's included, and only then for one of its
+# class: a host's `@app.errorhandler(404)` would answer the API's 404s with its page. So the API names each.
+for status in default_exceptions:
+    if status != InternalServerError.code:
+        api.register_error_handler(status, http_error)
+
+
 @api.errorhandler(InternalServerError)
 def internal_error(error: InternalServerError) -> ResponseReturnValue:
     """An unexpected failure: logged, and answered without details."""
@@ -48,12 +57,11 @@ def internal_error(error: InternalServerError) -> ResponseReturnValue:
 
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+CATCH_ALL = "forum.api.no_such_route"
 
 
-@api.route("/<anypath:_rest>", methods=METHODS)
-def no_such_route(_rest: str) -> ResponseReturnValue:
-    """Unknown API paths (and ids that are no numbers) answer in JSON like every other API error."""
-    # Routing errors never reach a blueprint's error handlers, so the API catches its own.
+def unrouted() -> HTTPException:
+    """What an API request that no operation takes answers: 405 naming the methods the path takes, else 404."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
     allowed = []
     for method in METHODS:
@@ -61,11 +69,37 @@ def no_such_route(_rest: str) -> ResponseReturnValue:
             endpoint, _ = adapter.match(request.path, method=method)
         except HTTPException:
             continue
-        if endpoint != request.endpoint:
+        if endpoint != CATCH_ALL:
             allowed.append(method)
     if allowed:
-        raise MethodNotAllowed(valid_methods=allowed)
-    raise NotFound("There is no such API path.")
+        return MethodNotAllowed(valid_methods=allowed)
+    return NotFound("There is no such API path.")
+
+
+@api.route("/<anypath:_rest>", methods=METHODS)
+def no_such_route(_rest: str) -> ResponseReturnValue:
+    """Unknown API paths (and ids that are no numbers) answer in JSON like every other API error."""
+    # Routing errors never reach a blueprint's error handlers, so the API catches its own.
+    return http_error(unrouted())
+
+
+def under_the_api() -> bool:
+    """Whether the request's path lies under the API's prefix, wherever the forum is mounted."""
+    prefix = url_for("forum.api.openapi_document").removesuffix("/openapi.json")
+    path = request.script_root + request.path
+    return path == prefix or path.startswith(prefix + "/")
+
+
+@api.before_app_request
+def refuse_unrouted_in_json() -> ResponseReturnValue | None:
+    """What the router refused under the API's prefix, and the catch-all could not take (a method such as
+    PROPFIND, the bare prefix), answers in JSON too; the host's own paths keep the host's error pages."""
+    error = request.routing_exception
+    if not isinstance(error, HTTPException) or isinstance(error, RequestRedirect) or not under_the_api():
+        return None
+    answer = current_app.make_response(http_error(unrouted() if isinstance(error, MethodNotAllowed) else error))
+    # The forum blueprint's own hooks never run for a request that no route of it took.
+    return add_request_id_header(add_security_headers(answer))
 
 
 @api.get("/openapi.json")

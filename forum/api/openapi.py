@@ -12,8 +12,9 @@ from typing import Any
 from flask import Blueprint, request
 from pydantic import BaseModel, ValidationError
 
+from forum.auth import bearer_secret, current_viewer
 from forum.errors import ForumError, Invalid
-from forum.ratelimit import counted
+from forum.ratelimit import WRITES, counted
 from forum.routing import MAX_ID
 
 STATUS_TEXT = {
@@ -21,12 +22,13 @@ STATUS_TEXT = {
     201: "Created",
     400: "Malformed request (NUL in the address, a body that is no JSON object), or a session write without a "
          "valid X-CSRFToken header",
-    401: "Not signed in, or the token is unknown or revoked",
+    401: "Not signed in, or the bearer token sent is unknown or revoked (refused even where no sign-in is needed)",
     403: "The viewer's role does not allow this",
     404: "No such thing",
     409: "Conflicts with the current state",
     410: "Gone: the article was unpublished (moderators still read it)",
-    413: "The request is too large",
+    413: "The request's body is larger than the forum reads (FORUM_MAX_CONTENT_LENGTH)",
+    414: "The address (path and query string) is longer than the forum reads (FORUM_MAX_REQUEST_URL)",
     422: "The values break a rule; the message says which",
     429: "Too many requests; retry after the number of seconds in Retry-After",
 }
@@ -63,6 +65,7 @@ class Operation:
     responses: dict[int, type[BaseModel] | None]
     auth: bool
     limited: str | None = None
+    token: bool = True
 
 
 @dataclass
@@ -84,12 +87,15 @@ class Api:
         responses: dict[int, type[BaseModel] | None],
         auth: bool = False,
         limited: str | None = None,
+        token: bool = True,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare an operation; the view receives the validated body as `body`, the query as `query`.
 
         The view's docstring documents it: its first line is the summary, the rest (who may call it) the
         description. A member's write `limited` by a kind of `forum.ratelimit.MEMBER_WRITES` runs under
-        those limits, counted only once it succeeds, and documents 429.
+        those limits, counted only once it succeeds, and documents 429. An operation reads the bearer token
+        sent (`token`, all but signing in itself): one unknown or revoked is refused with 401 before anything
+        else is read, a public read's too, so that a script learns at once that its token no longer works.
         """
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -98,20 +104,27 @@ class Api:
             # Any request may hold NUL in its query string (`forum.security` refuses it), and any write a body
             # that is no JSON the forum reads, or lack its CSRF header.
             statuses.setdefault(400, ErrorBody)
+            # Any address may be longer than the forum reads, and any write's body larger: the forum reads the
+            # body of every write (`forum.security`), whether the operation takes one or not.
+            statuses.setdefault(414, ErrorBody)
+            if method in WRITES:
+                statuses.setdefault(413, ErrorBody)
             if body is not None or query is not None:
                 statuses.setdefault(422, ErrorBody)
-            if auth:
+            if auth or token:
                 statuses.setdefault(401, ErrorBody)
             if "<" in rule:
                 statuses.setdefault(404, ErrorBody)
             if limited is not None:
                 statuses.setdefault(429, ErrorBody)
             self.operations.append(
-                Operation(method, rule, summary, description.strip(), body, query, statuses, auth, limited)
+                Operation(method, rule, summary, description.strip(), body, query, statuses, auth, limited, token)
             )
 
             @wraps(view)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
+                if token and bearer_secret() is not None:
+                    current_viewer()  # 401 for a token that is unknown or revoked
                 if body is not None:
                     kwargs["body"] = parse_body(body)
                 if query is not None:
@@ -152,6 +165,8 @@ class Api:
                 }
             if op.auth:
                 entry["security"] = [{"bearer": []}, {"session": []}]
+            elif op.token:  # anyone may call it; a token or a session, when sent, is read
+                entry["security"] = [{}, {"bearer": []}, {"session": []}]
             paths.setdefault(path, {})[op.method.lower()] = entry
         return {
             "openapi": "3.1.0",

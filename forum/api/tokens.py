@@ -46,7 +46,7 @@ class AccountsDisabled(ForumError):
 
 @registry.route(
     "/tokens", "POST", body=TokenRequest,
-    responses={201: TokenCreated, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody},
+    responses={201: TokenCreated, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody}, token=False,
 )
 def create_token(body: TokenRequest) -> ResponseReturnValue:
     """Create a bearer token from a user name and password (403 for a removed member, who only reads).

@@ -16,7 +16,7 @@ from forum.errors import ForumError, Gone
 from forum.jsonbody import read_json_strictly
 from forum.models import Role
 from forum.requestid import add_request_id_header, log_failure
-from forum.security import add_security_headers, limit_request_size, refuse_nul_characters
+from forum.security import add_security_headers, limit_request_size, refuse_long_urls, refuse_nul_characters
 from forum.services import policy
 from forum.views import display
 
@@ -89,6 +89,7 @@ def http_error_page(error: HTTPException) -> tuple[str, int]:
 def share_hooks(bp: Blueprint) -> None:
     """Give a forum blueprint the checks, template context and error pages every forum page has."""
     bp.url_value_preprocessor(read_json_strictly)
+    bp.before_request(refuse_long_urls)
     bp.before_request(limit_request_size)
     bp.before_request(refuse_nul_characters)
     bp.before_request(require_login_manager)
