@@ -284,7 +284,8 @@ def load_discussion(
     threads = list(
         session.scalars(
             sa.select(Block)
-            .where(Block.article_id == article.id, Block.kind != BlockKind.HEADING.value)
+            .where(Block.article_id == article.id, Block.kind != BlockKind.HEADING.value,
+                   Block.removed_in.is_(None))
             .order_by(Block.position)
         )
     )

@@ -1,0 +1,1 @@
+"""Revised articles: how the paragraphs of one revision are matched to those of the next."""
