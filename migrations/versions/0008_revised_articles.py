@@ -70,7 +70,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_block_revisions")),
-        sa.UniqueConstraint("block_id", "revision", name=op.f("uq_forum_block_revisions_block_id")),
+        sa.UniqueConstraint("block_id", "revision", name=op.f("uq_forum_block_revisions_block_id_revision")),
     )
     # Every article so far is its first revision, as its blocks read now.
     op.execute(
