@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -11,7 +12,7 @@ from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import ForumError, Invalid
 from forum.importing import ParsedArticle
-from forum.models import Role
+from forum.models import Article, Role
 from forum.routing import parse_id
 from forum.services import imports, revisions
 from forum.settings import template
@@ -78,10 +79,9 @@ def import_article() -> ResponseReturnValue:
                 **draft.service_arguments(),
             )
         elif publish:
-            article = imports.import_from(
+            article_id = imports.import_from(
                 session, imported_by=acting_member(viewer), **draft.service_arguments()
-            )
-            article_id = article.id
+            ).id
         else:
             parsed = imports.parse_source(**draft.service_arguments())
             if article_id is None:
@@ -93,4 +93,5 @@ def import_article() -> ResponseReturnValue:
     except ForumError as error:
         return show_again(error, lambda refusal: import_page(draft.show(refusal)))
     session.commit()
-    return redirect(url_for("forum.article", article_id=article_id), 303)
+    slug = session.scalar(sa.select(Article.slug).where(Article.id == article_id))
+    return redirect(url_for("forum.article", article_id=article_id, slug=slug), 303)
