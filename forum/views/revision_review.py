@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from forum.models import Block
 from forum.revisions.matching import Change
+from forum.services.revision_apply import same_role
 from forum.services.revisions import RevisionPlan
 from forum.views.diffs import word_diff
 
@@ -56,12 +57,17 @@ def review_of(plan: RevisionPlan) -> Review:
     """What the review shows of a revision's plan; it writes nothing."""
     old, new, matching = plan.current, plan.parsed.blocks, plan.matching
     rows = []
+    removed = [old[i] for i in matching.removed]
     for placement, piece in zip(matching.placements, new):
         keeps = old[placement.keeps] if placement.keeps is not None else None
+        change = placement.change
+        if keeps is not None and not same_role(keeps, piece.kind):
+            # As the revision will apply it: a paragraph turned heading (or back) starts afresh.
+            removed.append(keeps)
+            keeps, change = None, Change.ADDED
         before = " ".join(old[i].text for i in placement.sources)
         diff = word_diff(before, piece.text) if placement.sources and before != piece.text else None
-        rows.append(ReviewRow(piece.kind, placement.change, piece.text, diff, keeps,
+        rows.append(ReviewRow(piece.kind, change, piece.text, diff, keeps,
                               [old[i] for i in placement.sources], placement.confidence))
-    removed = [old[i] for i in matching.removed]
     candidates = [(old[c.old], c.new + 1, c.confidence) for c in matching.candidates]
     return Review(plan, rows, removed, candidates, matching.counts())
