@@ -211,11 +211,15 @@ def test_a_moderator_attaches_a_removed_thread_to_a_candidate(client, app, discu
         removed = session.get(Block, discussed["block4"])
         removed.successor_candidates = [{"block_id": new, "confidence": 0.41}]
         session.commit()
+    # Read (and so kept) before the attach: the verify mode then checks each kept copy moved.
+    for url in (f"/blocks/{new}", f"/api/v1/articles/{discussed['article']}", f"/api/v1/blocks/{new}/arguments"):
+        assert client.get(url).status_code == 200
     page = client.get(f"/blocks/{discussed['block4']}").get_data(as_text=True)
     assert "Attach this thread to the paragraph that replaced it?" in page and "Confidence 41 %" in page
     attached = client.submit(f"/blocks/{discussed['block4']}/attach", {"target": str(new), "reason": "Same point."})
     assert attached.status_code == 303
     assert "An objection to block4." in client.get(f"/blocks/{new}").get_data(as_text=True)
+    assert len(client.get(f"/api/v1/blocks/{new}/arguments").json["arguments"]) == 1
     with app.app_context():
         session = get_session()
         assert session.get(Argument, discussed["argument_block4"]).block_id == new
