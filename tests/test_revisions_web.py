@@ -246,3 +246,28 @@ def test_every_page_a_revision_changes_is_fresh(client, app, discussed, make_use
         assert client.get(url, follow_redirects=True).status_code == 200
     with app.app_context():
         assert get_session().scalar(sa.select(Block.text).where(Block.id == discussed["block3"])) == P3
+
+
+def test_the_moderation_dashboard_lists_what_a_revision_left_to_review(client, app, discussed, as_moderator):
+    """A verdict set on a wording that changed, and a removed paragraph with an unsure successor, wait on the
+    dashboard until a moderator sets the verdict again or attaches the thread."""
+    block = discussed["block0"]
+    assert client.api("PUT", f"/api/v1/blocks/{block}/consensus",
+                      {"status": "contested", "note": "", "version": 0}).status_code == 200
+    assert "Nothing waits after a revision." in client.get("/moderation").get_data(as_text=True)
+    with app.app_context():
+        session = get_session()
+        imports.revise_from(session, discussed["article"], data=REVISED_TEXT.encode(), format="text")
+        session.commit()
+        new = session.scalar(sa.select(Block.id).where(Block.text.like("A new paragraph on the ferry%")))
+        session.get(Block, discussed["block4"]).successor_candidates = [{"block_id": new, "confidence": 0.41}]
+        session.commit()
+    page = client.get("/moderation").get_data(as_text=True)
+    section = page[page.index('id="revised-title"'):page.index('id="changes-title"')]
+    assert f'href="/blocks/{block}"' in section and "needs review (edited)" in section
+    assert f'href="/blocks/{discussed["block4"]}"' in section and "1 possible new place to confirm" in section
+    assert client.api("PUT", f"/api/v1/blocks/{block}/consensus",
+                      {"status": "supported", "note": "", "version": 1}).status_code == 200
+    assert client.submit(f"/blocks/{discussed['block4']}/attach",
+                         {"target": str(new), "reason": "Same point."}).status_code == 303
+    assert "Nothing waits after a revision." in client.get("/moderation").get_data(as_text=True)
