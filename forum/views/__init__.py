@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from forum.views import arguments, articles, consensus, imports, moderation, pages, threads, votes
+from forum.views import arguments, articles, consensus, imports, moderation, pages, search, threads, votes
 from forum.views.site import blueprint, share_hooks
 
 __all__ = ["blueprint", "share_hooks", "arguments", "articles", "consensus", "imports", "moderation", "pages",
-           "threads", "votes"]
+           "search", "threads", "votes"]

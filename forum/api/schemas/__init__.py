@@ -60,6 +60,7 @@ from forum.api.schemas.moderation import (
     ResolveIn,
     RoleIn,
 )
+from forum.api.schemas.search import SearchOut, SearchQuery, SearchResultOut
 from forum.api.schemas.suggestions import BasisOut, SuggestionOut
 
 __all__ = [
@@ -107,6 +108,9 @@ __all__ = [
     "RequestBody",
     "ResolveIn",
     "RoleIn",
+    "SearchOut",
+    "SearchQuery",
+    "SearchResultOut",
     "SourceIn",
     "SourceOut",
     "StanceCounts",
