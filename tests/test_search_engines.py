@@ -12,6 +12,7 @@ from flask import Flask
 from forum import Forum
 from forum.db import get_session
 from forum.models import Base
+from forum.search.schema import postgresql_fold
 from forum.services.search import search
 from tests.search_corpus import make_corpus
 from wsgi import create_app
@@ -96,3 +97,12 @@ def test_upgrade_indexes_what_is_there_and_downgrade_removes_the_index(bare):
     assert search_objects(bare) == set()
     forum_db(bare, "upgrade")
     assert top(bare, "flamanville") == [("argument", ids["arguments"][8])]
+
+
+def test_postgresql_folds_accents_without_unaccent_too(new_postgres_database):
+    engine = sa.create_engine(new_postgres_database().replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.exec_driver_sql(postgresql_fold(None))
+        folded = connection.scalar(sa.text("SELECT forum_search_fold('Café NAÏVE Łódź Ørsted')"))
+    engine.dispose()
+    assert folded == "cafe naive lodz orsted"
