@@ -7,10 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from flask import Flask
 
 from forum import Forum
 from forum.db import get_session
+from forum.migrate import migrations_dir
 from forum.models import Base
 from forum.search.schema import postgresql_fold
 from forum.services.search import search
@@ -85,15 +87,22 @@ def search_objects(app: Flask) -> set[str]:
     return {name for name in names if name.startswith("forum_search_")}
 
 
+def before_search() -> str:
+    """The revision the search migration follows."""
+    down = ScriptDirectory(str(migrations_dir())).get_revision("0009").down_revision
+    assert isinstance(down, str)
+    return down
+
+
 def test_upgrade_indexes_what_is_there_and_downgrade_removes_the_index(bare):
-    forum_db(bare, "upgrade", "0007")
+    forum_db(bare, "upgrade", before_search())
     ids = make_corpus(bare)
     assert search_objects(bare) == set()
     forum_db(bare, "upgrade")
     assert top(bare, "elasticity") == [("argument", ids["arguments"][1])]
     assert top(bare, "naive") == [("block", ids["blocks"][6])]
     assert ("article", ids["articles"][1]) in top(bare, "cafe")
-    forum_db(bare, "downgrade", "0007")
+    forum_db(bare, "downgrade", before_search())
     assert search_objects(bare) == set()
     forum_db(bare, "upgrade")
     assert top(bare, "flamanville") == [("argument", ids["arguments"][8])]
