@@ -9,11 +9,18 @@ from alembic import command
 from alembic.config import Config
 from flask import current_app
 
+from forum.search.schema import is_search_object
+
 VERSION_TABLE = "forum_alembic_version"
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
-    """Look only at the forum's tables, so a host's tables in the same database are never touched."""
+    """Look only at the forum's tables, so a host's tables in the same database are never touched.
+
+    The search index is left out: it is DDL the models do not describe (`forum.search.schema`).
+    """
+    if is_search_object(name):
+        return False
     if type_ == "table":
         return name is not None and name.startswith("forum_") and name != VERSION_TABLE
     return True

@@ -97,12 +97,14 @@ LIMITS = {
         ("register", setting("REGISTER"), client_address, "Too many new accounts from here.")
     ],
 }
-# A member's writes, each counted by `counted` once done: kind -> (its limits, what a refusal says).
+# A member's writes, each counted by `counted` once done: kind -> (its limits, what a refusal says). Searching,
+# the one read that costs the database real work, is counted the same way (per member, or per address).
 MEMBER_WRITES: dict[str, tuple[Callable[[], str], str]] = {
     "post": (posting_limits, "You are posting faster than the forum allows."),
     "edit": (setting("EDIT"), "You are editing faster than the forum allows."),
     "vote": (setting("VOTE"), "You are voting faster than the forum allows."),
     "flag": (setting("FLAG"), "You are flagging more than the forum allows in a day."),
+    "search": (setting("SEARCH"), "You are searching faster than the forum allows."),
 }
 WRITES = ["POST", "PUT", "PATCH", "DELETE"]
 

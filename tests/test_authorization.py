@@ -79,6 +79,7 @@ POLICY = {
 }
 
 # What each route is sent: valid enough that an allowed persona gets past the permission check.
+QUERIES = {"forum.api.search": "?q=toll"}
 ARTICLE_TEXT = "A Bridge Too Dear\n\nThe toll went up again this spring, and drivers noticed."
 BODIES = {
     "forum.api.create_token": lambda w: {"username": "author", "password": PASSWORD},
@@ -180,7 +181,7 @@ def url_for_rule(rule: str, world: World) -> str:
 @pytest.fixture
 def people(app, make_user):
     """An account per signed-in persona; write limits raised so that the matrix measures permissions only."""
-    for name in ("LOGIN", "REGISTER", "POST", "POST_NEW_MEMBER", "EDIT", "VOTE", "FLAG"):
+    for name in ("LOGIN", "REGISTER", "POST", "POST_NEW_MEMBER", "EDIT", "VOTE", "FLAG", "SEARCH"):
         app.config[f"FORUM_RATELIMIT_{name}"] = "100000 per minute"
     roles = {"member": Role.MEMBER, "author": Role.MEMBER, "moderator": Role.MODERATOR, "admin": Role.ADMIN,
              "removed": Role.ADMIN}
@@ -196,7 +197,7 @@ def send(app, people, persona, endpoint, method, rule):
     """Make one request of `persona` on a fresh world; the API with a bearer token, pages with a session."""
     world = make_world(app, hidden=endpoint.endswith("restore_argument"))
     client = app.test_client()
-    url = url_for_rule(rule, world)
+    url = url_for_rule(rule, world) + QUERIES.get(endpoint, "")
     body = BODIES.get(endpoint, lambda w: None)(world)
     if endpoint.startswith("forum.api."):
         headers = {}

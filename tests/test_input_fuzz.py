@@ -160,11 +160,13 @@ READS = {
     "forum.api.audit_log": ["/api/v1/audit"],
     "forum.api.list_flags": ["/api/v1/flags"],
     "forum.api.openapi_document": ["/api/v1/openapi.json"],
+    "forum.search": ["/search"],
+    "forum.api.search": ["/api/v1/search"],
     "forum.api.no_such_route": ["/api/v1/no/such/thing", "/api/v1/blocks/I%0Aoh/consensus/history"],
 }
 READ_PATHS = sorted(path for paths in READS.values() for path in paths)
 PARAMETERS = ["sort", "reply_to", "accept", "after", "before", "limit", "action", "actor", "actor_id", "target_type",
-              "target_id", "next"]
+              "target_id", "next", "q", "kind", "article"]
 
 
 def query_string(pairs: list[tuple[str, str]]) -> str:

@@ -1,5 +1,7 @@
 """The forum's tables, all prefixed `forum_`, on metadata of the forum's own; every model is importable from here."""
 
+import sqlalchemy as sa
+
 from forum.models.articles import (
     Article,
     Block,
@@ -15,6 +17,11 @@ from forum.models.discussion import Argument, ArgumentVersion, Source, Stance, V
 from forum.models.members import Account, ApiToken, Member, Role
 from forum.models.moderation import AuditEntry, ConsensusChange, Flag, FlagReason
 from forum.models.suggestions import ScoringRun, Suggestion
+from forum.search.schema import after_create, before_drop
+
+# The search index is DDL of its own (virtual tables, triggers, expression indexes) that `create_all` makes too.
+sa.event.listen(Base.metadata, "after_create", after_create)
+sa.event.listen(Base.metadata, "before_drop", before_drop)
 
 __all__ = [
     "NAMING_CONVENTION",

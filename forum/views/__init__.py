@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from forum.views import arguments, articles, consensus, imports, moderation, pages, revisions, threads, votes
+from forum.views import (
+    arguments,
+    articles,
+    consensus,
+    imports,
+    moderation,
+    pages,
+    revisions,
+    search,
+    threads,
+    votes,
+)
 from forum.views.site import blueprint, share_hooks
 
 __all__ = ["blueprint", "share_hooks", "arguments", "articles", "consensus", "imports", "moderation", "pages",
-           "revisions", "threads", "votes"]
+           "revisions", "search", "threads", "votes"]

@@ -65,6 +65,7 @@ from forum.api.schemas.moderation import (
     ResolveIn,
     RoleIn,
 )
+from forum.api.schemas.search import SearchOut, SearchQuery, SearchResultOut
 from forum.api.schemas.suggestions import BasisOut, SuggestionOut
 
 __all__ = [
@@ -117,6 +118,9 @@ __all__ = [
     "ResolveIn",
     "RevisionOut",
     "RoleIn",
+    "SearchOut",
+    "SearchQuery",
+    "SearchResultOut",
     "SourceIn",
     "SourceOut",
     "StanceCounts",

@@ -1,0 +1,55 @@
+"""Snippets of found text: a window around the first matched word, escaped, with matched words in <mark>.
+
+The indexes stem words (English), so a word of the text is marked when its light stem is a query word's: a
+reader looking for "taxes" sees "tax" and "taxed" marked too. Marking is for the eye; what matched is the index's.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection
+
+from markupsafe import Markup, escape
+
+from forum.search.query import WORD
+
+SPACES = re.compile(r"\s+")
+WINDOW = 24  # words shown around the first match
+SUFFIXES = ("ational", "ations", "ation", "ities", "ity", "ness", "ments", "ment", "ingly", "ing", "edly", "ed",
+            "ies", "es", "ly", "s", "e")
+
+
+def folded(word: str) -> str:
+    """A word without case or accents, as both indexes read it."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", word).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def stem(word: str) -> str:
+    """A light English stem of a folded word (good enough to mark what a stemming index matched)."""
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def snippet(text: str, wanted: Collection[str]) -> Markup:
+    """Safe HTML: up to WINDOW words of `text` around its first wanted word, each wanted word marked."""
+    if not WORD.search(text):
+        return escape(SPACES.sub(" ", text)[:200])
+    stems = {stem(folded(word)) for word in wanted}
+    parts = WORD.split(text)
+    words = WORD.findall(text)
+    marked = [stem(folded(word)) in stems for word in words]
+    first = marked.index(True) if True in marked else 0
+    start = max(0, first - WINDOW // 3)
+    end = min(len(words), start + WINDOW)
+    pieces: list[str] = ["…" if start > 0 else str(escape(SPACES.sub(" ", parts[0])))]
+    for index in range(start, end):
+        if index > start:
+            pieces.append(str(escape(SPACES.sub(" ", parts[index]))))
+        word = str(escape(words[index]))
+        pieces.append(f"<mark>{word}</mark>" if marked[index] else word)
+    pieces.append("…" if end < len(words) else str(escape(SPACES.sub(" ", parts[end]))))
+    return Markup("".join(pieces).strip())

@@ -1,0 +1,194 @@
+"""Searching arguments, paragraphs and article titles: ranked best first, paged by a cursor.
+
+Each database ranks with its own measure (`bm25` on SQLite, `ts_rank_cd` on PostgreSQL), both turned so that a
+lower rank is better; a page ends at the (rank, kind, id) of its last result, and the next one starts after it.
+Hidden and withdrawn arguments are found by moderators only; an unpublished article's text by nobody.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from markupsafe import Markup
+
+from forum.errors import Invalid
+from forum.models import Argument, Article, Block, Source
+from forum.search.query import Query, parse
+from forum.search.snippets import snippet
+
+KINDS = ("argument", "block", "article")
+MAX_LIMIT = 50
+BAD_CURSOR = "This `after` is not one a search answered; start again from the first page."
+
+
+@dataclass(frozen=True)
+class Result:
+    """One thing found: what it is, where it lives, and a snippet with the matched words marked."""
+
+    kind: str
+    id: int
+    article_id: int
+    block_id: int | None
+    title: str
+    snippet: Markup
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of results and the cursor of the next one (None on the last page)."""
+
+    results: list[Result]
+    next: str | None
+
+
+def encode_cursor(rank: float, kind: str, id: int) -> str:
+    """The cursor after a result: its rank, kind and id, opaque to callers."""
+    return base64.urlsafe_b64encode(json.dumps([rank, kind, id]).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, str, int]:
+    """The (rank, kind, id) a cursor holds; Invalid for anything this service did not write."""
+    try:
+        rank, kind, id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error, TypeError):
+        raise Invalid(BAD_CURSOR, field="after") from None
+    if not (isinstance(rank, float | int) and math.isfinite(rank) and kind in KINDS and isinstance(id, int)
+            and not isinstance(id, bool) and 0 <= id < 2**31):
+        raise Invalid(BAD_CURSOR, field="after")
+    return float(rank), kind, id
+
+
+# Each kind's matches, as (kind, id, article_id, block_id, rank); {visible} and {article} are fixed fragments.
+SQLITE_ARMS = {
+    "argument": """SELECT 'argument' AS kind, a.id AS id, b.article_id AS article_id, a.block_id AS block_id,
+        bm25(forum_search_arguments) AS rank
+        FROM forum_search_arguments JOIN forum_arguments a ON a.id = forum_search_arguments.rowid
+        JOIN forum_blocks b ON b.id = a.block_id JOIN forum_articles r ON r.id = b.article_id
+        WHERE forum_search_arguments MATCH :match AND r.unpublished_at IS NULL {visible} {article}""",
+    "block": """SELECT 'block' AS kind, b.id AS id, b.article_id AS article_id, b.id AS block_id,
+        bm25(forum_search_blocks) AS rank
+        FROM forum_search_blocks JOIN forum_blocks b ON b.id = forum_search_blocks.rowid
+        JOIN forum_articles r ON r.id = b.article_id
+        WHERE forum_search_blocks MATCH :match AND b.kind <> 'heading' AND r.unpublished_at IS NULL {article}""",
+    "article": """SELECT 'article' AS kind, r.id AS id, r.id AS article_id, NULL AS block_id,
+        bm25(forum_search_articles) AS rank
+        FROM forum_search_articles JOIN forum_articles r ON r.id = forum_search_articles.rowid
+        WHERE forum_search_articles MATCH :match AND r.unpublished_at IS NULL {article}""",
+}
+POSTGRESQL_ARMS = {
+    "argument": """SELECT 'argument' AS kind, a.id AS id, b.article_id AS article_id, a.block_id AS block_id,
+        -ts_rank_cd(d.document, q.query) AS rank
+        FROM q, forum_search_arguments d JOIN forum_arguments a ON a.id = d.argument_id
+        JOIN forum_blocks b ON b.id = a.block_id JOIN forum_articles r ON r.id = b.article_id
+        WHERE d.document @@ q.query AND r.unpublished_at IS NULL {visible} {article}""",
+    "block": """SELECT 'block' AS kind, b.id AS id, b.article_id AS article_id, b.id AS block_id,
+        -ts_rank_cd(forum_search_vector(b.text), q.query) AS rank
+        FROM q, forum_blocks b JOIN forum_articles r ON r.id = b.article_id
+        WHERE forum_search_vector(b.text) @@ q.query AND b.kind <> 'heading' AND r.unpublished_at IS NULL {article}""",
+    "article": """SELECT 'article' AS kind, r.id AS id, r.id AS article_id, CAST(NULL AS integer) AS block_id,
+        -ts_rank_cd(forum_search_vector(r.title), q.query) AS rank
+        FROM q, forum_articles r
+        WHERE forum_search_vector(r.title) @@ q.query AND r.unpublished_at IS NULL {article}""",
+}
+VISIBLE = "AND NOT a.hidden AND a.withdrawn_at IS NULL"
+AFTER = "WHERE rank > :rank OR (rank = :rank AND (kind > :kind OR (kind = :kind AND id > :id)))"
+
+
+def tsquery(query: Query, params: dict[str, Any]) -> str:
+    """The query as a PostgreSQL tsquery expression, every term's text bound as a parameter (never parsed as syntax)."""
+
+    def term(text: str, phrase: bool) -> str:
+        name = f"t{len(params)}"
+        params[name] = text
+        function = "phraseto_tsquery" if phrase else "plainto_tsquery"
+        return f"{function}('english'::regconfig, forum_search_fold(CAST(:{name} AS text)))"
+
+    groups = ["(" + " || ".join(term(t.text, len(t.words) > 1) for t in group) + ")" for group in query.groups]
+    excluded = [f"!!({term(t.text, len(t.words) > 1)})" for t in query.excluded]
+    return " && ".join(groups + excluded)
+
+
+def matches(
+    session: so.Session, query: Query, *, kinds: tuple[str, ...], article_id: int | None, moderator: bool,
+    limit: int, after: tuple[float, str, int] | None,
+) -> list[tuple[str, int, int, int | None, float]]:
+    """The ranked (kind, id, article_id, block_id, rank) rows of one page, one more than `limit` if there are more."""
+    params: dict[str, Any] = {"limit": limit}
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    fragments = {"visible": "" if moderator else VISIBLE, "article": ""}
+    if article_id is not None:
+        fragments["article"] = "AND r.id = :article_id"
+        params["article_id"] = article_id
+    arms = SQLITE_ARMS if sqlite else POSTGRESQL_ARMS
+    union = " UNION ALL ".join(arms[kind].format(**fragments) for kind in kinds)
+    if sqlite:
+        params["match"] = query.fts5()
+        head = f"WITH hits AS MATERIALIZED ({union})"
+    else:
+        head = f"WITH q AS (SELECT {tsquery(query, params)} AS query), hits AS MATERIALIZED ({union})"
+    where = ""
+    if after is not None:
+        params.update(rank=after[0], kind=after[1], id=after[2])
+        where = AFTER if sqlite else AFTER.replace(":rank", "CAST(:rank AS real)")
+    columns = "kind, id, article_id, block_id, rank"
+    statement = f"{head} SELECT {columns} FROM hits {where} ORDER BY rank, kind, id LIMIT :limit"
+    return [tuple(row) for row in session.execute(sa.text(statement), params)]
+
+
+def texts_of(session: so.Session, rows: list[tuple[str, int, int, int | None, float]]) -> dict[tuple[str, int], str]:
+    """The searchable text of each row found: an argument's body and sources, a block's text, an article's title."""
+    ids = {kind: [row[1] for row in rows if row[0] == kind] for kind in KINDS}
+    texts: dict[tuple[str, int], str] = {}
+    for id, body in session.execute(sa.select(Argument.id, Argument.body).where(Argument.id.in_(ids["argument"]))):
+        texts["argument", id] = body
+    sources = sa.select(Source.argument_id, Source.title, Source.quote).where(Source.argument_id.in_(ids["argument"]))
+    for id, title, quote in session.execute(sources.order_by(Source.position, Source.id)):
+        texts["argument", id] += " " + " ".join(part for part in (title, quote) if part)
+    for id, text in session.execute(sa.select(Block.id, Block.text).where(Block.id.in_(ids["block"]))):
+        texts["block", id] = text
+    for id, title in session.execute(sa.select(Article.id, Article.title).where(Article.id.in_(ids["article"]))):
+        texts["article", id] = title
+    return texts
+
+
+def search(
+    session: so.Session, text: str, *, kind: str | None = None, article_id: int | None = None,
+    moderator: bool = False, limit: int = 20, after: str | None = None,
+) -> Page:
+    """One page of what matches `text`, best first; Invalid (422) for a query or cursor that cannot be used."""
+    query = parse(text)
+    if kind is not None and kind not in KINDS:
+        raise Invalid(f"kind is one of {', '.join(KINDS)}.", field="kind")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(f"limit is between 1 and {MAX_LIMIT}.", field="limit")
+    position = decode_cursor(after) if after is not None else None
+    rows = matches(session, query, kinds=(kind,) if kind else KINDS, article_id=article_id, moderator=moderator,
+                   limit=limit + 1, after=position)
+    page = rows[:limit]
+    texts = texts_of(session, page)
+    titles = {id: title for id, title in session.execute(
+        sa.select(Article.id, Article.title).where(Article.id.in_({row[2] for row in page})))}
+    sections = {id: section for id, section in session.execute(
+        sa.select(Block.id, Block.section).where(Block.id.in_({row[1] for row in page if row[0] == "block"})))}
+    wanted = query.wanted_words
+    results = [
+        Result(kind, id, article, block, titled(titles[article], sections.get(id) if kind == "block" else None),
+               snippet(texts[kind, id], wanted))
+        for kind, id, article, block, _rank in page
+    ]
+    last = page[-1] if page and len(rows) > limit else None
+    return Page(results, encode_cursor(last[4], last[0], last[1]) if last else None)
+
+
+def titled(article_title: str, section: str | None) -> str:
+    """A result's title: its article's, and the section a paragraph stands under."""
+    return f"{article_title} — {section}" if section else article_title
+
+

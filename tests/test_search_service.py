@@ -1,0 +1,174 @@
+"""The search service on both databases: what is found, what is not, for whom, and in which pages."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from forum.db import get_session
+from forum.errors import Invalid
+from forum.models import Argument, Block, Member, Role, Source
+from forum.services import arguments, moderation, publication
+from forum.services.search import search
+from tests.search_corpus import make_corpus
+
+
+@pytest.fixture
+def corpus(app):
+    """The search corpus, imported and argued over."""
+    return make_corpus(app)
+
+
+def found(app, text: str, **options) -> list[tuple[str, int]]:
+    """What a search finds, as (kind, id), best first, on one page of 50."""
+    with app.app_context():
+        page = search(get_session(), text, limit=50, **options)
+        return [(result.kind, result.id) for result in page.results]
+
+
+def test_all_words_must_match_with_stemming(app, corpus):
+    args = corpus["arguments"]
+    assert ("argument", args[0]) in found(app, "poor drivers")
+    assert ("argument", args[0]) not in found(app, "poor cyclists")
+    # "taxing", "taxes" and "tax" are one word to the index
+    assert {("block", corpus["blocks"][2]), ("article", corpus["articles"][0])} <= set(found(app, "taxes"))
+
+
+def test_case_and_accents_are_ignored(app, corpus):
+    assert ("article", corpus["articles"][1]) in found(app, "CAFE")
+    assert ("block", corpus["blocks"][6]) in found(app, "naive")
+    assert ("block", corpus["blocks"][4]) in found(app, "café rue")
+
+
+def test_phrase_or_and_excluded_words(app, corpus):
+    blocks = corpus["blocks"]
+    assert found(app, '"rent control"', kind="block") == [("block", blocks[5])]
+    assert found(app, '"control rent"', kind="block") == []
+    assert set(found(app, "dividend OR heating", kind="block")) == {("block", blocks[1]), ("block", blocks[3])}
+    assert set(found(app, "energy", kind="block")) == {("block", blocks[7]), ("block", blocks[9])}
+    assert found(app, "energy -solar", kind="block") == [("block", blocks[7])]
+    assert found(app, 'energy -"wind energy"', kind="block") == [("block", blocks[7])]
+    assert found(app, 'energy -"energy wind"', kind="block") != [("block", blocks[7])]
+
+
+def test_sources_titles_and_quotes_find_their_argument(app, corpus):
+    args = corpus["arguments"]
+    assert found(app, "elasticity") == [("argument", args[1])]
+    assert found(app, "permits Berlin") == [("argument", args[5])]
+
+
+def test_headings_are_not_results(app, corpus):
+    assert found(app, "energy prices", kind="block") == []
+
+
+def test_results_carry_place_title_and_marked_snippet(app, corpus):
+    with app.app_context():
+        page = search(get_session(), "flamanville reactor", kind="argument")
+    [result] = page.results
+    assert (result.article_id, result.block_id) == (corpus["articles"][2], corpus["blocks"][8])
+    assert result.title == "Nuclear Power After Fukushima"
+    assert "<mark>Flamanville</mark>'s <mark>reactor</mark>" in str(result.snippet).replace("&#39;", "'")
+    assert page.next is None
+
+
+def test_snippets_escape_what_was_written(app, corpus):
+    with app.app_context():
+        session = get_session()
+        argument = session.get(Argument, corpus["arguments"][2])
+        argument.body = "<script>alert(1)</script> markets & emissions"
+        session.commit()
+        [result] = search(session, "markets emissions", kind="argument").results
+    assert "<script>" not in result.snippet
+    assert "&lt;script&gt;" in result.snippet and "<mark>markets</mark> &amp; <mark>emissions</mark>" in result.snippet
+
+
+def test_hidden_and_withdrawn_arguments_are_found_by_moderators_only(app, corpus):
+    args = corpus["arguments"]
+    with app.app_context():
+        session = get_session()
+        moderator = Member(user_id="mod", name="moe", role=Role.MODERATOR.value)
+        session.add(moderator)
+        session.flush()
+        moderation.hide(session, args[7], moderator, "off topic")
+        author = session.get(Argument, args[9]).author
+        arguments.withdraw_argument(session, session.get(Argument, args[9]), author)
+        session.commit()
+    assert found(app, "uranium") == []
+    assert found(app, "uranium", moderator=True) == [("argument", args[7])]
+    assert found(app, "storage night") == []
+    assert found(app, "storage night", moderator=True) == [("argument", args[9])]
+
+
+def test_unpublished_articles_are_found_by_nobody(app, corpus):
+    with app.app_context():
+        session = get_session()
+        admin = Member(user_id="admin", name="ada", role=Role.ADMIN.value)
+        session.add(admin)
+        session.flush()
+        publication.unpublish_article(session, corpus["articles"][1], admin, "legal")
+        session.commit()
+    for moderator in (False, True):
+        assert found(app, "rent", moderator=moderator) == []
+        assert found(app, "café", moderator=moderator) == []
+
+
+def test_filter_by_article(app, corpus):
+    everywhere = found(app, "emissions")
+    kinds = {kind for kind, _ in everywhere}
+    assert kinds == {"argument", "block"}
+    only_nuclear = found(app, "emissions", article_id=corpus["articles"][2])
+    assert only_nuclear == [hit for hit in everywhere if hit in only_nuclear]
+    assert set(only_nuclear) == {("block", corpus["blocks"][7]), ("argument", corpus["arguments"][7])}
+
+
+def test_pages_walk_every_result_once_in_order(app, corpus):
+    whole = found(app, "energy OR rent OR tax OR emissions")
+    assert len(whole) > 10
+    walked, after = [], None
+    with app.app_context():
+        while True:
+            page = search(get_session(), "energy OR rent OR tax OR emissions", limit=3, after=after)
+            walked += [(r.kind, r.id) for r in page.results]
+            if page.next is None:
+                break
+            after = page.next
+    assert walked == whole
+
+
+def test_edits_sources_and_deletions_move_the_index(app, corpus):
+    args = corpus["arguments"]
+    with app.app_context():
+        session = get_session()
+        session.get(Argument, args[3]).body = "Who shares the windfall?"
+        session.get(Block, corpus["blocks"][8]).text = "Reactors take a generation to build."
+        session.get(Source, session.scalar(sa.select(Source.id).where(Source.argument_id == args[1]))).title = "Gasoline"
+        session.add(Source(argument_id=args[4], url="https://example.org/x", title="Zoning ledger"))
+        session.commit()
+    assert found(app, "windfall") == [("argument", args[3])]
+    assert found(app, "dividend households", kind="argument") == []
+    assert found(app, "generation") == [("block", corpus["blocks"][8])]
+    assert found(app, "elasticity") == []
+    assert found(app, "gasoline") == [("argument", args[1])]
+    assert found(app, "zoning") == [("argument", args[4])]
+    with app.app_context():
+        session = get_session()
+        session.delete(session.get(Argument, args[4]))
+        session.execute(sa.delete(Source).where(Source.argument_id == args[5]))
+        session.commit()
+    assert found(app, "zoning") == []
+    assert found(app, "permits") == []
+    assert found(app, "rent berlin") == [("argument", args[5])]
+
+
+@pytest.mark.parametrize("text", ["", "the", "-", '"', "-tax", "x" * 501, " ".join(["w"] * 17), "🌍!!"])
+def test_queries_with_nothing_to_search_are_refused(app, corpus, text):
+    with app.app_context(), pytest.raises(Invalid) as refused:
+        search(get_session(), text)
+    assert refused.value.field == "q"
+
+
+@pytest.mark.parametrize("after", ["x", "WzEsMl0", "bnVsbA", "WzEuMCwgInVzZXIiLCAxXQ", "!!!"])
+def test_cursors_not_given_by_a_search_are_refused(app, corpus, after):
+    with app.app_context(), pytest.raises(Invalid) as refused:
+        search(get_session(), "energy", after=after)
+    assert refused.value.field == "after"
