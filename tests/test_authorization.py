@@ -74,6 +74,7 @@ POLICY = {
     "forum.restore_argument": MODERATORS,
     "forum.lock_thread": MODERATORS,
     "forum.change_role": ADMINS,
+    "forum.remove_member": MODERATORS,
 }
 
 # What each route is sent: valid enough that an allowed persona gets past the permission check.
@@ -112,6 +113,7 @@ BODIES = {
     "forum.restore_argument": lambda w: {"reason": "Not spam."},
     "forum.lock_thread": lambda w: {"locked": "1", "reason": "Heated."},
     "forum.change_role": lambda w: {"role": "moderator"},
+    "forum.remove_member": lambda w: {"reason": "Spam."},
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 SIGN_IN_PAGE = re.compile(r"/login(\?|$)")

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from forum.views import arguments, articles, consensus, imports, moderation, pages, threads, votes
+from forum.views import (
+    argument_page,
+    arguments,
+    articles,
+    consensus,
+    imports,
+    member_page,
+    moderation,
+    pages,
+    threads,
+    votes,
+)
 from forum.views.site import blueprint, share_hooks
 
-__all__ = ["blueprint", "share_hooks", "arguments", "articles", "consensus", "imports", "moderation", "pages",
-           "threads", "votes"]
+__all__ = [
+    "blueprint", "share_hooks", "argument_page", "arguments", "articles", "consensus", "imports", "member_page",
+    "moderation", "pages", "threads", "votes",
+]

@@ -41,6 +41,12 @@ from forum.api.schemas.common import (
     StatusName,
     examples,
 )
+from forum.api.schemas.members import (
+    ArgumentInThreadOut,
+    MemberArgumentsOut,
+    MemberArgumentsQuery,
+    MemberPageOut,
+)
 from forum.api.schemas.moderation import (
     AuditEntryOut,
     AuditOut,
@@ -69,6 +75,7 @@ __all__ = [
     "REASON",
     "ActorOut",
     "ArgumentIn",
+    "ArgumentInThreadOut",
     "ArgumentOut",
     "ArgumentPatch",
     "ArgumentVersionOut",
@@ -99,7 +106,10 @@ __all__ = [
     "Id",
     "LockIn",
     "LockOut",
+    "MemberArgumentsOut",
+    "MemberArgumentsQuery",
     "MemberOut",
+    "MemberPageOut",
     "PreviewIn",
     "PreviewOut",
     "ProposalOut",
