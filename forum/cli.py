@@ -8,6 +8,7 @@ import time
 import tomllib
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -28,6 +29,7 @@ from forum.services import (
     discussions,
     imports,
     members,
+    revisions,
     scoring_runs,
     seeding,
     tokens,
@@ -166,8 +168,11 @@ def create_token(name_or_id: str, label: str) -> None:
 @click.option("--format", "format_", type=click.Choice(["text", "markdown", "html"]), help="Else guessed.")
 @click.option("--title", help="Use this title instead of the one found in the article.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
-def import_command(path_or_url: str, format_: str | None, title: str | None, as_json: bool) -> None:
-    """Import an article from a file (text, Markdown, HTML) or an http(s) URL."""
+@click.option("--revises", type=AN_ID, help="Import it as the next revision of this article.")
+def import_command(
+    path_or_url: str, format_: str | None, title: str | None, as_json: bool, revises: int | None
+) -> None:
+    """Import an article from a file (text, Markdown, HTML) or an http(s) URL, or a revision of one."""
     is_url = path_or_url.lower().startswith(("http://", "https://"))
     data = None
     if not is_url:
@@ -188,6 +193,13 @@ def import_command(path_or_url: str, format_: str | None, title: str | None, as_
             timeout=config["FORUM_IMPORT_TIMEOUT"],
             allow_private_addresses=config["FORUM_IMPORT_ALLOW_PRIVATE_ADDRESSES"],
         )
+        if revises is not None:
+            report = revisions.revise_article(
+                session, revises, parsed, source_url=path_or_url if is_url else None
+            )
+            session.commit()
+            print_revision(revisions.revision_summary(session, report), as_json)
+            return
         # Only long articles take long enough to be worth a progress bar (on stderr, apart from --json).
         long = len(parsed.blocks) >= LONG_ARTICLE_BLOCKS
         bar = click.progressbar(length=len(parsed.blocks), label="Storing blocks", file=sys.stderr)
@@ -210,6 +222,17 @@ def import_command(path_or_url: str, format_: str | None, title: str | None, as_
             f"{plural(int(summary['headings']), 'heading')}, {plural(int(summary['citations']), 'citation slot')} "
             f"({summary['sources']} with a URL from the article)."
         )
+
+
+def print_revision(summary: dict[str, Any], as_json: bool) -> None:
+    """What a revision made, as JSON or in words."""
+    if as_json:
+        click.echo(json.dumps(summary))
+        return
+    changes = ", ".join(f"{count} {change}" for change, count in summary["changes"].items() if count)
+    review = f"; {plural(len(summary['review']), 'verdict')} to review" if summary["review"] else ""
+    click.echo(f"Article {summary['id']} \"{summary['title']}\" is now at revision {summary['revision']}: "
+               f"{changes or 'nothing changed'}{review}.")
 
 
 @forum_cli.command("seed-discussion")

@@ -33,7 +33,7 @@ def test_article_blocks_and_threads(client, article):
         "sources": 0,
         "open_citations": 1,
         "consensus": {"status": "open", "note": "", "note_html": "", "version": 0, "key_arguments": [],
-                      "set_by": None, "set_at": None},
+                      "set_by": None, "set_at": None, "needs_review": False},
         "locked": False,
         "lock_reason": None,
     }

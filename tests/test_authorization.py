@@ -42,6 +42,7 @@ POLICY = {
     "forum.api.no_such_route": ANYONE,
     "forum.api.create_article": ADMINS,
     "forum.api.unpublish_article": ADMINS,
+    "forum.api.revise_article": ADMINS,
     "forum.api.accept_citation": MODERATORS,
     "forum.api.post_argument": MEMBERS,
     "forum.api.preview": MEMBERS,
@@ -73,6 +74,7 @@ POLICY = {
     "forum.hide_argument": MODERATORS,
     "forum.restore_argument": MODERATORS,
     "forum.lock_thread": MODERATORS,
+    "forum.attach_thread": MODERATORS,
     "forum.change_role": ADMINS,
     "forum.remove_member": MODERATORS,
 }
@@ -83,6 +85,7 @@ BODIES = {
     "forum.api.create_token": lambda w: {"username": "author", "password": PASSWORD},
     "forum.api.create_article": lambda w: {"text": f"{ARTICLE_TEXT} ({w.serial})", "format": "text"},
     "forum.api.accept_citation": lambda w: {"source_id": w.source_id},
+    "forum.api.revise_article": lambda w: {"text": f"{ARTICLE_TEXT} ({w.serial}) Revised.", "format": "text"},
     "forum.api.post_argument": lambda w: {"stance": "support", "body": "A point."},
     "forum.api.preview": lambda w: {"body": "*A point.*"},
     "forum.api.edit_argument": lambda w: {"body": "A better point."},
@@ -112,6 +115,7 @@ BODIES = {
     "forum.hide_argument": lambda w: {"reason": "Spam."},
     "forum.restore_argument": lambda w: {"reason": "Not spam."},
     "forum.lock_thread": lambda w: {"locked": "1", "reason": "Heated."},
+    "forum.attach_thread": lambda w: {"target": str(w.block_id)},
     "forum.change_role": lambda w: {"role": "moderator"},
     "forum.remove_member": lambda w: {"reason": "Spam."},
 }

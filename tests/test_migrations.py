@@ -13,10 +13,12 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
+import forum.db
 import forum.migrate
-from forum import Forum
+from forum import Forum, models
 from forum.migrate import VERSION_TABLE, include_name, migrations_dir
 from forum.models import Base
+from forum.services import paragraph_history
 
 FORUM_TABLES = set(Base.metadata.tables)
 
@@ -402,3 +404,38 @@ def test_upgrading_keeps_members_sources_as_proposals_and_gives_each_text_one_pu
     with engine.connect() as connection:
         assert connection.scalar(sa.text("SELECT count(*) FROM forum_sources")) == 1
         assert connection.scalar(sa.text("SELECT count(*) FROM forum_articles")) == 3
+
+
+def test_upgrading_makes_every_article_its_first_revision(app, engine):
+    """0008: existing articles are revision 1, each block's text its first wording, each argument written on it."""
+    forum_db(app, "upgrade", "0007")
+    with engine.begin() as connection:
+        run = connection.execute
+        run(sa.text("INSERT INTO forum_members (id, user_id, name, role, created_at) "
+                    "VALUES (1, '1', 'mia', 'member', CURRENT_TIMESTAMP)"))
+        run(sa.text("INSERT INTO forum_articles (id, title, slug, created_at, version) "
+                    "VALUES (101, 'Tolls', 'tolls', CURRENT_TIMESTAMP, 0)"))
+        for block_id, position, text in ((101, 0, "Tolls rose."), (102, 1, "Fares fell.")):
+            run(sa.text("INSERT INTO forum_blocks (id, article_id, position, kind, text, locked, consensus_status, "
+                        "consensus_note, consensus_version, consensus_note_html, consensus_key_arguments, version) "
+                        "VALUES (:id, 101, :position, 'paragraph', :text, false, 'open', '', 0, '', '[]', 0)"),
+                {"id": block_id, "position": position, "text": text})
+        run(sa.text("INSERT INTO forum_arguments (id, block_id, author_id, stance, body, html, created_at, "
+                    "up, down, score, hidden) VALUES (1, 101, 1, 'counter', 'Twice.', '<p>Twice.</p>', "
+                    "CURRENT_TIMESTAMP, 0, 0, 0, false)"))
+
+    forum_db(app, "upgrade")
+
+    assert schema_diff(engine) == []
+    with app.app_context():
+        session = forum.db.get_session()
+        assert session.get(models.Article, 101).revision == 1
+        assert [(r.revision, r.text) for r in paragraph_history.block_revisions(session, 102)] == [(1, "Fares fell.")]
+        block = session.get(models.Block, 101)
+        assert (block.change, block.removed_in, block.consensus_needs_review, block.successor_candidates) == (
+            "added", None, False, [])
+        argument = session.get(models.Argument, 1)
+        assert (argument.revision, argument.origin_block_id) == (1, None)
+    forum_db(app, "downgrade", "0007")
+    with engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT count(*) FROM forum_blocks")) == 2

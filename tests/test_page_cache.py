@@ -616,6 +616,7 @@ CHECKED_ELSEWHERE = {
     "forum.api.set_member_role": "test_a_member_made_moderator_sees_the_moderators_tools_at_once",
     "forum_accounts.change_password": "test_a_device_signed_out_by_a_password_change_gets_the_readers_page_at_once",
     "forum.api.revoke_current_token": "test_a_revoked_token_is_refused_at_once_though_its_json_was_kept",
+    "forum.api.revise_article": "test_revisions_web.py", "forum.attach_thread": "test_revisions_web.py",
     "import": "test_cli_import.py", "load-discussion": "test_demo_discussion.py",
     "restore": "test_backup.py (into an empty database only)", "set-role": "test_cli.py",
 }

@@ -6,7 +6,8 @@ from forum.api.blueprint import api, registry
 
 # The order declares the operations, and so orders the OpenAPI document and its reference (docs/api.md).
 # isort: off
-from forum.api import articles, arguments, members, moderation, suggestions, tokens, votes
+from forum.api import articles, revisions, arguments, members, moderation, suggestions, tokens, votes
 # isort: on
 
-__all__ = ["api", "registry", "articles", "arguments", "members", "moderation", "suggestions", "tokens", "votes"]
+__all__ = ["api", "registry", "articles", "revisions", "arguments", "members", "moderation", "suggestions", "tokens",
+           "votes"]

@@ -144,6 +144,7 @@ def consensus_json(block: Block, setter_name: str | None) -> dict[str, Any]:
         "key_arguments": list(block.consensus_key_arguments or []),
         "set_by": member_ref(block.consensus_set_by_id, setter_name),
         "set_at": block.consensus_set_at.isoformat() if block.consensus_set_at else None,
+        "needs_review": block.consensus_needs_review,
     }
 
 
@@ -257,6 +258,7 @@ def article_json(view: ArticleView) -> dict[str, Any]:
     unpublished = view.article.unpublished_at
     return {
         **article_fields(view.article),
+        "revision": view.article.revision,
         "unpublished_at": unpublished.isoformat() if unpublished else None,
         "citations": [slot_json(s) for s in sorted(view.slots.values(), key=lambda s: s.number)],
         "blocks": [
@@ -267,10 +269,21 @@ def article_json(view: ArticleView) -> dict[str, Any]:
                 "section": block.section,
                 "text": block.text,
                 "citations": [slot.number for slot in view.block_slots(block)],
+                "change": block.change,
                 "thread": thread_json(block, view.summaries[block.id], view.setters.get(block.consensus_set_by_id or 0))
                 if block.is_thread else None,
             }
             for block in view.blocks
+        ],
+        "removed_blocks": [
+            {
+                "id": block.id,
+                "text": block.text,
+                "removed_in": block.removed_in,
+                "thread": thread_json(block, view.summaries[block.id], view.setters.get(block.consensus_set_by_id or 0))
+                if block.is_thread else None,
+            }
+            for block in view.removed
         ],
     }
 

@@ -89,6 +89,8 @@ MAP: tuple[Moves, ...] = (
     # A member's copy of a thread shows what they flagged.
     Moves("forum_flags", "argument_id", Via.ARGUMENT, Reach.THREAD),
     Moves("forum_consensus_changes", "block_id", Via.BLOCK, Reach.THREAD_AND_ARTICLE),
+    # A paragraph's earlier wordings: its thread page shows what changed since the one each argument answered.
+    Moves("forum_block_revisions", "block_id", Via.BLOCK, Reach.THREAD),
     # A thread's computed suggestion: beside the verdict on its page, and marked as computed in the margin.
     Moves("forum_suggestions", "block_id", Via.BLOCK, Reach.THREAD_AND_ARTICLE),
     # Thread pages name their arguments' authors; an article's JSON names who set each verdict. Verdict

@@ -1,6 +1,15 @@
 """The forum's tables, all prefixed `forum_`, on metadata of the forum's own; every model is importable from here."""
 
-from forum.models.articles import Article, Block, BlockKind, CitationSlot, ConsensusStatus, block_citations
+from forum.models.articles import (
+    Article,
+    Block,
+    BlockChange,
+    BlockKind,
+    BlockRevision,
+    CitationSlot,
+    ConsensusStatus,
+    block_citations,
+)
 from forum.models.base import NAMING_CONVENTION, UNSTORABLE, Base, UTCDateTime, one_of, utcnow
 from forum.models.discussion import Argument, ArgumentVersion, Source, Stance, Vote
 from forum.models.members import Account, ApiToken, Member, Role
@@ -18,7 +27,9 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Block",
+    "BlockChange",
     "BlockKind",
+    "BlockRevision",
     "CitationSlot",
     "ConsensusChange",
     "ConsensusStatus",

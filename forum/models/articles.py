@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -19,6 +20,18 @@ class BlockKind(enum.StrEnum):
     CAPTION = "caption"
     QUOTE = "quote"
     LIST = "list"
+
+
+class BlockChange(enum.StrEnum):
+    """What became of a block in its article's latest revision (`added` for every block of a first one)."""
+
+    UNCHANGED = "unchanged"
+    EDITED = "edited"
+    MOVED = "moved"
+    SPLIT = "split"
+    MERGED = "merged"
+    ADDED = "added"
+    REMOVED = "removed"
 
 
 class ConsensusStatus(enum.StrEnum):
@@ -61,6 +74,8 @@ class Article(Base):
     digest: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     # Set when an admin unpublishes the article: readers get 410, moderators and exports keep it all.
     unpublished_at: so.Mapped[datetime | None] = so.mapped_column()
+    # Which revision of its text the article shows: 1 as first imported, one more with each revised text.
+    revision: so.Mapped[int] = so.mapped_column(default=1, server_default=sa.text("1"))
 
     blocks: so.Mapped[list[Block]] = so.relationship(
         back_populates="article", order_by="Block.position", cascade="all, delete-orphan"
@@ -93,6 +108,7 @@ class Block(Base):
         sa.UniqueConstraint("article_id", "position"),
         sa.CheckConstraint(one_of("kind", BlockKind), name="kind"),
         sa.CheckConstraint(one_of("consensus_status", ConsensusStatus), name="consensus_status"),
+        sa.CheckConstraint(one_of("change", BlockChange), name="change"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -120,8 +136,30 @@ class Block(Base):
     lock_reason: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     # Grows with every write that changes what the thread page shows; cached pages are keyed by it.
     version: so.Mapped[int] = so.mapped_column(default=0, server_default=sa.text("0"))
+    # What became of it in the article's latest revision (`forum.services.revisions`).
+    change: so.Mapped[str] = so.mapped_column(
+        sa.String(16), default=BlockChange.ADDED.value, server_default=BlockChange.ADDED.value
+    )
+    # Set once a revision left the block out: it keeps its last text and its thread, readable at its URL,
+    # and sits at position minus its id, out of the article's order. A merged-away block also names the
+    # block its arguments moved into.
+    removed_in: so.Mapped[int | None] = so.mapped_column()
+    merged_into_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("forum_blocks.id", ondelete="SET NULL")
+    )
+    # The verdict was set on a wording a revision changed (edited, split or merged): true until a moderator
+    # sets it again.
+    consensus_needs_review: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # A removed block's possible successors the matcher was unsure of, for a moderator to attach its thread
+    # to: [{"block_id", "confidence"}].
+    successor_candidates: so.Mapped[list[dict[str, Any]]] = so.mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
 
     article: so.Mapped[Article] = so.relationship(back_populates="blocks")
+    revisions: so.Mapped[list[BlockRevision]] = so.relationship(
+        order_by="BlockRevision.revision", cascade="all, delete-orphan"
+    )
     slots: so.Mapped[list[CitationSlot]] = so.relationship(
         secondary=block_citations, order_by="CitationSlot.number", back_populates="blocks"
     )
@@ -130,6 +168,23 @@ class Block(Base):
     def is_thread(self) -> bool:
         """Whether the block is discussed (every kind but a heading is)."""
         return self.kind != BlockKind.HEADING
+
+    @property
+    def is_removed(self) -> bool:
+        """Whether a revision left the block out of its article (removed, or merged into another)."""
+        return self.removed_in is not None
+
+
+class BlockRevision(Base):
+    """A block's text as of one revision of its article: a row for each revision that set a new text."""
+
+    __tablename__ = "forum_block_revisions"
+    __table_args__ = (sa.UniqueConstraint("block_id", "revision"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    block_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("forum_blocks.id", ondelete="CASCADE"))
+    revision: so.Mapped[int]
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
 
 
 class CitationSlot(Base):

@@ -58,8 +58,14 @@ class Argument(Base):
     # enough members have voted (`forum.services.scoring_runs`).
     helpfulness: so.Mapped[float | None] = so.mapped_column(sa.Float)
     helpful: so.Mapped[bool | None] = so.mapped_column()
+    # The article's revision whose wording of the paragraph it answered, and the paragraph it was written on
+    # when a merge moved it here from another (None: this one), so that its page can show what changed since.
+    revision: so.Mapped[int] = so.mapped_column(default=1, server_default=sa.text("1"))
+    origin_block_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("forum_blocks.id", ondelete="SET NULL")
+    )
 
-    block: so.Mapped[Block] = so.relationship()
+    block: so.Mapped[Block] = so.relationship(foreign_keys=[block_id])
     author: so.Mapped[Member] = so.relationship(lazy="joined")
     sources: so.Mapped[list[Source]] = so.relationship(
         back_populates="argument", order_by="Source.position", cascade="all, delete-orphan"

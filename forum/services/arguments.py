@@ -189,7 +189,8 @@ def post_argument(
     """Post an argument (or a reply) on a thread; the caller commits."""
     if not block.is_thread:
         raise NotFound("A heading has no thread.")
-    check(Action.POST, locked=block.locked, unpublished=block.article.unpublished_at is not None)
+    check(Action.POST, locked=block.locked, removed=block.is_removed,
+          unpublished=block.article.unpublished_at is not None)
     # Every mistake in what was typed is found before any is reported.
     checks = Checks()
     chosen = checks(parse_stance, stance)
@@ -212,6 +213,7 @@ def post_argument(
         body=body,
         html=html,
         sources=built,
+        revision=block.article.revision,  # the wording it answers
     )
     session.add(argument)
     session.flush()

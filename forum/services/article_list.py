@@ -47,7 +47,7 @@ def list_articles(
     threads = dict(
         session.execute(
             sa.select(Block.article_id, sa.func.count())
-            .where(Block.article_id.in_(ids), Block.kind != BlockKind.HEADING.value)
+            .where(Block.article_id.in_(ids), Block.kind != BlockKind.HEADING.value, Block.removed_in.is_(None))
             .group_by(Block.article_id)
         ).all()
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from forum.models import Argument, Article, Block, Member, Source, Stance, Suggestion
+from forum.models import Argument, Article, Block, BlockChange, Member, Source, Stance, Suggestion
 from forum.services.citation_slots import SlotView, slot_views
 from forum.services.counting import counted_arguments
 from forum.services.lookup import check_readable, get_article
@@ -63,6 +63,17 @@ class ArticleView:
     setters: dict[int, str] = field(default_factory=dict)
     # The scorer's suggestion for each scored thread, by block id: shown marked as computed.
     suggestions: dict[int, Suggestion] = field(default_factory=dict)
+    # The paragraphs revisions removed, latest first: each keeps its thread, readable at its URL.
+    removed: list[Block] = field(default_factory=list)
+
+    @property
+    def changed(self) -> dict[str, int]:
+        """What the latest revision did, by change: the current blocks' and the paragraphs it removed."""
+        counts = {change.value: 0 for change in BlockChange}
+        for block in self.blocks:
+            counts[block.change] += 1
+        counts[BlockChange.REMOVED.value] = sum(b.removed_in == self.article.revision for b in self.removed)
+        return counts
 
     def block_slots(self, block: Block) -> list[SlotView]:
         """The slots a block cites, by number."""
@@ -93,10 +104,16 @@ def article_view(session: so.Session, article_id: int, *, moderator: bool = Fals
     # Every imported article has blocks; one without would still be found (or not) by its id.
     article = rows[0][0].article if rows else get_article(session, article_id)
     check_readable(article, moderator)
-    blocks = [block for block, _, _ in rows]
+    every = [block for block, _, _ in rows]
+    blocks = [block for block in every if not block.is_removed]
+    # Merged-away blocks live on in the block they went into; removed ones are listed, latest first.
+    removed = sorted(
+        (b for b in every if b.is_removed and b.change == BlockChange.REMOVED.value),
+        key=lambda b: (-(b.removed_in or 0), b.id),
+    )
     setters = {member.id: member.name for _, member, _ in rows if member is not None}
     suggested = {block.id: suggestion for block, _, suggestion in rows if suggestion is not None}
     slots, cited = slot_views(session, article_id)
-    cited = {block.id: cited.get(block.id, []) for block in blocks}
+    cited = {block.id: cited.get(block.id, []) for block in every}
     summaries = thread_summaries(session, article_id, slots, cited)
-    return ArticleView(article, blocks, slots, cited, summaries, setters, suggested)
+    return ArticleView(article, blocks, slots, cited, summaries, setters, suggested, removed)

@@ -15,7 +15,7 @@ import sqlalchemy.orm as so
 from forum.errors import Conflict
 from forum.importing import ParsedArticle
 from forum.importing.checks import check_article, check_source_url
-from forum.models import Article, Block, BlockKind, CitationSlot, Member
+from forum.models import Article, Block, BlockKind, BlockRevision, CitationSlot, Member
 from forum.services import audit
 from forum.services.lookup import get_article
 
@@ -102,6 +102,7 @@ def import_article(
             section=section if parsed_block.kind != BlockKind.HEADING else None,
             text=parsed_block.text,
             slots=[slots[n] for n in parsed_block.citations],
+            revisions=[BlockRevision(revision=1, text=parsed_block.text)],
         )
         article.blocks.append(block)
         if progress is not None and position % 100 == 99:
@@ -139,7 +140,7 @@ def import_summary(session: so.Session, article_id: int) -> dict[str, int | str]
     kinds = dict(
         session.execute(
             sa.select(Block.kind, sa.func.count())
-            .where(Block.article_id == article_id)
+            .where(Block.article_id == article_id, Block.removed_in.is_(None))
             .group_by(Block.kind)
         ).all()
     )

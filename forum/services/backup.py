@@ -44,10 +44,18 @@ class BasisEntry(TypedDict):
     sides: NotRequired[list[int]]
 
 
+class SuccessorCandidate(TypedDict):
+    """A block a removed block may live on as (`forum.services.revisions`), for a moderator to decide."""
+
+    block_id: int
+    confidence: float
+
+
 # What each JSON column holds, in the shape the pages read it: a value of another shape is refused, as a
 # text is in an integer column, rather than restored into pages that would fail on it.
 JSON_SHAPES: dict[tuple[str, str], TypeAdapter[Any]] = {
     ("forum_blocks", "consensus_key_arguments"): TypeAdapter(list[int]),
+    ("forum_blocks", "successor_candidates"): TypeAdapter(list[SuccessorCandidate]),
     ("forum_consensus_changes", "key_arguments"): TypeAdapter(list[int]),
     ("forum_argument_versions", "sources"): TypeAdapter(list[SourceSnapshot]),
     ("forum_audit_log", "details"): TypeAdapter(dict[str, Any]),

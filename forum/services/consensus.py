@@ -111,6 +111,8 @@ def set_consensus(
             consensus_version=Block.consensus_version + 1,
             consensus_set_by_id=moderator.id,
             consensus_set_at=now,
+            # Set again, a verdict is the moderator's word on the paragraph as it reads now.
+            consensus_needs_review=False,
         )
         .returning(Block.consensus_status),
         execution_options={"synchronize_session": False},

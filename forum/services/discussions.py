@@ -278,13 +278,16 @@ def load_discussion(
     """
     discussion = parse_discussion(data)
     article = get_article(session, article_id)
-    has_arguments = sa.select(Argument.id).join(Block).where(Block.article_id == article.id).limit(1)
+    has_arguments = (
+        sa.select(Argument.id).join(Block, Block.id == Argument.block_id).where(Block.article_id == article.id).limit(1)
+    )
     if session.scalar(has_arguments) is not None:
         raise Conflict(f"Article {article.id} has a discussion already: load one into an article without arguments.")
     threads = list(
         session.scalars(
             sa.select(Block)
-            .where(Block.article_id == article.id, Block.kind != BlockKind.HEADING.value)
+            .where(Block.article_id == article.id, Block.kind != BlockKind.HEADING.value,
+                   Block.removed_in.is_(None))
             .order_by(Block.position)
         )
     )

@@ -8,6 +8,7 @@ from forum.importing import ParsedArticle, fetch_url, parse_article
 from forum.importing.network import any_address, is_public
 from forum.models import Article, Member
 from forum.services.article_storage import import_article
+from forum.services.revisions import RevisionReport, revise_article
 
 
 def parse_source(
@@ -55,3 +56,28 @@ def import_from(
         max_bytes=max_bytes, timeout=timeout, allow_private_addresses=allow_private_addresses,
     )
     return import_article(session, parsed, imported_by=imported_by, source_url=url)
+
+
+def revise_from(
+    session: so.Session,
+    article_id: int,
+    *,
+    data: bytes | None = None,
+    url: str | None = None,
+    format: str | None = None,
+    title: str | None = None,
+    filename: str | None = None,
+    revised_by: Member | None = None,
+    reviewed_revision: int | None = None,
+    max_bytes: int = 2_000_000,
+    timeout: float = 10,
+    allow_private_addresses: bool = False,
+) -> RevisionReport:
+    """Parse a revised text of an article and make it the article's next revision; the caller commits."""
+    parsed = parse_source(
+        data=data, url=url, format=format, title=title, filename=filename,
+        max_bytes=max_bytes, timeout=timeout, allow_private_addresses=allow_private_addresses,
+    )
+    return revise_article(
+        session, article_id, parsed, revised_by=revised_by, source_url=url, reviewed_revision=reviewed_revision
+    )

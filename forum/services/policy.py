@@ -11,6 +11,8 @@ never shows a button the service would refuse, and the API takes nothing the pag
   still edit it (to fix it for a restore) or withdraw it, and moderators may restore it.
 - A **withdrawn** argument has left the discussion: nothing more happens to it (no votes, replies, edits,
   flags, hiding or restoring); its replies stay.
+- A **removed** paragraph (a revision of its article left it out) keeps its thread as it was, like a
+  locked one, with a message of its own.
 - An **unpublished** article is gone from readers (410); moderators still read it and may hide and
   restore in it, but its threads take nothing new from anyone.
 
@@ -49,9 +51,10 @@ class ArticleState(Protocol):
 
 
 class ThreadState(Protocol):
-    """What the policy reads of a thread: whether it is locked, and its article."""
+    """What the policy reads of a thread: whether it is locked or removed by a revision, and its article."""
 
     locked: bool
+    removed_in: int | None
 
     @property
     def article(self) -> ArticleState: ...
@@ -85,10 +88,18 @@ def refusal(
     mine: bool = False,
     moderator: bool = False,
     unpublished: bool = False,
+    removed: bool = False,
 ) -> ForumError | None:
-    """Why `action` is refused in this state, to this member (their own argument? a moderator?), or None."""
+    """Why `action` is refused in this state, to this member (their own argument? a moderator?), or None.
+
+    A thread whose paragraph a revision removed is kept as it was, like a locked one.
+    """
     if unpublished and not (moderator and action in MODERATORS_ONLY):
         return Gone("This article was unpublished: its threads take nothing new.")
+    if removed and action not in OPEN_WHEN_LOCKED:
+        return Forbidden(f"This paragraph was removed from the article: its thread is kept as it was and takes no "
+                         f"{LOCKED_NOUN[action]}.")
+    locked = locked or removed
     if action in MODERATORS_ONLY and not moderator:
         return Forbidden("Only a moderator may do this.")
     if action == Action.VOTE and mine:
@@ -152,6 +163,7 @@ def state(
     """The state `refusal` weighs: the thread's and the argument's, and who acts (`member_id`, a moderator?)."""
     return {
         "locked": thread.locked,
+        "removed": thread.removed_in is not None,
         "unpublished": thread.article.unpublished_at is not None,
         "hidden": bool(argument is not None and argument.hidden),
         "withdrawn": argument is not None and argument.withdrawn_at is not None,

@@ -107,7 +107,8 @@ def seed_discussion(
     threads = list(
         session.scalars(
             sa.select(Block)
-            .where(Block.article_id == article.id, Block.kind != BlockKind.HEADING.value)
+            .where(Block.article_id == article.id, Block.kind != BlockKind.HEADING.value,
+                   Block.removed_in.is_(None))
             .order_by(Block.position)
         )
     )
@@ -136,6 +137,7 @@ def seed_discussion(
                     "body": body,
                     "html": rendered.get(body) or rendered.setdefault(body, render_markdown(body, Limits().body)),
                     "created_at": start + timedelta(minutes=rng.randrange(14 * 24 * 60)),
+                    "revision": article.revision,
                     # About a third answer an earlier argument of the same thread.
                     "reply_to": rng.randrange(n) if n and rng.random() < 0.35 else None,
                 }

@@ -46,6 +46,7 @@ def _beside(before: bool, column: str) -> sa.ScalarSelect[Any]:
         .where(
             neighbour.article_id == Block.article_id,
             neighbour.kind != BlockKind.HEADING.value,
+            neighbour.removed_in.is_(None),
             position,
         )
         .order_by(neighbour.position.desc() if before else neighbour.position)
@@ -63,6 +64,7 @@ def _number() -> sa.ScalarSelect[int]:
         .where(
             other.article_id == Block.article_id,
             other.kind != BlockKind.HEADING.value,
+            other.removed_in.is_(None),
             other.position <= Block.position,
         )
         .correlate(Block)

@@ -73,7 +73,7 @@ def cast_vote(session: so.Session, argument_id: int, voter: Member, value: int) 
     row = session.execute(
         sa.select(
             Argument.author_id, Argument.block_id, Argument.hidden, Argument.withdrawn_at, Block.locked,
-            Article.unpublished_at,
+            Block.removed_in, Article.unpublished_at,
         )
         .join(Block, Block.id == Argument.block_id)
         .join(Article, Article.id == Block.article_id)
@@ -85,6 +85,7 @@ def cast_vote(session: so.Session, argument_id: int, voter: Member, value: int) 
     check(
         Action.VOTE,
         locked=row.locked,
+        removed=row.removed_in is not None,
         hidden=row.hidden,
         withdrawn=row.withdrawn_at is not None,
         mine=row.author_id == voter.id,

@@ -11,6 +11,7 @@ from forum.views import (
     member_page,
     moderation,
     pages,
+    revisions,
     threads,
     votes,
 )
@@ -18,5 +19,5 @@ from forum.views.site import blueprint, share_hooks
 
 __all__ = [
     "blueprint", "share_hooks", "argument_page", "arguments", "articles", "consensus", "imports", "member_page",
-    "moderation", "pages", "threads", "votes",
+    "moderation", "pages", "revisions", "threads", "votes",
 ]

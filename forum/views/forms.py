@@ -285,6 +285,9 @@ class ImportDraft:
     title: str = ""
     upload: str = ""
     upload_name: str = ""
+    # The article this text revises (its id, as typed), and the revision its review was made against.
+    revises: str = ""
+    reviewed: str = ""
     errors: dict[str, str] = dataclasses.field(default_factory=dict)
     # The published article whose text this is, when publishing was refused as a duplicate.
     duplicate: DuplicateArticle | None = None
@@ -299,6 +302,8 @@ class ImportDraft:
             url=form.get("url", "").strip(),
             format=fmt if fmt in dict(IMPORT_FORMATS) else "",
             title=form.get("title", "").strip(),
+            revises=form.get("revises", "").strip(),
+            reviewed=form.get("reviewed", "").strip(),
         )
         if not form.get("drop_upload"):
             draft.upload, draft.upload_name = form.get("upload", ""), form.get("upload_name", "")
@@ -342,7 +347,7 @@ class ImportDraft:
 
     def show(self, error: ForumError) -> ImportDraft:
         """Put a refusal beside the input it concerns (the source, unless it names another field)."""
-        name = error.field if error.field in ("text", "url", "file", "format", "title") else "source"
+        name = error.field if error.field in ("text", "url", "file", "format", "title", "revises") else "source"
         self.errors[name] = error.message
         if isinstance(error, DuplicateArticle):
             self.duplicate = error

@@ -12,7 +12,7 @@ from forum.models import Role
 from forum.ratelimit import counted
 from forum.rendering import render_markdown
 from forum.routing import parse_id
-from forum.services import arguments, audit, consensus, members, moderation, suggestions
+from forum.services import arguments, audit, consensus, members, moderation, revision_review, suggestions
 from forum.settings import template
 from forum.views.display import notice_beside
 from forum.views.forms import RefusedForm, show_again
@@ -148,6 +148,8 @@ def dashboard_page(refused: RefusedForm | None = None) -> str:
         flags=moderation.open_flags(session),
         changes=consensus.recent_changes(session),
         second_looks=suggestions.disagreements(session),
+        to_review=revision_review.verdicts_to_review(session),
+        unsure=revision_review.unsure_removals(session),
         hidden=moderation.hidden_arguments(session),
         locked=moderation.locked_threads(session),
         permalink=permalink,

@@ -27,6 +27,7 @@ from forum.views import display
 from forum.views.argument_tree import ArgumentTree
 from forum.views.display import CONSENSUS_LABELS
 from forum.views.forms import ArgumentDraft, RefusedForm, VerdictDraft
+from forum.views.paragraph_changes import paragraph_changes
 
 # One source row to begin with: "Add another source" brings more.
 NEW_FORM_ROWS = 1
@@ -195,6 +196,7 @@ def thread_page(
         cite=lambda block, text: display.with_citations(text, marker),
         refused=refused,
         posted=posted,
+        **paragraph_changes(session, thread.block, moderator),
         **verdict_panel(
             session, thread.block, viewer, verdict, {i: node.argument for i, node in by_id.items()},
             thread.history, thread.suggestion,

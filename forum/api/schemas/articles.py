@@ -47,6 +47,11 @@ class ConsensusOut(BaseModel):
     key_arguments: list[int]
     set_by: AuthorOut | None = None
     set_at: datetime | None = None
+    needs_review: bool = Field(
+        default=False,
+        description="Set on a verdict whose paragraph a revision edited, split or merged, until a moderator sets it "
+        "again.",
+    )
 
 
 class ThreadOut(BaseModel):
@@ -59,6 +64,9 @@ class ThreadOut(BaseModel):
     lock_reason: str | None = None
 
 
+ChangeName = Literal["unchanged", "edited", "moved", "split", "merged", "added", "removed"]
+
+
 class BlockOut(BaseModel):
     id: int
     kind: Literal["heading", "paragraph", "caption", "quote", "list"]
@@ -66,6 +74,19 @@ class BlockOut(BaseModel):
     section: str | None
     text: str
     citations: list[int]
+    change: ChangeName = Field(
+        description="What became of the block in the article's latest revision (`added` for every block of a first "
+        "one)."
+    )
+    thread: ThreadOut | None
+
+
+class RemovedBlockOut(BaseModel):
+    """A paragraph a revision removed: its last text, and its thread, still readable at `/blocks/{id}`."""
+
+    id: int
+    text: str
+    removed_in: int = Field(description="The revision that removed it.")
     thread: ThreadOut | None
 
 
@@ -119,9 +140,11 @@ class ArticleOut(BaseModel):
     date: date | None
     source_url: str | None
     created_at: datetime
+    revision: int = Field(description="Which revision of its text the article shows, from 1.")
     unpublished_at: datetime | None = None
     citations: list[CitationOut]
     blocks: list[BlockOut]
+    removed_blocks: list[RemovedBlockOut] = Field(description="Paragraphs earlier revisions had and this one has not.")
 
 
 class ArticleSummaryOut(BaseModel):
@@ -146,3 +169,40 @@ class ArticlesQuery(BaseModel):
 class ArticlesOut(BaseModel):
     articles: list[ArticleSummaryOut]
     next: int | None
+
+
+class ChangesOut(BaseModel):
+    """How many blocks of the new revision each change made (removed: blocks of the old one left out)."""
+
+    unchanged: int
+    edited: int
+    moved: int
+    split: int
+    merged: int
+    added: int
+    removed: int
+
+
+class RevisionOut(BaseModel):
+    """What a revision made: the import's counts of the article as it now reads, its revision and its changes."""
+
+    id: int
+    title: str
+    threads: int
+    headings: int
+    citations: int
+    sources: int
+    revision: int
+    changes: ChangesOut
+    review: list[int] = Field(description="The blocks whose verdict needs a moderator's review after this revision.")
+
+
+class BlockRevisionOut(BaseModel):
+    revision: int
+    text: str
+
+
+class BlockRevisionsOut(BaseModel):
+    """A block's wordings, oldest first: one for each revision of its article that gave it a new text."""
+
+    revisions: list[BlockRevisionOut]
