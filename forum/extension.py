@@ -48,6 +48,8 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_TEMPLATE_THREAD": "forum/thread.html",
     "FORUM_TEMPLATE_EDIT_ARGUMENT": "forum/edit_argument.html",
     "FORUM_TEMPLATE_VERSIONS": "forum/versions.html",
+    "FORUM_TEMPLATE_ARGUMENT": "forum/argument.html",
+    "FORUM_TEMPLATE_MEMBER": "forum/member.html",
     "FORUM_TEMPLATE_IMPORT": "forum/import.html",
     "FORUM_TEMPLATE_MODERATION": "forum/moderation.html",
     "FORUM_TEMPLATE_AUDIT": "forum/audit.html",

@@ -76,6 +76,7 @@ POLICY = {
     "forum.lock_thread": MODERATORS,
     "forum.attach_thread": MODERATORS,
     "forum.change_role": ADMINS,
+    "forum.remove_member": MODERATORS,
 }
 
 # What each route is sent: valid enough that an allowed persona gets past the permission check.
@@ -117,6 +118,7 @@ BODIES = {
     "forum.lock_thread": lambda w: {"locked": "1", "reason": "Heated."},
     "forum.attach_thread": lambda w: {"target": str(w.block_id)},
     "forum.change_role": lambda w: {"role": "moderator"},
+    "forum.remove_member": lambda w: {"reason": "Spam."},
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 SIGN_IN_PAGE = re.compile(r"/login(\?|$)")

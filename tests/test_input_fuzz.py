@@ -140,6 +140,8 @@ READS = {
     "forum.thread": ["/blocks/{block}"],
     "forum.article": ["/articles/{article}", "/articles/{article}/the-slug"],
     "forum.argument_versions": ["/arguments/{argument}/versions"],
+    "forum.argument_page": ["/arguments/{argument}"],
+    "forum.member_page": ["/members/{member}"],
     "forum.edit_argument": ["/arguments/{argument}/edit"],
     "forum.moderation_dashboard": ["/moderation"],
     "forum.audit_log": ["/moderation/audit"],
@@ -156,6 +158,9 @@ READS = {
     "forum.api.consensus_history": ["/api/v1/blocks/{block}/consensus/history"],
     "forum.api.get_suggestion": ["/api/v1/blocks/{block}/suggestion"],
     "forum.api.argument_versions": ["/api/v1/arguments/{argument}/versions"],
+    "forum.api.get_argument": ["/api/v1/arguments/{argument}"],
+    "forum.api.get_member": ["/api/v1/members/{member}"],
+    "forum.api.list_member_arguments": ["/api/v1/members/{member}/arguments"],
     "forum.api.block_revisions": ["/api/v1/blocks/{block}/revisions"],
     "forum.api.audit_log": ["/api/v1/audit"],
     "forum.api.list_flags": ["/api/v1/flags"],
@@ -191,9 +196,11 @@ def test_every_read_is_fuzzed(app):
 @example(path="/api/v1/blocks/{block}/arguments", pairs=[("after", DIGITS), ("limit", DIGITS)])
 @example(path="/api/v1/audit", pairs=[("before", DIGITS), ("target_type", "x" * 5_000)])
 @example(path="/login", pairs=[("next", "https://[oops/")])
+@example(path="/members/{member}", pairs=[("after", DIGITS)])
+@example(path="/api/v1/members/{member}/arguments", pairs=[("after", DIGITS), ("limit", DIGITS)])
 @example(path="/api/v1/blocks/I%0Aoh/consensus/history", pairs=[])
 def test_no_query_string_fails_the_server(client, site, path, pairs):
-    url = path.format(block=site.block, article=site.ids["article"], argument=site.argument)
+    url = path.format(block=site.block, article=site.ids["article"], argument=site.argument, member=site.mia)
     api = url.startswith("/api/")
     headers = {"Authorization": f"Bearer {site.token}"} if api else {}
     response = client.get(url, query_string=query_string(pairs), headers=headers)
@@ -217,6 +224,7 @@ FORM_FIELDS = {
     "forum.lock_thread": ["locked", "reason"],
     "forum.resolve_flag": ["action", "reason"],
     "forum.change_role": ["role"],
+    "forum.remove_member": ["reason"],
     "forum.accept_citation": ["source_id", "action", "block_id"],
     "forum.unpublish_article": ["reason"],
     "forum.import_article": ["text", "url", "format", "title", "action", "upload", "upload_name", "drop_upload",

@@ -603,13 +603,14 @@ def test_a_renamed_members_new_name_shows_on_every_kept_page_that_names_them(wor
     assert set_by(article) == "Moe Tanaka"
     [argument] = json.loads(page(reader, thread_json))["arguments"]
     assert argument["author"]["name"] == "Mia Rossi"
-    assert '<strong class="author">Mia Rossi</strong>' in page(reader, world.thread_url)
+    assert '>Mia Rossi</a></strong>' in page(reader, world.thread_url)
 
 
 # Writes whose pages other tests read, cached and (in verify mode) afresh: where each is checked.
 CHECKED_ELSEWHERE = {
     "forum.accept_citation": "test_citations.py", "forum.api.accept_citation": "test_citations.py",
-    "forum.unpublish_article": "test_unpublishing.py", "forum.api.unpublish_article": "test_unpublishing.py",
+    "forum.unpublish_article": "test_unpublishing.py",
+    "forum.remove_member": "test_a_removal_from_the_members_page_takes_back_votes_on_kept_pages", "forum.api.unpublish_article": "test_unpublishing.py",
     "forum.flag_argument": "test_pages_moderation.py", "forum.api.flag_argument": "test_api_moderation.py",
     "forum.change_role": "test_a_member_made_moderator_sees_the_moderators_tools_at_once",
     "forum.api.set_member_role": "test_a_member_made_moderator_sees_the_moderators_tools_at_once",

@@ -58,7 +58,7 @@ def test_post_an_argument_with_sources(client, ids, as_member):
     assert '<a href="https://council.example/minutes" rel="nofollow ugc noopener">Minutes</a>' in body
     assert "raised by 5%" in body and "proposed for footnote [1]" in body
     assert '<a href="http://archive.example/toll" rel="nofollow ugc noopener">http://archive.example/toll</a>' in body
-    assert '<strong class="author">mia</strong>' in body
+    assert '>mia</a></strong>' in body
 
 
 def test_the_form_offers_this_paragraphs_footnotes(client, ids, as_member):

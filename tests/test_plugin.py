@@ -381,3 +381,28 @@ def test_signing_in_through_the_host_gives_a_new_csrf_token(host, client):
     response = client.post("/community/api/v1/preview", json={"body": "hi"}, headers={"X-CSRFToken": before})
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "csrf_failed"
+
+
+def test_a_host_users_page_and_argument_page_name_them_as_the_host_does(host, client):
+    from tests.articles import make_article
+
+    ids = make_article(host)
+    sign_in(client)
+    thread = client.get(f"/community/blocks/{ids['block1']}").get_data(as_text=True)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', thread).group(1)
+    posted = client.post(
+        f"/community/api/v1/blocks/{ids['block1']}/arguments",
+        json={"stance": "support", "body": "The minutes agree."},
+        headers={"X-CSRFToken": token},
+    ).get_json()
+    name = USERS["1"].display_name
+    [member] = members(host)
+    # Under the host's prefix, linked from the thread, and by the host's name for the user.
+    thread = client.get(f"/community/blocks/{ids['block1']}").get_data(as_text=True)
+    assert f'href="/community/members/{member.id}"' in thread
+    assert f'href="/community/arguments/{posted["id"]}"' in thread
+    page = client.get(f"/community/members/{member.id}").get_data(as_text=True)
+    assert f"<h1>{name}</h1>" in page and "The minutes agree." in page
+    assert client.get(f"/community/api/v1/members/{member.id}").get_json()["name"] == name
+    argument = client.get(f"/community/arguments/{posted['id']}").get_data(as_text=True)
+    assert f">{name}</a>" in argument

@@ -49,6 +49,10 @@ def forum(app, make_user):
             session.flush()
             seeding.seed_discussion(session, article.id, arguments_per_thread=size, votes_per_argument=4)
             found[size] = {"article": article.id, "block": article.blocks[0].id}
+            first = session.scalars(
+                sa.select(Argument).where(Argument.block_id == article.blocks[0].id).order_by(Argument.id).limit(1)
+            ).one()
+            found[size].update(argument=first.id, member=first.author_id)
         mia = members.ensure_member(session, str(user.id), "mia")
         moderator = seeding.seed_moderator(session)
         session.flush()
@@ -68,7 +72,8 @@ def forum(app, make_user):
     return found
 
 
-PAGES = ["article", "thread", "api_article", "api_arguments"]
+PAGES = ["article", "thread", "api_article", "api_arguments", "argument", "api_argument", "member", "api_member",
+         "api_member_arguments"]
 
 
 def url(app, kind: str, ids: dict[str, int]) -> str:
@@ -81,6 +86,12 @@ def url(app, kind: str, ids: dict[str, int]) -> str:
         return f"/blocks/{ids['block']}"
     if kind == "api_article":
         return f"/api/v1/articles/{ids['article']}"
+    if kind in ("argument", "api_argument"):
+        return f"{'/api/v1' if kind.startswith('api') else ''}/arguments/{ids['argument']}"
+    if kind in ("member", "api_member"):
+        return f"{'/api/v1' if kind.startswith('api') else ''}/members/{ids['member']}"
+    if kind == "api_member_arguments":
+        return f"/api/v1/members/{ids['member']}/arguments"
     return f"/api/v1/blocks/{ids['block']}/arguments"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from forum.errors import Forbidden, Invalid, NotFound
+from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.models import Account, Member, Role, utcnow
 from forum.services import audit
 from forum.services.tokens import revoke_all
@@ -109,3 +109,25 @@ def appoint(session: so.Session, admin: Member, member_id: int, role: Role) -> M
     member.role = role.value
     audit.record(session, admin, "member.role", "member", member.id, "", role=role.value, previous=previous)
     return member
+
+
+def remove_by(session: so.Session, actor: Member, member_id: int, reason: str) -> int:
+    """A moderator or admin removes a member, as `remove_member` does, with a reason; the removal is audited.
+
+    Only a role above the member's may: moderators remove members, admins also moderators; nobody removes
+    themselves, and admins are removed on the command line only. Returns the votes taken back.
+    """
+    require(actor, Role.MODERATOR)
+    reason = audit.check_reason(reason)
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound("There is no such member.")
+    if member.id == actor.id:
+        raise Forbidden("You cannot remove yourself.")
+    if Role(member.role).rank >= Role(actor.role).rank:
+        raise Forbidden(f"Only a role above {Role(member.role).with_article} may remove them.")
+    if member.removed_at is not None:
+        raise Conflict(f"{member.name} was already removed.")
+    votes = remove_member(session, member)
+    audit.record(session, actor, "member.remove", "member", member.id, reason, votes=votes)
+    return votes

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from forum.views import (
+    argument_page,
     arguments,
     articles,
     consensus,
     imports,
+    member_page,
     moderation,
     pages,
     revisions,
@@ -16,5 +18,7 @@ from forum.views import (
 )
 from forum.views.site import blueprint, share_hooks
 
-__all__ = ["blueprint", "share_hooks", "arguments", "articles", "consensus", "imports", "moderation", "pages",
-           "revisions", "search", "threads", "votes"]
+__all__ = [
+    "blueprint", "share_hooks", "argument_page", "arguments", "articles", "consensus", "imports", "member_page",
+    "moderation", "pages", "revisions", "search", "threads", "votes",
+]

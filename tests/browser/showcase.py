@@ -56,7 +56,7 @@ def make_showcase(database_url: str) -> dict[str, int]:
         counter = session.get(Argument, ids["counter"])
         citations.accept_citation(session, ids["article"], 2, moe, counter.sources[0].id)
         session.commit()
-        ids.update(long=long_one.id, hidden=hidden.id, edited=edited.id)
+        ids.update(long=long_one.id, hidden=hidden.id, edited=edited.id, bob=bob.id, carol=carol.id)
     gone = make_article(app, dataclasses.replace(SAMPLE, title="An Unpublished Toll"))
     with app.app_context():
         session = get_session()

@@ -40,6 +40,14 @@ def expect_permalink_shows(page: Page, base: str, ids: dict[str, int]) -> None:
     expect(target).to_be_in_viewport()
 
 
+def expect_the_arguments_own_page(page: Page, base: str, ids: dict[str, int]) -> None:
+    """carol's reply on a page of its own, under bob's argument that it answers."""
+    expect(page).to_have_url(f"{base}/arguments/{ids['reply']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reply by carol")
+    expect(page.locator(".argument-focus .argument-body").first).to_have_text(CAROL_SAYS)
+    expect(page.locator(".argument-chain")).to_contain_text("bob")
+
+
 def expect_back_at_the_paragraph(page: Page, base: str, ids: dict[str, int]) -> None:
     """The article page, scrolled to the paragraph the reader came from."""
     expect(page).to_have_url(re.compile(rf"^{base}/articles/{ids['article']}(/[\w-]+)?#block-{ids['block1']}$"))
@@ -63,6 +71,8 @@ def test_a_reader_follows_an_argument_permalink_and_comes_back(
     reply = page.locator(f"#argument-{debate['reply']}")
     expect(reply).to_contain_text(CAROL_SAYS)
     reply.locator(".permalink").first.click()
+    expect_the_arguments_own_page(page, live_server, debate)
+    page.get_by_role("link", name="See it in the whole thread").click()
     expect_permalink_shows(page, live_server, debate)
 
     # The address copied from the bar opens the thread at that argument for anyone.
@@ -98,7 +108,10 @@ def test_a_reader_makes_the_same_journey_with_the_keyboard_alone(
 
     permalink = page.locator(f"#argument-{debate['reply']} .permalink").first
     tab_to(page, permalink)
-    page.keyboard.press("Enter")
+    press_enter(page)
+    expect_the_arguments_own_page(page, live_server, debate)
+    tab_to(page, page.get_by_role("link", name="See it in the whole thread"))
+    press_enter(page)
     expect_permalink_shows(page, live_server, debate)
     expect_focus_goes_on_inside(page, "article.argument:target")
 

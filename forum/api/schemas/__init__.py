@@ -46,6 +46,12 @@ from forum.api.schemas.common import (
     StatusName,
     examples,
 )
+from forum.api.schemas.members import (
+    ArgumentInThreadOut,
+    MemberArgumentsOut,
+    MemberArgumentsQuery,
+    MemberPageOut,
+)
 from forum.api.schemas.moderation import (
     AuditEntryOut,
     AuditOut,
@@ -75,6 +81,7 @@ __all__ = [
     "REASON",
     "ActorOut",
     "ArgumentIn",
+    "ArgumentInThreadOut",
     "ArgumentOut",
     "ArgumentPatch",
     "ArgumentVersionOut",
@@ -108,7 +115,10 @@ __all__ = [
     "Id",
     "LockIn",
     "LockOut",
+    "MemberArgumentsOut",
+    "MemberArgumentsQuery",
     "MemberOut",
+    "MemberPageOut",
     "PreviewIn",
     "PreviewOut",
     "ProposalOut",
