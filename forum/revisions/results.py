@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from collections import Counter
 from dataclasses import dataclass
 
+# The words a block's `change` column stores: the matcher answers in them.
+from forum.models.articles import BlockChange as Change
 
-class Change(enum.StrEnum):
-    """What became of a block in the latest revision."""
-
-    UNCHANGED = "unchanged"
-    EDITED = "edited"
-    MOVED = "moved"
-    SPLIT = "split"
-    MERGED = "merged"
-    ADDED = "added"
-    REMOVED = "removed"
+__all__ = ["Candidate", "Change", "Matching", "Piece", "Placement"]
 
 
 @dataclass(frozen=True)
