@@ -54,6 +54,11 @@ def gunicorn(
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            # Workers finish their requests first; on a loaded machine that can take a while.
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
         if log is not None:
             output.close()
