@@ -180,7 +180,6 @@ def import_command(
             data = Path(path_or_url).read_bytes()
         except OSError as error:
             raise click.ClickException(f"Cannot read {path_or_url}: {error.strerror}.") from None
-    config = current_app.config
     session = get_session()
     try:
         parsed = imports.parse_source(
@@ -189,9 +188,7 @@ def import_command(
             format=format_,
             title=title,
             filename=None if is_url else path_or_url,
-            max_bytes=config["FORUM_IMPORT_MAX_BYTES"],
-            timeout=config["FORUM_IMPORT_TIMEOUT"],
-            allow_private_addresses=config["FORUM_IMPORT_ALLOW_PRIVATE_ADDRESSES"],
+            **imports.import_limits(current_app.config),
         )
         if revises is not None:
             report = revisions.revise_article(

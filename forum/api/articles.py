@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 from flask.typing import ResponseReturnValue
 
@@ -53,6 +55,20 @@ def get_article(article_id: int) -> ResponseReturnValue:
     return article_json(article_page.article_view(get_session(), article_id, moderator=moderator))
 
 
+def source_arguments(body: ArticleIn, what: str) -> dict[str, Any]:
+    """What the import services take from an import's body (its text or its URL, not both), with the limits."""
+    if bool(body.text) == bool(body.url):
+        raise Invalid(f"Send {what} or its URL (one of them).", field="text")
+    return {
+        # A lone surrogate from JSON's \ud800 is kept, for the parser to refuse as it refuses any bad UTF-8.
+        "data": body.text.encode("utf-8", "surrogatepass") if body.text else None,
+        "url": body.url,
+        "format": body.format,
+        "title": body.title,
+        **imports.import_limits(current_app.config),
+    }
+
+
 @registry.route(
     "/articles", "POST", body=ArticleIn,
     responses={201: ArticleOut, 403: ErrorBody, 409: ErrorBody, 413: ErrorBody}, auth=True,
@@ -64,20 +80,9 @@ def create_article(body: ArticleIn) -> ResponseReturnValue:
     """
     viewer = current_viewer()
     require_role(viewer, Role.ADMIN)
-    if bool(body.text) == bool(body.url):
-        raise Invalid("Send the article's text or its URL (one of them).", field="text")
     session = get_session()
     article = imports.import_from(
-        session,
-        # A lone surrogate from JSON's \ud800 is kept, for the parser to refuse as it refuses any bad UTF-8.
-        data=body.text.encode("utf-8", "surrogatepass") if body.text else None,
-        url=body.url,
-        format=body.format,
-        title=body.title,
-        imported_by=acting_member(viewer),
-        max_bytes=current_app.config["FORUM_IMPORT_MAX_BYTES"],
-        timeout=current_app.config["FORUM_IMPORT_TIMEOUT"],
-        allow_private_addresses=current_app.config["FORUM_IMPORT_ALLOW_PRIVATE_ADDRESSES"],
+        session, imported_by=acting_member(viewer), **source_arguments(body, "the article's text")
     )
     session.commit()
     return article_json(article_page.article_view(session, article.id)), 201

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.typing import ResponseReturnValue
 
+from forum.api.articles import source_arguments
 from forum.api.blueprint import registry
 from forum.api.openapi import ErrorBody
 from forum.api.schemas import ArticleIn, BlockRevisionsOut, RevisionOut
 from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
-from forum.errors import Invalid
 from forum.models import Role
 from forum.services import imports, paragraph_history, revisions
 
@@ -29,20 +28,9 @@ def revise_article(article_id: int, body: ArticleIn) -> ResponseReturnValue:
     """
     viewer = current_viewer()
     require_role(viewer, Role.ADMIN)
-    if bool(body.text) == bool(body.url):
-        raise Invalid("Send the revised text or its URL (one of them).", field="text")
     session = get_session()
     report = imports.revise_from(
-        session,
-        article_id,
-        data=body.text.encode("utf-8", "surrogatepass") if body.text else None,
-        url=body.url,
-        format=body.format,
-        title=body.title,
-        revised_by=acting_member(viewer),
-        max_bytes=current_app.config["FORUM_IMPORT_MAX_BYTES"],
-        timeout=current_app.config["FORUM_IMPORT_TIMEOUT"],
-        allow_private_addresses=current_app.config["FORUM_IMPORT_ALLOW_PRIVATE_ADDRESSES"],
+        session, article_id, revised_by=acting_member(viewer), **source_arguments(body, "the revised text")
     )
     session.commit()
     return revisions.revision_summary(session, report), 201

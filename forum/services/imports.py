@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import sqlalchemy.orm as so
 
 from forum.importing import ParsedArticle, fetch_url, parse_article
@@ -9,6 +12,15 @@ from forum.importing.network import any_address, is_public
 from forum.models import Article, Member
 from forum.services.article_storage import import_article
 from forum.services.revisions import RevisionReport, revise_article
+
+
+def import_limits(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The forum's limits on what an import reads, from its settings, as the import services take them."""
+    return {
+        "max_bytes": config["FORUM_IMPORT_MAX_BYTES"],
+        "timeout": config["FORUM_IMPORT_TIMEOUT"],
+        "allow_private_addresses": config["FORUM_IMPORT_ALLOW_PRIVATE_ADDRESSES"],
+    }
 
 
 def parse_source(

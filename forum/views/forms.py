@@ -23,6 +23,7 @@ from forum.errors import ForumError, Invalid, NotFound
 from forum.models import Argument, Block
 from forum.plurals import plural
 from forum.routing import parse_id
+from forum.services import imports
 from forum.services.arguments import Limits, SourceInput, preview_html
 from forum.services.article_storage import DuplicateArticle
 from forum.services.consensus import StaleVersion
@@ -335,14 +336,11 @@ class ImportDraft:
 
     def service_arguments(self) -> dict[str, Any]:
         """What both import services take from this form, with the forum's limits."""
-        config = current_app.config
         return {
             **self.source(),
             "format": self.format or None,
             "title": self.title or None,
-            "max_bytes": config["FORUM_IMPORT_MAX_BYTES"],
-            "timeout": config["FORUM_IMPORT_TIMEOUT"],
-            "allow_private_addresses": config["FORUM_IMPORT_ALLOW_PRIVATE_ADDRESSES"],
+            **imports.import_limits(current_app.config),
         }
 
     def show(self, error: ForumError) -> ImportDraft:
