@@ -45,17 +45,20 @@ FOCUS_STATE = """target => {
 }"""
 
 
-def make_debate(database_url: str, *, verdict: bool = False, chain: bool = False) -> dict[str, int]:
+def make_debate(
+    database_url: str, *, verdict: bool = False, chain: bool = False, admin: bool = False
+) -> dict[str, int]:
     """The sample article with bob's sourced counter, carol's reply and question, and a moderator, moe.
 
     With `verdict`, moe has marked the first paragraph contested with a note; with `chain`, a second
-    paragraph holds a chain of replies deep enough to fold.
+    paragraph holds a chain of replies deep enough to fold; with `admin`, ada is an admin.
     """
     app = create_app({"SECRET_KEY": "setup", "FORUM_DATABASE_URL": database_url})
     ids = make_article(app, SAMPLE)
     with app.app_context():
         session = get_session()
-        for name, role in (("bob", Role.MEMBER), ("carol", Role.MEMBER), ("moe", Role.MODERATOR)):
+        people = [("bob", Role.MEMBER), ("carol", Role.MEMBER), ("moe", Role.MODERATOR)]
+        for name, role in people + ([("ada", Role.ADMIN)] if admin else []):
             accounts.register(session, name, PASSWORD, role=role)
         session.flush()
         bob, carol, moe = (find_member(session, name) for name in ("bob", "carol", "moe"))

@@ -11,12 +11,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from forum.db import get_session
-from forum.models import Role
-from forum.services import accounts
 from tests.articles import SAMPLE
-from tests.browser.journeys import BOB_SAYS, PASSWORD, make_debate, press_enter, sign_in, tab_to
-from wsgi import create_app
+from tests.browser.journeys import BOB_SAYS, make_debate, press_enter, sign_in, tab_to
 
 EDITED = "The minutes record two rises."
 REASON = "A claim about a named official removed."
@@ -26,14 +22,7 @@ ARTICLE = "A Ferry Fare Too Far\n\nThe ferry fare doubled in a year.\n\nCommuter
 @pytest.fixture
 def debate(live_server: str, database_url: str) -> dict[str, int]:
     """The journeys' debate (bob's counter proposes a source for footnote [2]) and ada, an admin."""
-    ids = make_debate(database_url)
-    app = create_app({"SECRET_KEY": "setup", "FORUM_DATABASE_URL": database_url})
-    with app.app_context():
-        session = get_session()
-        accounts.register(session, "ada", PASSWORD, role=Role.ADMIN)
-        session.commit()
-    app.extensions["forum"].dispose()
-    return ids
+    return make_debate(database_url, admin=True)
 
 
 def without_javascript(browser):

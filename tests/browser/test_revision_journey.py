@@ -6,11 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from forum.db import get_session
-from forum.models import Role
-from forum.services import accounts
-from tests.browser.journeys import BOB_SAYS, PASSWORD, make_debate, sign_in
-from wsgi import create_app
+from tests.browser.journeys import BOB_SAYS, make_debate, sign_in
 
 # The sample article (tests/articles.py) as plain text, its first paragraph reworded.
 REVISED = """The Harbour Bridge Toll Is a Tax on the Poor
@@ -32,14 +28,7 @@ A new paragraph asks what the ferry would cost instead, and nobody has an answer
 @pytest.fixture
 def debate(live_server: str, database_url: str) -> dict[str, int]:
     """The journeys' debate (bob's counter on the first paragraph) and ada, an admin."""
-    ids = make_debate(database_url)
-    app = create_app({"SECRET_KEY": "setup", "FORUM_DATABASE_URL": database_url})
-    with app.app_context():
-        session = get_session()
-        accounts.register(session, "ada", PASSWORD, role=Role.ADMIN)
-        session.commit()
-    app.extensions["forum"].dispose()
-    return ids
+    return make_debate(database_url, admin=True)
 
 
 @pytest.mark.browser
