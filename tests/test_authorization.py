@@ -56,6 +56,7 @@ POLICY = {
     "forum.api.restore_argument": MODERATORS,
     "forum.api.lock_thread": MODERATORS,
     "forum.api.set_member_role": ADMINS,
+    "forum.api.remove_member": MODERATORS,
     # The pages
     "forum_accounts.login": ANYONE,
     "forum_accounts.register": ANYONE,
@@ -98,6 +99,7 @@ BODIES = {
     "forum.api.restore_argument": lambda w: {"reason": "Not spam."},
     "forum.api.lock_thread": lambda w: {"locked": True, "reason": "Heated."},
     "forum.api.set_member_role": lambda w: {"role": "moderator"},
+    "forum.api.remove_member": lambda w: {"reason": "Spam."},
     "forum_accounts.login": lambda w: {"username": "author", "password": PASSWORD},
     "forum_accounts.register": lambda w: {"username": f"newcomer{w.serial}", "password": PASSWORD,
                                           "confirm": PASSWORD},

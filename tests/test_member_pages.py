@@ -190,3 +190,35 @@ def test_a_member_removed_twice_is_refused_the_second_time(app, forum):
     moderator = signed_in(app, "moe")
     assert moderator.submit(f"/members/{forum['bob']}/remove", {"reason": "Spam."}).status_code == 303
     assert moderator.submit(f"/members/{forum['bob']}/remove", {"reason": "Spam."}).status_code == 409
+
+
+@pytest.mark.parametrize(("who", "target", "status"), [
+    ("anonymous", "bob", 401), ("ann", "bob", 403), ("moe", "mod2", 403), ("moe", "ada", 403),
+    ("moe", "moe", 403), ("ada", "ada", 403), ("ada", "mod2", 200), ("moe", "bob", 200),
+])
+def test_the_api_removes_members_with_the_pages_rules(app, client, forum, who, target, status):
+    actor = reader(app, client, who)
+    response = actor.api("POST", f"/api/v1/members/{forum[target]}/remove", {"reason": "Because."})
+    assert response.status_code == status, response.json
+    assert len(audit_entries(app)) == (1 if status == 200 else 0)
+    if status == 200:
+        votes_cast = 2 if target == "bob" else 0
+        assert response.json == {"id": forum[target], "name": target, "role": response.json["role"],
+                                 "removed": True, "votes_taken_back": votes_cast}
+        assert client.get(f"/api/v1/members/{forum[target]}").json["removed"] is True
+    else:
+        assert response.json["error"]["code"] in {"not_authenticated", "forbidden"}
+
+
+def test_the_api_removal_needs_a_reason_and_refuses_a_second_time(app, forum):
+    moderator = signed_in(app, "moe")
+    refused = moderator.api("POST", f"/api/v1/members/{forum['bob']}/remove", {"reason": " "})
+    assert refused.status_code == 422 and refused.json["error"]["code"] == "invalid"
+    assert audit_entries(app) == []
+    removed = moderator.api("POST", f"/api/v1/members/{forum['bob']}/remove", {"reason": "Spam."})
+    assert removed.status_code == 200
+    again = moderator.api("POST", f"/api/v1/members/{forum['bob']}/remove", {"reason": "Spam."})
+    assert again.status_code == 409 and "already removed" in again.json["error"]["message"]
+    missing = moderator.api("POST", "/api/v1/members/999999/remove", {"reason": "Spam."})
+    assert missing.status_code == 404
+    assert len(audit_entries(app)) == 1

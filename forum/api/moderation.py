@@ -27,6 +27,7 @@ from forum.api.schemas import (
     LockOut,
     MemberOut,
     ReasonIn,
+    RemovedMemberOut,
     ResolveIn,
     RoleIn,
 )
@@ -185,6 +186,24 @@ def set_member_role(member_id: int, body: RoleIn) -> ResponseReturnValue:
     member = members.appoint(session, admin, member_id, members.parse_role(body.role))
     session.commit()
     return {"id": member.id, "name": member.name, "role": member.role}
+
+
+@registry.route(
+    "/members/<id:member_id>/remove", "POST", body=ReasonIn,
+    responses={200: RemovedMemberOut, **FORBIDDEN, 409: ErrorBody}, auth=True,
+)
+def remove_member(member_id: int, body: ReasonIn) -> ResponseReturnValue:
+    """Remove a member, with a reason: they keep read access only and their votes are taken back.
+
+    Who may call it: moderators, for members; admins, also for moderators. Nobody removes themselves, and admins
+    are removed on the command line only. The audit log records it as `member.remove`.
+    """
+    session = get_session()
+    votes = members.remove_by(session, acting_moderator(), member_id, body.reason)
+    session.commit()
+    member = session.get(Member, member_id)
+    assert member is not None
+    return {"id": member.id, "name": member.name, "role": member.role, "removed": True, "votes_taken_back": votes}
 
 
 @registry.route("/audit", "GET", query=AuditQuery, responses={200: AuditOut, **FORBIDDEN}, auth=True)

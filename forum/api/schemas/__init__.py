@@ -68,6 +68,7 @@ from forum.api.schemas.moderation import (
     LockOut,
     MemberOut,
     ReasonIn,
+    RemovedMemberOut,
     ResolveIn,
     RoleIn,
 )
@@ -118,6 +119,7 @@ __all__ = [
     "MemberArgumentsOut",
     "MemberArgumentsQuery",
     "MemberOut",
+    "RemovedMemberOut",
     "MemberPageOut",
     "PreviewIn",
     "PreviewOut",

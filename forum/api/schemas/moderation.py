@@ -133,6 +133,13 @@ class MemberOut(BaseModel):
     role: Literal["member", "moderator", "admin"]
 
 
+class RemovedMemberOut(MemberOut):
+    """A member once removed: they keep read access only; their votes were taken back."""
+
+    removed: bool
+    votes_taken_back: int
+
+
 class AuditQuery(BaseModel):
     """Filters on the audit log; `before` (an entry id) pages back."""
 
