@@ -13,8 +13,9 @@ gunicorn.conf.py, as the standalone site is served), and spends its share of `--
    every phase (examples, coverage, fuzzing, stateful), with each persona's bearer token (the member's and the
    admin's) and each of `--seeds` seeds (seed, seed + 1, ...) in turn, with the checks not_a_server_error,
    status_code_conformance, content_type_conformance and response_schema_conformance;
-2. one third on the Hypothesis fuzz tests (tests/test_input_fuzz.py, tests/test_api_fuzz.py) under the
-   `nightly` profile: random, many cases per test, on that kind of database.
+2. one third on the Hypothesis fuzz tests (tests/test_input_fuzz.py, tests/test_api_fuzz.py and the search's
+   query fuzz in tests/test_search_pages.py) under the `nightly` profile: random, as many cases per test as
+   FORUM_FUZZ_EXAMPLES says (1,000 unless set), on that kind of database.
 
 It prints a summary (operations, cases, failures by kind), the seeds, how to replay each run, and where the
 reports and the server's log are; the exit status is 1 when anything failed. See bench/README.md.
@@ -53,7 +54,8 @@ TOKEN_HOLDERS = ("member", "admin")
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 # Revoking its own token would lock the fuzzer out of every other operation for the rest of the run.
 REVOKE = "delete_tokens_current"
-FUZZ_TESTS = ["tests/test_input_fuzz.py", "tests/test_api_fuzz.py"]
+FUZZ_TESTS = ["tests/test_input_fuzz.py", "tests/test_api_fuzz.py",
+              "tests/test_search_pages.py::test_any_query_answers_200_or_422"]
 # The per-member write limits would turn most of the fuzzer's writes into 429s and leave the code behind
 # them unreached; they are raised, not switched off, so that the limiter's checks stay in every request.
 # Sign-in limits stay as they are: a 429 on POST /tokens is an answer to check too.

@@ -163,6 +163,18 @@ def test_a_removal_from_the_members_page_takes_back_votes_on_kept_pages(app, cli
     assert "This member was removed" in text(client.get(f"/members/{forum['bob']}"))
 
 
+def test_a_removal_through_the_api_takes_back_votes_on_kept_pages(app, client, forum):
+    thread, argument = f"/blocks/{forum['block1']}", f"/arguments/{forum['first']}"
+    for url in (thread, argument):
+        assert "Score 2" in text(client.get(url)) and "Score 2" in text(client.get(url))
+    assert client.get(f"/api/v1/arguments/{forum['first']}").json["score"] == 2
+    moderator = signed_in(app, "moe")
+    assert moderator.api("POST", f"/api/v1/members/{forum['bob']}/remove", {"reason": "Spam."}).status_code == 200
+    for url in (thread, argument):
+        assert "Score 1" in text(client.get(url))
+    assert client.get(f"/api/v1/arguments/{forum['first']}").json["score"] == 1
+
+
 def test_a_removal_needs_a_reason_and_a_csrf_token(app, forum):
     moderator = signed_in(app, "moe")
     refused = moderator.submit(f"/members/{forum['bob']}/remove", {"reason": "  "})

@@ -153,7 +153,7 @@ def cli(*args: str, before: Callable | None = None):
 
 NEW = "Nobody counted the night crossings."
 EDITED = "The toll rose twice; the third rise was withdrawn."
-THREAD, ARTICLE, HOME = "thread", "article", "home"
+THREAD, ARTICLE, HOME, ARGUMENT = "thread", "article", "home", "argument"
 
 # (write, the pages that must show it, what they show before, what they show after)
 WRITES = {
@@ -161,19 +161,19 @@ WRITES = {
                   [THREAD], None, NEW),
     "html post counts on the article": (html("mia", "/blocks/{block}/arguments", {"stance": "support", "body": NEW}),
                   [ARTICLE], "<strong>0</strong> support", "<strong>1</strong> support"),
-    "html edit": (html("mia", "/arguments/{argument}/edit", {"body": EDITED}), [THREAD], None, EDITED),
-    "html withdraw": (html("mia", "/arguments/{argument}/withdraw"), [THREAD], None, "Withdrawn by its author."),
+    "html edit": (html("mia", "/arguments/{argument}/edit", {"body": EDITED}), [THREAD, ARGUMENT], None, EDITED),
+    "html withdraw": (html("mia", "/arguments/{argument}/withdraw"), [THREAD, ARGUMENT], None, "Withdrawn by its author."),
     "html withdraw counts on the article": (html("mia", "/arguments/{argument}/withdraw"), [ARTICLE],
                       "<strong>1</strong> counter", "<strong>0</strong> counter"),
-    "html vote": (html("rita", "/arguments/{argument}/vote", {"value": "1"}), [THREAD], "Score 0", "Score 1"),
+    "html vote": (html("rita", "/arguments/{argument}/vote", {"value": "1"}), [THREAD, ARGUMENT], "Score 0", "Score 1"),
     "html consensus": (html("moe", "/blocks/{block}/consensus", {"status": "refuted", "note": "Checked.", "version": "0"}),
                        [THREAD, ARTICLE], None, "Refuted"),
-    "html hide": (html("moe", "/arguments/{argument}/hide", {"reason": "Off topic"}), [THREAD],
+    "html hide": (html("moe", "/arguments/{argument}/hide", {"reason": "Off topic"}), [THREAD, ARGUMENT],
                   None, "Hidden by a moderator: Off topic"),
     "html hide counts on the article": (html("moe", "/arguments/{argument}/hide", {"reason": "Off topic"}), [ARTICLE],
                   "<strong>1</strong> counter", "<strong>0</strong> counter"),
     "html restore": (html("moe", "/arguments/{argument}/restore", {"reason": "On topic after all"}, before=hide_it),
-                     [THREAD], "Hidden by a moderator", "The toll rose twice, not thrice."),
+                     [THREAD, ARGUMENT], "Hidden by a moderator", "The toll rose twice, not thrice."),
     "html lock": (html("moe", "/blocks/{block}/lock", {"locked": "1", "reason": "Cooling off"}), [THREAD, ARTICLE],
                   None, "Locked"),
     "html resolve flag by hiding": (html("moe", "/flags/{flag}/resolve", {"action": "hide"}, before=rita_flags),
@@ -184,12 +184,12 @@ WRITES = {
                  [THREAD], None, NEW),
     "api post counts on the article": (api("mia", "POST", "/api/v1/blocks/{block}/arguments", {"stance": "support", "body": NEW}),
                  [ARTICLE], "<strong>0</strong> support", "<strong>1</strong> support"),
-    "api edit": (api("mia", "PATCH", "/api/v1/arguments/{argument}", {"body": EDITED}), [THREAD], None, EDITED),
+    "api edit": (api("mia", "PATCH", "/api/v1/arguments/{argument}", {"body": EDITED}), [THREAD, ARGUMENT], None, EDITED),
     "api withdraw": (api("mia", "DELETE", "/api/v1/arguments/{argument}"), [THREAD], None, "Withdrawn by its author."),
-    "api vote": (api("rita", "PUT", "/api/v1/arguments/{argument}/vote", {"value": -1}), [THREAD], "Score 0", "Score -1"),
+    "api vote": (api("rita", "PUT", "/api/v1/arguments/{argument}/vote", {"value": -1}), [THREAD, ARGUMENT], "Score 0", "Score -1"),
     "api consensus": (api("moe", "PUT", "/api/v1/blocks/{block}/consensus",
                           {"status": "supported", "note": "Holds.", "version": 0}), [THREAD, ARTICLE], None, "Supported"),
-    "api hide": (api("moe", "POST", "/api/v1/arguments/{argument}/hide", {"reason": "Spam"}), [THREAD],
+    "api hide": (api("moe", "POST", "/api/v1/arguments/{argument}/hide", {"reason": "Spam"}), [THREAD, ARGUMENT],
                  None, "Hidden by a moderator: Spam"),
     "api restore": (api("moe", "POST", "/api/v1/arguments/{argument}/restore", {"reason": "Fine"}, before=hide_it),
                     [THREAD], "Hidden by a moderator", "The toll rose twice, not thrice."),
@@ -199,7 +199,7 @@ WRITES = {
                                    [THREAD], None, "Hidden by a moderator"),
     "api import": (api("ada", "POST", "/api/v1/articles", {"text": "Ferries at dawn\n\nThey leave at six.", "format": "text"}),
                    [HOME], None, "Ferries at dawn"),
-    "cli remove member": (cli("remove-member", "rita", before=rita_votes_up), [THREAD], "Score 1", "Score 0"),
+    "cli remove member": (cli("remove-member", "rita", before=rita_votes_up), [THREAD, ARGUMENT], "Score 1", "Score 0"),
     # A first scoring gives every thread a suggestion (this one's cites an open footnote: "needs sources").
     "cli score": (cli("score"), [THREAD, ARTICLE], None, "Computed"),
     "cli seed discussion": (cli("seed-discussion", "{article}", "--arguments-per-thread", "2", "--votes-per-argument", "1"),
@@ -211,9 +211,10 @@ def urls(world: World, pages: list[str], api: bool = False) -> list[str]:
     """The pages' URLs, or those of their twins in the API."""
     if api:
         paths = {THREAD: f"/api/v1/blocks/{world.block}/arguments", ARTICLE: f"/api/v1/articles/{world.article}",
-                 HOME: "/api/v1/articles"}
+                 HOME: "/api/v1/articles", ARGUMENT: f"/api/v1/arguments/{world.argument}"}
     else:
-        paths = {THREAD: world.thread_url, ARTICLE: world.article_url, HOME: "/"}
+        paths = {THREAD: world.thread_url, ARTICLE: world.article_url, HOME: "/",
+                 ARGUMENT: f"/arguments/{world.argument}"}
     return [paths[p] for p in pages]
 
 
@@ -610,7 +611,9 @@ def test_a_renamed_members_new_name_shows_on_every_kept_page_that_names_them(wor
 CHECKED_ELSEWHERE = {
     "forum.accept_citation": "test_citations.py", "forum.api.accept_citation": "test_citations.py",
     "forum.unpublish_article": "test_unpublishing.py",
-    "forum.remove_member": "test_a_removal_from_the_members_page_takes_back_votes_on_kept_pages", "forum.api.unpublish_article": "test_unpublishing.py",
+    "forum.remove_member": "test_a_removal_from_the_members_page_takes_back_votes_on_kept_pages",
+    "forum.api.remove_member": "test_a_removal_through_the_api_takes_back_votes_on_kept_pages",
+    "forum.api.unpublish_article": "test_unpublishing.py",
     "forum.flag_argument": "test_pages_moderation.py", "forum.api.flag_argument": "test_api_moderation.py",
     "forum.change_role": "test_a_member_made_moderator_sees_the_moderators_tools_at_once",
     "forum.api.set_member_role": "test_a_member_made_moderator_sees_the_moderators_tools_at_once",

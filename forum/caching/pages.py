@@ -2,8 +2,8 @@
 a page is kept under (its path, the query parameters it reads and the versions of its data).
 
 A write moves the version of every page it changes in its own transaction (`forum.caching.invalidation`), so
-a key names one state of a page's data and a kept page can never be older than it. The thread and article
-pages, the home page and their API twins are kept; `forum.caching.serving` answers them inside Flask and
+a key names one state of a page's data and a kept page can never be older than it. The thread, argument and
+article pages, the home page and their API twins are kept; `forum.caching.serving` answers them inside Flask and
 `forum.caching.middleware` before it, with the same keys.
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from forum.caching.raw_reads import read_one
-from forum.models import Article, Block, BlockKind
+from forum.models import Argument, Article, Block, BlockKind
 from forum.routing import parse_id
 from forum.services.threads import SORT_KEYS
 
@@ -31,6 +31,13 @@ THREAD_VERSIONS = (
     sa.select(Block.version, Article.version, Block.kind)
     .join(Article, Article.id == Block.article_id)
     .where(Block.id == sa.bindparam("block_id"))
+)
+# An argument's page shows part of its thread (its parents, itself, its replies, the paragraph): its versions.
+ARGUMENT_VERSIONS = (
+    sa.select(Block.version, Article.version, Block.kind)
+    .join(Article, Article.id == Block.article_id)
+    .join(Argument, Argument.block_id == Block.id)
+    .where(Argument.id == sa.bindparam("argument_id"))
 )
 ARTICLE_VERSIONS = sa.select(Article.version, Article.slug).where(Article.id == sa.bindparam("article_id"))
 INDEX_VERSIONS = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Article.version), 0))
@@ -99,6 +106,7 @@ class Page(NamedTuple):
 PAGES: dict[str, Page] = {
     "forum.thread": Page(THREAD_VERSIONS, thread_versions, params={"sort": SORT, "reply_to": an_id}),
     "forum.article": Page(ARTICLE_VERSIONS, article_versions),
+    "forum.argument_page": Page(ARGUMENT_VERSIONS, thread_versions, params={"sort": SORT}),
     "forum.index": Page(INDEX_VERSIONS, index_versions, params={"after": an_id}),
     "forum.api.list_articles": Page(
         INDEX_VERSIONS, index_versions, JSON, params={"limit": a_number(1, 100), "after": an_id}
@@ -110,6 +118,7 @@ PAGES: dict[str, Page] = {
         params={"sort": SORT, "limit": a_number(1, 500), "after": an_id},
     ),
     "forum.api.get_article": Page(ARTICLE_VERSIONS, article_json_versions, JSON),
+    "forum.api.get_argument": Page(ARGUMENT_VERSIONS, thread_versions, JSON),
     # A thread's suggestion moves its thread's version when a scoring changes it.
     "forum.api.get_suggestion": Page(THREAD_VERSIONS, thread_versions, JSON),
 }

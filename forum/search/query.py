@@ -118,4 +118,6 @@ def parse(text: str) -> Query:
         reason = "Only excluded words were given: say what to look for too." if excluded else (
             "Type a word to look for (very common words such as “the” are not searched for).")
         raise Invalid(reason, field="q")
-    return Query(tuple(tuple(group) for group in groups), tuple(excluded))
+    # A word asked for twice asks nothing more, yet would cost the index a second pass over its matches.
+    unique_groups = dict.fromkeys(tuple(dict.fromkeys(group)) for group in groups)
+    return Query(tuple(unique_groups), tuple(dict.fromkeys(excluded)))

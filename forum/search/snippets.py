@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -34,6 +35,12 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65536)
+def marking_key(word: str) -> str:
+    """What a word of a text is compared by: its light stem, folded (kept, since a page's words repeat)."""
+    return stem(folded(word))
+
+
 def snippet(text: str, wanted: Collection[str]) -> Markup:
     """Safe HTML: up to WINDOW words of `text` around its first wanted word, each wanted word marked."""
     if not WORD.search(text):
@@ -41,7 +48,7 @@ def snippet(text: str, wanted: Collection[str]) -> Markup:
     stems = {stem(folded(word)) for word in wanted}
     parts = WORD.split(text)
     words = WORD.findall(text)
-    marked = [stem(folded(word)) in stems for word in words]
+    marked = [marking_key(word) in stems for word in words]
     first = marked.index(True) if True in marked else 0
     start = max(0, first - WINDOW // 3)
     end = min(len(words), start + WINDOW)

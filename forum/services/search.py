@@ -65,37 +65,48 @@ def decode_cursor(cursor: str) -> tuple[float, str, int]:
     return float(rank), kind, id
 
 
-# Each kind's matches, as (kind, id, article_id, block_id, rank); {visible} and {article} are fixed fragments.
+# Each kind's matches, as (kind, id, article_id, block_id, rank). Only the newest CANDIDATES matches of each kind
+# (those that the reader may see) are ranked: ranking every match of a word found in most of a million arguments
+# takes seconds, while the newest thousand rank in milliseconds and a forum's readers mostly look for recent
+# debate. {visible} and {article} are fixed fragments.
+CANDIDATES = 1000
 SQLITE_ARMS = {
-    "argument": """SELECT 'argument' AS kind, a.id AS id, b.article_id AS article_id, a.block_id AS block_id,
-        bm25(forum_search_arguments) AS rank
+    "argument": """SELECT * FROM (SELECT 'argument' AS kind, a.id AS id, b.article_id AS article_id,
+        a.block_id AS block_id, bm25(forum_search_arguments) AS rank
         FROM forum_search_arguments JOIN forum_arguments a ON a.id = forum_search_arguments.rowid
         JOIN forum_blocks b ON b.id = a.block_id JOIN forum_articles r ON r.id = b.article_id
-        WHERE forum_search_arguments MATCH :match AND r.unpublished_at IS NULL {visible} {article}""",
-    "block": """SELECT 'block' AS kind, b.id AS id, b.article_id AS article_id, b.id AS block_id,
+        WHERE forum_search_arguments MATCH :match AND r.unpublished_at IS NULL {visible} {article}
+        ORDER BY forum_search_arguments.rowid DESC LIMIT :candidates)""",
+    "block": """SELECT * FROM (SELECT 'block' AS kind, b.id AS id, b.article_id AS article_id, b.id AS block_id,
         bm25(forum_search_blocks) AS rank
         FROM forum_search_blocks JOIN forum_blocks b ON b.id = forum_search_blocks.rowid
         JOIN forum_articles r ON r.id = b.article_id
-        WHERE forum_search_blocks MATCH :match AND b.kind <> 'heading' AND r.unpublished_at IS NULL {article}""",
-    "article": """SELECT 'article' AS kind, r.id AS id, r.id AS article_id, NULL AS block_id,
+        WHERE forum_search_blocks MATCH :match AND b.kind <> 'heading' AND r.unpublished_at IS NULL {article}
+        ORDER BY forum_search_blocks.rowid DESC LIMIT :candidates)""",
+    "article": """SELECT * FROM (SELECT 'article' AS kind, r.id AS id, r.id AS article_id, NULL AS block_id,
         bm25(forum_search_articles) AS rank
         FROM forum_search_articles JOIN forum_articles r ON r.id = forum_search_articles.rowid
-        WHERE forum_search_articles MATCH :match AND r.unpublished_at IS NULL {article}""",
+        WHERE forum_search_articles MATCH :match AND r.unpublished_at IS NULL {article}
+        ORDER BY forum_search_articles.rowid DESC LIMIT :candidates)""",
 }
 POSTGRESQL_ARMS = {
-    "argument": """SELECT 'argument' AS kind, a.id AS id, b.article_id AS article_id, a.block_id AS block_id,
-        -ts_rank_cd(d.document, q.query) AS rank
-        FROM q, forum_search_arguments d JOIN forum_arguments a ON a.id = d.argument_id
-        JOIN forum_blocks b ON b.id = a.block_id JOIN forum_articles r ON r.id = b.article_id
-        WHERE d.document @@ q.query AND r.unpublished_at IS NULL {visible} {article}""",
-    "block": """SELECT 'block' AS kind, b.id AS id, b.article_id AS article_id, b.id AS block_id,
-        -ts_rank_cd(forum_search_vector(b.text), q.query) AS rank
-        FROM q, forum_blocks b JOIN forum_articles r ON r.id = b.article_id
-        WHERE forum_search_vector(b.text) @@ q.query AND b.kind <> 'heading' AND r.unpublished_at IS NULL {article}""",
-    "article": """SELECT 'article' AS kind, r.id AS id, r.id AS article_id, CAST(NULL AS integer) AS block_id,
-        -ts_rank_cd(forum_search_vector(r.title), q.query) AS rank
-        FROM q, forum_articles r
-        WHERE forum_search_vector(r.title) @@ q.query AND r.unpublished_at IS NULL {article}""",
+    "argument": """SELECT 'argument' AS kind, c.id, c.article_id, c.block_id, -ts_rank_cd(c.document, q.query) AS rank
+        FROM q, (SELECT a.id AS id, b.article_id AS article_id, a.block_id AS block_id, d.document AS document
+            FROM q, forum_search_arguments d JOIN forum_arguments a ON a.id = d.argument_id
+            JOIN forum_blocks b ON b.id = a.block_id JOIN forum_articles r ON r.id = b.article_id
+            WHERE d.document @@ q.query AND r.unpublished_at IS NULL {visible} {article}
+            ORDER BY d.argument_id DESC LIMIT :candidates) c""",
+    "block": """SELECT 'block' AS kind, c.id, c.article_id, c.id AS block_id,
+        -ts_rank_cd(forum_search_vector(c.text), q.query) AS rank
+        FROM q, (SELECT b.id AS id, b.article_id AS article_id, b.text AS text
+            FROM q, forum_blocks b JOIN forum_articles r ON r.id = b.article_id
+            WHERE forum_search_vector(b.text) @@ q.query AND b.kind <> 'heading' AND r.unpublished_at IS NULL
+            {article} ORDER BY b.id DESC LIMIT :candidates) c""",
+    "article": """SELECT 'article' AS kind, c.id, c.id AS article_id, CAST(NULL AS integer) AS block_id,
+        -ts_rank_cd(forum_search_vector(c.title), q.query) AS rank
+        FROM q, (SELECT r.id AS id, r.title AS title FROM q, forum_articles r
+            WHERE forum_search_vector(r.title) @@ q.query AND r.unpublished_at IS NULL {article}
+            ORDER BY r.id DESC LIMIT :candidates) c""",
 }
 VISIBLE = "AND NOT a.hidden AND a.withdrawn_at IS NULL"
 AFTER = "WHERE rank > :rank OR (rank = :rank AND (kind > :kind OR (kind = :kind AND id > :id)))"
@@ -120,7 +131,7 @@ def matches(
     limit: int, after: tuple[float, str, int] | None,
 ) -> list[tuple[str, int, int, int | None, float]]:
     """The ranked (kind, id, article_id, block_id, rank) rows of one page, one more than `limit` if there are more."""
-    params: dict[str, Any] = {"limit": limit}
+    params: dict[str, Any] = {"limit": limit, "candidates": CANDIDATES}
     sqlite = session.get_bind().dialect.name == "sqlite"
     fragments = {"visible": "" if moderator else VISIBLE, "article": ""}
     if article_id is not None:
@@ -142,20 +153,39 @@ def matches(
     return [tuple(row) for row in session.execute(sa.text(statement), params)]
 
 
-def texts_of(session: so.Session, rows: list[tuple[str, int, int, int | None, float]]) -> dict[tuple[str, int], str]:
-    """The searchable text of each row found: an argument's body and sources, a block's text, an article's title."""
+@dataclass(frozen=True)
+class Found:
+    """What the results of a page show besides their place: their searchable texts, articles' titles, sections."""
+
+    texts: dict[tuple[str, int], str]
+    titles: dict[int, str]
+    sections: dict[int, str | None]
+
+
+def found_texts(session: so.Session, rows: list[tuple[str, int, int, int | None, float]]) -> Found:
+    """The searchable text of each row found (an argument's body and sources, a block's text, an article's
+    title), the titles of their articles and the sections of their paragraphs, in as few statements as kinds."""
     ids = {kind: [row[1] for row in rows if row[0] == kind] for kind in KINDS}
     texts: dict[tuple[str, int], str] = {}
-    for id, body in session.execute(sa.select(Argument.id, Argument.body).where(Argument.id.in_(ids["argument"]))):
-        texts["argument", id] = body
-    sources = sa.select(Source.argument_id, Source.title, Source.quote).where(Source.argument_id.in_(ids["argument"]))
-    for id, title, quote in session.execute(sources.order_by(Source.position, Source.id)):
-        texts["argument", id] += " " + " ".join(part for part in (title, quote) if part)
-    for id, text in session.execute(sa.select(Block.id, Block.text).where(Block.id.in_(ids["block"]))):
-        texts["block", id] = text
-    for id, title in session.execute(sa.select(Article.id, Article.title).where(Article.id.in_(ids["article"]))):
-        texts["article", id] = title
-    return texts
+    titles: dict[int, str] = {}
+    sections: dict[int, str | None] = {}
+    if ids["argument"]:
+        for id, body in session.execute(sa.select(Argument.id, Argument.body).where(Argument.id.in_(ids["argument"]))):
+            texts["argument", id] = body
+        sources = sa.select(Source.argument_id, Source.title, Source.quote).where(
+            Source.argument_id.in_(ids["argument"]))
+        for id, title, quote in session.execute(sources.order_by(Source.position, Source.id)):
+            texts["argument", id] += " " + " ".join(part for part in (title, quote) if part)
+    if ids["block"]:
+        blocks = sa.select(Block.id, Block.text, Block.section).where(Block.id.in_(ids["block"]))
+        for id, text, section in session.execute(blocks):
+            texts["block", id], sections[id] = text, section
+    if rows:
+        articles = sa.select(Article.id, Article.title).where(Article.id.in_({row[2] for row in rows}))
+        for id, title in session.execute(articles):
+            titles[id] = title
+            texts["article", id] = title
+    return Found(texts, titles, sections)
 
 
 def search(
@@ -172,15 +202,12 @@ def search(
     rows = matches(session, query, kinds=(kind,) if kind else KINDS, article_id=article_id, moderator=moderator,
                    limit=limit + 1, after=position)
     page = rows[:limit]
-    texts = texts_of(session, page)
-    titles = {id: title for id, title in session.execute(
-        sa.select(Article.id, Article.title).where(Article.id.in_({row[2] for row in page})))}
-    sections = {id: section for id, section in session.execute(
-        sa.select(Block.id, Block.section).where(Block.id.in_({row[1] for row in page if row[0] == "block"})))}
+    found = found_texts(session, page)
     wanted = query.wanted_words
     results = [
-        Result(kind, id, article, block, titled(titles[article], sections.get(id) if kind == "block" else None),
-               snippet(texts[kind, id], wanted))
+        Result(kind, id, article, block,
+               titled(found.titles[article], found.sections.get(id) if kind == "block" else None),
+               snippet(found.texts[kind, id], wanted))
         for kind, id, article, block, _rank in page
     ]
     last = page[-1] if page and len(rows) > limit else None
