@@ -41,6 +41,18 @@ def test_what_a_query_asks(text, groups, excluded):
     assert list(query.excluded) == excluded
 
 
+@pytest.mark.parametrize(("text", "impossible"), [
+    ("tax -tax", True), ('"carbon tax" -tax', True), ("rent cap -cap", True), ("tax tax -tax", True),
+    ("tax OR fee -tax", False), ('tax -"carbon tax"', False), ("tax -taxes", False), ("climate -tax", False),
+])
+def test_a_query_excluding_what_it_asks_for_is_known_to_match_nothing(text, impossible):
+    assert parse(text).impossible is impossible
+
+
+def test_words_asked_twice_are_asked_once():
+    assert parse("rent rent OR rent -cap -cap") == parse("rent -cap")
+
+
 def test_fts5_gets_every_term_quoted():
     assert parse('wind OR solar -"coal plant" NOT').fts5() == '(("wind" OR "solar")) NOT "coal plant"'
     assert parse("a-b AND c*").fts5() == '("a b") AND ("c")'

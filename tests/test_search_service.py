@@ -9,6 +9,7 @@ from forum.db import get_session
 from forum.errors import Invalid
 from forum.models import Argument, Block, Member, Role, Source
 from forum.services import arguments, moderation, publication
+from forum.services import search as search_service
 from forum.services.search import search
 from tests.search_corpus import make_corpus
 
@@ -49,6 +50,15 @@ def test_phrase_or_and_excluded_words(app, corpus):
     assert found(app, "energy -solar", kind="block") == [("block", blocks[7])]
     assert found(app, 'energy -"wind energy"', kind="block") == [("block", blocks[7])]
     assert found(app, 'energy -"energy wind"', kind="block") != [("block", blocks[7])]
+    assert found(app, "energy -energy") == found(app, '"wind energy" -energy') == []
+
+
+def test_of_many_matches_the_newest_are_ranked(app, corpus, monkeypatch):
+    every = found(app, "energy OR rent OR tax OR emissions", kind="argument")
+    assert len(every) > 3
+    monkeypatch.setattr(search_service, "CANDIDATES", 3)
+    newest = sorted((id for _, id in every), reverse=True)[:3]
+    assert sorted(id for _, id in found(app, "energy OR rent OR tax OR emissions", kind="argument")) == sorted(newest)
 
 
 def test_sources_titles_and_quotes_find_their_argument(app, corpus):

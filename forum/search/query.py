@@ -53,6 +53,11 @@ class Query:
     excluded: tuple[Term, ...]
 
     @property
+    def impossible(self) -> bool:
+        """Whether nothing can match: every term of a group holds a term that is also excluded (`tax -tax`)."""
+        return any(all(any(holds(term, out) for out in self.excluded) for term in group) for group in self.groups)
+
+    @property
     def wanted_words(self) -> frozenset[str]:
         """The words a match holds, for marking them in snippets."""
         return frozenset(word for group in self.groups for term in group for word in term.words)
@@ -64,6 +69,12 @@ class Query:
         for term in self.excluded:
             expression = f"({expression}) NOT {quoted(term)}"
         return expression
+
+
+def holds(term: Term, part: Term) -> bool:
+    """Whether `part`'s words stand in `term`, together and in order."""
+    size = len(part.words)
+    return any(term.words[start : start + size] == part.words for start in range(len(term.words) - size + 1))
 
 
 def quoted(term: Term) -> str:

@@ -11,9 +11,12 @@ import base64
 import binascii
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from markupsafe import Markup
@@ -90,22 +93,22 @@ SQLITE_ARMS = {
         ORDER BY forum_search_articles.rowid DESC LIMIT :candidates)""",
 }
 POSTGRESQL_ARMS = {
-    "argument": """SELECT 'argument' AS kind, c.id, c.article_id, c.block_id, -ts_rank_cd(c.document, q.query) AS rank
-        FROM q, (SELECT a.id AS id, b.article_id AS article_id, a.block_id AS block_id, d.document AS document
-            FROM q, forum_search_arguments d JOIN forum_arguments a ON a.id = d.argument_id
+    "argument": """SELECT 'argument' AS kind, c.id, c.article_id, c.block_id, -ts_rank_cd(c.document, {query}) AS rank
+        FROM (SELECT a.id AS id, b.article_id AS article_id, a.block_id AS block_id, d.document AS document
+            FROM forum_search_arguments d JOIN forum_arguments a ON a.id = d.argument_id
             JOIN forum_blocks b ON b.id = a.block_id JOIN forum_articles r ON r.id = b.article_id
-            WHERE d.document @@ q.query AND r.unpublished_at IS NULL {visible} {article}
+            WHERE d.document @@ {query} AND r.unpublished_at IS NULL {visible} {article}
             ORDER BY d.argument_id DESC LIMIT :candidates) c""",
     "block": """SELECT 'block' AS kind, c.id, c.article_id, c.id AS block_id,
-        -ts_rank_cd(forum_search_vector(c.text), q.query) AS rank
-        FROM q, (SELECT b.id AS id, b.article_id AS article_id, b.text AS text
-            FROM q, forum_blocks b JOIN forum_articles r ON r.id = b.article_id
-            WHERE forum_search_vector(b.text) @@ q.query AND b.kind <> 'heading' AND r.unpublished_at IS NULL
+        -ts_rank_cd(forum_search_vector(c.text), {query}) AS rank
+        FROM (SELECT b.id AS id, b.article_id AS article_id, b.text AS text
+            FROM forum_blocks b JOIN forum_articles r ON r.id = b.article_id
+            WHERE forum_search_vector(b.text) @@ {query} AND b.kind <> 'heading' AND r.unpublished_at IS NULL
             {article} ORDER BY b.id DESC LIMIT :candidates) c""",
     "article": """SELECT 'article' AS kind, c.id, c.id AS article_id, CAST(NULL AS integer) AS block_id,
-        -ts_rank_cd(forum_search_vector(c.title), q.query) AS rank
-        FROM q, (SELECT r.id AS id, r.title AS title FROM q, forum_articles r
-            WHERE forum_search_vector(r.title) @@ q.query AND r.unpublished_at IS NULL {article}
+        -ts_rank_cd(forum_search_vector(c.title), {query}) AS rank
+        FROM (SELECT r.id AS id, r.title AS title FROM forum_articles r
+            WHERE forum_search_vector(r.title) @@ {query} AND r.unpublished_at IS NULL {article}
             ORDER BY r.id DESC LIMIT :candidates) c""",
 }
 VISIBLE = "AND NOT a.hidden AND a.withdrawn_at IS NULL"
@@ -137,20 +140,41 @@ def matches(
     if article_id is not None:
         fragments["article"] = "AND r.id = :article_id"
         params["article_id"] = article_id
-    arms = SQLITE_ARMS if sqlite else POSTGRESQL_ARMS
-    union = " UNION ALL ".join(arms[kind].format(**fragments) for kind in kinds)
     if sqlite:
         params["match"] = query.fts5()
-        head = f"WITH hits AS MATERIALIZED ({union})"
     else:
-        head = f"WITH q AS (SELECT {tsquery(query, params)} AS query), hits AS MATERIALIZED ({union})"
+        # Written out where it is used, not in a CTE of its own, so that the planner sees what is asked for
+        # and weighs it by the index's statistics: a rare word goes through the GIN index, a common one down
+        # the newest arguments until enough match.
+        fragments["query"] = f"({tsquery(query, params)})"
+    arms = SQLITE_ARMS if sqlite else POSTGRESQL_ARMS
+    union = " UNION ALL ".join(arms[kind].format(**fragments) for kind in kinds)
+    head = f"WITH hits AS MATERIALIZED ({union})"
     where = ""
     if after is not None:
         params.update(rank=after[0], kind=after[1], id=after[2])
         where = AFTER if sqlite else AFTER.replace(":rank", "CAST(:rank AS real)")
     columns = "kind, id, article_id, block_id, rank"
     statement = f"{head} SELECT {columns} FROM hits {where} ORDER BY rank, kind, id LIMIT :limit"
-    return [tuple(row) for row in session.execute(sa.text(statement), params)]
+    with custom_plan(session):
+        return [tuple(row) for row in session.execute(sa.text(statement), params)]
+
+
+@contextmanager
+def custom_plan(session: so.Session) -> Iterator[None]:
+    """Have PostgreSQL plan the next statement for its own values: psycopg prepares a statement run often,
+    and a prepared statement's generic plan guesses how many rows a search matches, so that a rare word
+    could be looked for down a million arguments one by one."""
+    connection = session.connection().connection.driver_connection
+    if not isinstance(connection, psycopg.Connection):
+        yield
+        return
+    threshold = connection.prepare_threshold
+    connection.prepare_threshold = None
+    try:
+        yield
+    finally:
+        connection.prepare_threshold = threshold
 
 
 @dataclass(frozen=True)
@@ -199,6 +223,8 @@ def search(
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"limit is between 1 and {MAX_LIMIT}.", field="limit")
     position = decode_cursor(after) if after is not None else None
+    if query.impossible:  # answered at once: the indexes would look through every match of the word to say so
+        return Page([], None)
     rows = matches(session, query, kinds=(kind,) if kind else KINDS, article_id=article_id, moderator=moderator,
                    limit=limit + 1, after=position)
     page = rows[:limit]
