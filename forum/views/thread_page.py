@@ -7,7 +7,7 @@ here, so that the routes depend on this module and it on none of them.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy.orm as so
 from flask import current_app, render_template, request, url_for
@@ -17,7 +17,7 @@ from forum.caching.serving import do_not_keep
 from forum.csrf import csrf_token
 from forum.db import get_session
 from forum.models import Block, ConsensusChange, ConsensusStatus, Role, Suggestion
-from forum.services import consensus, threads
+from forum.services import consensus, threads, watching
 from forum.services.counting import counts
 from forum.services.policy import allows, state
 from forum.services.thread_page import thread_view
@@ -133,6 +133,24 @@ def verdict_panel(
     return context
 
 
+class WatchChoice(NamedTuple):
+    """What a watch form shows: the level that counts, and where it comes from when not the page's own."""
+
+    level: str
+    note: str | None
+
+
+def watch_choice(session: so.Session, viewer: Viewer, block: Block) -> WatchChoice | None:
+    """The member's watch level for the thread, as its form shows it (None for a reader)."""
+    if viewer.member is None or viewer.role is None:
+        return None
+    levels = watching.levels_for(session, viewer.member, block)
+    note = None
+    if levels.thread is None and levels.article is not None:
+        note = f"As its article: {levels.article.value}."
+    return WatchChoice(levels.effective.value, note)
+
+
 def thread_page(
     block_id: int,
     draft: ArgumentDraft | None = None,
@@ -196,6 +214,8 @@ def thread_page(
         cite=lambda block, text: display.with_citations(text, marker),
         refused=refused,
         posted=posted,
+        watch=watch_choice(session, viewer, thread.block),
+        watch_target="thread",
         **paragraph_changes(session, thread.block, moderator),
         **verdict_panel(
             session, thread.block, viewer, verdict, {i: node.argument for i, node in by_id.items()},

@@ -71,6 +71,16 @@ from forum.api.schemas.moderation import (
     ResolveIn,
     RoleIn,
 )
+from forum.api.schemas.notifications import (
+    ArticleWatchOut,
+    MarkReadIn,
+    MarkReadOut,
+    NotificationOut,
+    NotificationsOut,
+    NotificationsQuery,
+    ThreadWatchOut,
+    WatchIn,
+)
 from forum.api.schemas.search import SearchOut, SearchQuery, SearchResultOut
 from forum.api.schemas.suggestions import BasisOut, SuggestionOut
 
@@ -90,6 +100,7 @@ __all__ = [
     "ArticleIn",
     "ArticleOut",
     "ArticleSummaryOut",
+    "ArticleWatchOut",
     "ArticlesOut",
     "ArticlesQuery",
     "AuditEntryOut",
@@ -115,10 +126,15 @@ __all__ = [
     "Id",
     "LockIn",
     "LockOut",
+    "MarkReadIn",
+    "MarkReadOut",
     "MemberArgumentsOut",
     "MemberArgumentsQuery",
     "MemberOut",
     "MemberPageOut",
+    "NotificationOut",
+    "NotificationsOut",
+    "NotificationsQuery",
     "PreviewIn",
     "PreviewOut",
     "ProposalOut",
@@ -138,7 +154,9 @@ __all__ = [
     "StatusName",
     "SuggestionOut",
     "ThreadOut",
+    "ThreadWatchOut",
     "UnpublishQuery",
     "VersionsOut",
+    "WatchIn",
     "examples",
 ]
