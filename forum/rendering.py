@@ -72,7 +72,10 @@ def name_candidates(words: str) -> list[str]:
     found: list[str] = []
     for count in range(len(parts), 0, -1):
         run = " ".join(parts[:count])
-        for name in (run, run.rstrip(TRAILING)):
+        bare = run.rstrip(TRAILING)
+        # "@bob's point" mentions bob.
+        possessive = bare[:-2] if bare.endswith(("'s", "’s")) else ""
+        for name in (run, bare, possessive):
             if name and len(name) <= MENTION_MAX and name not in found:
                 found.append(name)
     return found

@@ -1,7 +1,8 @@
 """Watching: a member's level for a thread or a whole article, and who a thread's news reaches.
 
 A thread's own level wins over its article's; with neither, a member's level is `normal`. Posting in a thread
-watches it, unless the member chose a level for that thread before (a `normal` row is such a choice).
+watches it, unless the member chose a level for that thread before (a `normal` row is such a choice) or muted
+its article. Muting an article clears the member's levels of its threads: the later, wider choice wins.
 """
 
 from __future__ import annotations
@@ -120,9 +121,20 @@ def watch_article(session: so.Session, member: Member, article_id: int, level: o
     article = get_article(session, article_id)
     check_readable(article, holds(member, Role.MODERATOR))
     _set(session, member, chosen, article_id=article.id)
+    if chosen is WatchLevel.MUTED:
+        # Muting an article is the later and wider choice: it silences every thread of it, those the member
+        # posted in included; a thread may then be watched again on its own.
+        session.execute(
+            sa.delete(Watch).where(
+                Watch.member_id == member.id,
+                Watch.block_id.in_(sa.select(Block.id).where(Block.article_id == article.id)),
+            )
+        )
     return article, chosen
 
 
 def watch_on_post(session: so.Session, member: Member, block: Block) -> None:
-    """Posting in a thread watches it, unless the member chose a level for it before."""
-    _set(session, member, WatchLevel.WATCHING, block_id=block.id, only_if_unset=True)
+    """Posting in a thread watches it, unless the member chose a level for it before or muted its article."""
+    levels = levels_for(session, member, block)
+    if levels.thread is None and levels.article is not WatchLevel.MUTED:
+        _set(session, member, WatchLevel.WATCHING, block_id=block.id, only_if_unset=True)
