@@ -167,11 +167,13 @@ READS = {
     "forum.api.openapi_document": ["/api/v1/openapi.json"],
     "forum.search": ["/search"],
     "forum.api.search": ["/api/v1/search"],
+    "forum.notifications": ["/notifications"],
+    "forum.api.list_notifications": ["/api/v1/notifications"],
     "forum.api.no_such_route": ["/api/v1/no/such/thing", "/api/v1/blocks/I%0Aoh/consensus/history"],
 }
 READ_PATHS = sorted(path for paths in READS.values() for path in paths)
 PARAMETERS = ["sort", "reply_to", "accept", "after", "before", "limit", "action", "actor", "actor_id", "target_type",
-              "target_id", "next", "q", "kind", "article"]
+              "target_id", "next", "q", "kind", "article", "unread"]
 
 
 def query_string(pairs: list[tuple[str, str]]) -> str:
