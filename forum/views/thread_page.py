@@ -17,11 +17,12 @@ from forum.caching.serving import do_not_keep
 from forum.csrf import csrf_token
 from forum.db import get_session
 from forum.models import Block, ConsensusChange, ConsensusStatus, Role, Suggestion
-from forum.services import consensus, threads, watching
+from forum.services import consensus, threads
 from forum.services.counting import counts
 from forum.services.policy import allows, state
 from forum.services.thread_page import thread_view
 from forum.services.threads import ArgumentRecord, Node
+from forum.services.watching import Levels
 from forum.settings import content_limits, template
 from forum.views import display
 from forum.views.argument_tree import ArgumentTree
@@ -140,11 +141,10 @@ class WatchChoice(NamedTuple):
     note: str | None
 
 
-def watch_choice(session: so.Session, viewer: Viewer, block: Block) -> WatchChoice | None:
-    """The member's watch level for the thread, as its form shows it (None for a reader)."""
+def watch_choice(viewer: Viewer, levels: Levels) -> WatchChoice | None:
+    """The member's watch level for the thread (read with it), as its form shows it (None for a reader)."""
     if viewer.member is None or viewer.role is None:
         return None
-    levels = watching.levels_for(session, viewer.member, block)
     note = None
     if levels.thread is None and levels.article is not None:
         note = f"As its article: {levels.article.value}."
@@ -168,7 +168,7 @@ def thread_page(
     session = get_session()
     viewer = current_viewer()
     moderator = viewer.has_role(Role.MODERATOR)
-    thread = thread_view(session, block_id, moderator=moderator)
+    thread = thread_view(session, block_id, moderator=moderator, viewer_id=viewer.member.id if viewer.member else None)
     sort = sort_choice()
     memos = current_app.extensions["forum"]
     tree = threads.argument_tree(
@@ -214,7 +214,7 @@ def thread_page(
         cite=lambda block, text: display.with_citations(text, marker),
         refused=refused,
         posted=posted,
-        watch=watch_choice(session, viewer, thread.block),
+        watch=watch_choice(viewer, thread.watch),
         watch_target="thread",
         **paragraph_changes(session, thread.block, moderator),
         **verdict_panel(
