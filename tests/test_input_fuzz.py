@@ -232,6 +232,9 @@ FORM_FIELDS = {
     "forum.import_article": ["text", "url", "format", "title", "action", "upload", "upload_name", "drop_upload",
                              "revises", "reviewed"],
     "forum.attach_thread": ["target", "reason"],
+    "forum.mark_notifications_read": ["id", "all", "next", "unread"],
+    "forum.watch_thread": ["level"],
+    "forum.watch_article": ["level"],
     "forum_accounts.login": ["username", "password", "remember", "next"],
     "forum_accounts.register": ["username", "password", "confirm"],
     "forum_accounts.logout": [],
@@ -243,7 +246,8 @@ SESSION_CHANGING = {"forum_accounts.login", "forum_accounts.register", "forum_ac
 PERSONAS = {"member": Role.MEMBER, "moderator": Role.MODERATOR, "admin": Role.ADMIN}
 # Values that take a form past its first checks, so that the hostile ones reach the services.
 PLAUSIBLE = st.sampled_from(["counter", "preview", "post", "add_source", "other", "supported", "1", "0", "publish",
-                             "review", "html", "https://a.example/", "Fine words.", "moderator", "hide", "dismiss"])
+                             "review", "html", "https://a.example/", "Fine words.", "moderator", "hide", "dismiss",
+                             "watching", "muted"])
 form_fields = st.one_of(
     st.sampled_from(sorted({name for names in FORM_FIELDS.values() for name in names})),
     long_digits.map(lambda digits: f"sources-{digits}-url"),
