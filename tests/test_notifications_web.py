@@ -143,7 +143,7 @@ def test_watching_a_thread_and_an_article_in_the_api_and_from_their_pages(app, f
     assert mia.api("PUT", f"/api/v1/articles/{article}/watch", json={"level": "muted"}).json == {
         "article_id": article, "level": "muted"}
     # Muting the article cleared the thread's own level: the article's counts now.
-    assert 'value="muted" selected' in mia.get(f"/blocks/{block}").get_data(as_text=True)
+    assert 'value="muted" class="watch-muted" aria-pressed="true"' in mia.get(f"/blocks/{block}").get_data(as_text=True)
 
     assert mia.api("PUT", f"/api/v1/blocks/{block}/watch", json={"level": "loud"}).status_code == 422
     assert mia.api("PUT", f"/api/v1/blocks/{forum['ids']['block2']}/watch", json={"level": "muted"}).status_code == 404
@@ -151,7 +151,7 @@ def test_watching_a_thread_and_an_article_in_the_api_and_from_their_pages(app, f
 
     page = mia.submit(f"/blocks/{block}/watch", {"level": "watching"}, follow_redirects=True)
     assert "You are watching this thread" in page.get_data(as_text=True)
-    assert 'value="watching" selected' in mia.get(f"/blocks/{block}").get_data(as_text=True)
+    assert 'value="watching" class="watch-watching" aria-pressed="true"' in mia.get(f"/blocks/{block}").get_data(as_text=True)
     assert mia.submit(f"/blocks/{block}/watch", {"level": "nonsense"}).status_code == 422
 
 

@@ -222,7 +222,7 @@ def post_argument(
     session.flush()
     # Told in the same transaction as the post, and the thread watched: both stand or fall with it.
     watching.watch_on_post(session, author, block)
-    notifications.argument_posted(session, argument, mentioned)
+    notifications.argument_posted(session, argument, block, mentioned)
     return argument
 
 

@@ -103,9 +103,13 @@ def tell(
     return recipients
 
 
-def argument_posted(session: so.Session, argument: Argument, mentioned: Collection[int]) -> None:
-    """A new argument: its parent's author hears of the reply, the members it mentions of the mention."""
-    block, author = argument.block, argument.author
+def argument_posted(session: so.Session, argument: Argument, block: Block, mentioned: Collection[int]) -> None:
+    """A new argument in `block`: its parent's author hears of the reply, the members it mentions of the mention.
+
+    The thread is given, not read through `argument.block`: that would tie the thread's row, with the page
+    version it had before this post, to the argument for as long as the caller keeps it.
+    """
+    author = argument.author
     replied: list[int] = []
     if argument.parent_id is not None:
         parent_author = session.scalar(sa.select(Argument.author_id).where(Argument.id == argument.parent_id))
