@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app, g, request
 from flask_login import current_user
 
@@ -32,6 +33,8 @@ class Viewer:
     role: Role | None = None
     member: Member | None = None
     via_token: bool = False
+    # The bell's count: the member's unread notification lines, read with the member.
+    unread: int = 0
 
     @property
     def is_authenticated(self) -> bool:
@@ -46,9 +49,14 @@ class Viewer:
 ANONYMOUS = Viewer()
 
 
-def page_identity(member_id: int, role: Role | str | None, name: str) -> tuple[Any, ...]:
-    """What of a member their pages show, as part of a kept page's key: id, acting role ('' once removed), name."""
-    return ("member", member_id, role or "", name)
+def page_identity(member_id: int, role: Role | str | None, name: str, unread: int | None) -> tuple[Any, ...]:
+    """What of a member their pages show, as part of a kept page's key: id, acting role ('' once removed), name
+    and the bell's unread count.
+
+    The count is in the key, not in any page's version: a new notification (or one read) moves the copies of
+    that member alone, at once, and no member's copy is ever another's.
+    """
+    return ("member", member_id, role or "", name, unread or 0)
 
 
 ACCOUNT_ID = re.compile(r"[1-9][0-9]{0,9}")
@@ -138,7 +146,8 @@ def _resolve_viewer() -> Viewer:
     secret = bearer_secret() if is_api_request() else None
     if secret is not None:
         holder = tokens.member_for_token(session, secret)
-        return Viewer(holder.user_id, holder.name, holder.acting_role, holder, via_token=True)
+        return Viewer(holder.user_id, holder.name, holder.acting_role, holder, via_token=True,
+                      unread=holder.unread_notifications)
 
     require_login_manager()
     if not current_user or not current_user.is_authenticated:
@@ -148,10 +157,13 @@ def _resolve_viewer() -> Viewer:
     if isinstance(user, Account) and user_id == user.user_key:
         member = user.member  # loaded with the account
     else:
-        member = session.scalar(sa.select(Member).where(Member.user_id == user_id))
+        member = session.scalar(
+            sa.select(Member).where(Member.user_id == user_id).options(so.undefer(Member.unread_notifications))
+        )
     # A signed-in user the forum has not stored yet is a member; the row comes with their first write.
     role = member.acting_role if member else Role.MEMBER
-    return Viewer(user_id, display_name(current_user), role, member)
+    unread = member.unread_notifications if member else 0
+    return Viewer(user_id, display_name(current_user), role, member, unread=unread)
 
 
 def require_role(viewer: Viewer, role: Role = Role.MEMBER) -> None:

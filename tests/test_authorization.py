@@ -57,6 +57,9 @@ POLICY = {
     "forum.api.lock_thread": MODERATORS,
     "forum.api.set_member_role": ADMINS,
     "forum.api.remove_member": MODERATORS,
+    "forum.api.mark_read": MEMBERS,
+    "forum.api.watch_thread": MEMBERS,
+    "forum.api.watch_article": MEMBERS,
     # The pages
     "forum_accounts.login": ANYONE,
     "forum_accounts.register": ANYONE,
@@ -78,6 +81,9 @@ POLICY = {
     "forum.attach_thread": MODERATORS,
     "forum.change_role": ADMINS,
     "forum.remove_member": MODERATORS,
+    "forum.mark_notifications_read": MEMBERS,
+    "forum.watch_thread": MEMBERS,
+    "forum.watch_article": MEMBERS,
 }
 
 # What each route is sent: valid enough that an allowed persona gets past the permission check.
@@ -100,6 +106,9 @@ BODIES = {
     "forum.api.lock_thread": lambda w: {"locked": True, "reason": "Heated."},
     "forum.api.set_member_role": lambda w: {"role": "moderator"},
     "forum.api.remove_member": lambda w: {"reason": "Spam."},
+    "forum.api.mark_read": lambda w: {"all": True},
+    "forum.api.watch_thread": lambda w: {"level": "watching"},
+    "forum.api.watch_article": lambda w: {"level": "muted"},
     "forum_accounts.login": lambda w: {"username": "author", "password": PASSWORD},
     "forum_accounts.register": lambda w: {"username": f"newcomer{w.serial}", "password": PASSWORD,
                                           "confirm": PASSWORD},
@@ -121,6 +130,9 @@ BODIES = {
     "forum.attach_thread": lambda w: {"target": str(w.block_id)},
     "forum.change_role": lambda w: {"role": "moderator"},
     "forum.remove_member": lambda w: {"reason": "Spam."},
+    "forum.mark_notifications_read": lambda w: {"all": "1"},
+    "forum.watch_thread": lambda w: {"level": "watching"},
+    "forum.watch_article": lambda w: {"level": "muted"},
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 SIGN_IN_PAGE = re.compile(r"/login(\?|$)")
@@ -185,7 +197,7 @@ def url_for_rule(rule: str, world: World) -> str:
 @pytest.fixture
 def people(app, make_user):
     """An account per signed-in persona; write limits raised so that the matrix measures permissions only."""
-    for name in ("LOGIN", "REGISTER", "POST", "POST_NEW_MEMBER", "EDIT", "VOTE", "FLAG", "SEARCH"):
+    for name in ("LOGIN", "REGISTER", "POST", "POST_NEW_MEMBER", "EDIT", "VOTE", "FLAG", "SEARCH", "WATCH", "READ"):
         app.config[f"FORUM_RATELIMIT_{name}"] = "100000 per minute"
     roles = {"member": Role.MEMBER, "author": Role.MEMBER, "moderator": Role.MODERATOR, "admin": Role.ADMIN,
              "removed": Role.ADMIN}

@@ -167,11 +167,13 @@ READS = {
     "forum.api.openapi_document": ["/api/v1/openapi.json"],
     "forum.search": ["/search"],
     "forum.api.search": ["/api/v1/search"],
+    "forum.notifications": ["/notifications"],
+    "forum.api.list_notifications": ["/api/v1/notifications"],
     "forum.api.no_such_route": ["/api/v1/no/such/thing", "/api/v1/blocks/I%0Aoh/consensus/history"],
 }
 READ_PATHS = sorted(path for paths in READS.values() for path in paths)
 PARAMETERS = ["sort", "reply_to", "accept", "after", "before", "limit", "action", "actor", "actor_id", "target_type",
-              "target_id", "next", "q", "kind", "article"]
+              "target_id", "next", "q", "kind", "article", "unread"]
 
 
 def query_string(pairs: list[tuple[str, str]]) -> str:
@@ -230,6 +232,9 @@ FORM_FIELDS = {
     "forum.import_article": ["text", "url", "format", "title", "action", "upload", "upload_name", "drop_upload",
                              "revises", "reviewed"],
     "forum.attach_thread": ["target", "reason"],
+    "forum.mark_notifications_read": ["id", "all", "next", "unread"],
+    "forum.watch_thread": ["level"],
+    "forum.watch_article": ["level"],
     "forum_accounts.login": ["username", "password", "remember", "next"],
     "forum_accounts.register": ["username", "password", "confirm"],
     "forum_accounts.logout": [],
@@ -241,7 +246,8 @@ SESSION_CHANGING = {"forum_accounts.login", "forum_accounts.register", "forum_ac
 PERSONAS = {"member": Role.MEMBER, "moderator": Role.MODERATOR, "admin": Role.ADMIN}
 # Values that take a form past its first checks, so that the hostile ones reach the services.
 PLAUSIBLE = st.sampled_from(["counter", "preview", "post", "add_source", "other", "supported", "1", "0", "publish",
-                             "review", "html", "https://a.example/", "Fine words.", "moderator", "hide", "dismiss"])
+                             "review", "html", "https://a.example/", "Fine words.", "moderator", "hide", "dismiss",
+                             "watching", "muted"])
 form_fields = st.one_of(
     st.sampled_from(sorted({name for names in FORM_FIELDS.values() for name in names})),
     long_digits.map(lambda digits: f"sources-{digits}-url"),

@@ -622,6 +622,12 @@ CHECKED_ELSEWHERE = {
     "forum.api.revise_article": "test_revisions_web.py", "forum.attach_thread": "test_revisions_web.py",
     "import": "test_cli_import.py", "load-discussion": "test_demo_discussion.py",
     "restore": "test_backup.py (into an empty database only)", "set-role": "test_cli.py",
+    "forum.mark_notifications_read": "test_notifications_web.py (the bell in kept pages)",
+    "forum.api.mark_read": "test_notifications_web.py (the bell in kept pages)",
+    "forum.watch_thread": "test_notifications_web.py (the watch form in kept pages)",
+    "forum.api.watch_thread": "test_notifications_web.py (the watch form in kept pages)",
+    "forum.watch_article": "test_notifications_web.py (the watch form in kept pages)",
+    "forum.api.watch_article": "test_notifications_web.py (the watch form in kept pages)",
 }
 # Writes that change no page's data: who is signed in, tokens, a preview, and answers to no route.
 NO_PAGE_DATA = {

@@ -160,5 +160,5 @@ def test_a_thread_pages_statements_are_served_by_indexes(app, forum):
         for statement in statements:
             text = plan(connection, statement, values)
             for table in ("forum_arguments", "forum_votes", "forum_sources", "forum_blocks", "forum_members",
-                          "forum_accounts", "forum_api_tokens"):
+                          "forum_accounts", "forum_api_tokens", "forum_notifications", "forum_watches"):
                 assert not re.search(rf"(Seq Scan on|SCAN) {table}\b", text), f"{table} scanned:\n{text}"

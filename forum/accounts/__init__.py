@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlalchemy.orm as so
 from flask import Flask
 from flask_login import LoginManager
 
 from forum.accounts.views import blueprint
 from forum.auth import account_key, parse_account_id, session_is_current, split_session_id
 from forum.db import get_session
-from forum.models import Account
+from forum.models import Account, Member
 from forum.ratelimit import apply_limits
 from forum.usernames import require_icu
 
@@ -52,7 +53,9 @@ def load_account(user_id: str) -> Account | None:
 def load_session_user(session_id: str) -> Account | None:
     """Flask-Login's user loader: the account, while the session token in its id is still current."""
     account_id, token = split_session_id(session_id)
-    account = None if account_id is None else get_session().get(Account, account_id)
+    # The member comes in the same statement, with the bell's count (`Member.unread_notifications`).
+    loaded = [so.joinedload(Account.member).undefer(Member.unread_notifications)]
+    account = None if account_id is None else get_session().get(Account, account_id, options=loaded)
     if account is None or not session_is_current(account.session_token, token):
         return None
     return account

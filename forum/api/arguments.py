@@ -150,4 +150,4 @@ def preview(body: PreviewIn) -> ResponseReturnValue:
     Who may call it: members.
     """
     require_role(current_viewer())
-    return {"html": arguments.preview_html(body.body, content_limits())}
+    return {"html": arguments.preview_html(get_session(), body.body, content_limits())}

@@ -51,12 +51,12 @@ ASK_AUTH = Undecided.ASK_AUTH
 
 # What the forum's own sign-ins need to name a member: built once, compiled once per process.
 TOKEN_MEMBER = (
-    sa.select(Member.id, Member.acting_role, Member.name)
+    sa.select(Member.id, Member.acting_role, Member.name, Member.unread_notifications)
     .join(ApiToken, ApiToken.member_id == Member.id)
     .where(live_token(sa.bindparam("digest")))
 )
 ACCOUNT_MEMBER = (
-    sa.select(Account.session_token, Account.username, Member.id, Member.acting_role)
+    sa.select(Account.session_token, Account.username, Member.id, Member.acting_role, Member.unread_notifications)
     .select_from(Account)
     .outerjoin(Member, Member.user_id == Account.user_key)
     .where(Account.id == sa.bindparam("account_id"))
@@ -74,18 +74,18 @@ class ViewerRead(NamedTuple):
 
 def token_viewer_key(row: Sequence[Any]) -> ViewerKey:
     """A live token's member, or `PAGES_NOT_KEPT` for an unknown or revoked token (the API answers it 401)."""
-    member_id, role, name = row
-    return PAGES_NOT_KEPT if member_id is None else page_identity(member_id, role, name)
+    member_id, role, name, unread = row
+    return PAGES_NOT_KEPT if member_id is None else page_identity(member_id, role, name, unread)
 
 
 def account_viewer_key(token: str) -> Callable[[Sequence[Any]], ViewerKey | Undecided]:
     """What a row of `ACCOUNT_MEMBER` says of a session holding `token`."""
 
     def key(row: Sequence[Any]) -> ViewerKey | Undecided:
-        session_token, username, member_id, role = row
+        session_token, username, member_id, role, unread = row
         if not session_is_current(session_token, token) or member_id is None:
             return ASK_AUTH  # signed out, or a member not stored yet: `forum.auth` says which
-        return page_identity(member_id, role, username)
+        return page_identity(member_id, role, username, unread)
 
     return key
 
@@ -145,4 +145,4 @@ def viewer_key() -> ViewerKey:
     viewer = current_viewer()
     if viewer.member is None:
         return PAGES_NOT_KEPT
-    return page_identity(viewer.member.id, viewer.role, viewer.name)
+    return page_identity(viewer.member.id, viewer.role, viewer.name, viewer.unread)

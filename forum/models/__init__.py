@@ -16,6 +16,7 @@ from forum.models.base import NAMING_CONVENTION, UNSTORABLE, Base, UTCDateTime, 
 from forum.models.discussion import Argument, ArgumentVersion, Source, Stance, Vote
 from forum.models.members import Account, ApiToken, Member, Role
 from forum.models.moderation import AuditEntry, ConsensusChange, Flag, FlagReason
+from forum.models.notifications import Notification, NotificationKind, Watch, WatchLevel
 from forum.models.suggestions import ScoringRun, Suggestion
 from forum.search.schema import after_create, before_drop
 
@@ -43,6 +44,8 @@ __all__ = [
     "Flag",
     "FlagReason",
     "Member",
+    "Notification",
+    "NotificationKind",
     "Role",
     "ScoringRun",
     "Source",
@@ -50,6 +53,8 @@ __all__ = [
     "Suggestion",
     "UTCDateTime",
     "Vote",
+    "Watch",
+    "WatchLevel",
     "block_citations",
     "one_of",
     "utcnow",

@@ -11,6 +11,7 @@ import sqlalchemy.orm as so
 from sqlalchemy.ext.hybrid import hybrid_property
 
 from forum.models.base import Base, utcnow
+from forum.models.notifications import Notification
 
 
 class Role(enum.StrEnum):
@@ -46,6 +47,16 @@ class Member(Base):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     # A removed member may still read, but no longer posts, votes or flags.
     removed_at: so.Mapped[datetime | None] = so.mapped_column()
+    # The bell's count: the member's unread notification lines. Loaded only where asked for (`undefer`), in the
+    # statement that loads the signed-in member, so that no page spends a query of its own on it.
+    unread_notifications: so.Mapped[int] = so.column_property(
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.member_id == id, Notification.read_at.is_(None))
+        .correlate_except(Notification)
+        .scalar_subquery(),
+        deferred=True,
+    )
 
     @hybrid_property
     def acting_role(self) -> Role | None:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import Conflict, Invalid, NotFound
+from forum.member_links import member_url
 from forum.models import (
     Argument,
     ArgumentVersion,
@@ -24,9 +25,10 @@ from forum.models import (
     utcnow,
 )
 from forum.plurals import plural
-from forum.rendering import is_blank, render_markdown, renders_blank
-from forum.services import audit, policy
+from forum.rendering import is_blank, renders_blank
+from forum.services import audit, notifications, policy, watching
 from forum.services.members import holds
+from forum.services.mentions import render_with_mentions
 from forum.services.policy import Action, check
 from forum.urls import is_web_url
 
@@ -87,20 +89,21 @@ def check_length(body: str, limits: Limits) -> str:
     return body
 
 
-def render_body(body: str, limits: Limits) -> tuple[str, str]:
-    """The body stripped and its HTML, or `Invalid` when it is too long or shows a reader nothing."""
+def render_body(session: so.Session, body: str, limits: Limits) -> tuple[str, str, set[int]]:
+    """The body stripped, its HTML and the members it mentions, or `Invalid` when it is too long or shows a
+    reader nothing."""
     body = check_length(body, limits)
-    html = render_markdown(body, limits.body)
+    html, mentioned = render_with_mentions(session, body, limits.body, member_url)
     # Judged by what a reader would see: zero-width spaces, `&#8203;` or an empty link are no argument.
     if renders_blank(html):
         raise Invalid("Write the argument before posting it.", field="body")
-    return body, html
+    return body, html, mentioned
 
 
-def preview_html(body: str, limits: Limits) -> str:
+def preview_html(session: so.Session, body: str, limits: Limits) -> str:
     """The body's HTML as a post would show it (empty for an empty body), or `Invalid` when it is too long."""
     body = check_length(body, limits)
-    return render_markdown(body, limits.body)
+    return render_with_mentions(session, body, limits.body, member_url)[0]
 
 
 def check_url(url: str, limits: Limits, where: str) -> str:
@@ -194,11 +197,11 @@ def post_argument(
     # Every mistake in what was typed is found before any is reported.
     checks = Checks()
     chosen = checks(parse_stance, stance)
-    rendered = checks(render_body, body, limits)
+    rendered = checks(render_body, session, body, limits)
     built = checks(build_sources, session, block, list(sources), limits)
     checks.done()
     assert chosen is not None and rendered is not None and built is not None
-    body, html = rendered
+    body, html, mentioned = rendered
     if parent_id is not None:
         parent = session.get(Argument, parent_id)
         if parent is None or parent.block_id != block.id:
@@ -217,6 +220,9 @@ def post_argument(
     )
     session.add(argument)
     session.flush()
+    # Told in the same transaction as the post, and the thread watched: both stand or fall with it.
+    watching.watch_on_post(session, author, block)
+    notifications.argument_posted(session, argument, block, mentioned)
     return argument
 
 
@@ -296,12 +302,15 @@ def edit_argument(
         raise Invalid("Send a new body, new sources, or both.")
     moderating = policy.edit_needs_reason(argument, editor.id)
     checks = Checks()
-    rendered = checks(render_body, body, limits) if body is not None else (argument.body, argument.html)
+    rendered = checks(render_body, session, body, limits) if body is not None else None
     new_sources = checks(build_sources, session, argument.block, sources, limits) if sources is not None else None
     why = checks(audit.check_reason, reason or "") if moderating else None
     checks.done()
-    assert rendered is not None
-    new_body, new_html = rendered
+    if rendered is not None:
+        # Members mentioned before already heard of it; only those the new text adds are told.
+        before = render_with_mentions(session, argument.body, limits.body, member_url)[1]
+        notifications.mentions_added(session, argument, editor, before, rendered[2])
+    new_body, new_html = rendered[:2] if rendered is not None else (argument.body, argument.html)
     argument.versions.append(
         ArgumentVersion(
             number=len(argument.versions) + 1,

@@ -19,7 +19,7 @@ from forum.models import (
     utcnow,
 )
 from forum.rendering import is_blank, render_markdown
-from forum.services import audit
+from forum.services import audit, notifications
 from forum.services.citation_slots import slot_views
 from forum.services.counting import counted_arguments
 from forum.services.lookup import get_thread
@@ -138,6 +138,7 @@ def set_consensus(
         session, moderator, "consensus.set", "block", block.id, note,
         status=new_status.value, previous=previous, version=version + 1,
     )
+    notifications.verdict_changed(session, block, change, moderator)
     session.expire(block)
     return change
 

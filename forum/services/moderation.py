@@ -8,7 +8,7 @@ import sqlalchemy.orm as so
 from forum.errors import Conflict, Invalid, NotFound
 from forum.models import Argument, Block, Flag, FlagReason, Member, Role, utcnow
 from forum.rendering import is_blank
-from forum.services import audit
+from forum.services import audit, notifications
 from forum.services.arguments import argument_state, get_argument
 from forum.services.audit import check_reason
 from forum.services.lookup import get_thread
@@ -80,24 +80,25 @@ def resolve_flag(session: so.Session, flag_id: int, moderator: Member, action: s
             pending = list(session.scalars(
                 sa.select(Flag).where(Flag.argument_id == found.argument_id, Flag.resolved_at.is_(None))
             ))
-            close_flags(session, pending, moderator, "hide")
+            close_flags(session, pending, moderator, "hide", found.argument.hidden_reason or "")
             audit.record(session, moderator, "flag.hide", "flag", found.id, reason,
                          argument_id=found.argument_id, flags=[f.id for f in pending])
             return found
         why = reason or f"Flagged as {found.reason.replace('_', ' ')}."
         hide(session, found.argument_id, moderator, why)
         return found
-    close_flags(session, [found], moderator, "dismiss")
+    close_flags(session, [found], moderator, "dismiss", reason)
     audit.record(session, moderator, "flag.dismiss", "flag", found.id, reason,
                  argument_id=found.argument_id)
     return found
 
 
-def close_flags(session: so.Session, flags: list[Flag], moderator: Member, resolution: str) -> None:
-    """Mark flags resolved by `moderator`."""
+def close_flags(session: so.Session, flags: list[Flag], moderator: Member, resolution: str, reason: str) -> None:
+    """Mark flags resolved by `moderator`; each member who flagged is told."""
     now = utcnow()
     for each in flags:
         each.resolved_at, each.resolved_by_id, each.resolution = now, moderator.id, resolution
+    notifications.flags_resolved(session, flags, moderator, resolution, reason)
 
 
 def hide(session: so.Session, argument_id: int, moderator: Member, reason: str) -> Argument:
@@ -110,9 +111,10 @@ def hide(session: so.Session, argument_id: int, moderator: Member, reason: str) 
     pending = list(
         session.scalars(sa.select(Flag).where(Flag.argument_id == argument.id, Flag.resolved_at.is_(None)))
     )
-    close_flags(session, pending, moderator, "hide")
+    close_flags(session, pending, moderator, "hide", reason)
     audit.record(session, moderator, "argument.hide", "argument", argument.id, reason,
                  flags=[f.id for f in pending])
+    notifications.argument_hidden(session, argument, moderator, reason)
     return argument
 
 
@@ -124,6 +126,7 @@ def restore(session: so.Session, argument_id: int, moderator: Member, reason: st
     check(Action.RESTORE, **argument_state(argument, moderator))
     argument.hidden, argument.hidden_reason, argument.hidden_at = False, None, None
     audit.record(session, moderator, "argument.restore", "argument", argument.id, reason)
+    notifications.argument_restored(session, argument, moderator, reason)
     return argument
 
 

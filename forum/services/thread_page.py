@@ -9,9 +9,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import NotFound
-from forum.models import Block, BlockKind, ConsensusChange, Suggestion
+from forum.models import Block, BlockKind, ConsensusChange, Suggestion, Watch, WatchLevel
 from forum.services.citation_slots import SlotView, slot_views
 from forum.services.lookup import check_readable
+from forum.services.watching import Levels
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class ThreadView:
     number: int = 0
     # The status the scorer suggests, if the thread was ever scored (`forum.services.suggestions`).
     suggestion: Suggestion | None = None
+    # The viewer's watch levels for the thread and its article (`forum.services.watching`), read along.
+    watch: Levels = Levels(None, None)
 
 
 def _beside(before: bool, column: str) -> sa.ScalarSelect[Any]:
@@ -72,7 +75,16 @@ def _number() -> sa.ScalarSelect[int]:
     )
 
 
-# Built once: a thread page only binds its block's id.
+def _watch_level(of_thread: bool) -> sa.ScalarSelect[Any]:
+    """The viewer's (`viewer_id`) own level for the block of the enclosing query, or for its article."""
+    target = Watch.block_id == Block.id if of_thread else Watch.article_id == Block.article_id
+    return (
+        sa.select(Watch.level).where(Watch.member_id == sa.bindparam("viewer_id"), target)
+        .correlate(Block).scalar_subquery()
+    )
+
+
+# Built once: a thread page only binds its block's id (and its viewer's, for their watch levels).
 THREAD = (
     sa.select(
         Block,
@@ -81,6 +93,8 @@ THREAD = (
         ConsensusChange,
         _number(),
         Suggestion,
+        _watch_level(True),
+        _watch_level(False),
     )
     .join(Block.article)
     .options(so.contains_eager(Block.article))
@@ -93,16 +107,18 @@ THREAD = (
 )
 
 
-def thread_view(session: so.Session, block_id: int, *, moderator: bool = False) -> ThreadView:
+def thread_view(
+    session: so.Session, block_id: int, *, moderator: bool = False, viewer_id: int | None = None
+) -> ThreadView:
     """A thread with its article, the threads before and after it (headings skipped), its slots, its verdict's history.
 
     Two statements: the block with its article, its neighbours and its history, then the slots it cites.
     A thread of an unpublished article is refused (`Gone`) unless `moderator`.
     """
-    rows = session.execute(THREAD, {"block_id": block_id}).all()
+    rows = session.execute(THREAD, {"block_id": block_id, "viewer_id": viewer_id}).all()
     if not rows:
         raise NotFound("There is no such paragraph.")
-    block, previous_id, previous_kind, next_id, next_kind, _, number, suggestion = rows[0]
+    block, previous_id, previous_kind, next_id, next_kind, _, number, suggestion, thread_level, article_level = rows[0]
     if not block.is_thread:
         raise NotFound("A heading has no thread.")
     check_readable(block.article, moderator)
@@ -117,4 +133,7 @@ def thread_view(session: so.Session, block_id: int, *, moderator: bool = False) 
         history,
         number,
         suggestion,
+        Levels(
+            WatchLevel(thread_level) if thread_level else None, WatchLevel(article_level) if article_level else None
+        ),
     )

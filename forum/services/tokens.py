@@ -46,7 +46,10 @@ def live_token(secret_digest: str | sa.BindParameter[str]) -> sa.ColumnElement[b
 
 def token_for_secret(session: so.Session, secret: str) -> ApiToken:
     """The live token whose secret is `secret`, or `NotAuthenticated`."""
-    token = session.scalar(sa.select(ApiToken).where(live_token(digest(secret))))
+    token = session.scalar(
+        sa.select(ApiToken).where(live_token(digest(secret)))
+        .options(so.joinedload(ApiToken.member).undefer(Member.unread_notifications))
+    )
     if token is None:
         raise NotAuthenticated("The API token is unknown or was revoked.")
     return token

@@ -10,6 +10,7 @@ from forum.views import (
     imports,
     member_page,
     moderation,
+    notifications,
     pages,
     revisions,
     search,
@@ -20,5 +21,5 @@ from forum.views.site import blueprint, share_hooks
 
 __all__ = [
     "blueprint", "share_hooks", "argument_page", "arguments", "articles", "consensus", "imports", "member_page",
-    "moderation", "pages", "revisions", "search", "threads", "votes",
+    "moderation", "notifications", "pages", "revisions", "search", "threads", "votes",
 ]

@@ -9,19 +9,20 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
-from forum.auth import acting_member, current_viewer, require_role
+from forum.auth import Viewer, acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import Conflict, ForumError, Invalid
 from forum.models import Block, Role
 from forum.plurals import plural
 from forum.routing import parse_id
-from forum.services import article_page, citations, lookup, publication
+from forum.services import article_page, citations, lookup, publication, watching
 from forum.services.article_page import ArticleView
 from forum.settings import template
 from forum.views import display
 from forum.views.display import CONSENSUS_LABELS
 from forum.views.forms import show_again
 from forum.views.site import blueprint
+from forum.views.thread_page import WatchChoice
 
 # The order the verdict map reads in: settled verdicts first, then what still needs work.
 MAP_ORDER = ["supported", "contested", "refuted", "needs_sources", "open"]
@@ -108,6 +109,13 @@ def marker_for(
     return marker
 
 
+def article_watch(viewer: Viewer, article_id: int) -> WatchChoice | None:
+    """The member's watch level for the whole article, as its form shows it (None for a reader)."""
+    if viewer.member is None or viewer.role is None:
+        return None
+    return WatchChoice(watching.article_level(get_session(), viewer.member, article_id).value, None)
+
+
 @blueprint.get("/articles/<id:article_id>")
 @blueprint.get("/articles/<id:article_id>/<slug>")
 def article(article_id: int, slug: str | None = None) -> ResponseReturnValue:
@@ -130,6 +138,8 @@ def article(article_id: int, slug: str | None = None) -> ResponseReturnValue:
         verdict_map=verdict_map(view),
         moderator=moderator,
         admin=viewer.has_role(Role.ADMIN),
+        watch=article_watch(viewer, view.article.id),
+        watch_target="article",
     )
 
 

@@ -105,7 +105,7 @@ class ArgumentDraft:
         """Handle Preview and "add another source"; True when the form is to be shown again, not saved."""
         if action == "preview":
             try:
-                self.preview = preview_html(self.body, limits)
+                self.preview = preview_html(get_session(), self.body, limits)
                 self.focus = "preview"
             except ForumError as error:
                 self.show(error)

@@ -7,7 +7,7 @@ here, so that the routes depend on this module and it on none of them.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy.orm as so
 from flask import current_app, render_template, request, url_for
@@ -22,6 +22,7 @@ from forum.services.counting import counts
 from forum.services.policy import allows, state
 from forum.services.thread_page import thread_view
 from forum.services.threads import ArgumentRecord, Node
+from forum.services.watching import Levels
 from forum.settings import content_limits, template
 from forum.views import display
 from forum.views.argument_tree import ArgumentTree
@@ -133,6 +134,23 @@ def verdict_panel(
     return context
 
 
+class WatchChoice(NamedTuple):
+    """What a watch form shows: the level that counts, and where it comes from when not the page's own."""
+
+    level: str
+    note: str | None
+
+
+def watch_choice(viewer: Viewer, levels: Levels) -> WatchChoice | None:
+    """The member's watch level for the thread (read with it), as its form shows it (None for a reader)."""
+    if viewer.member is None or viewer.role is None:
+        return None
+    note = None
+    if levels.thread is None and levels.article is not None:
+        note = f"As its article: {levels.article.value}."
+    return WatchChoice(levels.effective.value, note)
+
+
 def thread_page(
     block_id: int,
     draft: ArgumentDraft | None = None,
@@ -150,7 +168,7 @@ def thread_page(
     session = get_session()
     viewer = current_viewer()
     moderator = viewer.has_role(Role.MODERATOR)
-    thread = thread_view(session, block_id, moderator=moderator)
+    thread = thread_view(session, block_id, moderator=moderator, viewer_id=viewer.member.id if viewer.member else None)
     sort = sort_choice()
     memos = current_app.extensions["forum"]
     tree = threads.argument_tree(
@@ -196,6 +214,8 @@ def thread_page(
         cite=lambda block, text: display.with_citations(text, marker),
         refused=refused,
         posted=posted,
+        watch=watch_choice(viewer, thread.watch),
+        watch_target="thread",
         **paragraph_changes(session, thread.block, moderator),
         **verdict_panel(
             session, thread.block, viewer, verdict, {i: node.argument for i, node in by_id.items()},

@@ -72,6 +72,16 @@ from forum.api.schemas.moderation import (
     ResolveIn,
     RoleIn,
 )
+from forum.api.schemas.notifications import (
+    ArticleWatchOut,
+    MarkReadIn,
+    MarkReadOut,
+    NotificationOut,
+    NotificationsOut,
+    NotificationsQuery,
+    ThreadWatchOut,
+    WatchIn,
+)
 from forum.api.schemas.search import SearchOut, SearchQuery, SearchResultOut
 from forum.api.schemas.suggestions import BasisOut, SuggestionOut
 
@@ -91,6 +101,7 @@ __all__ = [
     "ArticleIn",
     "ArticleOut",
     "ArticleSummaryOut",
+    "ArticleWatchOut",
     "ArticlesOut",
     "ArticlesQuery",
     "AuditEntryOut",
@@ -116,11 +127,16 @@ __all__ = [
     "Id",
     "LockIn",
     "LockOut",
+    "MarkReadIn",
+    "MarkReadOut",
     "MemberArgumentsOut",
     "MemberArgumentsQuery",
     "MemberOut",
     "RemovedMemberOut",
     "MemberPageOut",
+    "NotificationOut",
+    "NotificationsOut",
+    "NotificationsQuery",
     "PreviewIn",
     "PreviewOut",
     "ProposalOut",
@@ -140,7 +156,9 @@ __all__ = [
     "StatusName",
     "SuggestionOut",
     "ThreadOut",
+    "ThreadWatchOut",
     "UnpublishQuery",
     "VersionsOut",
+    "WatchIn",
     "examples",
 ]
