@@ -17,6 +17,7 @@ from forum.models.discussion import Argument, ArgumentVersion, Source, Stance, V
 from forum.models.mail import MailKind, OutboxMail
 from forum.models.members import Account, ApiToken, DigestFrequency, Member, Role
 from forum.models.moderation import AuditEntry, ConsensusChange, Flag, FlagReason
+from forum.models.notifications import Notification, NotificationKind, Watch, WatchLevel
 from forum.models.suggestions import ScoringRun, Suggestion
 from forum.search.schema import after_create, before_drop
 
@@ -46,6 +47,8 @@ __all__ = [
     "FlagReason",
     "MailKind",
     "Member",
+    "Notification",
+    "NotificationKind",
     "OutboxMail",
     "Role",
     "ScoringRun",
@@ -54,6 +57,8 @@ __all__ = [
     "Suggestion",
     "UTCDateTime",
     "Vote",
+    "Watch",
+    "WatchLevel",
     "block_citations",
     "one_of",
     "utcnow",
