@@ -109,18 +109,14 @@ NOT_SHOWN: dict[str, frozenset[str] | None] = {
     "forum_api_tokens": None,
     "forum_audit_log": None,  # the moderation pages are never cached
     "forum_scoring_runs": None,  # when scorings ran: each thread's suggestion says what it shows
-<<<<<<< HEAD
     "forum_outbox": None,  # mail waiting to be sent
     # Mail settings and last visits are on no page.
     "forum_members": _cols(
         "id", "user_id", "role", "created_at", "removed_at", "digest", "last_digest_at", "last_seen_at"
     ),
-=======
-    "forum_members": _cols("id", "user_id", "role", "created_at", "removed_at"),
     # The bell's unread count is in the key of a member's own copy of a page (`forum.caching.viewer_key`),
     # so a new or read notification moves that member's pages alone; the list itself is never cached.
     "forum_notifications": None,
->>>>>>> notify
 }
 # The tables whose own id names the pages a row is on (through `_blocks_of` and `_articles_of`), so that an
 # UPDATE by primary key needs no read of its rows first.
