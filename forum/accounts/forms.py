@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length
 
 
@@ -77,6 +78,6 @@ class MailSettingsForm(Form):
     )
     digest = RadioField(
         "Digest of unread notifications",
-        choices=[("weekly", "Weekly"), ("daily", "Daily"), ("never", "Never")],
+        choices=[SelectChoice("weekly", "Weekly"), SelectChoice("daily", "Daily"), SelectChoice("never", "Never")],
         validators=[InputRequired()],
     )
