@@ -222,7 +222,7 @@ def test_a_reset_request_answers_the_same_whoever_is_named(mail_app, client, mak
     for name in ("mia", "noah", "nobody-here", "ghost@example.org", ADDRESS.upper(), "<script>"):
         response = client.submit("/password/reset", {"name_or_email": name})
         answers.add((response.status_code, response.headers.get("Location")))
-    assert answers == {(302, "/login")}
+    assert answers == {(302, "/password/reset")}
     assert [row.to_address for row in outbox_rows(mail_app)] == [ADDRESS, ADDRESS]
 
 

@@ -168,7 +168,7 @@ def request_password_reset() -> ResponseReturnValue:
             "If an account has that name or a confirmed address, a link to reset its password is on its way. "
             "It works once, within the hour."
         )
-        return redirect(url_for("forum_accounts.login"))
+        return redirect(url_for("forum_accounts.request_password_reset"))
     if form.is_submitted():
         status = 422
     template = current_app.config["FORUM_TEMPLATE_PASSWORD_RESET"]
