@@ -14,6 +14,7 @@ from forum.models import Account, DigestFrequency, MailKind, Member, utcnow
 from forum.services import accounts, outbox
 from forum.services.mail_links import (
     LinkRefused,
+    address_fingerprint,
     confirm_token,
     password_fingerprint,
     read_confirm_token,
@@ -162,13 +163,14 @@ def reset_password(
 
 def unsubscribe(session: so.Session, settings: MailSettings, token: str) -> Member:
     """Stop the digests of the member a link names; an address never confirmed is let go of as well."""
-    member_id, address = read_unsubscribe_token(settings.secret, token)
+    member_id, mailed_to = read_unsubscribe_token(settings.secret, token)
     member = session.get(Member, member_id)
     if member is None:
         raise LinkRefused("This unsubscribe link names nobody the forum knows.")
     member.digest = DigestFrequency.NEVER.value
     account = session.scalar(sa.select(Account).where(Account.user_key == member.user_id))
-    if account is not None and account.email == address and account.email_confirmed_at is None:
+    if (account is not None and account.email is not None and account.email_confirmed_at is None
+            and address_fingerprint(account.email) == mailed_to):
         # Someone typed this address by mistake: its owner asked for no more mail.
         account.email = None
     return member

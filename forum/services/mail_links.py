@@ -102,13 +102,19 @@ def read_reset_token(secret: str, token: str, max_age: int) -> tuple[int, str]:
     return payload[0], payload[1]
 
 
+def address_fingerprint(address: str) -> str:
+    """A short digest of an address: a link names the address it was mailed to without showing it to whoever
+    the mail is forwarded to (the payload of a signed token is readable)."""
+    return hashlib.sha256(address.casefold().encode()).hexdigest()[:24]
+
+
 def unsubscribe_token(secret: str, member_id: int, address: str) -> str:
     """The token of a one-click unsubscribe link: it never expires, as a mail may be read years later."""
-    return URLSafeSerializer(secret, salt=UNSUBSCRIBE_SALT).dumps([member_id, address])
+    return URLSafeSerializer(secret, salt=UNSUBSCRIBE_SALT).dumps([member_id, address_fingerprint(address)])
 
 
 def read_unsubscribe_token(secret: str, token: str) -> tuple[int, str]:
-    """The member id and address an unsubscribe link names."""
+    """The member id an unsubscribe link names, and the fingerprint of the address it was mailed to."""
     payload = _load(URLSafeSerializer(secret, salt=UNSUBSCRIBE_SALT), token)
     if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], int)
             and isinstance(payload[1], str)):
