@@ -59,6 +59,21 @@ class SecureCookies:
         return self.wsgi_app(environ, start_secure_response)
 
 
+def mail_environment() -> dict[str, Any]:
+    """The mail settings the environment gives (`FORUM_MAIL_*`, `FORUM_SITE_URL`); unset ones keep their defaults."""
+    env = os.environ
+    found: dict[str, Any] = {}
+    for name in ("FORUM_MAIL_SERVER", "FORUM_MAIL_USERNAME", "FORUM_MAIL_PASSWORD", "FORUM_MAIL_SENDER",
+                 "FORUM_SITE_URL"):
+        if env.get(name):
+            found[name] = env[name]
+    if env.get("FORUM_MAIL_PORT"):
+        found["FORUM_MAIL_PORT"] = int(env["FORUM_MAIL_PORT"])
+    if env.get("FORUM_MAIL_USE_TLS"):
+        found["FORUM_MAIL_USE_TLS"] = env["FORUM_MAIL_USE_TLS"].strip().lower() in ("1", "true", "yes", "on")
+    return found
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the standalone site; `config` overrides settings (tests use it)."""
     app = Flask(__name__, instance_path=os.environ.get("FORUM_INSTANCE_PATH") or None)
@@ -71,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
         # Likewise the anonymous readers' page cache (redis://...), else each worker keeps its own.
         FORUM_CACHE_URL=os.environ.get("FORUM_CACHE_URL", "memory://"),
         FORUM_BASE_TEMPLATE="layout.html",
+        **mail_environment(),
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,

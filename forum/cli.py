@@ -19,6 +19,7 @@ from forum.auth import display_name
 from forum.db import get_session
 from forum.errors import ForumError
 from forum.flask_internals import user_loader
+from forum.mail_addresses import member_address
 from forum.models import Role, utcnow
 from forum.plurals import plural
 from forum.routing import MAX_ID
@@ -29,12 +30,15 @@ from forum.services import (
     discussions,
     imports,
     members,
+    outbox,
     revisions,
     scoring_runs,
     seeding,
     tokens,
 )
-from forum.settings import content_limits
+from forum.services.digests import queue_digests
+from forum.services.mail_sender import send_due
+from forum.settings import content_limits, mail_settings, smtp_settings
 
 # An id as the database keeps it: anything past it names nothing and would not fit the column.
 AN_ID = click.IntRange(0, MAX_ID)
@@ -375,3 +379,34 @@ def score_command(
             score_once(None, seed)
         if rounds is None or looked < rounds:
             time.sleep(poll)
+
+
+def send_mail_once(sender: str) -> None:
+    """Write the digests that are due, then send what the outbox holds, and say what was done."""
+    session = get_session()
+    settings = mail_settings()
+    digests = queue_digests(session, settings, lambda member: member_address(session, member))
+    report = send_due(session, settings, smtp_settings(), sender)
+    waiting = outbox.pending(session)
+    session.rollback()  # nothing held open between rounds
+    click.echo(
+        f"Sent {plural(report.sent, 'mail')} ({plural(digests, 'digest')} written); "
+        f"{report.retried} to retry, {report.failed} given up; {waiting} waiting."
+    )
+
+
+@forum_cli.command("send-mail")
+@click.option("--watch", is_flag=True, help="Keep running, sending mail as it comes.")
+@click.option("--poll", type=click.FloatRange(min=0), default=5, show_default=True,
+              help="With --watch: seconds between looks at the outbox.")
+@click.option("--rounds", type=click.IntRange(min=1), hidden=True, help="With --watch: stop after this many looks.")
+def send_mail_command(watch: bool, poll: float, rounds: int | None) -> None:
+    """Send the outbox's mail that is due (with digests that are due), with retries (--watch: keep sending)."""
+    sender = outbox.sender_id()
+    looked = 0
+    while True:
+        looked += 1
+        send_mail_once(sender)
+        if not watch or (rounds is not None and looked >= rounds):
+            return
+        time.sleep(poll)

@@ -14,6 +14,9 @@ from forum.errors import ForumError
 from forum.flask_internals import replace_csrf_secret
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Forms that a signed link authorises by itself: a mail client's one-click unsubscribe (RFC 8058) posts with no
+# cookie and no token, and all it can do is stop that member's digests.
+SIGNED_LINK_ENDPOINTS = frozenset({"forum.unsubscribe"})
 
 
 class CsrfFailed(ForumError):
@@ -42,6 +45,8 @@ def rotate_csrf(_app: Flask, **_extra: Any) -> None:
 def protect() -> None:
     """Refuse a session write whose form field or `X-CSRFToken` header does not carry the session's token."""
     if request.method in SAFE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    if request.endpoint in SIGNED_LINK_ENDPOINTS:
         return
     # Only the API takes bearer tokens; the HTML forms act on the browser session whatever else is sent.
     if is_api_request():

@@ -96,6 +96,9 @@ LIMITS = {
     "forum_accounts.register": [
         ("register", setting("REGISTER"), client_address, "Too many new accounts from here.")
     ],
+    "forum_accounts.request_password_reset": [
+        ("password-reset", setting("PASSWORD_RESET"), client_address, "Too many password reset requests from here.")
+    ],
 }
 # A member's writes, each counted by `counted` once done: kind -> (its limits, what a refusal says). Searching,
 # the one read that costs the database real work, is counted the same way (per member, or per address).

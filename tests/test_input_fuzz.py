@@ -152,6 +152,11 @@ READS = {
     "forum_accounts.register": ["/register"],
     "forum_accounts.logout": ["/logout"],
     "forum_accounts.change_password": ["/account/password"],
+    "forum_accounts.request_password_reset": ["/password/reset"],
+    "forum_accounts.reset_password": ["/password/reset/not-a-token"],
+    "forum_accounts.confirm_email": ["/account/email/confirm/not-a-token"],
+    "forum_accounts.mail_settings": ["/account/mail"],
+    "forum.unsubscribe": ["/mail/unsubscribe/not-a-token"],
     "forum.api.list_articles": ["/api/v1/articles"],
     "forum.api.get_article": ["/api/v1/articles/{article}"],
     "forum.api.list_arguments": ["/api/v1/blocks/{block}/arguments"],
@@ -239,10 +244,14 @@ FORM_FIELDS = {
     "forum_accounts.register": ["username", "password", "confirm"],
     "forum_accounts.logout": [],
     "forum_accounts.change_password": ["current_password", "new_password", "confirm"],
+    "forum_accounts.request_password_reset": ["name_or_email"],
+    "forum_accounts.reset_password": ["new_password", "confirm"],
+    "forum_accounts.mail_settings": ["email", "current_password", "digest"],
+    "forum.unsubscribe": ["List-Unsubscribe"],
 }
 # Routes after which the client may be someone else, or no one: its persona signs in again.
 SESSION_CHANGING = {"forum_accounts.login", "forum_accounts.register", "forum_accounts.logout",
-                    "forum_accounts.change_password"}
+                    "forum_accounts.change_password", "forum_accounts.reset_password"}
 PERSONAS = {"member": Role.MEMBER, "moderator": Role.MODERATOR, "admin": Role.ADMIN}
 # Values that take a form past its first checks, so that the hostile ones reach the services.
 PLAUSIBLE = st.sampled_from(["counter", "preview", "post", "add_source", "other", "supported", "1", "0", "publish",
@@ -343,7 +352,7 @@ def forms(app, site, make_user):
         spare = import_article(session, dataclasses.replace(SAMPLE, title="A spare article", blocks=SAMPLE.blocks[1:2]))
         session.commit()
         ids = {"block_id": site.block, "argument_id": site.argument, "flag_id": flag.id, "member_id": target.id,
-               "article_id": site.ids["article"], "number": 2}
+               "article_id": site.ids["article"], "number": 2, "token": "not-a-token"}
         own = {
             "forum.unpublish_article": {"article_id": spare.id},
             "forum.lock_thread": {"block_id": site.ids["block3"]},

@@ -619,6 +619,8 @@ CHECKED_ELSEWHERE = {
     "forum.api.set_member_role": "test_a_member_made_moderator_sees_the_moderators_tools_at_once",
     "forum_accounts.change_password": "test_a_device_signed_out_by_a_password_change_gets_the_readers_page_at_once",
     "forum.api.revoke_current_token": "test_a_revoked_token_is_refused_at_once_though_its_json_was_kept",
+    # Ends sessions as a password change does (the same `sign_out_everywhere`).
+    "forum_accounts.reset_password": "test_mail.py: test_a_forgotten_password_is_reset_from_the_mail",
     "forum.api.revise_article": "test_revisions_web.py", "forum.attach_thread": "test_revisions_web.py",
     "import": "test_cli_import.py", "load-discussion": "test_demo_discussion.py",
     "restore": "test_backup.py (into an empty database only)", "set-role": "test_cli.py",
@@ -633,6 +635,8 @@ CHECKED_ELSEWHERE = {
 NO_PAGE_DATA = {
     "forum.api.create_token", "forum.api.preview", "forum.api.no_such_route", "forum_accounts.login",
     "forum_accounts.logout", "forum_accounts.register", "create-token", "create-user", "export", "db",
+    # Mail: the outbox, addresses, digest settings and their times are on no page.
+    "forum_accounts.request_password_reset", "forum_accounts.mail_settings", "forum.unsubscribe", "send-mail",
 }
 
 

@@ -70,7 +70,8 @@ def get_pages(app) -> list[str]:
         session.commit()
         slug = session.get(Article, ids["article"]).slug
     values = {"block_id": ids["block1"], "argument_id": argument.id, "article_id": ids["article"], "slug": slug,
-              "flag_id": flag.id, "member_id": mia.id, "_rest": "no/such/path"}
+              "flag_id": flag.id, "member_id": mia.id, "_rest": "no/such/path",
+              "token": "not-a-token"}
     return sorted(
         re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
         for rule in app.url_map.iter_rules()

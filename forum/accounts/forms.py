@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # newer than types-WTForms
 from wtforms.validators import EqualTo, InputRequired, Length
 
 
@@ -46,4 +47,37 @@ class ChangePasswordForm(Form):
     confirm = PasswordField(
         "Repeat the new password",
         validators=[InputRequired(), EqualTo("new_password", message="The passwords differ.")],
+    )
+
+
+class PasswordResetRequestForm(Form):
+    name_or_email = StringField(
+        "User name or mail address",
+        validators=[InputRequired(), Length(max=254)],
+    )
+
+
+class NewPasswordForm(Form):
+    new_password = PasswordField("New password", validators=[InputRequired(), Length(max=1024)])
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[InputRequired(), EqualTo("new_password", message="The passwords differ.")],
+    )
+
+
+class MailSettingsForm(Form):
+    email = StringField(
+        "Mail address",
+        validators=[Length(max=254)],
+        description="Optional. Used for password resets and digests, never shown to anyone.",
+    )
+    current_password = PasswordField(
+        "Current password",
+        validators=[Length(max=1024)],
+        description="Needed to change the address.",
+    )
+    digest = RadioField(
+        "Digest of unread notifications",
+        choices=[SelectChoice("weekly", "Weekly"), SelectChoice("daily", "Daily"), SelectChoice("never", "Never")],
+        validators=[InputRequired()],
     )

@@ -109,7 +109,11 @@ NOT_SHOWN: dict[str, frozenset[str] | None] = {
     "forum_api_tokens": None,
     "forum_audit_log": None,  # the moderation pages are never cached
     "forum_scoring_runs": None,  # when scorings ran: each thread's suggestion says what it shows
-    "forum_members": _cols("id", "user_id", "role", "created_at", "removed_at"),
+    "forum_outbox": None,  # mail waiting to be sent
+    # Mail settings and last visits are on no page.
+    "forum_members": _cols(
+        "id", "user_id", "role", "created_at", "removed_at", "digest", "last_digest_at", "last_seen_at"
+    ),
     # The bell's unread count is in the key of a member's own copy of a page (`forum.caching.viewer_key`),
     # so a new or read notification moves that member's pages alone; the list itself is never cached.
     "forum_notifications": None,

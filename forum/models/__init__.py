@@ -14,7 +14,8 @@ from forum.models.articles import (
 )
 from forum.models.base import NAMING_CONVENTION, UNSTORABLE, Base, UTCDateTime, one_of, utcnow
 from forum.models.discussion import Argument, ArgumentVersion, Source, Stance, Vote
-from forum.models.members import Account, ApiToken, Member, Role
+from forum.models.mail import MailKind, OutboxMail
+from forum.models.members import Account, ApiToken, DigestFrequency, Member, Role
 from forum.models.moderation import AuditEntry, ConsensusChange, Flag, FlagReason
 from forum.models.notifications import Notification, NotificationKind, Watch, WatchLevel
 from forum.models.suggestions import ScoringRun, Suggestion
@@ -41,11 +42,14 @@ __all__ = [
     "CitationSlot",
     "ConsensusChange",
     "ConsensusStatus",
+    "DigestFrequency",
     "Flag",
     "FlagReason",
+    "MailKind",
     "Member",
     "Notification",
     "NotificationKind",
+    "OutboxMail",
     "Role",
     "ScoringRun",
     "Source",

@@ -10,8 +10,16 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.ext.hybrid import hybrid_property
 
-from forum.models.base import Base, utcnow
+from forum.models.base import Base, one_of, utcnow
 from forum.models.notifications import Notification
+
+
+class DigestFrequency(enum.StrEnum):
+    """How often a member with an address is mailed their unread notifications."""
+
+    NEVER = "never"
+    DAILY = "daily"
+    WEEKLY = "weekly"
 
 
 class Role(enum.StrEnum):
@@ -38,6 +46,7 @@ class Member(Base):
     __tablename__ = "forum_members"
     __table_args__ = (
         sa.CheckConstraint("role IN ('member', 'moderator', 'admin')", name="role"),
+        sa.CheckConstraint(one_of("digest", DigestFrequency), name="digest"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -57,6 +66,13 @@ class Member(Base):
         .scalar_subquery(),
         deferred=True,
     )
+    # Mail: how often the digest of unread notifications goes out, when it last did, and the member's last
+    # visit (kept to within a few minutes), since a digest tells only of what came after it.
+    digest: so.Mapped[str] = so.mapped_column(
+        sa.String(8), default=DigestFrequency.WEEKLY.value, server_default=DigestFrequency.WEEKLY.value
+    )
+    last_digest_at: so.Mapped[datetime | None] = so.mapped_column()
+    last_seen_at: so.Mapped[datetime | None] = so.mapped_column()
 
     @hybrid_property
     def acting_role(self) -> Role | None:
@@ -92,6 +108,9 @@ class Account(Base):
         sa.String(32), default=lambda: secrets.token_hex(16)
     )
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # An optional address, mailed only once confirmed by a link sent to it.
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    email_confirmed_at: so.Mapped[datetime | None] = so.mapped_column()
 
     # Flask-Login's user protocol.
     is_authenticated = True

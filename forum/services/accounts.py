@@ -167,13 +167,18 @@ def change_password(
     session: so.Session, account: Account, current: str, new: str, *, min_length: int = 10
 ) -> None:
     """Replace the password after checking the current one, and sign out everywhere (tokens too)."""
+    verify_password(account, current)
+    check_password(new, account.username, min_length, field="new_password")
+    account.password_hash = hasher.hash(new)
+    sign_out_everywhere(session, account)
+
+
+def verify_password(account: Account, current: str) -> None:
+    """Check the account's current password, given to change something that guards it; `WrongPassword` if not."""
     try:
         hasher.verify(account.password_hash, current)
     except (VerificationError, InvalidHashError):
         raise WrongPassword("The current password is wrong.", field="current_password") from None
-    check_password(new, account.username, min_length, field="new_password")
-    account.password_hash = hasher.hash(new)
-    sign_out_everywhere(session, account)
 
 
 def sign_out_everywhere(session: so.Session, account: Account) -> None:

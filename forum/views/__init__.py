@@ -8,6 +8,7 @@ from forum.views import (
     articles,
     consensus,
     imports,
+    mail,
     member_page,
     moderation,
     notifications,
@@ -20,6 +21,6 @@ from forum.views import (
 from forum.views.site import blueprint, share_hooks
 
 __all__ = [
-    "blueprint", "share_hooks", "argument_page", "arguments", "articles", "consensus", "imports", "member_page",
+    "blueprint", "share_hooks", "argument_page", "arguments", "articles", "consensus", "imports", "mail", "member_page",
     "moderation", "notifications", "pages", "revisions", "search", "threads", "votes",
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, url_for
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, g, render_template, url_for
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -17,7 +18,7 @@ from forum.jsonbody import read_json_strictly
 from forum.models import Role
 from forum.requestid import add_request_id_header, log_failure
 from forum.security import add_security_headers, limit_request_size, refuse_long_urls, refuse_nul_characters
-from forum.services import policy
+from forum.services import policy, visits
 from forum.views import display
 
 # The static URL path is the forum's own, so that a site mounting the forum at "/" keeps its /static.
@@ -86,6 +87,17 @@ def http_error_page(error: HTTPException) -> tuple[str, int]:
     return render_error(error.code or 500, error.name, error.description or "")
 
 
+def note_visit(response: Response) -> Response:
+    """Record a signed-in member's visit (at most every few minutes) once their page is made; never fail it."""
+    viewer = g.get("forum_viewer")
+    if viewer is not None and viewer.member is not None and not viewer.via_token and response.status_code < 400:
+        try:
+            visits.record_visit(current_app.extensions["forum"].engine, viewer.member)
+        except sa.exc.OperationalError:
+            pass  # a busy database: the next page records it
+    return response
+
+
 def share_hooks(bp: Blueprint) -> None:
     """Give a forum blueprint the checks, template context and error pages every forum page has."""
     bp.url_value_preprocessor(read_json_strictly)
@@ -96,6 +108,7 @@ def share_hooks(bp: Blueprint) -> None:
     bp.before_request(protect)
     bp.after_request(add_security_headers)
     bp.after_request(add_request_id_header)
+    bp.after_request(note_visit)
     bp.context_processor(template_context)
     bp.register_error_handler(ForumError, forum_error_page)
     bp.register_error_handler(HTTPException, http_error_page)

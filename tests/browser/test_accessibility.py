@@ -68,7 +68,7 @@ def test_axe_finds_no_violations_on_any_page(
     for path in ("/", f"/articles/{site['article']}", f"/blocks/{site['block1']}", f"/blocks/{site['block3']}",
                  f"/arguments/{site['edited']}/versions", f"/articles/{site['unpublished']}", "/login", "/register",
                  f"/arguments/{site['reply']}", f"/members/{site['carol']}", "/search", "/search?q=night",
-                 "/search?q=-night"):
+                 "/search?q=-night", "/password/reset"):
         check(page, base + path, problems)
     # Forms that came back with errors.
     page.goto(base + "/register")
@@ -82,7 +82,7 @@ def test_axe_finds_no_violations_on_any_page(
     sign_in(page, base, "ada")
     for path in (f"/blocks/{site['block1']}", f"/blocks/{site['block3']}", "/import", "/moderation",
                  "/moderation/members", "/moderation/audit", f"/arguments/{site['counter']}/edit",
-                 f"/arguments/{site['counter']}/versions", "/account/password",
+                 f"/arguments/{site['counter']}/versions", "/account/password", "/account/mail",
                  # Proposals with their Accept buttons, the unpublish button and its page, an unpublished
                  # article and thread as moderators read them, a moderator's edit with its reason field.
                  f"/articles/{site['article']}", f"/articles/{site['article']}/unpublish",

@@ -33,13 +33,14 @@ def site(live_server: str, database_url: str) -> dict[str, int]:
 
 def reader_pages(site: dict[str, int]) -> list[str]:
     return ["/", f"/articles/{site['article']}", f"/blocks/{site['block1']}", f"/blocks/{site['block3']}",
-            "/login", "/register"]
+            "/login", "/register", "/password/reset"]
 
 
 def admin_pages(site: dict[str, int]) -> list[str]:
     return [f"/blocks/{site['block1']}", f"/blocks/{site['block3']}", "/import", "/moderation",
             "/moderation/members", "/moderation/audit", f"/arguments/{site['long']}/edit",
-            f"/arguments/{site['counter']}/versions", "/account/password", f"/articles/{site['article']}",
+            f"/arguments/{site['counter']}/versions", "/account/password", "/account/mail",
+            f"/articles/{site['article']}",
             f"/articles/{site['article']}/unpublish", f"/articles/{site['unpublished']}",
             f"/arguments/{site['edited']}/edit", f"/arguments/{site['edited']}/versions"]
 
