@@ -5,17 +5,11 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from forum.errors import NotFound
-from forum.models import Argument
 from forum.services import threads
-from forum.services.thread_page import ThreadView, thread_view
+from forum.services.thread_page import ThreadView, argument_thread_view
 from forum.services.threads import ArgumentRecord, Node, Snapshots
-
-# Built once: the page binds the argument's id.
-BLOCK_OF = sa.select(Argument.block_id).where(Argument.id == sa.bindparam("argument_id"))
 
 
 @dataclass
@@ -41,10 +35,7 @@ def argument_view(
 
     An argument of an unpublished article is refused (`Gone`) unless `moderator`, as its thread is.
     """
-    block_id = session.scalar(BLOCK_OF, {"argument_id": argument_id})
-    if block_id is None:
-        raise NotFound("There is no such argument.")
-    thread = thread_view(session, block_id, moderator=moderator)
+    thread = argument_thread_view(session, argument_id, moderator=moderator, viewer_id=viewer_id)
     # Every top-level argument, so that the argument is found wherever its thread's pages would put it.
     tree = threads.argument_tree(
         session, thread.block, sort=sort, limit=sys.maxsize, viewer_id=viewer_id, snapshots=snapshots

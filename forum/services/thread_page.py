@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import NotFound
-from forum.models import Block, BlockKind, ConsensusChange, Suggestion, Watch, WatchLevel
+from forum.models import Argument, Block, BlockKind, ConsensusChange, Suggestion, Watch, WatchLevel
 from forum.services.citation_slots import SlotView, slot_views
 from forum.services.lookup import check_readable
 from forum.services.watching import Levels
@@ -84,26 +85,35 @@ def _watch_level(of_thread: bool) -> sa.ScalarSelect[Any]:
     )
 
 
-# Built once: a thread page only binds its block's id (and its viewer's, for their watch levels).
-THREAD = (
-    sa.select(
-        Block,
-        _beside(True, "id"), _beside(True, "kind"),
-        _beside(False, "id"), _beside(False, "kind"),
-        ConsensusChange,
-        _number(),
-        Suggestion,
-        _watch_level(True),
-        _watch_level(False),
+def _thread(block: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """The statement reading the thread whose block `block` picks, with all `thread_view` shows of it (and the
+    viewer's watch levels, for `viewer_id`)."""
+    return (
+        sa.select(
+            Block,
+            _beside(True, "id"), _beside(True, "kind"),
+            _beside(False, "id"), _beside(False, "kind"),
+            ConsensusChange,
+            _number(),
+            Suggestion,
+            _watch_level(True),
+            _watch_level(False),
+        )
+        .join(Block.article)
+        .options(so.contains_eager(Block.article))
+        # One suggestion per thread at most, by its key: it comes along too.
+        .outerjoin(Suggestion, Suggestion.block_id == Block.id)
+        # A verdict's history is short (a row per change), so it comes along rather than in a statement of its own.
+        .outerjoin(ConsensusChange, ConsensusChange.block_id == Block.id)
+        .where(block)
+        .order_by(ConsensusChange.version)
     )
-    .join(Block.article)
-    .options(so.contains_eager(Block.article))
-    # One suggestion per thread at most, by its key: it comes along too.
-    .outerjoin(Suggestion, Suggestion.block_id == Block.id)
-    # A verdict's history is short (a row per change), so it comes along rather than in a statement of its own.
-    .outerjoin(ConsensusChange, ConsensusChange.block_id == Block.id)
-    .where(Block.id == sa.bindparam("block_id"))
-    .order_by(ConsensusChange.version)
+
+
+# Built once: a thread page only binds its block's id, an argument's page its argument's (and their viewer's).
+THREAD = _thread(Block.id == sa.bindparam("block_id"))
+THREAD_OF_ARGUMENT = _thread(
+    Block.id == sa.select(Argument.block_id).where(Argument.id == sa.bindparam("argument_id")).scalar_subquery()
 )
 
 
@@ -118,6 +128,21 @@ def thread_view(
     rows = session.execute(THREAD, {"block_id": block_id, "viewer_id": viewer_id}).all()
     if not rows:
         raise NotFound("There is no such paragraph.")
+    return view_of(session, rows, moderator)
+
+
+def argument_thread_view(
+    session: so.Session, argument_id: int, *, moderator: bool = False, viewer_id: int | None = None
+) -> ThreadView:
+    """The thread an argument belongs to, as `thread_view` reads it, in the same two statements."""
+    rows = session.execute(THREAD_OF_ARGUMENT, {"argument_id": argument_id, "viewer_id": viewer_id}).all()
+    if not rows:
+        raise NotFound("There is no such argument.")
+    return view_of(session, rows, moderator)
+
+
+def view_of(session: so.Session, rows: Sequence[Any], moderator: bool) -> ThreadView:
+    """The thread the rows of `THREAD` (or `THREAD_OF_ARGUMENT`) read, with its slots."""
     block, previous_id, previous_kind, next_id, next_kind, _, number, suggestion, thread_level, article_level = rows[0]
     if not block.is_thread:
         raise NotFound("A heading has no thread.")
