@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import Conflict, Invalid, NotFound
+from forum.live.staging import stage
 from forum.models import (
     Argument,
     ArgumentVersion,
@@ -217,6 +218,8 @@ def post_argument(
     )
     session.add(argument)
     session.flush()
+    stage(session, block.id, "argument",
+          {"argument_id": argument.id, "parent_id": parent_id, "stance": chosen.value, "action": "posted"})
     return argument
 
 
@@ -323,6 +326,7 @@ def edit_argument(
     if moderating:
         audit.record(session, editor, "argument.edit", "argument", argument.id, why or "",
                      block_id=argument.block_id, version=len(argument.versions))
+    stage(session, argument.block_id, "argument", {"argument_id": argument.id, "action": "edited"})
     return argument
 
 
@@ -340,4 +344,5 @@ def withdraw_argument(session: so.Session, argument: Argument, member: Member) -
     """Withdraw one's own argument: it leaves the discussion, its replies stay."""
     check(Action.WITHDRAW, **argument_state(argument, member))
     argument.withdrawn_at = utcnow()
+    stage(session, argument.block_id, "argument", {"argument_id": argument.id, "action": "withdrawn"})
     return argument
