@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from tests.queries import statements
 from tests.servers import free_port
@@ -98,3 +99,24 @@ def test_it_works_where_the_forum_is_mounted_in_a_host(database_url):
         assert answer.json == {"database": "ok", "redis": "unused"}
     finally:
         host.extensions["forum"].dispose()
+
+
+def test_a_postgresql_url_may_turn_prepared_statements_off_for_pgbouncer(postgres_database):
+    from forum.db import make_engine
+
+    engine = make_engine(postgres_database + "?prepare_threshold=none", {}, 10)
+    try:
+        with engine.connect() as connection:
+            assert connection.connection.dbapi_connection.prepare_threshold is None
+            for _ in range(10):  # past psycopg's default threshold of 5: still nothing prepared
+                connection.execute(sa.text("SELECT 1"))
+            prepared = connection.execute(sa.text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+            assert prepared == 0
+    finally:
+        engine.dispose()
+    engine = make_engine(postgres_database + "?prepare_threshold=2", {}, 10)
+    with engine.connect() as connection:
+        assert connection.connection.dbapi_connection.prepare_threshold == 2
+    engine.dispose()
+    with pytest.raises(ValueError, match="prepare_threshold"):
+        make_engine(postgres_database + "?prepare_threshold=lots", {}, 10)
