@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
+from forum.security import PRIVATE
+
 logger = logging.getLogger(__name__)
 
 health = Blueprint("forum_health", __name__)
@@ -65,5 +67,5 @@ def healthz() -> ResponseReturnValue:
     failed = database == "failed" or cache == "failed"
     response = jsonify(database=database, redis=cache)
     response.status_code = 503 if failed else 200
-    response.headers["Cache-Control"] = "no-store"
+    response.headers["Cache-Control"] = PRIVATE
     return response

@@ -24,7 +24,7 @@ def test_a_healthy_site_without_redis_says_so_in_one_statement(app, client):
     assert answer.status_code == 200
     assert answer.json == {"database": "ok", "redis": "unused"}
     assert len(seen) == 1, seen.report()
-    assert answer.headers["Cache-Control"] == "no-store"
+    assert answer.headers["Cache-Control"] == "private, no-store"
     assert "Set-Cookie" not in answer.headers
 
 

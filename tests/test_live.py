@@ -54,7 +54,7 @@ def test_each_kind_of_change_reaches_the_threads_stream_with_an_id(thread, clien
     stream = open_stream(thread.app.test_client(), thread.events)
     assert stream.status == 200
     assert stream.headers["Content-Type"].startswith("text/event-stream")
-    assert stream.headers["Cache-Control"] == "no-store"
+    assert stream.headers["Cache-Control"] == "private, no-store"
     argument = post(client, thread)
     assert client.api("PUT", f"/api/v1/arguments/{argument}/vote", {"value": 1},
                       token=thread.tokens["ray"]).status_code == 200

@@ -11,6 +11,7 @@ from forum.auth import current_viewer
 from forum.db import close_session, get_session
 from forum.live.streams import StreamSettings, event_lines, start_after
 from forum.models import Role
+from forum.security import PRIVATE
 from forum.services.lookup import readable_thread
 
 # How long a client refused for want of room is asked to wait (seconds).
@@ -56,7 +57,8 @@ def thread_events(block_id: int) -> ResponseReturnValue:
     )
     response = Response(event_lines(state.events, block_id, after, settings), mimetype="text/event-stream")
     response.call_on_close(state.stream_gate.leave)
-    # Never kept by a cache, never held back by a proxy's buffer (nginx reads X-Accel-Buffering).
-    response.headers["Cache-Control"] = "no-store"
+    # Never kept by a cache (the forum's `private, no-store`, as every API answer), never held back by a
+    # proxy's buffer (nginx reads X-Accel-Buffering).
+    response.headers["Cache-Control"] = PRIVATE
     response.headers["X-Accel-Buffering"] = "no"
     return response
