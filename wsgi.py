@@ -85,6 +85,8 @@ def create_app(config: dict | None = None) -> Flask:
         FORUM_RATELIMIT_STORAGE_URI=os.environ.get("FORUM_RATELIMIT_STORAGE_URI", "memory://"),
         # Likewise the anonymous readers' page cache (redis://...), else each worker keeps its own.
         FORUM_CACHE_URL=os.environ.get("FORUM_CACHE_URL", "memory://"),
+        # Live threads' events (redis://...), else each process tells only its own streams.
+        FORUM_EVENTS_URL=os.environ.get("FORUM_EVENTS_URL") or None,
         FORUM_BASE_TEMPLATE="layout.html",
         **mail_environment(),
         SESSION_COOKIE_SAMESITE="Lax",

@@ -63,7 +63,26 @@ def make_engine(url: str, options: dict[str, Any], sqlite_busy_timeout: float) -
         sa.event.listen(engine, "begin", _begin_sqlite)
         return engine
     options.setdefault("pool_pre_ping", True)
+    parsed, options = prepared_statements_option(parsed, options)
     return sa.create_engine(parsed, **options)
+
+
+def prepared_statements_option(parsed: sa.URL, options: dict[str, Any]) -> tuple[sa.URL, dict[str, Any]]:
+    """Read `?prepare_threshold=N|none` off a PostgreSQL URL into psycopg's connect argument.
+
+    Behind PgBouncer in transaction mode a server-side prepared statement may be looked for on another
+    server connection than the one it was prepared on; `prepare_threshold=none` turns them off. psycopg takes
+    it as a connect argument, not a libpq option, so it cannot stay in the URL.
+    """
+    value = parsed.query.get("prepare_threshold")
+    if value is None:
+        return parsed, options
+    text = str(value[-1] if isinstance(value, tuple) else value).strip().lower()
+    if text not in ("none", "off") and not text.isdigit():
+        raise ValueError("prepare_threshold in the database URL is a number of executions, or none.")
+    options = {**options, "connect_args": {**options.get("connect_args", {}),
+                                           "prepare_threshold": None if text in ("none", "off") else int(text)}}
+    return parsed.difference_update_query(["prepare_threshold"]), options
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,10 @@ from forum.caching.store import make_cache
 from forum.cli import forum_cli
 from forum.csrf import rotate_csrf
 from forum.db import WRITER_OPTION, close_session, make_engine, resolve_database_url
+from forum.health import health
+from forum.live import staging
+from forum.live.brokers import Broker, check_events_url, make_broker
+from forum.live.streams import StreamGate
 from forum.ratelimit import apply_limits, make_limiter
 from forum.routing import AnyPathConverter, IdConverter
 from forum.services.threads import Snapshots, thread_snapshots
@@ -120,6 +125,15 @@ DEFAULTS: dict[str, Any] = {
     # Verify mode: every cache hit is also rendered afresh and compared, a difference answered with a 500
     # (`forum.caching.verify`). For tests: it renders every page that the cache would spare.
     "FORUM_CACHE_VERIFY": False,
+    # Live threads (`forum.live`): where events go (unset: this process only; redis://HOST:PORT/DB: every
+    # worker and host), how many each thread keeps for reconnecting clients, and how streams behave.
+    "FORUM_EVENTS_URL": None,
+    "FORUM_EVENTS_BACKLOG": 500,
+    "FORUM_EVENTS_KEY_PREFIX": "forum-events:",
+    "FORUM_EVENTS_HEARTBEAT": 15,
+    "FORUM_EVENTS_MAX_AGE": 300,
+    # Open streams one process holds (each holds a thread); deploy/gunicorn.conf.py sets it from its threads.
+    "FORUM_EVENTS_MAX_STREAMS": 50,
 }
 
 
@@ -139,6 +153,13 @@ class ForumState:
     cache_bytes: int = 64_000_000
     cache_timeout: int = 3600
     cache_key_prefix: str = "forum-page:"
+    events_url: str | None = None
+    events_backlog: int = 500
+    events_key_prefix: str = "forum-events:"
+    redis_probes: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    stream_gate: StreamGate = field(default_factory=StreamGate, repr=False, compare=False)
+    # Whether the server still serves: streams end when it says no (gunicorn's worker sets it: forum.workers).
+    serving: Callable[[], bool] = field(default=lambda: True, repr=False, compare=False)
 
     @property
     def engine(self) -> sa.Engine:
@@ -157,6 +178,10 @@ class ForumState:
             self.read_engine.dispose()
         if self._engine is not None:
             self._engine.dispose()
+        if "events" in self.__dict__:
+            self.events.close()
+        for probe in self.redis_probes.values():
+            probe.close()
 
     @cached_property
     def read_engine(self) -> sa.Engine:
@@ -185,15 +210,20 @@ class ForumState:
         )
 
     @cached_property
+    def events(self) -> Broker:
+        """Where committed changes of threads go and streams read them (a Redis client connects on first use)."""
+        return make_broker(self.events_url, self.events_backlog, self.events_key_prefix)
+
+    @cached_property
     def sessionmaker(self) -> so.sessionmaker[so.Session]:
-        """The factory of the forum's sessions, bound to its own engine."""
-        return so.sessionmaker(bind=self.engine, expire_on_commit=False)
+        """The factory of the forum's sessions, bound to its own engine; their commits publish live events."""
+        return so.sessionmaker(bind=self.engine, expire_on_commit=False, info={staging.BROKER: self.events})
 
     @cached_property
     def writer_sessionmaker(self) -> so.sessionmaker[so.Session]:
         """The factory of sessions that write: on SQLite they begin by taking the write lock."""
         engine = self.engine.execution_options(**{WRITER_OPTION: True})
-        return so.sessionmaker(bind=engine, expire_on_commit=False)
+        return so.sessionmaker(bind=engine, expire_on_commit=False, info={staging.BROKER: self.events})
 
 
 class Forum:
@@ -213,6 +243,8 @@ class Forum:
             app.config.setdefault(key, value)
         # Every session's writes move the page versions of what they change, from here on.
         invalidation_hooks.install()
+        # Committed changes of threads go to live streams; rolled-back ones never do.
+        staging.install()
 
         app.extensions["forum"] = ForumState(
             database_url=resolve_database_url(
@@ -227,7 +259,12 @@ class Forum:
             cache_bytes=app.config["FORUM_CACHE_BYTES"],
             cache_timeout=app.config["FORUM_CACHE_TIMEOUT"],
             cache_key_prefix=app.config["FORUM_CACHE_KEY_PREFIX"],
+            events_url=app.config["FORUM_EVENTS_URL"],
+            events_backlog=app.config["FORUM_EVENTS_BACKLOG"],
+            events_key_prefix=app.config["FORUM_EVENTS_KEY_PREFIX"],
         )
+        # A mistyped events URL is said at start-up.
+        check_events_url(app.config["FORUM_EVENTS_URL"])
         # The read path (a mistyped cache URL is said here, at start-up, not on the first page served).
         caching.install(app)
 
@@ -235,6 +272,8 @@ class Forum:
         app.url_map.converters.setdefault("id", IdConverter)
         app.url_map.converters.setdefault("anypath", AnyPathConverter)
         app.register_blueprint(blueprint, url_prefix=app.config["FORUM_URL_PREFIX"] or None)
+        # Apart from the forum's blueprint, so that none of its hooks (session, viewer, cache) runs for it.
+        app.register_blueprint(health, url_prefix=app.config["FORUM_URL_PREFIX"] or None)
         limiter = app.extensions["forum"].limiter = make_limiter(app)
         apply_limits(app, limiter)
         app.cli.add_command(forum_cli)

@@ -59,9 +59,41 @@ def served_app(wsgi: Any) -> Flask | None:
     return None
 
 
+# Threads of a gthread worker kept for pages, whatever its live streams hold.
+RESERVED_FOR_PAGES = 4
+# Worker classes whose requests are green threads: a stream costs no thread of the server.
+GREEN_WORKERS = ("gevent", "eventlet")
+
+
+def stream_ceiling(worker_class: str, threads: int, configured: int) -> int:
+    """How many live streams one worker may hold so that pages always find a thread.
+
+    A sync worker serves one request at a time: a stream would hold it for minutes, so it takes none. A
+    gthread worker keeps `RESERVED_FOR_PAGES` threads (at least a quarter) from streams; green workers keep
+    the configured ceiling.
+    """
+    if any(green in worker_class.lower() for green in GREEN_WORKERS):
+        return configured
+    if threads <= 1:
+        return 0
+    return max(0, min(configured, threads - max(RESERVED_FOR_PAGES, threads // 4)))
+
+
+def fit_streams_to(worker: Any, app: Flask) -> None:
+    """Bound the worker's live streams by its threads, and end them when the worker stops."""
+    worker_class = str(getattr(worker.cfg, "worker_class_str", "") or worker.__class__.__name__)
+    app.config["FORUM_EVENTS_MAX_STREAMS"] = stream_ceiling(
+        worker_class, int(worker.cfg.threads), int(app.config["FORUM_EVENTS_MAX_STREAMS"])
+    )
+    app.extensions["forum"].serving = lambda: bool(worker.alive)
+
+
 def post_worker_init(worker: Any) -> None:
-    """Gunicorn's hook: warn once (in the first worker) about stores each of several workers keeps alone."""
+    """Gunicorn's hook: fit live streams to the worker; warn once (in the first worker) about stores each of
+    several workers keeps alone."""
     app = served_app(worker.wsgi)
+    if app is not None and "forum" in app.extensions:
+        fit_streams_to(worker, app)
     # Gunicorn numbers its workers from 1 on: a later or restarted one would only say it again.
     if worker.age == 1 and app is not None and "forum" in app.extensions:
         warn_if_process_local(app, worker.cfg.workers, worker.log)

@@ -124,6 +124,8 @@ def app(database_url: str, tmp_path) -> Iterator[Flask]:
             "FORUM_SITE_NAME": "Test Forum",
             # Every cache hit of every test is also rendered afresh and compared (`forum.caching.verify`).
             "FORUM_CACHE_VERIFY": True,
+            # A live stream read whole by the test client (the fuzz tests' reads) ends at once.
+            "FORUM_EVENTS_MAX_AGE": 0.2,
         }
     )
     yield app

@@ -26,17 +26,19 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(
-    database_url: str, instance: Path, workers: int, app: str = "wsgi:app", log: Path | None = None
+    database_url: str, instance: Path, workers: int, app: str = "wsgi:app", log: Path | None = None,
+    config: str | None = None, env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """Serve `app` (a gunicorn app spec) on the loopback; yield its base URL. `log` keeps gunicorn's output."""
+    """Serve `app` (a gunicorn app spec) on the loopback; yield its base URL. `log` keeps gunicorn's output;
+    `config` names a settings file (else ./gunicorn.conf.py), `env` adds to the environment."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "served in a test",
-           "FORUM_INSTANCE_PATH": str(instance)}
+    environment = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "served in a test",
+                   "FORUM_INSTANCE_PATH": str(instance), **(env or {})}
     output = log.open("wb") if log is not None else subprocess.PIPE
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", app],
-        cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "gunicorn", *(["-c", config] if config else []), "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
+        cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -138,6 +138,8 @@ def test_no_api_body_fails_the_server(app, client, site, case):
 READS = {
     "forum.index": ["/"],
     "forum.thread": ["/blocks/{block}"],
+    "forum.api.thread_events": ["/api/v1/blocks/{block}/events"],
+    "forum_health.healthz": ["/healthz"],
     "forum.article": ["/articles/{article}", "/articles/{article}/the-slug"],
     "forum.argument_versions": ["/arguments/{argument}/versions"],
     "forum.argument_page": ["/arguments/{argument}"],

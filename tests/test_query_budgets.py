@@ -73,7 +73,7 @@ def forum(app, make_user):
 
 
 PAGES = ["article", "thread", "api_article", "api_arguments", "argument", "api_argument", "member", "api_member",
-         "api_member_arguments", "search", "api_search"]
+         "api_member_arguments", "search", "api_search", "api_events"]
 
 
 def url(app, kind: str, ids: dict[str, int]) -> str:
@@ -93,6 +93,8 @@ def url(app, kind: str, ids: dict[str, int]) -> str:
     if kind in ("search", "api_search"):
         # A word of many arguments, their sources and the article's text: a full first page from the big one.
         return f"{'/api/v1' if kind.startswith('api') else ''}/search?q=evidence&article={ids['article']}"
+    if kind == "api_events":
+        return f"/api/v1/blocks/{ids['block']}/events"
     if kind == "api_member_arguments":
         return f"/api/v1/members/{ids['member']}/arguments"
     return f"/api/v1/blocks/{ids['block']}/arguments"

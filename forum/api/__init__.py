@@ -7,11 +7,11 @@ from forum.api.blueprint import api, registry
 # The order declares the operations, and so orders the OpenAPI document and its reference (docs/api.md).
 # isort: off
 from forum.api import (
-    articles, revisions, arguments, members, moderation, suggestions, search, notifications, tokens, votes,
+    articles, revisions, arguments, members, moderation, suggestions, search, notifications, tokens, votes, events,
 )
 # isort: on
 
 __all__ = [
     "api", "registry", "articles", "revisions", "arguments", "members", "moderation", "suggestions", "search",
-    "notifications", "tokens", "votes",
+    "notifications", "tokens", "votes", "events",
 ]

@@ -35,7 +35,7 @@ def argument_view(
 
     An argument of an unpublished article is refused (`Gone`) unless `moderator`, as its thread is.
     """
-    thread = argument_thread_view(session, argument_id, moderator=moderator, viewer_id=viewer_id)
+    thread = argument_thread_view(session, argument_id, moderator=moderator)
     # Every top-level argument, so that the argument is found wherever its thread's pages would put it.
     tree = threads.argument_tree(
         session, thread.block, sort=sort, limit=sys.maxsize, viewer_id=viewer_id, snapshots=snapshots

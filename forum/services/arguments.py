@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import Conflict, Invalid, NotFound
+from forum.live.staging import stage
 from forum.member_links import member_url
 from forum.models import (
     Argument,
@@ -223,6 +224,8 @@ def post_argument(
     # Told in the same transaction as the post, and the thread watched: both stand or fall with it.
     watching.watch_on_post(session, author, block)
     notifications.argument_posted(session, argument, block, mentioned)
+    stage(session, block.id, "argument",
+          {"argument_id": argument.id, "parent_id": parent_id, "stance": chosen.value, "action": "posted"})
     return argument
 
 
@@ -332,6 +335,7 @@ def edit_argument(
     if moderating:
         audit.record(session, editor, "argument.edit", "argument", argument.id, why or "",
                      block_id=argument.block_id, version=len(argument.versions))
+    stage(session, argument.block_id, "argument", {"argument_id": argument.id, "action": "edited"})
     return argument
 
 
@@ -349,4 +353,5 @@ def withdraw_argument(session: so.Session, argument: Argument, member: Member) -
     """Withdraw one's own argument: it leaves the discussion, its replies stay."""
     check(Action.WITHDRAW, **argument_state(argument, member))
     argument.withdrawn_at = utcnow()
+    stage(session, argument.block_id, "argument", {"argument_id": argument.id, "action": "withdrawn"})
     return argument

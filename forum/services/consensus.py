@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import Conflict, Invalid
+from forum.live.staging import stage
 from forum.models import (
     Argument,
     Block,
@@ -140,6 +141,7 @@ def set_consensus(
     )
     notifications.verdict_changed(session, block, change, moderator)
     session.expire(block)
+    stage(session, block.id, "consensus", {"status": new_status.value, "version": version + 1})
     return change
 
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from forum.errors import Conflict, Invalid, NotFound
+from forum.live.staging import stage
 from forum.models import Argument, Block, Flag, FlagReason, Member, Role, utcnow
 from forum.rendering import is_blank
 from forum.services import audit, notifications
@@ -115,6 +116,8 @@ def hide(session: so.Session, argument_id: int, moderator: Member, reason: str) 
     audit.record(session, moderator, "argument.hide", "argument", argument.id, reason,
                  flags=[f.id for f in pending])
     notifications.argument_hidden(session, argument, moderator, reason)
+    # The id alone: a hidden argument's words and its reason are for moderators.
+    stage(session, argument.block_id, "hidden", {"argument_id": argument.id, "hidden": True})
     return argument
 
 
@@ -127,6 +130,7 @@ def restore(session: so.Session, argument_id: int, moderator: Member, reason: st
     argument.hidden, argument.hidden_reason, argument.hidden_at = False, None, None
     audit.record(session, moderator, "argument.restore", "argument", argument.id, reason)
     notifications.argument_restored(session, argument, moderator, reason)
+    stage(session, argument.block_id, "hidden", {"argument_id": argument.id, "hidden": False})
     return argument
 
 

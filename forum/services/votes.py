@@ -9,6 +9,7 @@ import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
 from forum.errors import Invalid, NotFound
+from forum.live.staging import stage
 from forum.models import Argument, Article, Block, Member, Vote
 from forum.services.policy import Action, check
 
@@ -99,6 +100,8 @@ def cast_vote(session: so.Session, argument_id: int, voter: Member, value: int) 
         upsert_vote(session, argument_id, voter.id, value)
     up, down, score = recount(session, [argument_id], returning=True).one()
     session.expire_all()
+    # Counters only: what every reader sees; whose vote it was stays the voter's.
+    stage(session, row.block_id, "vote", {"argument_id": argument_id, "score": score, "up": up, "down": down})
     return Tally(score=score, up=up, down=down, my_vote=value)
 
 

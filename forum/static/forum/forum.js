@@ -112,4 +112,87 @@
   }
   document.addEventListener("htmx:responseError", sayFailed);
   document.addEventListener("htmx:sendError", sayFailed);
+
+  /* Live threads. The thread's stream (htmx's SSE extension, connected by the page's [data-live-thread]) says
+     what changed by ids only; the page then fetches itself again, as this reader may see it, and swaps in its
+     verdict and arguments, unless the reader is in one of them (focus there, or a half-written form), which
+     then waits until focus leaves it. What changed is read out politely; votes only update their counts. */
+  var live = document.querySelector("[data-live-thread]");
+  if (live && window.htmx && window.EventSource && window.fetch && window.DOMParser) {
+    var lastId = "";
+    var said = [];
+    var timer = null;
+    var stale = false;
+    var STANCES = { counter: "counterargument", support: "supporting argument", question: "question" };
+
+    /* A stream that the extension opens again (after a refusal or a lost server) asks for what it missed. */
+    htmx.createEventSource = function (url) {
+      var since = lastId ? (url.indexOf("?") < 0 ? "?" : "&") + "last_event_id=" + encodeURIComponent(lastId) : "";
+      return new EventSource(url + since, { withCredentials: true });
+    };
+
+    var describe = function (kind, data) {
+      if (kind === "argument" && data.action === "posted") {
+        return "A new " + (STANCES[data.stance] || "argument") + (data.parent_id ? " reply" : "") + " was posted.";
+      }
+      if (kind === "argument" && data.action === "withdrawn") return "An argument was withdrawn.";
+      if (kind === "argument") return "An argument was edited.";
+      if (kind === "consensus") return "The verdict is now " + String(data.status || "").replace("_", " ") + ".";
+      if (kind === "hidden") return data.hidden ? "A moderator hid an argument." : "A moderator restored an argument.";
+      return "";
+    };
+
+    var busy = function (region) {
+      if (region.contains(document.activeElement) && document.activeElement !== document.body) return true;
+      return Array.prototype.some.call(region.querySelectorAll("textarea, input"), function (field) {
+        return field.type !== "hidden" && field.value !== field.defaultValue;
+      });
+    };
+
+    var refresh = function () {
+      timer = null;
+      window.fetch(location.href.split("#")[0], { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var fresh = new DOMParser().parseFromString(html, "text/html");
+          stale = false;
+          document.querySelectorAll("[data-live]").forEach(function (old) {
+            var next = fresh.querySelector('[data-live="' + old.getAttribute("data-live") + '"]');
+            if (!next) return;
+            if (busy(old)) { stale = true; return; }
+            next = document.importNode(next, true);
+            old.replaceWith(next);
+            htmx.process(next);
+            refreshTimes(next);
+          });
+          announce(said.join(" "));
+          said = [];
+        })
+        .catch(function () { /* the next event tries again */ });
+    };
+
+    /* Focus that leaves a region kept back brings it up to date. */
+    document.addEventListener("focusin", function () {
+      if (!stale || timer) return;
+      var inside = Array.prototype.some.call(document.querySelectorAll("[data-live]"), busy);
+      if (!inside) timer = window.setTimeout(refresh, 200);
+    });
+
+    live.addEventListener("htmx:sseOpen", function (event) {
+      var source = event.detail && event.detail.source;
+      if (!source || source.forumListening) return;
+      source.forumListening = true;
+      ["argument", "vote", "consensus", "hidden"].forEach(function (kind) {
+        source.addEventListener(kind, function (message) {
+          if (message.lastEventId) lastId = message.lastEventId;
+          var data = {};
+          try { data = JSON.parse(message.data); } catch (error) { data = {}; }
+          var words = describe(kind, data);
+          if (words && said.indexOf(words) < 0) said.push(words);
+          if (!timer) timer = window.setTimeout(refresh, 400);
+        });
+      });
+    });
+  }
 })();

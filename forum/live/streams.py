@@ -1,0 +1,94 @@
+"""A thread's Server-Sent Events stream: what it writes, how long it lasts, and how many one process holds.
+
+Each open stream holds one of the server's threads (gunicorn's gthread workers: `deploy/gunicorn.conf.py`),
+so a process holds at most `FORUM_EVENTS_MAX_STREAMS` and answers 503 beyond it, keeping threads free for
+pages. A stream sends a comment line every `FORUM_EVENTS_HEARTBEAT` seconds (proxies drop a silent
+connection), ends after `FORUM_EVENTS_MAX_AGE` seconds (the browser reconnects, with `Last-Event-ID`, to
+whichever host the balancer picks) and ends early when its worker is stopping.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from forum.live.brokers import Broker, Event, parse_event_id
+
+logger = logging.getLogger(__name__)
+
+# How long one wait for events lasts: a stopping worker or a stream's end is noticed within it.
+WAIT_SLICE = 2.0
+# What the browser waits before reconnecting a stream that ended (milliseconds).
+RETRY_MS = 3000
+
+
+@dataclass
+class StreamGate:
+    """Counts the streams this process holds open, under a ceiling."""
+
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    open: int = 0
+
+    def enter(self, ceiling: int) -> bool:
+        """Take a place if fewer than `ceiling` streams are open; whether it did."""
+        with self._lock:
+            if self.open >= ceiling:
+                return False
+            self.open += 1
+            return True
+
+    def leave(self) -> None:
+        """Give a place back."""
+        with self._lock:
+            self.open -= 1
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """How a stream behaves: heartbeat, lifetime, and whether the process still serves."""
+
+    heartbeat: float
+    max_age: float
+    serving: Callable[[], bool] = lambda: True
+
+
+def frame(event: Event) -> str:
+    """One event as SSE lines: id, event name and its JSON data."""
+    data = json.dumps({"id": event.id, **event.data}, separators=(",", ":"))
+    return f"id: {event.id}\nevent: {event.kind}\ndata: {data}\n\n"
+
+
+def start_after(broker: Broker, block_id: int, last_event_id: str | None) -> str:
+    """Where a stream starts: after the client's last event when it sends a valid one, else after now."""
+    if parse_event_id(last_event_id) is not None:
+        return str(last_event_id).strip()
+    return broker.latest(block_id)
+
+
+def event_lines(broker: Broker, block_id: int, after: str, settings: StreamSettings) -> Iterator[str]:
+    """The stream's text: the retry delay, then events and heartbeats until its lifetime ends."""
+    yield f"retry: {RETRY_MS}\n: stream of thread {block_id}\n\n"
+    started = time.monotonic()
+    beat = started
+    while settings.serving():
+        left = started + settings.max_age - time.monotonic()
+        if left <= 0:
+            return
+        try:
+            events = broker.read(block_id, after, min(WAIT_SLICE, left, settings.heartbeat))
+        except Exception:  # noqa: BLE001 - a broker gone ends the stream; the browser comes back later
+            logger.warning("A live stream lost its broker and ends", exc_info=True)
+            return
+        for event in events:
+            after = event.id
+            yield frame(event)
+        now = time.monotonic()
+        if events:
+            beat = now
+        elif now - beat >= settings.heartbeat:
+            beat = now
+            yield ": heartbeat\n\n"
