@@ -6,10 +6,10 @@ from forum.api.blueprint import api, registry
 
 # The order declares the operations, and so orders the OpenAPI document and its reference (docs/api.md).
 # isort: off
-from forum.api import articles, revisions, arguments, members, moderation, suggestions, search, tokens, votes
+from forum.api import articles, exports, revisions, arguments, members, moderation, suggestions, search, tokens, votes
 # isort: on
 
 __all__ = [
-    "api", "registry", "articles", "revisions", "arguments", "members", "moderation", "suggestions", "search",
+    "api", "registry", "articles", "exports", "revisions", "arguments", "members", "moderation", "suggestions", "search",
     "tokens", "votes",
 ]
