@@ -11,9 +11,12 @@ import pytest
 from arguebuf.model.scheme import Attack, Support
 
 from forum.db import get_session
+from forum.models import Role
 from forum.exporting.common import LOSSES
 from forum.exporting.debate_import import schema
-from forum.services import exports
+from forum.services import exports, votes
+from forum.services.members import ensure_member
+from tests.helpers import PASSWORD
 from tests.exports import HOSTILE, build_debate, canonical, forum_relations, parse_argdown
 
 
@@ -142,3 +145,74 @@ def test_a_file_that_is_no_debate_export_is_refused_and_nothing_is_written(app, 
     with app.app_context():
         from forum.models import Article
         assert get_session().query(Article).count() == 1
+
+
+def test_the_api_streams_every_format_with_a_validator_and_304_until_the_debate_changes(app, client, debate, make_user):
+    url = f"/api/v1/articles/{debate['article']}/export"
+    for name, media in [("json", "application/json"), ("aif", "application/json"),
+                        ("sadface", "application/json"), ("argdown", "text/plain")]:
+        response = client.get(f"{url}?format={name}")
+        assert response.status_code == 200 and response.mimetype == media
+        assert response.is_streamed
+        assert response.get_data(as_text=True) == export(app, debate["article"], name)
+    first = client.get(url)
+    tag = first.headers["ETag"]
+    first.close()
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+    with app.app_context():
+        session = get_session()
+        votes.cast_vote(session, debate["kept"], ensure_member(session, "u-vic", "Vic"), 1)
+        session.commit()
+    changed = client.get(url, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    kept = next(a for b in changed.json["blocks"] if b["thread"] for a in b["thread"]["arguments"]
+                if a["id"] == debate["kept"])
+    assert kept["score"] == 1
+
+
+def test_the_schema_is_served_and_bad_requests_are_told_why(client, debate):
+    assert client.get("/api/v1/schemas/export.json").json == schema()
+    bad = client.get(f"/api/v1/articles/{debate['article']}/export?format=pdf")
+    assert bad.status_code == 422 and bad.json["error"]["field"] == "format"
+    assert client.get("/api/v1/articles/999999/export").status_code == 404
+
+
+def test_hidden_arguments_only_in_a_moderators_export_and_unpublished_articles_only_for_moderators(
+        app, client, debate, make_user):
+    url = f"/api/v1/articles/{debate['article']}/export"
+    make_user("mod", Role.MODERATOR)
+    make_user("adm", Role.ADMIN)
+    tokens = {name: client.post("/api/v1/tokens", json={"username": name, "password": PASSWORD}).json["token"]
+              for name in ("mod", "adm")}
+    reader = client.get(url).get_data(as_text=True)
+    moderator = client.get(url, headers={"Authorization": f"Bearer {tokens['mod']}"})
+    assert "Spam spam spam" not in reader and "Reply under the spam" not in reader
+    assert "Spam spam spam" in moderator.get_data(as_text=True) and moderator.json["moderator_export"] is True
+    assert "private" in moderator.headers["Cache-Control"]
+    assert moderator.headers["ETag"] != client.get(url).headers["ETag"]
+    assert client.api("DELETE", f"/api/v1/articles/{debate['article']}", token=tokens["adm"]).status_code == 200
+    assert client.get(url).status_code == 410
+    assert client.get(f"/articles/{debate['article']}/report").status_code == 410
+    assert client.get(url, headers={"Authorization": f"Bearer {tokens['mod']}"}).status_code == 200
+
+
+def test_the_command_line_exports_to_a_file_or_stdout(app, runner, debate, tmp_path):
+    path = tmp_path / "debate.argdown"
+    result = runner.invoke(args=["forum", "export-article", str(debate["article"]), "--format", "argdown",
+                                 "--output", str(path)])
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == export(app, debate["article"], "argdown", moderator=True)
+    printed = runner.invoke(args=["forum", "export-article", str(debate["article"]), "--format", "aif"])
+    assert json.loads(printed.output)["forum"]["article"]["moderator_export"] is True
+    missing = runner.invoke(args=["forum", "export-article", "999999"])
+    assert missing.exit_code != 0 and "no such article" in missing.output
+
+
+def test_the_report_shows_each_paragraph_with_its_verdict_arguments_sources_and_open_citations(client, debate):
+    page = client.get(f"/articles/{debate['article']}/report")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Refuted" in text and "The minutes settle it." in text
+    assert "Strongest counter" in text and "It rose **twice**, not thrice." in text
+    assert "Toll history" in text and "Open citations: [3]" in text
+    assert "Spam spam spam" not in text and "@page" in text

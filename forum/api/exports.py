@@ -8,11 +8,12 @@ from flask import Response, request, stream_with_context
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
 
-from forum.api.blueprint import registry
+from forum.api.blueprint import api, registry
 from forum.api.openapi import ErrorBody
 from forum.auth import current_viewer
 from forum.db import get_session
 from forum.exporting.common import EXTENSIONS, MEDIA_TYPES
+from forum.exporting.debate_import import schema
 from forum.models import Role
 from forum.services import exports
 
@@ -56,3 +57,9 @@ def export_article(article_id: int, query: ExportQuery) -> ResponseReturnValue:
                             content_type=MEDIA_TYPES[query.format], headers=headers)
     response.set_etag(tag, weak=True)
     return response
+
+
+@api.get("/schemas/export.json")
+def export_schema() -> ResponseReturnValue:
+    """The JSON Schema of the forum's own export (`format=json`)."""
+    return schema()

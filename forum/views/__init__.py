@@ -11,6 +11,7 @@ from forum.views import (
     member_page,
     moderation,
     pages,
+    report,
     revisions,
     search,
     threads,
@@ -20,5 +21,5 @@ from forum.views.site import blueprint, share_hooks
 
 __all__ = [
     "blueprint", "share_hooks", "argument_page", "arguments", "articles", "consensus", "imports", "member_page",
-    "moderation", "pages", "revisions", "search", "threads", "votes",
+    "moderation", "pages", "report", "revisions", "search", "threads", "votes",
 ]
