@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from forum.db import get_session
-from forum.models import Argument, Block, Member, Role
+from forum.models import Argument, Block, Role
 from forum.services import citations, consensus, moderation, votes
 from forum.services.arguments import SourceInput, post_argument, withdraw_argument
 from forum.services.members import ensure_member

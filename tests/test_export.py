@@ -11,13 +11,13 @@ import pytest
 from arguebuf.model.scheme import Attack, Support
 
 from forum.db import get_session
-from forum.models import Role
 from forum.exporting.common import LOSSES
 from forum.exporting.debate_import import schema
+from forum.models import Role
 from forum.services import exports, votes
 from forum.services.members import ensure_member
-from tests.helpers import PASSWORD
 from tests.exports import HOSTILE, build_debate, canonical, forum_relations, parse_argdown
+from tests.helpers import PASSWORD
 
 
 @pytest.fixture

@@ -10,6 +10,6 @@ from forum.api import articles, exports, revisions, arguments, members, moderati
 # isort: on
 
 __all__ = [
-    "api", "registry", "articles", "exports", "revisions", "arguments", "members", "moderation", "suggestions", "search",
-    "tokens", "votes",
+    "api", "registry", "articles", "exports", "revisions", "arguments", "members", "moderation", "suggestions",
+    "search", "tokens", "votes",
 ]

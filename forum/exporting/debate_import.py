@@ -39,7 +39,8 @@ SCHEMA_FILE = "export.schema.json"
 
 def schema() -> dict[str, Any]:
     """The JSON Schema of the forum's own export."""
-    return json.loads(resources.files("forum.exporting").joinpath(SCHEMA_FILE).read_text())
+    loaded: dict[str, Any] = json.loads(resources.files("forum.exporting").joinpath(SCHEMA_FILE).read_text())
+    return loaded
 
 
 def check(data: Any) -> dict[str, Any]:

@@ -175,9 +175,8 @@ def iter_blocks(session: so.Session, article_id: int, *, moderator: bool, batch:
 def read_batch(session: so.Session, ids: list[int], moderator: bool) -> list[BlockItem]:
     """The blocks with these ids, in this order, with everything their threads carry: six statements."""
     blocks = {b.id: b for b in session.scalars(sa.select(Block).where(Block.id.in_(ids)))}
-    setters = dict(session.execute(
-        sa.select(Member.id, Member.name).where(Member.id.in_({b.consensus_set_by_id for b in blocks.values()} - {None}))
-    ).all())
+    setter_ids = {b.consensus_set_by_id for b in blocks.values() if b.consensus_set_by_id is not None}
+    setters = dict(session.execute(sa.select(Member.id, Member.name).where(Member.id.in_(setter_ids))).all())
     cited: dict[int, list[int]] = {}
     for block_id, number in session.execute(
         sa.select(block_citations.c.block_id, CitationSlot.number)
