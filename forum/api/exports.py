@@ -8,7 +8,7 @@ from flask import Response, request, stream_with_context
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
 
-from forum.api.blueprint import api, registry
+from forum.api.blueprint import registry
 from forum.api.openapi import ErrorBody
 from forum.auth import current_viewer
 from forum.db import get_session
@@ -59,7 +59,10 @@ def export_article(article_id: int, query: ExportQuery) -> ResponseReturnValue:
     return response
 
 
-@api.get("/schemas/export.json")
+@registry.route("/schemas/export.json", "GET", responses={200: None})
 def export_schema() -> ResponseReturnValue:
-    """The JSON Schema of the forum's own export (`format=json`)."""
+    """The JSON Schema (draft 2020-12) of the forum's own export (`format=json`).
+
+    Who may call it: anyone.
+    """
     return schema()
