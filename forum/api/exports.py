@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterator
 from typing import Literal
 
+import sqlalchemy.orm as so
 from flask import Response, request, stream_with_context
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +29,19 @@ class ExportQuery(BaseModel):
         default="json",
         description="`json` (the forum's own, with a JSON Schema), `aif` (AIFdb JSON), `sadface` or `argdown`.",
     )
+
+
+def encoded(chunks: Iterator[str], session: so.Session) -> Iterator[bytes]:
+    """The export's chunks as UTF-8, its session closed at the end, or when the client leaves half-way."""
+    try:
+        for chunk in chunks:
+            yield chunk.encode()
+    finally:
+        if isinstance(chunks, Generator):
+            chunks.close()  # its spooled sections go at once
+        # The request's teardown closed this session before the stream began; reading the threads opened it
+        # again, and nothing else would give its connection back.
+        session.close()
 
 
 @registry.route(
@@ -53,7 +68,7 @@ def export_article(article_id: int, query: ExportQuery) -> ResponseReturnValue:
     if request.if_none_match.contains_weak(tag):
         response = Response(status=304, headers=headers)
     else:
-        response = Response(stream_with_context(chunk.encode() for chunk in chunks),
+        response = Response(stream_with_context(encoded(chunks, session)),
                             content_type=MEDIA_TYPES[query.format], headers=headers)
     response.set_etag(tag, weak=True)
     return response

@@ -1,5 +1,5 @@
 """AIFdb JSON: `nodes` (I for statements, RA for support, CA for conflict, L and YA for who said what and
-questioning), `edges`, `locutions` and `participants`, streamed in passes over the article's threads.
+questioning), `edges`, `locutions` and `participants`, streamed in one pass over the article's threads.
 
 A paragraph is an I-node. An argument is an I-node with its text, said by its author (an L-node anchored on it by
 a YA node, "Asserting"); a counter attacks what it answers through a CA node, a support supports it through an
@@ -9,11 +9,11 @@ statement it asks about. The forum's own facts (sources, scores, verdicts) and t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from forum.exporting.common import LOSSES, argument_text, dumps, iso
+from forum.exporting.common import LOSSES, Section, argument_text, dumps, iso, items
 from forum.exporting.model import ArgumentItem, BlockItem, Header, walk
 
 RELATIONS = {"counter": ("CA", "Default Conflict"), "support": ("RA", "Default Inference")}
@@ -21,7 +21,8 @@ RELATIONS = {"counter": ("CA", "Default Conflict"), "support": ("RA", "Default I
 
 def stamp(moment: datetime | None) -> str:
     """A time as AIFdb writes it."""
-    return (moment or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    # isoformat is faster than strftime and writes the same text for every year from 1000 on.
+    return (moment or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(UTC).isoformat(" ", "seconds")[:19]
 
 
 def target_of(block: BlockItem, parent: ArgumentItem | None) -> str:
@@ -73,45 +74,40 @@ def forum_facts(block: BlockItem) -> dict[str, Any]:
     }
 
 
-def write(header: Header, blocks: Callable[[], Iterable[BlockItem]]) -> Iterator[str]:
-    """The AIF export as chunks of JSON text, in four passes over the threads (each read in batches)."""
-    yield '{"nodes":['
-    first = True
-    for block in blocks():
-        if block.is_thread:
-            chunk = ",".join(dumps(node) for node in nodes(block))
-            yield ("" if first else ",") + chunk
-            first = False
-    yield '],"edges":['
-    number = 0
-    for block in blocks():
-        parts = []
-        for source, target in edges(block) if block.is_thread else ():
-            number += 1
-            parts.append(dumps({"edgeID": str(number), "fromID": source, "toID": target, "formEdgeID": None}))
-        if parts:
-            yield ("," if number > len(parts) else "") + ",".join(parts)
-    yield '],"locutions":['
+def write(header: Header, blocks: Iterable[BlockItem]) -> Iterator[str]:
+    """The AIF export as chunks of JSON text, reading the threads once: `nodes` stream as each batch comes, while
+    `edges`, `locutions` and the forum's facts of each thread are spooled, then streamed in their turn."""
     people: dict[int, str] = {}
+    number = 0
     first = True
-    for block in blocks():
-        parts = []
-        for a, _ in walk(block.arguments):
-            people.setdefault(a.author_id, a.author_name)
-            parts.append(dumps({"nodeID": f"l{a.id}", "personID": str(a.author_id), "timestamp": stamp(a.created_at),
-                                "start": None, "end": None, "source": None}))
-        if parts:
-            yield ("" if first else ",") + ",".join(parts)
+    with Section() as edge_list, Section() as locutions, Section() as facts:
+        yield '{"nodes":['
+        for block in blocks:
+            if not block.is_thread:
+                continue
+            yield ("" if first else ",") + items(list(nodes(block)))
             first = False
-    participants = [{"participantID": str(i), "firstname": name, "surname": ""} for i, name in people.items()]
-    yield f'],"participants":{dumps(participants)},"forum":{{"article":{dumps(article_facts(header))},'
-    yield f'"losses":{dumps(LOSSES["aif"])},"threads":['
-    first = True
-    for block in blocks():
-        if block.is_thread:
-            yield ("" if first else ",") + dumps(forum_facts(block))
-            first = False
-    yield "]}}"
+            links = []
+            for source, target in edges(block):
+                number += 1
+                links.append({"edgeID": str(number), "fromID": source, "toID": target, "formEdgeID": None})
+            edge_list.add(links)
+            said = []
+            for a, _ in walk(block.arguments):
+                people.setdefault(a.author_id, a.author_name)
+                said.append({"nodeID": f"l{a.id}", "personID": str(a.author_id), "timestamp": stamp(a.created_at),
+                             "start": None, "end": None, "source": None})
+            locutions.add(said)
+            facts.add([forum_facts(block)])
+        yield '],"edges":['
+        yield from edge_list.chunks()
+        yield '],"locutions":['
+        yield from locutions.chunks()
+        participants = [{"participantID": str(i), "firstname": name, "surname": ""} for i, name in people.items()]
+        yield f'],"participants":{dumps(participants)},"forum":{{"article":{dumps(article_facts(header))},'
+        yield f'"losses":{dumps(LOSSES["aif"])},"threads":['
+        yield from facts.chunks()
+        yield "]}}"
 
 
 def article_facts(header: Header) -> dict[str, Any]:

@@ -6,7 +6,7 @@ nothing in it reads as Argdown syntax."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from forum.exporting.common import LOSSES, argument_text, dumps
 from forum.exporting.model import ArgumentItem, BlockItem, Header
@@ -48,11 +48,11 @@ def statements(title: str, text: str, tags: list[str], replies: list[ArgumentIte
             stack.extend((reply, level + 1, f"<A{a.id}>") for reply in reversed(a.replies))
 
 
-def write(header: Header, blocks: Callable[[], Iterable[BlockItem]]) -> Iterator[str]:
+def write(header: Header, blocks: Iterable[BlockItem]) -> Iterator[str]:
     """The Argdown export as chunks of text: front matter with the losses, then one chunk per block."""
     losses = ", ".join(dumps(loss) for loss in LOSSES["argdown"])
     yield f"===\ntitle: {dumps(header.title)}\nforum-article: {header.id}\nlosses: [{losses}]\n===\n"
-    for block in blocks():
+    for block in blocks:
         if not block.is_thread:
             yield f"\n# {clean(block.text)}\n"
             continue

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from types import TracebackType
+from typing import IO, Any
 
 from forum.exporting.model import ArgumentItem, BlockItem
 
@@ -16,6 +19,10 @@ MEDIA_TYPES = {
     "argdown": "text/plain; charset=utf-8",
 }
 EXTENSIONS = {"json": "json", "aif": "json", "sadface": "json", "argdown": "argdown"}
+# A later section of an export is held in memory up to this many bytes, then on disk.
+SPOOL_IN_MEMORY = 1_000_000
+# How much of a spooled section is read back at a time.
+SPOOL_CHUNK = 64_000
 
 # What the forum holds and no export carries: listed in every export.
 NEVER = [
@@ -55,9 +62,19 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat()
 
 
+# One encoder for every export: `json.dumps` with options builds a new one at each call, which the writers make
+# hundreds of thousands of on a long debate.
+ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value: Any) -> str:
     """One JSON value, compact, Unicode kept as it is."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return ENCODER.encode(value)
+
+
+def items(values: list[Any]) -> str:
+    """Values as the items of a JSON list, comma-separated without the brackets: a thread's worth at one call."""
+    return ENCODER.encode(values)[1:-1]
 
 
 def argument_text(argument: ArgumentItem) -> str:
@@ -73,3 +90,34 @@ def argument_text(argument: ArgumentItem) -> str:
 def threads(blocks: list[BlockItem]) -> list[BlockItem]:
     """The blocks that are threads."""
     return [block for block in blocks if block.is_thread]
+
+
+class Section:
+    """A later section of an export (a JSON list's items), written while an earlier one streams and read back
+    after it, so that the threads are read once and memory stays flat: past `SPOOL_IN_MEMORY` it goes to disk.
+
+    Use it as a context manager: the temporary file is closed however the export ends (a client may leave).
+    """
+
+    def __init__(self) -> None:
+        self.file: IO[str] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8")
+        self.empty = True
+
+    def __enter__(self) -> Section:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.file.close()
+
+    def add(self, values: list[Any]) -> None:
+        """Append values to the list, with the commas between them."""
+        if values:
+            self.file.write(("" if self.empty else ",") + items(values))
+            self.empty = False
+
+    def chunks(self) -> Iterator[str]:
+        """What was added, from the start, a chunk at a time."""
+        self.file.seek(0)
+        while chunk := self.file.read(SPOOL_CHUNK):
+            yield chunk

@@ -3,7 +3,7 @@ block; its JSON Schema is `forum/exporting/export.schema.json`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from forum.exporting.common import LOSSES, dumps, iso
@@ -97,13 +97,13 @@ def block_json(block: BlockItem) -> dict[str, Any]:
     }
 
 
-def write(header: Header, blocks: Callable[[], Iterable[BlockItem]]) -> Iterator[str]:
-    """The export as chunks of JSON text: the header, then one chunk per block (`blocks` reads them, once)."""
+def write(header: Header, blocks: Iterable[BlockItem]) -> Iterator[str]:
+    """The export as chunks of JSON text: the header, then one chunk per block (the threads read once, a batch at a time)."""
     yield (
         f'{{"format":"{FORMAT}","version":{VERSION},"moderator_export":{dumps(header.moderator)},'
         f'"article":{dumps(header_json(header))},'
         f'"citations":{dumps([slot_json(s) for s in header.slots])},"losses":{dumps(LOSSES["json"])},"blocks":['
     )
-    for n, block in enumerate(blocks()):
+    for n, block in enumerate(blocks):
         yield ("," if n else "") + dumps(block_json(block))
     yield "]}"

@@ -12,7 +12,8 @@ from forum.exporting import aif, argdown, debate_json, sadface
 from forum.exporting.common import FORMATS
 from forum.exporting.model import BlockItem, Header, export_version, iter_blocks, read_header
 
-Writer = Callable[[Header, Callable[[], Iterable[BlockItem]]], Iterator[str]]
+# A writer reads the blocks once, as `iter_blocks` yields them a batch at a time.
+Writer = Callable[[Header, Iterable[BlockItem]], Iterator[str]]
 WRITERS: dict[str, Writer] = {
     "json": debate_json.write, "aif": aif.write, "sadface": sadface.write, "argdown": argdown.write,
 }
@@ -41,7 +42,7 @@ def open_export(session: so.Session, article_id: int, name: str, *, moderator: b
     unpublished article), so that a refusal comes before anything is written."""
     writer = WRITERS[check_format(name)]
     header = read_header(session, article_id, moderator=moderator)
-    return writer(header, lambda: iter_blocks(session, article_id, moderator=moderator))
+    return writer(header, iter_blocks(session, article_id, moderator=moderator))
 
 
 def export_text(session: so.Session, article_id: int, name: str, *, moderator: bool) -> str:
