@@ -215,4 +215,8 @@ def test_the_report_shows_each_paragraph_with_its_verdict_arguments_sources_and_
     assert "Refuted" in text and "The minutes settle it." in text
     assert "Strongest counter" in text and "It rose **twice**, not thrice." in text
     assert "Toll history" in text and "Open citations: [3]" in text
-    assert "Spam spam spam" not in text and "@page" in text
+    assert "Spam spam spam" not in text
+    # Its print styles are a stylesheet of the site's own: the Content-Security-Policy refuses inline ones.
+    assert "<style" not in text and 'href="/forum-static/forum/report.css"' in text
+    stylesheet = client.get("/forum-static/forum/report.css")
+    assert stylesheet.status_code == 200 and "@page" in stylesheet.get_data(as_text=True)
