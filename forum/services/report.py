@@ -3,6 +3,7 @@ strongest counter and support, and its sources."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -22,19 +23,14 @@ class ThreadReport:
     sources: list[Source] = field(default_factory=list)
 
 
-def thread_reports(session: so.Session, article_id: int) -> dict[int, ThreadReport]:
-    """Each thread's report, by block id, from the arguments that count (two statements)."""
+def thread_reports(session: so.Session, article_id: int, blocks: Iterable[Block]) -> dict[int, ThreadReport]:
+    """Each thread's report, by block id, from the arguments that count (two statements); `blocks` are the
+    article's, as its page read them, with the key arguments their verdicts rest on."""
     arguments = session.scalars(
         sa.select(Argument).join(Block, Block.id == Argument.block_id)
         .where(Block.article_id == article_id, counted_arguments())
         .options(so.selectinload(Argument.sources))
     ).all()
-    keys = {
-        block_id: list(ids or [])
-        for block_id, ids in session.execute(
-            sa.select(Block.id, Block.consensus_key_arguments).where(Block.article_id == article_id)
-        )
-    }
     by_id = {a.id: a for a in arguments}
     reports: dict[int, ThreadReport] = {}
     for argument in sorted(arguments, key=best):
@@ -43,8 +39,8 @@ def thread_reports(session: so.Session, article_id: int) -> dict[int, ThreadRepo
             report.strongest.setdefault(argument.stance, argument)
     for argument in sorted(arguments, key=lambda a: a.id):
         reports.setdefault(argument.block_id, ThreadReport()).sources.extend(argument.sources)
-    for block_id, ids in keys.items():
-        chosen = [by_id[i] for i in ids if i in by_id]
+    for block in blocks:
+        chosen = [by_id[i] for i in block.consensus_key_arguments or [] if i in by_id]
         if chosen:
-            reports.setdefault(block_id, ThreadReport()).key_arguments = chosen
+            reports.setdefault(block.id, ThreadReport()).key_arguments = chosen
     return reports

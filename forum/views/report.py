@@ -22,7 +22,7 @@ def report(article_id: int) -> ResponseReturnValue:
     moderator = current_viewer().has_role(Role.MODERATOR)
     session = get_session()
     view = article_page.article_view(session, article_id, moderator=moderator)
-    reports = thread_reports(session, article_id)
+    reports = thread_reports(session, article_id, view.blocks)
     return render_template(
         template("report"),
         view=view,
