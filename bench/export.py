@@ -1,7 +1,7 @@
 """How long an export of a big debate takes, and how much memory it holds: every format of a 3,000-paragraph
-article with 100,000 arguments (a third of them replies), on a fresh SQLite database.
+article with 100,000 arguments (a third of them replies), on a fresh database of each kind.
 
-    .venv/bin/python bench/export.py [--paragraphs 3000] [--arguments 100000]
+    .venv/bin/python bench/export.py [--paragraphs 3000] [--arguments 100000] [--databases sqlite,postgresql]
 
 For each format it prints the seconds the whole export takes (written to nowhere, as a client would read it),
 the megabytes written, and the peak of memory Python allocated while writing it (tracemalloc, in a second run,
@@ -11,6 +11,7 @@ since tracing slows the first). Flat memory means the peak stays near one batch'
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -19,9 +20,11 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
 
 import sqlalchemy as sa  # noqa: E402
+from harness import DEFAULT_POSTGRES, BenchError, fresh_database  # noqa: E402
 
 from forum.db import get_session  # noqa: E402
 from forum.exporting.common import FORMATS  # noqa: E402
@@ -85,19 +88,20 @@ def run(app, article_id: int, name: str) -> int:
                                                                          moderator=True))
 
 
-def main() -> None:
-    """Build the debate, then export it in every format."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--paragraphs", type=int, default=3_000)
-    parser.add_argument("--arguments", type=int, default=100_000)
-    options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"FORUM_DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3", "SECRET_KEY": "bench",
-                          "FORUM_CACHE_URL": "none://", "FORUM_RATELIMIT_ENABLED": False})
-        Base.metadata.create_all(app.extensions["forum"].engine)
+def bench_database(kind: str, url: str, options: argparse.Namespace) -> None:
+    """Build the debate on one database, then export it in every format and print a line for each."""
+    app = create_app({"FORUM_DATABASE_URL": url, "SECRET_KEY": "bench",
+                      "FORUM_CACHE_URL": "none://", "FORUM_RATELIMIT_ENABLED": False})
+    engine = app.extensions["forum"].engine
+    try:
+        Base.metadata.create_all(engine)
         began = time.perf_counter()
         article_id = build(app, options.paragraphs, options.arguments)
-        print(f"built {options.paragraphs:,} paragraphs and {options.arguments:,} arguments "
+        if kind == "postgresql":
+            with engine.connect() as connection:  # as autovacuum would soon after a bulk load
+                connection.exec_driver_sql("ANALYZE")
+                connection.commit()
+        print(f"{kind}: built {options.paragraphs:,} paragraphs and {options.arguments:,} arguments "
               f"in {time.perf_counter() - began:.1f} s")
         print(f"{'format':<9} {'seconds':>8} {'MB written':>11} {'peak MB (traced)':>17}")
         for name in FORMATS:
@@ -108,9 +112,30 @@ def main() -> None:
             run(app, article_id, name)
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-            print(f"{name:<9} {seconds:>8.1f} {size / 1e6:>11.1f} {peak / 1e6:>17.1f}")
+            print(f"{name:<9} {seconds:>8.1f} {size / 1e6:>11.1f} {peak / 1e6:>17.1f}", flush=True)
+    finally:
         app.extensions["forum"].dispose()
 
 
+def main() -> int:
+    """Build the debate on each database, then export it in every format; 0 on success."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--paragraphs", type=int, default=3_000)
+    parser.add_argument("--arguments", type=int, default=100_000)
+    parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite,postgresql (both)")
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
+                        help=f"where to create and drop the database (BENCH_POSTGRES_URL, else {DEFAULT_POSTGRES})")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            for kind in options.databases.split(","):
+                with fresh_database(kind.strip(), Path(folder), options.postgres_url, label="export") as url:
+                    bench_database(kind.strip(), url, options)
+        except BenchError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    return 0
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -98,7 +98,7 @@ def block_json(block: BlockItem) -> dict[str, Any]:
 
 
 def write(header: Header, blocks: Iterable[BlockItem]) -> Iterator[str]:
-    """The export as chunks of JSON text: the header, then one chunk per block (the threads read once, a batch at a time)."""
+    """The export as chunks of JSON text: the header, then one chunk per block (read once, a batch at a time)."""
     yield (
         f'{{"format":"{FORMAT}","version":{VERSION},"moderator_export":{dumps(header.moderator)},'
         f'"article":{dumps(header_json(header))},'
