@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from forum.exporting.common import LOSSES, Section, argument_text, dumps, iso, items
 from forum.exporting.model import ArgumentItem, BlockItem, Header, walk
@@ -30,48 +30,56 @@ def target_of(block: BlockItem, parent: ArgumentItem | None) -> str:
     return f"a{parent.id}" if parent is not None else f"b{block.id}"
 
 
-def nodes(block: BlockItem) -> Iterator[dict[str, Any]]:
-    """A thread's nodes."""
-    yield {"nodeID": f"b{block.id}", "text": block.text, "type": "I", "timestamp": stamp(None)}
-    for a, _ in walk(block.arguments):
+class Thread(NamedTuple):
+    """One thread's part of each section of the export."""
+
+    nodes: list[dict[str, Any]]
+    edges: list[tuple[str, str]]
+    locutions: list[dict[str, Any]]
+    facts: dict[str, Any]
+    authors: dict[int, str]
+
+
+def thread_parts(block: BlockItem) -> Thread:
+    """A thread's nodes, edges (as from, to), locutions, the forum's facts and its authors, in one walk of its
+    tree."""
+    nodes: list[dict[str, Any]] = [{"nodeID": f"b{block.id}", "text": block.text, "type": "I",
+                                    "timestamp": stamp(None)}]
+    edges: list[tuple[str, str]] = []
+    locutions: list[dict[str, Any]] = []
+    arguments: list[dict[str, Any]] = []
+    authors: dict[int, str] = {}
+    for a, parent in walk(block.arguments):
+        authors.setdefault(a.author_id, a.author_name)
         when = stamp(a.created_at)
         text = argument_text(a)
-        yield {"nodeID": f"a{a.id}", "text": text, "type": "I", "timestamp": when}
-        yield {"nodeID": f"l{a.id}", "text": f"{a.author_name}: {text}", "type": "L", "timestamp": when}
         asking = a.stance == "question"
-        yield {"nodeID": f"y{a.id}", "text": "Pure Questioning" if asking else "Asserting", "type": "YA",
-               "timestamp": when}
-        if not asking:
-            kind, scheme = RELATIONS[a.stance]
-            yield {"nodeID": f"r{a.id}", "text": scheme, "type": kind, "timestamp": when}
-
-
-def edges(block: BlockItem) -> Iterator[tuple[str, str]]:
-    """A thread's edges, as (from, to)."""
-    for a, parent in walk(block.arguments):
-        yield f"l{a.id}", f"y{a.id}"
-        yield f"y{a.id}", f"a{a.id}"
-        if a.stance == "question":
-            yield f"y{a.id}", target_of(block, parent)
+        nodes.append({"nodeID": f"a{a.id}", "text": text, "type": "I", "timestamp": when})
+        nodes.append({"nodeID": f"l{a.id}", "text": f"{a.author_name}: {text}", "type": "L", "timestamp": when})
+        nodes.append({"nodeID": f"y{a.id}", "text": "Pure Questioning" if asking else "Asserting", "type": "YA",
+                      "timestamp": when})
+        edges.append((f"l{a.id}", f"y{a.id}"))
+        edges.append((f"y{a.id}", f"a{a.id}"))
+        if asking:
+            edges.append((f"y{a.id}", target_of(block, parent)))
         else:
-            yield f"a{a.id}", f"r{a.id}"
-            yield f"r{a.id}", target_of(block, parent)
-
-
-def forum_facts(block: BlockItem) -> dict[str, Any]:
-    """What AIF has no place for, of one thread: its verdict and its arguments' sources and scores."""
+            kind, scheme = RELATIONS[a.stance]
+            nodes.append({"nodeID": f"r{a.id}", "text": scheme, "type": kind, "timestamp": when})
+            edges.append((f"a{a.id}", f"r{a.id}"))
+            edges.append((f"r{a.id}", target_of(block, parent)))
+        locutions.append({"nodeID": f"l{a.id}", "personID": str(a.author_id), "timestamp": when,
+                          "start": None, "end": None, "source": None})
+        arguments.append({"node": f"a{a.id}", "stance": a.stance, "score": a.score, "helpfulness": a.helpfulness,
+                          "sources": [{"url": s.url, "title": s.title, "quote": s.quote, "citation": s.citation}
+                                      for s in a.sources]})
     verdict = block.verdict
-    return {
+    facts = {
         "node": f"b{block.id}", "kind": block.kind, "section": block.section,
         "verdict": None if verdict is None else {"status": verdict.status, "note": verdict.note,
                                                  "version": verdict.version},
-        "arguments": [
-            {"node": f"a{a.id}", "stance": a.stance, "score": a.score, "helpfulness": a.helpfulness,
-             "sources": [{"url": s.url, "title": s.title, "quote": s.quote, "citation": s.citation}
-                         for s in a.sources]}
-            for a, _ in walk(block.arguments)
-        ],
+        "arguments": arguments,
     }
+    return Thread(nodes, edges, locutions, facts, authors)
 
 
 def write(header: Header, blocks: Iterable[BlockItem]) -> Iterator[str]:
@@ -85,20 +93,18 @@ def write(header: Header, blocks: Iterable[BlockItem]) -> Iterator[str]:
         for block in blocks:
             if not block.is_thread:
                 continue
-            yield ("" if first else ",") + items(list(nodes(block)))
+            thread = thread_parts(block)
+            yield ("" if first else ",") + items(thread.nodes)
             first = False
             links = []
-            for source, target in edges(block):
+            for source, target in thread.edges:
                 number += 1
                 links.append({"edgeID": str(number), "fromID": source, "toID": target, "formEdgeID": None})
             edge_list.add(links)
-            said = []
-            for a, _ in walk(block.arguments):
-                people.setdefault(a.author_id, a.author_name)
-                said.append({"nodeID": f"l{a.id}", "personID": str(a.author_id), "timestamp": stamp(a.created_at),
-                             "start": None, "end": None, "source": None})
-            locutions.add(said)
-            facts.add([forum_facts(block)])
+            for author_id, name in thread.authors.items():
+                people.setdefault(author_id, name)
+            locutions.add(thread.locutions)
+            facts.add([thread.facts])
         yield '],"edges":['
         yield from edge_list.chunks()
         yield '],"locutions":['
