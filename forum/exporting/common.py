@@ -100,14 +100,17 @@ class Section:
     """
 
     def __init__(self) -> None:
+        """An empty section."""
         self.file: IO[str] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8")
         self.empty = True
 
     def __enter__(self) -> Section:
+        """The section, its file open."""
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
+        """Close (and so delete) its file."""
         self.file.close()
 
     def add(self, values: list[Any]) -> None:
