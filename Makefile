@@ -42,9 +42,10 @@ test: $(VENV)/.installed chromium
 	$(PYTHON) -m pytest
 
 # Reinstalled only when requirements.txt changes.
-$(VENV)/.installed: requirements.txt | build-deps
+$(VENV)/.installed: requirements.txt requirements-interop.txt | build-deps
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet -r requirements.txt
+	$(PYTHON) -m pip install --quiet --no-deps -r requirements-interop.txt
 	touch $@
 
 # The browser tests drive Debian's Chromium; Playwright's own browser download is not used.

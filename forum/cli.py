@@ -18,6 +18,7 @@ from forum import migrate
 from forum.auth import display_name
 from forum.db import get_session
 from forum.errors import ForumError
+from forum.exporting import debate_import
 from forum.flask_internals import user_loader
 from forum.mail_addresses import member_address
 from forum.models import Role, utcnow
@@ -28,6 +29,7 @@ from forum.services import (
     article_storage,
     backup,
     discussions,
+    exports,
     imports,
     members,
     outbox,
@@ -312,6 +314,52 @@ def export_command(path: str) -> None:
     Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     rows = sum(len(rows) for rows in data["tables"].values())
     click.echo(f"Exported {plural(rows, 'row')} from {plural(len(data['tables']), 'table')} to {path}.")
+
+
+@forum_cli.command("export-article")
+@click.argument("article_id", type=AN_ID)
+@click.option("--format", "format_", type=click.Choice(list(exports.WRITERS)), default="json", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write it here, else to stdout.")
+def export_article(article_id: int, format_: str, output: str | None) -> None:
+    """Export an article's debate (hidden arguments included, marked, as a moderator's export holds them)."""
+    session = get_session()
+    try:
+        chunks = exports.open_export(session, article_id, format_, moderator=True)
+    except ForumError as error:
+        fail(error)
+    if output is None:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+        return
+    with Path(output).open("w", encoding="utf-8") as file:
+        for chunk in chunks:
+            file.write(chunk)
+    click.echo(f"Exported article {article_id} as {format_} to {output}.", err=True)
+
+
+@forum_cli.command("import-debate")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the new article's id and counts as one JSON object.")
+def import_debate(path: str, as_json: bool) -> None:
+    """Import a debate exported with `--format json` as a new article, with its threads, arguments and verdicts."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"Cannot read {path} as a debate export: {error}.") from None
+    except RecursionError:
+        raise click.ClickException(f"Cannot read {path} as a debate export: it nests too deep.") from None
+    session = get_session()
+    try:
+        article = debate_import.import_debate(session, data, body_limit=content_limits().body)
+    except ForumError as error:
+        session.rollback()
+        fail(error)
+    session.commit()
+    summary = article_storage.import_summary(session, article.id)
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        click.echo(f"Imported article {article.id}: {summary['title']} ({plural(int(summary['threads']), 'thread')}).")
 
 
 @forum_cli.command("restore")

@@ -50,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_TEMPLATE_REGISTER": "forum/register.html",
     "FORUM_TEMPLATE_CHANGE_PASSWORD": "forum/change_password.html",
     "FORUM_TEMPLATE_ARTICLE": "forum/article.html",
+    "FORUM_TEMPLATE_REPORT": "forum/report.html",
     "FORUM_TEMPLATE_THREAD": "forum/thread.html",
     "FORUM_TEMPLATE_EDIT_ARGUMENT": "forum/edit_argument.html",
     "FORUM_TEMPLATE_VERSIONS": "forum/versions.html",

@@ -161,6 +161,9 @@ READS = {
     "forum.unsubscribe": ["/mail/unsubscribe/not-a-token"],
     "forum.api.list_articles": ["/api/v1/articles"],
     "forum.api.get_article": ["/api/v1/articles/{article}"],
+    "forum.api.export_article": ["/api/v1/articles/{article}/export"],
+    "forum.api.export_schema": ["/api/v1/schemas/export.json"],
+    "forum.report": ["/articles/{article}/report"],
     "forum.api.list_arguments": ["/api/v1/blocks/{block}/arguments"],
     "forum.api.consensus_history": ["/api/v1/blocks/{block}/consensus/history"],
     "forum.api.get_suggestion": ["/api/v1/blocks/{block}/suggestion"],
@@ -180,7 +183,7 @@ READS = {
 }
 READ_PATHS = sorted(path for paths in READS.values() for path in paths)
 PARAMETERS = ["sort", "reply_to", "accept", "after", "before", "limit", "action", "actor", "actor_id", "target_type",
-              "target_id", "next", "q", "kind", "article", "unread"]
+              "target_id", "next", "q", "kind", "article", "unread", "format"]
 
 
 def query_string(pairs: list[tuple[str, str]]) -> str:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import redis
 
 from forum.db import get_session
 from forum.models import Block, Role
-from forum.services import arguments, consensus, members, moderation, votes
+from forum.services import arguments, consensus, exports, members, moderation, votes
 from tests.articles import make_article
 from tests.helpers import PASSWORD, ForumClient
 from tests.queries import statements
@@ -151,6 +153,22 @@ def cli(*args: str, before: Callable | None = None):
     return write
 
 
+def import_debate_again():
+    """`flask forum import-debate` of the article's own JSON export: a second article on the home page."""
+
+    def write(world: World, _target: dict) -> None:
+        with world.app.app_context():
+            text = exports.export_text(get_session(), world.article, "json", moderator=True)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "debate.json"
+            path.write_text(text)
+            result = world.app.test_cli_runner().invoke(args=["forum", "import-debate", str(path)])
+        assert result.exit_code == 0, result.output
+
+    write.before, write.command = None, "import-debate"
+    return write
+
+
 NEW = "Nobody counted the night crossings."
 EDITED = "The toll rose twice; the third rise was withdrawn."
 THREAD, ARTICLE, HOME, ARGUMENT = "thread", "article", "home", "argument"
@@ -202,6 +220,7 @@ WRITES = {
     "cli remove member": (cli("remove-member", "rita", before=rita_votes_up), [THREAD, ARGUMENT], "Score 1", "Score 0"),
     # A first scoring gives every thread a suggestion (this one's cites an open footnote: "needs sources").
     "cli score": (cli("score"), [THREAD, ARTICLE], None, "Computed"),
+    "cli import debate": (import_debate_again(), [HOME], None, None),
     "cli seed discussion": (cli("seed-discussion", "{article}", "--arguments-per-thread", "2", "--votes-per-argument", "1"),
                             [ARTICLE, HOME], None, None),
 }
@@ -637,6 +656,7 @@ NO_PAGE_DATA = {
     "forum_accounts.logout", "forum_accounts.register", "create-token", "create-user", "export", "db",
     # Mail: the outbox, addresses, digest settings and their times are on no page.
     "forum_accounts.request_password_reset", "forum_accounts.mail_settings", "forum.unsubscribe", "send-mail",
+    "export-article",
 }
 
 

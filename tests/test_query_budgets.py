@@ -73,7 +73,7 @@ def forum(app, make_user):
 
 
 PAGES = ["article", "thread", "api_article", "api_arguments", "argument", "api_argument", "member", "api_member",
-         "api_member_arguments", "search", "api_search", "api_events"]
+         "api_member_arguments", "search", "api_search", "api_events", "report"]
 
 
 def url(app, kind: str, ids: dict[str, int]) -> str:
@@ -84,6 +84,8 @@ def url(app, kind: str, ids: dict[str, int]) -> str:
         return f"/articles/{ids['article']}/{slug}"
     if kind == "thread":
         return f"/blocks/{ids['block']}"
+    if kind == "report":
+        return f"/articles/{ids['article']}/report"
     if kind == "api_article":
         return f"/api/v1/articles/{ids['article']}"
     if kind in ("argument", "api_argument"):
@@ -129,6 +131,29 @@ def test_reads_run_few_statements_whatever_the_thread_size(app, client, forum, k
             assert len(seen) <= BUDGET, seen.report()
     assert counts[3, "first"] == counts[200, "first"]
     assert counts[3, "again"] == counts[200, "again"]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "token"])
+def test_a_repeat_export_with_its_validator_answers_304_in_a_few_statements_whatever_the_size(
+        app, client, forum, who):
+    headers = {}
+    if who == "token":
+        token = client.post("/api/v1/tokens", json={"username": "mia", "password": "a long test password"}).json["token"]
+        headers["Authorization"] = f"Bearer {token}"
+    client.get("/", headers=headers)
+    counts = {}
+    for size in (3, 200):
+        target = f"/api/v1/articles/{forum[size]['article']}/export?format=aif"
+        first = client.get(target, headers=headers)
+        tag = first.headers["ETag"]
+        first.close()
+        with statements(app) as seen:
+            response = client.get(target, headers={**headers, "If-None-Match": tag})
+        assert response.status_code == 304 and response.get_data() == b""
+        assert seen.writes == [] and seen.commits == 0, seen.report()
+        assert len(seen) <= BUDGET, seen.report()
+        counts[size] = len(seen)
+    assert counts[3] == counts[200]
 
 
 def plan(connection: sa.Connection, statement: sa.Executable, values: dict) -> str:

@@ -7,11 +7,12 @@ from forum.api.blueprint import api, registry
 # The order declares the operations, and so orders the OpenAPI document and its reference (docs/api.md).
 # isort: off
 from forum.api import (
-    articles, revisions, arguments, members, moderation, suggestions, search, notifications, tokens, votes, events,
+    articles, exports, revisions, arguments, members, moderation, suggestions, search, notifications, tokens, votes,
+    events,
 )
 # isort: on
 
 __all__ = [
-    "api", "registry", "articles", "revisions", "arguments", "members", "moderation", "suggestions", "search",
-    "notifications", "tokens", "votes", "events",
+    "api", "registry", "articles", "exports", "revisions", "arguments", "members", "moderation", "suggestions",
+    "search", "notifications", "tokens", "votes", "events",
 ]

@@ -20,6 +20,7 @@ from forum.routing import MAX_ID
 STATUS_TEXT = {
     200: "OK",
     201: "Created",
+    304: "Not modified: the answer is still the one whose ETag was sent in If-None-Match",
     400: "Malformed request (NUL in the address, a body that is no JSON object), or a session write without a "
          "valid X-CSRFToken header",
     401: "Not signed in, or the bearer token sent is unknown or revoked (refused even where no sign-in is needed)",

@@ -121,6 +121,9 @@ PAGES: dict[str, Page] = {
     "forum.api.get_argument": Page(ARGUMENT_VERSIONS, thread_versions, JSON),
     # A thread's suggestion moves its thread's version when a scoring changes it.
     "forum.api.get_suggestion": Page(THREAD_VERSIONS, thread_versions, JSON),
+    # Not kept: the printable report (`forum.report`) shows the text, score and author of each thread's strongest
+    # counter and support, which a vote or an edit changes while moving only its thread's version, not the
+    # article's; and the export (`forum.api.export_article`) streams, and answers 304 to its own validator.
 }
 
 

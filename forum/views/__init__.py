@@ -13,6 +13,7 @@ from forum.views import (
     moderation,
     notifications,
     pages,
+    report,
     revisions,
     search,
     threads,
@@ -22,5 +23,5 @@ from forum.views.site import blueprint, share_hooks
 
 __all__ = [
     "blueprint", "share_hooks", "argument_page", "arguments", "articles", "consensus", "imports", "mail", "member_page",
-    "moderation", "notifications", "pages", "revisions", "search", "threads", "votes",
+    "moderation", "notifications", "pages", "report", "revisions", "search", "threads", "votes",
 ]
