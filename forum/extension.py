@@ -96,6 +96,7 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_RATELIMIT_VOTE": "300 per hour",
     "FORUM_RATELIMIT_FLAG": "20 per day",
     "FORUM_RATELIMIT_SEARCH": "60 per minute",
+    "FORUM_RATELIMIT_EXPORT": "30 per hour",
     "FORUM_RATELIMIT_WATCH": "60 per hour",
     "FORUM_RATELIMIT_READ": "120 per minute",
     "FORUM_RATELIMIT_PASSWORD_RESET": "5 per hour",

@@ -108,6 +108,8 @@ MEMBER_WRITES: dict[str, tuple[Callable[[], str], str]] = {
     "vote": (setting("VOTE"), "You are voting faster than the forum allows."),
     "flag": (setting("FLAG"), "You are flagging more than the forum allows in a day."),
     "search": (setting("SEARCH"), "You are searching faster than the forum allows."),
+    # An export reads a whole article's debate: counted when one is sent (a 304 is not).
+    "export": (setting("EXPORT"), "You are exporting faster than the forum allows."),
     # Cheap, but each moves pages: a watch the pages of its thread or article, a read the member's own copies.
     "watch": (setting("WATCH"), "You are changing what you watch faster than the forum allows."),
     "read": (setting("READ"), "You are marking notifications read faster than the forum allows."),

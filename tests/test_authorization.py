@@ -207,7 +207,7 @@ def url_for_rule(rule: str, world: World) -> str:
 def people(app, make_user):
     """An account per signed-in persona; write limits raised so that the matrix measures permissions only."""
     for name in ("LOGIN", "REGISTER", "POST", "POST_NEW_MEMBER", "EDIT", "VOTE", "FLAG", "SEARCH", "WATCH", "READ",
-                 "PASSWORD_RESET"):
+                 "EXPORT", "PASSWORD_RESET"):
         app.config[f"FORUM_RATELIMIT_{name}"] = "100000 per minute"
     roles = {"member": Role.MEMBER, "author": Role.MEMBER, "moderator": Role.MODERATOR, "admin": Role.ADMIN,
              "removed": Role.ADMIN}

@@ -17,6 +17,7 @@ from forum.db import get_session
 from forum.exporting.common import EXTENSIONS, MEDIA_TYPES
 from forum.exporting.debate_import import schema
 from forum.models import Role
+from forum.ratelimit import counted
 from forum.services import exports
 
 
@@ -46,7 +47,7 @@ def encoded(chunks: Iterator[str], session: so.Session) -> Iterator[bytes]:
 
 @registry.route(
     "/articles/<id:article_id>/export", "GET", query=ExportQuery,
-    responses={200: None, 304: None, 410: ErrorBody},
+    responses={200: None, 304: None, 410: ErrorBody, 429: ErrorBody},
 )
 def export_article(article_id: int, query: ExportQuery) -> ResponseReturnValue:
     """The article's debate in an open format: blocks, threads, argument trees, verdicts and citation slots.
@@ -54,11 +55,11 @@ def export_article(article_id: int, query: ExportQuery) -> ResponseReturnValue:
     Who may call it: anyone; a moderator's export also holds hidden arguments, marked. An unpublished article
     answers 410 but to moderators. The answer is streamed, with an `ETag` that changes with anything the
     export shows; `If-None-Match` with it answers 304. What the format cannot carry is listed in the export.
+    Limited per member (per address before sign-in) by `FORUM_RATELIMIT_EXPORT`.
     """
     moderator = current_viewer().has_role(Role.MODERATOR)
     session = get_session()
     tag = exports.export_tag(session, article_id, query.format, moderator=moderator)
-    chunks = exports.open_export(session, article_id, query.format, moderator=moderator)
     headers = {
         # A moderator's export holds what readers may not see: no shared cache keeps it.
         "Cache-Control": "private, no-cache" if moderator else "no-cache",
@@ -68,6 +69,9 @@ def export_article(article_id: int, query: ExportQuery) -> ResponseReturnValue:
     if request.if_none_match.contains_weak(tag):
         response = Response(status=304, headers=headers)
     else:
+        # Counted when one is sent (a 304 is not), per member or per address: a refusal (429) reads nothing.
+        with counted("export"):
+            chunks = exports.open_export(session, article_id, query.format, moderator=moderator)
         response = Response(stream_with_context(encoded(chunks, session)),
                             content_type=MEDIA_TYPES[query.format], headers=headers)
     response.set_etag(tag, weak=True)
