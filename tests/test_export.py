@@ -228,7 +228,8 @@ def test_the_report_shows_each_paragraph_with_its_verdict_arguments_sources_and_
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Refuted" in text and "The minutes settle it." in text
-    assert "Strongest counter" in text and "It rose **twice**, not thrice." in text
+    # Markdown as a reader sees it: the note rendered, the arguments' words without their marks.
+    assert "Strongest counter" in text and "It rose twice, not thrice." in text and "**" not in text
     assert "Toll history" in text and "Open citations: [3]" in text
     assert "Spam spam spam" not in text
     # Its print styles are a stylesheet of the site's own: the Content-Security-Policy refuses inline ones.
