@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Response, current_app, request
 from flask.typing import ResponseReturnValue
 
@@ -11,6 +13,7 @@ from forum.auth import current_viewer
 from forum.db import close_session, get_session
 from forum.live.streams import StreamSettings, event_lines, start_after
 from forum.models import Role
+from forum.ratelimit import client_address
 from forum.security import PRIVATE
 from forum.services.lookup import readable_thread
 
@@ -31,7 +34,8 @@ def thread_events(block_id: int) -> ResponseReturnValue:
     (or `?last_event_id=`) gets the events it missed, as far as the backlog (`FORUM_EVENTS_BACKLOG`) reaches.
     Comment lines keep the stream alive every `FORUM_EVENTS_HEARTBEAT` seconds; it ends after
     `FORUM_EVENTS_MAX_AGE` seconds and the browser reconnects. 503 with `Retry-After` when this server
-    holds as many streams as it may (`FORUM_EVENTS_MAX_STREAMS`) or cannot reach its events broker.
+    holds as many streams as it may (`FORUM_EVENTS_MAX_STREAMS`) or cannot reach its events broker; 429 when
+    the client's address already holds `FORUM_EVENTS_MAX_STREAMS_PER_CLIENT` of them here.
     """
     session = get_session()
     readable_thread(session, block_id, current_viewer().has_role(Role.MODERATOR))
@@ -39,14 +43,22 @@ def thread_events(block_id: int) -> ResponseReturnValue:
     close_session()
     config = current_app.config
     state = current_app.extensions["forum"]
-    if not state.stream_gate.enter(int(config["FORUM_EVENTS_MAX_STREAMS"])):
+    client = client_address()
+    refused = state.stream_gate.enter(
+        int(config["FORUM_EVENTS_MAX_STREAMS"]), client, int(config["FORUM_EVENTS_MAX_STREAMS_PER_CLIENT"])
+    )
+    if refused == "client":
+        return error_response(429, "rate_limited", "You hold as many live streams as one reader may; close one.",
+                              headers={"Retry-After": str(BUSY_RETRY)})
+    if refused is not None:
         return error_response(503, "busy", "This server holds as many live streams as it may; try again soon.",
                               headers={"Retry-After": str(BUSY_RETRY)})
+    leave = partial(state.stream_gate.leave, client)
     try:
         last = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
         after = start_after(state.events, block_id, last)
     except Exception:  # noqa: BLE001 - a broker that cannot be reached is the server's trouble, said as 503
-        state.stream_gate.leave()
+        leave()
         current_app.logger.warning("Live events broker unreachable", exc_info=True)
         return error_response(503, "events_unavailable", "Live updates are unavailable for now.",
                               headers={"Retry-After": str(BUSY_RETRY)})
@@ -56,7 +68,7 @@ def thread_events(block_id: int) -> ResponseReturnValue:
         serving=state.serving,
     )
     response = Response(event_lines(state.events, block_id, after, settings), mimetype="text/event-stream")
-    response.call_on_close(state.stream_gate.leave)
+    response.call_on_close(leave)
     # Never kept by a cache (the forum's `private, no-store`, as every API answer), never held back by a
     # proxy's buffer (nginx reads X-Accel-Buffering).
     response.headers["Cache-Control"] = PRIVATE

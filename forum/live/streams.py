@@ -28,23 +28,35 @@ RETRY_MS = 3000
 
 @dataclass
 class StreamGate:
-    """Counts the streams this process holds open, under a ceiling."""
+    """Counts the streams this process holds open, under a ceiling, and each client's under a ceiling of its own
+    (so that one client opening streams by the dozen cannot take every place from the other readers)."""
 
     _lock: threading.Lock = field(default_factory=threading.Lock)
     open: int = 0
+    by_client: dict[str, int] = field(default_factory=dict)
 
-    def enter(self, ceiling: int) -> bool:
-        """Take a place if fewer than `ceiling` streams are open; whether it did."""
+    def enter(self, ceiling: int, client: str = "", per_client: int | None = None) -> str | None:
+        """Take a place for `client`; None when taken, else why not: "busy" (this process is full) or
+        "client" (this client holds `per_client` already)."""
         with self._lock:
             if self.open >= ceiling:
-                return False
+                return "busy"
+            held = self.by_client.get(client, 0)
+            if per_client is not None and held >= per_client:
+                return "client"
             self.open += 1
-            return True
+            self.by_client[client] = held + 1
+            return None
 
-    def leave(self) -> None:
-        """Give a place back."""
+    def leave(self, client: str = "") -> None:
+        """Give `client`'s place back."""
         with self._lock:
             self.open -= 1
+            held = self.by_client.get(client, 1) - 1
+            if held > 0:
+                self.by_client[client] = held
+            else:
+                self.by_client.pop(client, None)
 
 
 @dataclass(frozen=True)
