@@ -67,7 +67,7 @@ def mention_key(name: str) -> str:
 
 
 def name_candidates(words: str) -> list[str]:
-    """The names an `@` may stand for, longest first: each run of its words, with and without closing marks."""
+    """The names an `@` may stand for, longest run of words first: each without, then with, its closing marks."""
     parts = words.split()[:MENTION_WORDS]
     found: list[str] = []
     for count in range(len(parts), 0, -1):
@@ -75,7 +75,8 @@ def name_candidates(words: str) -> list[str]:
         bare = run.rstrip(TRAILING)
         # "@bob's point" mentions bob.
         possessive = bare[:-2] if bare.endswith(("'s", "’s")) else ""
-        for name in (run, bare, possessive):
+        # The bare name first: "thanks @ada." means ada, even when someone took the name "ada." to catch it.
+        for name in (bare, possessive, run):
             if name and len(name) <= MENTION_MAX and name not in found:
                 found.append(name)
     return found

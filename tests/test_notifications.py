@@ -67,6 +67,15 @@ def test_a_mention_tells_the_member_and_links_their_page(db):
     assert "@nobody-here" in argument.html and "/members/" not in argument.html.split("@nobody-here")[1]
 
 
+def test_a_name_ending_in_a_full_stop_cannot_catch_the_mention_at_the_end_of_a_sentence(db):
+    catcher = ensure_member(db["session"], "u-bob-dot", "bob.")
+    argument = reply(db, "mia", "Thanks @bob.", parent=False)
+
+    assert f'href="/members/{db["bob"].id}">@bob</a>.' in argument.html
+    assert told(db, "bob") == [("mention", 1, "mia", "Thanks @bob.")]
+    assert notifications.unread_count(db["session"], catcher.id) == 0
+
+
 def test_a_mention_in_code_or_an_address_is_no_mention(db):
     argument = reply(db, "bob", "Write `@bob` or mail bob@example.org, not @bob's point.", parent=False)
 
