@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from forum.db import get_session
 from forum.errors import Forbidden, Invalid
 from forum.models import Block, Notification, Role
-from forum.services import consensus, moderation, notifications, watching
+from forum.services import consensus, moderation, notifications, publication, watching
 from forum.services.arguments import edit_argument, post_argument
 from forum.services.members import ensure_member, remove_by, set_role
 from tests.articles import make_article
@@ -218,6 +218,22 @@ def test_a_reply_since_hidden_shows_neither_its_words_nor_its_author_but_to_mode
         "This argument was hidden or withdrawn.", None, None, None)
     assert "vile" not in str(line).lower()
     assert moderator_view[0].text == "Something vile about moe."
+
+
+def test_an_unpublished_articles_lines_show_nothing_of_it_but_to_moderators(db):
+    session = db["session"]
+    mine = post_argument(session, db["block"], db["moe"], stance="support", body="The moderator's own point.")
+    session.commit()
+    reply(db, "bob", "The toll figures in the annex.")
+    reply(db, "bob", "Annex B says otherwise.", parent=mine)
+    admin = set_role(session, "u-ann", Role.ADMIN, "ann")
+    publication.unpublish_article(session, db["ids"]["article"], admin, "A duplicate.")
+    session.commit()
+
+    [line] = notifications.lines(session, db["mia"])
+    assert (line.text, line.actor_id, line.actor_name, line.argument_id) == (
+        "This article was unpublished.", None, None, None)
+    assert notifications.lines(session, db["moe"])[0].text == "Annex B says otherwise."
 
 
 def test_nothing_is_told_when_the_action_is_rolled_back(db):

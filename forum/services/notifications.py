@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from forum.errors import Invalid
 from forum.models import (
     Argument,
+    Article,
     Block,
     ConsensusChange,
     Flag,
@@ -207,9 +208,12 @@ def lines(
     """The member's notifications, latest event first (`after`: the `parse_cursor` position to page on from)."""
     actor = so.aliased(Member)
     query = (
-        sa.select(Notification, Argument.body, Argument.hidden, Argument.withdrawn_at, actor.name)
+        sa.select(Notification, Argument.body, Argument.hidden, Argument.withdrawn_at, actor.name,
+                  Article.unpublished_at)
         .outerjoin(Argument, Argument.id == Notification.argument_id)
         .outerjoin(actor, actor.id == Notification.actor_id)
+        .outerjoin(Block, Block.id == Notification.block_id)
+        .outerjoin(Article, Article.id == Block.article_id)
         .where(Notification.member_id == member.id)
         .order_by(Notification.updated_at.desc(), Notification.id.desc())
         .limit(limit)
@@ -223,15 +227,18 @@ def lines(
         ))
     moderator = holds(member, Role.MODERATOR) if member.acting_role is not None else False
     found = []
-    for line, body, hidden, withdrawn_at, actor_name in session.execute(query):
+    for line, body, hidden, withdrawn_at, actor_name, unpublished_at in session.execute(query):
         about_argument = line.kind in (NotificationKind.REPLY, NotificationKind.MENTION)
         # `policy.concealed`'s rule, on the columns this read holds.
         concealed = body is not None and (bool(hidden) or withdrawn_at is not None)
-        # A reply or mention since hidden or withdrawn shows neither its words nor who wrote them: a line
-        # must not leak what the thread page no longer shows.
-        conceal = about_argument and concealed and not moderator
+        # A reply or mention since hidden or withdrawn shows neither its words nor who wrote them, and nothing
+        # of an unpublished article shows at all: a line must not leak what the pages no longer show.
+        gone = unpublished_at is not None and not moderator
+        conceal = gone or (about_argument and concealed and not moderator)
         text = line.text
-        if about_argument:
+        if gone:
+            text = "This article was unpublished."
+        elif about_argument:
             text = "This argument was hidden or withdrawn." if conceal else excerpt(body or "")
         found.append(Line(
             id=line.id, kind=line.kind, created_at=line.updated_at, read=line.read_at is not None, count=line.count,
