@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from itsdangerous.timed import TimestampSigner
 
 from forum.db import get_session
-from forum.models import Account, ApiToken, Block, Notification, OutboxMail, utcnow
-from forum.services import tokens
-from forum.services.members import find_member
+from forum.models import Account, ApiToken, Block, Notification, OutboxMail, Role, utcnow
+from forum.services import publication, tokens
+from forum.services.members import find_member, set_role
 from tests.articles import SAMPLE, make_article
 from tests.helpers import PASSWORD, ForumClient
 from tests.mail_server import MailServer, html_of, links_in, text_of
@@ -299,6 +299,20 @@ def test_a_digest_tells_of_what_came_after_the_last_visit(mail_app, runner, make
     digests = digests_to(mail_server, ADDRESS)
     assert len(digests) == 2
     assert "After the visit" in text_of(digests[1]) and "Another one" not in text_of(digests[1])
+
+
+def test_a_digest_leaves_out_what_an_unpublished_article_said(mail_app, runner, make_user, mail_server):
+    ids = make_article(mail_app, SAMPLE)
+    make_user("mia")
+    give_address(mail_app, "mia")
+    notify(mail_app, "mia", "Refuted: the toll figures")
+    with mail_app.app_context():
+        session = get_session()
+        admin = set_role(session, "u-admin", Role.ADMIN, "admin")
+        publication.unpublish_article(session, ids["article"], admin, "A duplicate.")
+        session.commit()
+    send_mail(runner)
+    assert digests_to(mail_server, ADDRESS) == []
 
 
 def test_daily_never_and_unconfirmed(mail_app, runner, make_user, mail_server):

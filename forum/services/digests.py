@@ -11,7 +11,17 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from forum.models import DigestFrequency, MailKind, Member, Notification, NotificationKind, utcnow
+from forum.models import (
+    Argument,
+    Article,
+    Block,
+    DigestFrequency,
+    MailKind,
+    Member,
+    Notification,
+    NotificationKind,
+    utcnow,
+)
 from forum.plurals import plural
 from forum.services import outbox
 from forum.services.outbox import MailSettings
@@ -78,10 +88,19 @@ def describe(notification: Notification, actor: str | None) -> str:
 def lines_for(session: so.Session, settings: MailSettings, member: Member) -> tuple[list[DigestLine], int]:
     """The member's new unread notifications, newest first, as digest lines; and how many there are in all."""
     actor = so.aliased(Member)
+    # Mail leaves the forum: nothing of an unpublished article goes in it, nor who wrote a reply or mention that
+    # was hidden or withdrawn since.
+    concealed = sa.and_(
+        Notification.kind.in_([NotificationKind.REPLY.value, NotificationKind.MENTION.value]),
+        sa.or_(Argument.hidden, Argument.withdrawn_at.is_not(None)),
+    )
     query = (
-        sa.select(Notification, actor.name)
+        sa.select(Notification, sa.case((concealed, None), else_=actor.name))
         .outerjoin(actor, actor.id == Notification.actor_id)
-        .where(newer_than_visit_and_digest(), Member.id == member.id)
+        .outerjoin(Argument, Argument.id == Notification.argument_id)
+        .outerjoin(Block, Block.id == Notification.block_id)
+        .outerjoin(Article, Article.id == Block.article_id)
+        .where(newer_than_visit_and_digest(), Member.id == member.id, Article.unpublished_at.is_(None))
         .order_by(Notification.updated_at.desc(), Notification.id.desc())
     )
     total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
