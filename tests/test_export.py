@@ -8,12 +8,13 @@ import json
 import arguebuf
 import jsonschema
 import pytest
+import sqlalchemy as sa
 from arguebuf.model.scheme import Attack, Support
 
 from forum.db import get_session
 from forum.exporting.common import LOSSES
 from forum.exporting.debate_import import schema
-from forum.models import Role
+from forum.models import Article, Role
 from forum.services import exports, votes
 from forum.services.members import ensure_member
 from tests.exports import HOSTILE, build_debate, canonical, forum_relations, parse_argdown
@@ -142,9 +143,24 @@ def test_a_file_that_is_no_debate_export_is_refused_and_nothing_is_written(app, 
     assert result.exit_code != 0 and "not valid at blocks/1/thread/arguments/0/stance" in result.output
     (tmp_path / "junk.json").write_text("{")
     assert "Cannot read" in runner.invoke(args=["forum", "import-debate", str(tmp_path / "junk.json")]).output
+    # Made by hand: a source linking `javascript:`, and replies nested deeper than any thread holds.
+    scripted = json.loads(export(app, debate["article"], "json"))
+    argument = next(a for b in scripted["blocks"] if b["thread"] for a in b["thread"]["arguments"] if a["sources"])
+    argument["sources"][0]["url"] = "javascript:alert(1)"
+    (tmp_path / "scripted.json").write_text(json.dumps(scripted))
+    refused = runner.invoke(args=["forum", "import-debate", str(tmp_path / "scripted.json")])
+    assert refused.exit_code != 0 and "is no web address" in refused.output and "/sources/0/url" in refused.output
+    deep = json.loads(export(app, debate["article"], "json"))
+    top = next(a for b in deep["blocks"] if b["thread"] for a in b["thread"]["arguments"])
+    level = top
+    for n in range(450):
+        level["replies"] = [{**top, "id": 10_000_000 + n, "replies": []}]
+        level = level["replies"][0]
+    (tmp_path / "deep.json").write_text(json.dumps(deep))
+    refused = runner.invoke(args=["forum", "import-debate", str(tmp_path / "deep.json")])
+    assert refused.exit_code != 0 and "nests replies too deeply" in refused.output
     with app.app_context():
-        from forum.models import Article
-        assert get_session().query(Article).count() == 1
+        assert get_session().scalar(sa.select(sa.func.count()).select_from(Article)) == 1
 
 
 def test_the_api_streams_every_format_with_a_validator_and_304_until_the_debate_changes(app, client, debate, make_user):

@@ -33,6 +33,7 @@ from forum.models import (
 )
 from forum.rendering import render_markdown
 from forum.services.article_storage import slugify
+from forum.urls import is_web_url
 
 SCHEMA_FILE = "export.schema.json"
 
@@ -49,13 +50,35 @@ def check(data: Any) -> dict[str, Any]:
         raise Invalid("This file is not a forum debate export (format forum-debate).")
     if data.get("version") != VERSION:
         raise Invalid(f"This export has version {data.get('version')}; this forum reads version {VERSION}.")
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema()).iter_errors(data))
+    try:
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema()).iter_errors(data))
+        text = json.dumps(data, ensure_ascii=False)
+    except RecursionError:  # replies nested deeper than any thread holds: the validator recurses per level
+        raise Invalid("The export nests replies too deeply to be read.") from None
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "the top"
         raise Invalid(f"The export is not valid at {where}: {error.message[:300]}")
-    if UNSTORABLE.search(json.dumps(data, ensure_ascii=False)):
+    if UNSTORABLE.search(text):
         raise Invalid("The export holds a NUL character or half of a surrogate pair.")
+    if (bad := first_bad_url(data)) is not None:
+        raise Invalid(f"The export's {bad} is no web address (http or https) the forum could link to.")
     return data
+
+
+def first_bad_url(data: Any) -> str | None:
+    """Where the first address of the export that is no http(s) address stands (its key, in its place), if any:
+    a file made by hand could name `javascript:` for a source, which the pages would then link."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        place, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in ("url", "source_url") and item is not None and not is_web_url(item):
+                    return f"{place}/{key}".lstrip("/")
+                stack.append((f"{place}/{key}", item))
+        elif isinstance(value, list):
+            stack.extend((f"{place}/{index}", item) for index, item in enumerate(value))
+    return None
 
 
 def when(text: str | None) -> datetime | None:
