@@ -43,6 +43,15 @@ def url_problem(url: str, *, max_length: int = MAX_LENGTH) -> str | None:
     return None
 
 
+def is_local_path(target: str | None) -> bool:
+    """Whether `target` is a path on this site, as a browser would read it (never a way to another site:
+    `//host`, `/\\host` and `/<tab>/host` all lead away once a browser has read them)."""
+    if not target or not target.startswith("/"):
+        return False
+    parts = split_url(target.replace("\\", "/"))
+    return parts is not None and not parts.scheme and not parts.netloc
+
+
 def is_web_url(url: str | None) -> bool:
     """Whether `url` is a web address the forum can link to."""
     return url is not None and bool(url) and url_problem(url) is None

@@ -91,8 +91,9 @@ def test_opening_a_notification_marks_it_read_and_goes_to_the_argument(forum):
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/arguments/{theirs['id']}")
     assert forum["mia"].get("/api/v1/notifications").json["unread"] == 0
 
-    elsewhere = forum["mia"].submit("/notifications/read", {"all": "1", "next": "//evil.example/"})
-    assert elsewhere.headers["Location"].endswith("/notifications")
+    for away in ("//evil.example/", "/\t/evil.example/", "/\\evil.example/", "https://evil.example/"):
+        elsewhere = forum["mia"].submit("/notifications/read", {"all": "1", "next": away})
+        assert elsewhere.headers["Location"].endswith("/notifications"), away
 
 
 def test_the_api_lists_marks_read_and_counts(app, forum):

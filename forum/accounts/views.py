@@ -21,7 +21,7 @@ from forum.flask_internals import signed_in_user
 from forum.ratelimit import guard_sign_in
 from forum.services import accounts, mail_accounts, visits
 from forum.settings import mail_settings
-from forum.urls import split_url
+from forum.urls import is_local_path
 from forum.views.site import render_error, share_hooks
 
 blueprint = Blueprint("forum_accounts", __name__)
@@ -30,11 +30,7 @@ share_hooks(blueprint)
 
 def safe_next(target: str | None) -> str:
     """`target` if it is a path on this site, else the forum's home: never an open redirect."""
-    if target:
-        parts = split_url(target.replace("\\", "/"))
-        if parts is not None and not parts.scheme and not parts.netloc and target.startswith("/"):
-            return target
-    return url_for("forum.index")
+    return target if target is not None and is_local_path(target) else url_for("forum.index")
 
 
 def show_error(form: WTForm, error: ForumError) -> None:

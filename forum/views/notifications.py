@@ -12,6 +12,7 @@ from forum.ratelimit import counted
 from forum.routing import parse_id
 from forum.services import notifications, watching
 from forum.settings import template
+from forum.urls import is_local_path
 from forum.views.site import blueprint
 
 LEVEL_NEWS = {
@@ -57,7 +58,7 @@ def mark_notifications_read() -> ResponseReturnValue:
         session.commit()
     target = request.form.get("next", "")
     # Only a path of this site: a form cannot send a reader elsewhere.
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if is_local_path(target):
         return redirect(target, 303)
     if everything:
         flash(f"All read ({marked} marked)." if marked else "Nothing was unread.")
