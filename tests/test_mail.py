@@ -387,6 +387,21 @@ def test_one_click_unsubscribe_stops_digests(mail_app, client, runner, make_user
     assert "not valid" in tampered.get_data(as_text=True)
 
 
+def test_an_unsubscribe_link_to_an_address_given_up_changes_nothing(mail_app, runner, make_user, mail_server):
+    make_article(mail_app, SAMPLE)
+    make_user("mia")
+    give_address(mail_app, "mia")
+    notify(mail_app, "mia", "Something new")
+    send_mail(runner)
+    [digest] = digests_to(mail_server, ADDRESS)
+    link = path_of(digest["List-Unsubscribe"].strip("<>"))
+    give_address(mail_app, "mia", "mia.new@example.org")
+    refused = mail_app.test_client().post(link, data={"List-Unsubscribe": "One-Click"})
+    assert refused.status_code >= 400 and "no longer uses" in refused.get_data(as_text=True)
+    with mail_app.app_context():
+        assert find_member(get_session(), "mia").digest == "weekly"
+
+
 def test_unsubscribing_from_a_confirmation_lets_go_of_the_unconfirmed_address(mail_app, client, runner, as_member,
                                                                               mail_server):
     client.submit("/account/mail", {"email": ADDRESS, "current_password": PASSWORD, "digest": "weekly"})

@@ -162,13 +162,18 @@ def reset_password(
 
 
 def unsubscribe(session: so.Session, settings: MailSettings, token: str) -> Member:
-    """Stop the digests of the member a link names; an address never confirmed is let go of as well."""
+    """Stop the digests of the member a link names, if it was mailed to the account's address as it is now; an
+    address never confirmed is let go of as well."""
     member_id, mailed_to = read_unsubscribe_token(settings.secret, token)
     member = session.get(Member, member_id)
     if member is None:
         raise LinkRefused("This unsubscribe link names nobody the forum knows.")
-    member.digest = DigestFrequency.NEVER.value
     account = session.scalar(sa.select(Account).where(Account.user_key == member.user_id))
+    # A link mailed to an address the account has since left (a forwarded mail, an address given up) no
+    # longer speaks for the account.
+    if account is not None and (account.email is None or address_fingerprint(account.email) != mailed_to):
+        raise LinkRefused("This link was sent to an address this account no longer uses; nothing was changed.")
+    member.digest = DigestFrequency.NEVER.value
     if (account is not None and account.email is not None and account.email_confirmed_at is None
             and address_fingerprint(account.email) == mailed_to):
         # Someone typed this address by mistake: its owner asked for no more mail.
