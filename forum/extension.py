@@ -17,7 +17,7 @@ from forum.caching import invalidation_hooks
 from forum.caching.memos import Fragments, argument_fragments
 from forum.caching.raw_reads import make_read_engine
 from forum.caching.store import make_cache
-from forum.cli import forum_cli
+from forum.cli_jobs import forum_cli  # the forum's commands, its jobs' included
 from forum.csrf import rotate_csrf
 from forum.db import WRITER_OPTION, close_session, make_engine, resolve_database_url
 from forum.health import health

@@ -61,6 +61,7 @@ JSON_SHAPES: dict[tuple[str, str], TypeAdapter[Any]] = {
     ("forum_audit_log", "details"): TypeAdapter(dict[str, Any]),
     ("forum_suggestions", "basis"): TypeAdapter(list[BasisEntry]),
     ("forum_suggestions", "voters"): TypeAdapter(dict[str, int]),
+    ("forum_outbox", "headers"): TypeAdapter(dict[str, str]),
 }
 
 
