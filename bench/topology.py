@@ -52,6 +52,8 @@ import httpx
 import sqlalchemy as sa
 from harness import BenchError, engine_for, flask_forum, fresh_database, markdown_table, plain_table, tail
 
+from forum.models import Argument
+
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEMO_ARTICLE = ROOT / "demo" / "old-town-without-cars.txt"
 PASSWORD = "topology password 1"
@@ -417,8 +419,9 @@ class Topology:
         engine = engine_for(self.direct_url)
         try:
             with engine.connect() as connection:
-                rows = connection.execute(sa.text("SELECT body FROM arguments WHERE body LIKE :m"),
-                                          {"m": f"%{marker}%"}).scalars().all()
+                rows = connection.execute(
+                    sa.select(Argument.body).where(Argument.body.contains(marker, autoescape=True))
+                ).scalars().all()
         finally:
             engine.dispose()
         return Counter(rows)
@@ -900,34 +903,39 @@ def fault_redis_restart(topology: Topology, seed: Seed, clients: int, seconds: f
     outcomes, marker, took = run_load(topology, seed, clients, seconds, restart)
     failures = [o for o in outcomes if failed(o)]
     ledger = reconcile(topology, outcomes, marker)
-    resumed = events_resume(topology, seed)
+    resumed, seen = events_resume(topology, seed)
     healthy = all(httpx.get(f"{h.base}/healthz", timeout=5).status_code == 200 for h in topology.hosts)
     hosts_in = sum(1 for state in dict(marks["states"]).values() if state == "UP")  # type: ignore[call-overload]
     passed = (not failures and ledger.lost == 0 and ledger.duplicated == 0 and resumed is not None and healthy)
     return Row(f"Redis stopped {down:.0f} s under {clients} clients, {seconds:.0f} s", passed,
                f"{summary(outcomes, took)}; while down /healthz said {marks['health']} and HAProxy kept "
                f"{hosts_in}/{len(topology.hosts)} hosts in; {ledger_text(ledger)}; a new stream got an event "
-               + (f"{resumed:.1f} s after Redis came back" if resumed is not None else "never"))
+               + (f"{resumed:.1f} s after Redis came back" if resumed is not None else f"never ({dict(seen)})"))
 
 
-def events_resume(topology: Topology, seed: Seed, seconds: float = 30) -> float | None:
-    """Seconds from now until a write on one host reaches a new stream on another, or None."""
+def events_resume(topology: Topology, seed: Seed, seconds: float = 30) -> tuple[float | None, Counter]:
+    """Seconds from now until a write on one host reaches a new stream on another (or None); what was seen."""
     started = time.monotonic()
     writer, reader = topology.hosts[0], topology.hosts[-1]
     block = seed.blocks[0]
+    seen: Counter = Counter()
     while time.monotonic() - started < seconds:
         stream = EventStream(f"{reader.base}/api/v1/blocks/{block}/events")
         try:
+            seen[f"stream {stream.status}"] += 1
             if stream.status == 200:
-                made = post_argument(writer.base, block, "After Redis came back.", token=seed.tokens["mira"])
+                made = post_argument(writer.base, block, f"After Redis came back {uuid.uuid4().hex}.",
+                                     token=seed.tokens["mira"])
+                seen[f"write {made.status_code}"] += 1
                 wanted = made.json().get("id")
                 while (event := stream.next(timeout=2)) is not None:
+                    seen["event"] += 1
                     if event.data.get("argument_id") == wanted:
-                        return time.monotonic() - started
+                        return time.monotonic() - started, seen
         finally:
             stream.close()
         time.sleep(1)
-    return None
+    return None, seen
 
 
 # -- the run ----------------------------------------------------------------------------------------------------
