@@ -548,6 +548,7 @@ class Outcome:
     ended: float
     status: int  # 0: no answer (connection error or timeout)
     body: str = ""  # a write's body, which names it
+    error: str = ""  # why there was no answer
 
 
 @dataclass
@@ -606,11 +607,11 @@ class Load:
                         response = client.get(f"/api/v1/blocks/{block}/arguments",
                                               headers={"Authorization": f"Bearer {token}"})
                     status = response.status_code
-                except httpx.HTTPError:
-                    kind = "write" if body else "read"
-                    status = 0
+                    error = ""
+                except httpx.HTTPError as failure:
+                    kind, status, error = "write" if body else "read", 0, type(failure).__name__
                 with self.lock:
-                    self.outcomes.append(Outcome(kind, started, time.monotonic(), status, body))
+                    self.outcomes.append(Outcome(kind, started, time.monotonic(), status, body, error))
 
 
 def failed(outcome: Outcome) -> bool:
@@ -814,8 +815,8 @@ def run_load(topology: Topology, seed: Seed, clients: int, seconds: float,
 def summary(outcomes: list[Outcome], seconds: float) -> str:
     """Requests, rate and failures of a load phase."""
     failures = [o for o in outcomes if failed(o)]
-    statuses = Counter(o.status for o in failures)
-    said = ", ".join(f"{s or 'no answer'}: {n}" for s, n in sorted(statuses.items()))
+    statuses = Counter(f"{o.kind} {o.status or 'no answer (' + o.error + ')'}" for o in failures)
+    said = ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items()))
     return (f"{len(outcomes)} requests ({len(outcomes) / seconds:.0f}/s), "
             f"{len(failures)} failed" + (f" ({said})" if said else ""))
 
