@@ -1000,7 +1000,9 @@ def main() -> int:
     def interrupted(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
+    # Also SIGINT: a shell that starts the script in the background leaves it ignored.
     signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
     rows: list[Row] = []
     try:
         with run_folder(args.keep) as folder:
