@@ -14,6 +14,7 @@ from forum import Forum
 from forum.accounts import Accounts
 from forum.caching.middleware import CachedPages
 from forum.security import add_security_headers
+from forum.static_versions import version_static_urls
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -98,6 +99,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
     Forum(app)
     Accounts(app)
+    # The site's own stylesheet is linked by its content's hash too, as the forum's files are.
+    version_static_urls(app, "static", str(app.static_folder))
     # Readers without cookies get cached pages before the app runs; see forum/caching/middleware.py.
     app.wsgi_app = CachedPages(app, app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = SecureCookies(app.wsgi_app)  # type: ignore[method-assign]

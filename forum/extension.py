@@ -27,6 +27,7 @@ from forum.live.streams import StreamGate
 from forum.ratelimit import apply_limits, make_limiter
 from forum.routing import AnyPathConverter, IdConverter
 from forum.services.threads import Snapshots, thread_snapshots
+from forum.static_versions import version_static_urls
 from forum.views import blueprint
 
 if TYPE_CHECKING:
@@ -276,6 +277,8 @@ class Forum:
         app.url_map.converters.setdefault("id", IdConverter)
         app.url_map.converters.setdefault("anypath", AnyPathConverter)
         app.register_blueprint(blueprint, url_prefix=app.config["FORUM_URL_PREFIX"] or None)
+        # The forum's scripts and styles are linked by their content's hash (safe across a rolling upgrade).
+        version_static_urls(app, f"{blueprint.name}.static", str(blueprint.static_folder))
         # Apart from the forum's blueprint, so that none of its hooks (session, viewer, cache) runs for it.
         app.register_blueprint(health, url_prefix=app.config["FORUM_URL_PREFIX"] or None)
         limiter = app.extensions["forum"].limiter = make_limiter(app)

@@ -13,6 +13,7 @@ depends on the check's outcome. Every refusal (429) says when to try again, and 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -20,11 +21,13 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, TypeVar
 
+import redis
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter, RateLimiter
+from limits.util import WindowStats
 
 from forum.auth import current_viewer
 from forum.errors import ForumError, NotAuthenticated, TooManyRequests
@@ -117,10 +120,13 @@ MEMBER_WRITES: dict[str, tuple[Callable[[], str], str]] = {
 WRITES = ["POST", "PUT", "PATCH", "DELETE"]
 
 
+logger = logging.getLogger(__name__)
 STORE_TIMEOUT = 1  # seconds a limit's store may take to answer
 # Where the forum's own counts (sign-ins, members' writes) go while the shared store cannot be reached: in
 # this process, as Flask-Limiter's own fallback counts registrations.
 FALLBACK = MovingWindowRateLimiter(MemoryStorage())
+# What a store that stops answering raises: Redis's own errors, or the socket's.
+STORE_ERRORS = (redis.RedisError, OSError)
 
 
 def make_limiter(app: Flask) -> Limiter:
@@ -161,12 +167,46 @@ def apply_limits(app: Flask, limiter: Limiter) -> None:
         app.view_functions[endpoint] = view
 
 
-def strategy_of(limiter: Limiter) -> RateLimiter:
+class FallingBack:
+    """The shared store's counts, or this process's for any one call the store fails.
+
+    The store may answer its check and drop the next moment (Redis restarting): a member's write, done and
+    committed, must then not be answered 500 because counting it failed; the client would send it again.
+    """
+
+    def __init__(self, shared: RateLimiter) -> None:
+        self.shared = shared
+
+    def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+        """Count one more in `item`'s window; False when that goes past the limit."""
+        return bool(self.call("hit", item, *identifiers))
+
+    def test(self, item: RateLimitItem, *identifiers: str) -> bool:
+        """Whether one more would stay within `item`'s limit."""
+        return bool(self.call("test", item, *identifiers))
+
+    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
+        """When `item`'s window resets and how much is left in it."""
+        stats: WindowStats = self.call("get_window_stats", item, *identifiers)
+        return stats
+
+    def call(self, name: str, *args: Any) -> Any:
+        """`name` on the shared store's strategy, else on this process's."""
+        try:
+            return getattr(self.shared, name)(*args)
+        except STORE_ERRORS as error:
+            logger.warning("The rate limits' store failed (%s): counting in this process meanwhile.", error)
+            return getattr(FALLBACK, name)(*args)
+
+
+def strategy_of(limiter: Limiter) -> FallingBack | RateLimiter:
     """Where the forum's own counts go: the limiter's store, or this process's memory while it does not answer."""
-    return limiter.limiter if limiter.limiter.storage.check() else FALLBACK
+    return FallingBack(limiter.limiter) if limiter.limiter.storage.check() else FALLBACK
 
 
-def seconds_until(strategy: RateLimiter, scope: str, key: str, exhausted: list[RateLimitItem]) -> int:
+def seconds_until(
+    strategy: FallingBack | RateLimiter, scope: str, key: str, exhausted: list[RateLimitItem]
+) -> int:
     """Seconds until every limit in `exhausted` lets `key` through again."""
     prefix = current_app.config["FORUM_RATELIMIT_KEY_PREFIX"]
     reset = max(strategy.get_window_stats(item, prefix, scope, key).reset_time for item in exhausted)

@@ -282,6 +282,8 @@ def test_the_edit_page_shows_the_paragraphs_footnotes_as_superscript_links(clien
 
 def test_every_page_links_its_icon(client, ids):
     page = text(client.get(f"/blocks/{ids['block1']}"))
-    assert '<link rel="icon" href="/forum-static/forum/favicon.svg" type="image/svg+xml">' in page
-    icon = client.get("/forum-static/forum/favicon.svg")
+    linked = re.search(r'<link rel="icon" href="(/forum-static/forum/favicon\.svg\?v=[0-9a-f]{16})" type="image/svg\+xml">',
+                       page)
+    assert linked
+    icon = client.get(linked.group(1))
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data

@@ -60,7 +60,7 @@ def test_forum_pages_are_served_under_the_prefix(client):
 
     assert page.status_code == 200
     assert "<title>Host community</title>" in page.get_data(as_text=True)
-    assert 'href="/community/forum-static/forum/forum.css"' in page.get_data(as_text=True)
+    assert re.search(r'href="/community/forum-static/forum/forum\.css\?v=[0-9a-f]{16}"', page.get_data(as_text=True))
     assert stylesheet.status_code == 200
     assert stylesheet.data == (FORUM_PACKAGE / "static" / "forum" / "forum.css").read_bytes()
     assert client.get("/forum/").status_code == 404

@@ -4,8 +4,10 @@ import re
 import uuid
 
 import pytest
+import redis
+import sqlalchemy as sa
 
-from forum.models import Role
+from forum.models import Argument, Role
 from tests.articles import make_article
 
 
@@ -144,6 +146,26 @@ def test_posting_is_limited_per_member_not_per_address(app, client, tokens):
     assert [post(client, ids["block1"], tokens["mia"]).status_code for _ in range(2)] == [201, 201]
     assert "You are posting faster" in refused_saying_when(post(client, ids["block1"], tokens["mia"]))
     assert post(client, ids["block1"], tokens["bob"]).status_code == 201  # same address, other member
+
+
+def test_a_store_that_drops_during_a_write_never_fails_the_write(app, client, tokens, monkeypatch):
+    """The store answers its check, then drops (Redis restarting): the post stands, answered 201, stored once."""
+    ids = make_article(app)
+    shared = app.extensions["forum"].limiter.limiter
+
+    def dropped(*args, **kwargs):
+        raise redis.ConnectionError("Connection reset by peer")
+
+    def stored() -> int:
+        with app.extensions["forum"].sessionmaker() as session:
+            return session.scalar(sa.select(sa.func.count()).select_from(Argument))
+
+    monkeypatch.setattr(shared, "hit", dropped)  # after the write, when it is counted
+    assert post(client, ids["block1"], tokens["mia"]).status_code == 201
+    assert stored() == 1
+    monkeypatch.setattr(shared, "test", dropped)  # before it, when the limit is looked at
+    assert post(client, ids["block1"], tokens["mia"]).status_code == 201
+    assert stored() == 2
 
 
 def test_a_new_members_first_day_is_stricter(app, client, tokens):
