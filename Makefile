@@ -9,7 +9,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 PORT := 5000
 
-.PHONY: serve schema demo reset-demo test chromium build-deps
+.PHONY: serve schema demo reset-demo test chromium node build-deps
 
 serve: schema demo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
@@ -36,12 +36,12 @@ reset-demo:
 		instance/demo.imported
 
 # Lint and types first (seconds), then the suite.
-test: $(VENV)/.installed chromium
+test: $(VENV)/.installed chromium node
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m mypy
 	$(PYTHON) -m pytest
 
-# Reinstalled only when requirements.txt changes.
+# Reinstalled only when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-interop.txt | build-deps
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet -r requirements.txt
@@ -51,6 +51,11 @@ $(VENV)/.installed: requirements.txt requirements-interop.txt | build-deps
 # The browser tests drive Debian's Chromium; Playwright's own browser download is not used.
 chromium:
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+# Argdown's own parser (tests/interop, from npm) reads the Argdown export in the tests; it runs on Node.js.
+node:
+	@{ command -v node >/dev/null && command -v npm >/dev/null; } || \
+		{ $(SUDO) apt-get update && $(SUDO) apt-get install -y nodejs npm; }
 
 # PyICU (look-alike user names) builds from source against the system's ICU.
 build-deps:
