@@ -137,8 +137,9 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_EVENTS_MAX_AGE": 300,
     # Open streams one process holds (each holds a thread); deploy/gunicorn.conf.py sets it from its threads.
     "FORUM_EVENTS_MAX_STREAMS": 50,
-    # Streams one client address may hold in one process: a few tabs, not the whole room.
-    "FORUM_EVENTS_MAX_STREAMS_PER_CLIENT": 4,
+    # Streams one client address may hold in one process: the tabs of a household or a small office behind one
+    # address, not the whole room (opening another ends the address's oldest).
+    "FORUM_EVENTS_MAX_STREAMS_PER_CLIENT": 16,
 }
 
 

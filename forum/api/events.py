@@ -34,8 +34,8 @@ def thread_events(block_id: int) -> ResponseReturnValue:
     (or `?last_event_id=`) gets the events it missed, as far as the backlog (`FORUM_EVENTS_BACKLOG`) reaches.
     Comment lines keep the stream alive every `FORUM_EVENTS_HEARTBEAT` seconds; it ends after
     `FORUM_EVENTS_MAX_AGE` seconds and the browser reconnects. 503 with `Retry-After` when this server
-    holds as many streams as it may (`FORUM_EVENTS_MAX_STREAMS`) or cannot reach its events broker; 429 when
-    the client's address already holds `FORUM_EVENTS_MAX_STREAMS_PER_CLIENT` of them here.
+    holds as many streams as it may (`FORUM_EVENTS_MAX_STREAMS`) or cannot reach its events broker. A client
+    address holds at most `FORUM_EVENTS_MAX_STREAMS_PER_CLIENT` streams here: opening another ends its oldest.
     """
     session = get_session()
     readable_thread(session, block_id, current_viewer().has_role(Role.MODERATOR))
@@ -44,16 +44,13 @@ def thread_events(block_id: int) -> ResponseReturnValue:
     config = current_app.config
     state = current_app.extensions["forum"]
     client = client_address()
-    refused = state.stream_gate.enter(
+    stop = state.stream_gate.enter(
         int(config["FORUM_EVENTS_MAX_STREAMS"]), client, int(config["FORUM_EVENTS_MAX_STREAMS_PER_CLIENT"])
     )
-    if refused == "client":
-        return error_response(429, "rate_limited", "You hold as many live streams as one reader may; close one.",
-                              headers={"Retry-After": str(BUSY_RETRY)})
-    if refused is not None:
+    if stop is None:
         return error_response(503, "busy", "This server holds as many live streams as it may; try again soon.",
                               headers={"Retry-After": str(BUSY_RETRY)})
-    leave = partial(state.stream_gate.leave, client)
+    leave = partial(state.stream_gate.leave, client, stop)
     try:
         last = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
         after = start_after(state.events, block_id, last)
@@ -66,6 +63,7 @@ def thread_events(block_id: int) -> ResponseReturnValue:
         heartbeat=float(config["FORUM_EVENTS_HEARTBEAT"]),
         max_age=float(config["FORUM_EVENTS_MAX_AGE"]),
         serving=state.serving,
+        stop=stop,
     )
     response = Response(event_lines(state.events, block_id, after, settings), mimetype="text/event-stream")
     response.call_on_close(leave)

@@ -28,34 +28,39 @@ RETRY_MS = 3000
 
 @dataclass
 class StreamGate:
-    """Counts the streams this process holds open, under a ceiling, and each client's under a ceiling of its own
-    (so that one client opening streams by the dozen cannot take every place from the other readers)."""
+    """Counts the streams this process holds open, under a ceiling; and keeps each client address to a few,
+    its oldest stream told to end when it opens one more (a reader who moved on from a page, or someone
+    opening streams by the dozen to take every place from the other readers)."""
 
     _lock: threading.Lock = field(default_factory=threading.Lock)
     open: int = 0
-    by_client: dict[str, int] = field(default_factory=dict)
+    by_client: dict[str, list[threading.Event]] = field(default_factory=dict)
 
-    def enter(self, ceiling: int, client: str = "", per_client: int | None = None) -> str | None:
-        """Take a place for `client`; None when taken, else why not: "busy" (this process is full) or
-        "client" (this client holds `per_client` already)."""
+    def enter(self, ceiling: int, client: str = "", per_client: int | None = None) -> threading.Event | None:
+        """Take a place for `client`: the new stream's stop flag, or None when this process is full."""
         with self._lock:
+            held = self.by_client.setdefault(client, [])
+            if per_client is not None and len(held) >= per_client:
+                oldest = held.pop(0)
+                oldest.set()
+                self.open -= 1
             if self.open >= ceiling:
-                return "busy"
-            held = self.by_client.get(client, 0)
-            if per_client is not None and held >= per_client:
-                return "client"
+                if not held:
+                    del self.by_client[client]
+                return None
+            stop = threading.Event()
+            held.append(stop)
             self.open += 1
-            self.by_client[client] = held + 1
-            return None
+            return stop
 
-    def leave(self, client: str = "") -> None:
-        """Give `client`'s place back."""
+    def leave(self, client: str, stop: threading.Event) -> None:
+        """Give a stream's place back (once: a stream told to end gave it back then)."""
         with self._lock:
-            self.open -= 1
-            held = self.by_client.get(client, 1) - 1
-            if held > 0:
-                self.by_client[client] = held
-            else:
+            held = self.by_client.get(client, [])
+            if stop in held:
+                held.remove(stop)
+                self.open -= 1
+            if not held:
                 self.by_client.pop(client, None)
 
 
@@ -66,6 +71,8 @@ class StreamSettings:
     heartbeat: float
     max_age: float
     serving: Callable[[], bool] = lambda: True
+    # Set when the stream must end early: its client opened more than it may hold.
+    stop: threading.Event = field(default_factory=threading.Event)
 
 
 def frame(event: Event) -> str:
@@ -86,7 +93,7 @@ def event_lines(broker: Broker, block_id: int, after: str, settings: StreamSetti
     yield f"retry: {RETRY_MS}\n: stream of thread {block_id}\n\n"
     started = time.monotonic()
     beat = started
-    while settings.serving():
+    while settings.serving() and not settings.stop.is_set():
         left = started + settings.max_age - time.monotonic()
         if left <= 0:
             return
