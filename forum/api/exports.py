@@ -17,7 +17,6 @@ from forum.db import get_session
 from forum.exporting.common import EXTENSIONS, MEDIA_TYPES
 from forum.exporting.debate_import import schema
 from forum.models import Role
-from forum.ratelimit import counted
 from forum.services import exports
 
 
@@ -47,7 +46,7 @@ def encoded(chunks: Iterator[str], session: so.Session) -> Iterator[bytes]:
 
 @registry.route(
     "/articles/<id:article_id>/export", "GET", query=ExportQuery,
-    responses={200: None, 304: None, 410: ErrorBody, 429: ErrorBody},
+    responses={200: None, 304: None, 410: ErrorBody}, limited="export",
 )
 def export_article(article_id: int, query: ExportQuery) -> ResponseReturnValue:
     """The article's debate in an open format: blocks, threads, argument trees, verdicts and citation slots.
@@ -69,9 +68,7 @@ def export_article(article_id: int, query: ExportQuery) -> ResponseReturnValue:
     if request.if_none_match.contains_weak(tag):
         response = Response(status=304, headers=headers)
     else:
-        # Counted when one is sent (a 304 is not), per member or per address: a refusal (429) reads nothing.
-        with counted("export"):
-            chunks = exports.open_export(session, article_id, query.format, moderator=moderator)
+        chunks = exports.open_export(session, article_id, query.format, moderator=moderator)
         response = Response(stream_with_context(encoded(chunks, session)),
                             content_type=MEDIA_TYPES[query.format], headers=headers)
     response.set_etag(tag, weak=True)
