@@ -248,6 +248,6 @@ def test_the_report_shows_each_paragraph_with_its_verdict_arguments_sources_and_
     assert "Toll history" in text and "Open citations: [3]" in text
     assert "Spam spam spam" not in text
     # Its print styles are a stylesheet of the site's own: the Content-Security-Policy refuses inline ones.
-    assert "<style" not in text and 'href="/forum-static/forum/report.css"' in text
+    assert "<style" not in text and 'href="/forum-static/forum/report.css?v=' in text
     stylesheet = client.get("/forum-static/forum/report.css")
     assert stylesheet.status_code == 200 and "@page" in stylesheet.get_data(as_text=True)

@@ -17,6 +17,7 @@ from forum.db import get_session
 from forum.exporting.common import EXTENSIONS, MEDIA_TYPES
 from forum.exporting.debate_import import schema
 from forum.models import Role
+from forum.security import PRIVATE
 from forum.services import exports
 
 
@@ -56,12 +57,14 @@ def export_article(article_id: int, query: ExportQuery) -> ResponseReturnValue:
     export shows; `If-None-Match` with it answers 304. What the format cannot carry is listed in the export.
     Limited per member (per address before sign-in) by `FORUM_RATELIMIT_EXPORT`.
     """
-    moderator = current_viewer().has_role(Role.MODERATOR)
+    viewer = current_viewer()
+    moderator = viewer.has_role(Role.MODERATOR)
     session = get_session()
     tag = exports.export_tag(session, article_id, query.format, moderator=moderator)
     headers = {
-        # A moderator's export holds what readers may not see: no shared cache keeps it.
-        "Cache-Control": "private, no-cache" if moderator else "no-cache",
+        # A reader's export is the same for every reader, and may be kept; a signed-in member's answer, as every
+        # page of one person, is kept by no cache (a moderator's holds what readers may not see).
+        "Cache-Control": PRIVATE if viewer.is_authenticated else "no-cache",
         "Vary": "Cookie, Authorization",
         "Content-Disposition": f'inline; filename="article-{article_id}.{query.format}.{EXTENSIONS[query.format]}"',
     }
