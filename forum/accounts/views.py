@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy.orm as so
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
@@ -18,6 +19,7 @@ from forum.accounts.forms import (
 from forum.db import get_session
 from forum.errors import ForumError
 from forum.flask_internals import signed_in_user
+from forum.models import Account
 from forum.ratelimit import guard_sign_in
 from forum.services import accounts, mail_accounts, visits
 from forum.settings import mail_settings
@@ -31,6 +33,13 @@ share_hooks(blueprint)
 def safe_next(target: str | None) -> str:
     """`target` if it is a path on this site, else the forum's home: never an open redirect."""
     return target if target is not None and is_local_path(target) else url_for("forum.index")
+
+
+def sign_in(session: so.Session, account: Account, remember: bool = False) -> None:
+    """Sign `account` in on this browser, its visit recorded (a digest tells only of what came after it)."""
+    visits.seen_now(accounts.member_of(session, account))
+    session.commit()
+    login_user(account, remember=remember)
 
 
 def show_error(form: WTForm, error: ForumError) -> None:
@@ -56,9 +65,7 @@ def login() -> ResponseReturnValue:
             show_error(form, error)
             status, headers = error.status, error.headers()  # a 429 says when to try again
         else:
-            visits.seen_now(accounts.member_of(session, account))
-            session.commit()
-            login_user(account, remember=form.remember.data)
+            sign_in(session, account, remember=bool(form.remember.data))
             return redirect(safe_next(form.next.data))
     elif form.is_submitted():
         status = 422
@@ -84,9 +91,7 @@ def register() -> ResponseReturnValue:
             show_error(form, error)
             status = error.status
         else:
-            visits.seen_now(accounts.member_of(session, account))
-            session.commit()
-            login_user(account)
+            sign_in(session, account)
             flash(f"Welcome, {account.username}.")
             return redirect(url_for("forum.index"))
     elif form.is_submitted():
@@ -192,9 +197,7 @@ def reset_password(token: str) -> ResponseReturnValue:
             show_error(form, error)
             status = error.status
         else:
-            visits.seen_now(accounts.member_of(session, account))
-            session.commit()
-            login_user(account)
+            sign_in(session, account)
             flash("Your password is set. Every other device and API token is signed out.")
             return redirect(url_for("forum.index"))
     elif form.is_submitted():
