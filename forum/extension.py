@@ -14,7 +14,7 @@ from flask_login import user_logged_in, user_logged_out
 
 from forum import caching
 from forum.caching import invalidation_hooks
-from forum.caching.memos import Fragments, argument_fragments
+from forum.caching.memos import Fragments, StateNumbers, argument_fragments
 from forum.caching.raw_reads import make_read_engine
 from forum.caching.store import make_cache
 from forum.cli_jobs import forum_cli  # the forum's commands, its jobs' included
@@ -201,8 +201,13 @@ class ForumState:
 
     @cached_property
     def fragments(self) -> Fragments:
-        """Arguments' HTML by page version and viewer kind, written once in this process."""
+        """Arguments' HTML by their state and viewer kind, written once in this process."""
         return argument_fragments()
+
+    @cached_property
+    def argument_states(self) -> StateNumbers:
+        """A number for each argument's state as the pages show it, the key of its kept HTML."""
+        return StateNumbers()
 
     @cached_property
     def page_cache(self) -> BaseCache:

@@ -98,7 +98,13 @@ def test_a_stale_verdict_shows_what_changed_and_keeps_the_note(app, client, ids,
 def test_a_member_flags_once(client, ids, as_member):
     argument = ids["argument"]
     page = text(client.get(f"/blocks/{ids['block1']}"))
-    assert f'action="/arguments/{argument}/flag#argument-{argument}"' in page
+    # The thread page's "Flag" leads to the argument's own page, which has the form (forum.js brings the page's
+    # one flag form beside the argument instead).
+    assert f'<a class="flag-link" href="/arguments/{argument}#flag-reason-{argument}" data-flag="{argument}">' in page
+    assert f'action="/arguments/{argument}/flag' not in page
+    own_page = text(client.get(f"/arguments/{argument}"))
+    assert f'action="/arguments/{argument}/flag#argument-{argument}"' in own_page
+    assert f'id="flag-reason-{argument}"' in own_page
     first = client.submit(f"/arguments/{argument}/flag", {"reason": "spam", "note": "ads"})
     assert first.status_code == 303 and first.headers["Location"].endswith(f"#argument-{argument}")
     after = text(client.get(first.headers["Location"]))
@@ -120,8 +126,10 @@ def test_no_flag_form_on_your_own_argument_nor_for_readers(app, client, ids, mak
     author = sign_in(app, ids["bob"])
     assert "/flag" not in text(author.get(f"/blocks/{ids['block1']}"))
     assert author.submit(f"/arguments/{ids['argument']}/flag", {"reason": "spam"}).status_code == 403
+    assert "/flag" not in text(author.get(f"/arguments/{ids['argument']}"))
     bob = sign_in(app, make_user("bobby"))
-    assert f'action="/arguments/{ids["argument"]}/flag#' in text(bob.get(f"/blocks/{ids['block1']}"))
+    assert f'data-flag="{ids["argument"]}"' in text(bob.get(f"/blocks/{ids['block1']}"))
+    assert f'action="/arguments/{ids["argument"]}/flag#' in text(bob.get(f"/arguments/{ids['argument']}"))
     vague = bob.submit(f"/arguments/{ids['argument']}/flag", {"reason": "other"})
     assert vague.status_code == 422 and "Say what is wrong" in text(vague)
     assert 'class="badge flagged"' not in text(bob.get(f"/blocks/{ids['block1']}"))

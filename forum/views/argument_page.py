@@ -28,9 +28,11 @@ def argument_page(argument_id: int) -> str:
         viewer_id=viewer.member.id if viewer.member else None, sort=sort, snapshots=memos.snapshots,
     )
     block = found.thread.block
+    # The argument's own page writes its every form in: the thread page's "Flag" leads here without JavaScript.
     writer = ArgumentTree(
         block=block, viewer=viewer, moderator=moderator, sort=sort, login_url=login_url(),
-        max_depth=MAX_DEPTH, csrf_token=csrf_token, fragments=memos.fragments, notices=display.argument_notices(),
+        max_depth=MAX_DEPTH, csrf_token=csrf_token, fragments=memos.fragments, states=memos.argument_states,
+        notices=display.argument_notices(), full_for=argument_id,
     )
     marker = display.thread_marker(found.thread, url_for("forum.thread", block_id=block.id, _anchor="post"))
     return render_template(

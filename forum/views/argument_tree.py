@@ -1,33 +1,40 @@
 """A thread's argument tree as HTML: each argument written once by `forum/_argument.html`, then kept.
 
 A 200-argument thread costs Jinja some 2,000 macro calls, includes and `url_for`s. So each argument's
-HTML (the template's `argument_item`) is kept per page version and per what the viewer changes in it,
-and a page is mostly kept strings joined around the tree's structure. What differs from request to
-request is left open in a kept fragment and written in last: the relative time and the CSRF token.
+HTML (the template's `argument_item`) is kept, keyed by the argument's own state and what the viewer changes
+in it, never by the thread's version: a vote moves the thread's version, and the next reader then writes no
+argument again but the one whose state the vote changed for them (their own vote's buttons). What differs
+from request to request is left open in a kept fragment and written in at each request: the vote counts,
+the relative time and the CSRF token (`forum.caching.memos.Fragment`).
 """
 
 from __future__ import annotations
 
-import re
+import dataclasses
+import operator
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from jinja2 import Environment
 from markupsafe import Markup
 
 from forum.auth import Viewer
-from forum.caching.memos import Fragments
+from forum.caching.memos import Fragment, Fragments, StateNumbers, compile_fragment
 from forum.models import Block
 from forum.services.threads import ArgumentRecord, Node, descendants
 from forum.views.display import ago, when
 from forum.views.forms import RefusedForm
 
 ARGUMENT_TEMPLATE = "forum/_argument.html"
-# Marks for what a kept fragment leaves open: NUL never reaches stored text (requests holding it are refused).
+# Marks for what a kept fragment leaves open (`forum.caching.memos.HOLE`): NUL never reaches stored text
+# (requests holding it are refused).
 CSRF = "\x00csrf\x00"
-OPEN_PARTS = re.compile("\x00(?:ago:([0-9.]+)|csrf)\x00")
+UP, DOWN, SCORE = "\x00up\x00", "\x00down\x00", "\x00score\x00"
+# What of an argument its HTML shows: every field of the snapshot but the counts, which are written in last.
+COUNTS = {"up", "down", "score"}
+SHOWN = operator.attrgetter(*(f.name for f in dataclasses.fields(ArgumentRecord) if f.name not in COUNTS))
 # The app's environment and its trimmed overlay (`trimmed_environment`), made once per app.
 _trimmed: tuple[Environment, Environment] | None = None
 
@@ -57,6 +64,17 @@ def open_csrf_token() -> str:
     return CSRF
 
 
+def with_open_counts(a: ArgumentRecord) -> ArgumentRecord:
+    """The argument with its counts left open, to be written in at each request."""
+    return dataclasses.replace(a, up=cast(int, UP), down=cast(int, DOWN), score=cast(int, SCORE))
+
+
+def shown_state(a: ArgumentRecord) -> tuple[Any, ...]:
+    """What of an argument its kept HTML depends on: all of its snapshot but the counts."""
+    state: tuple[Any, ...] = SHOWN(a)
+    return state
+
+
 class ArgumentTree:
     """Writes a thread's argument tree for one viewer and one sort."""
 
@@ -71,9 +89,11 @@ class ArgumentTree:
         max_depth: int,
         csrf_token: Callable[[], str],
         fragments: Fragments,
+        states: StateNumbers,
         posted: int | None = None,
         refused: RefusedForm | None = None,
         notices: dict[int, str] | None = None,
+        full_for: int | None = None,
         now: datetime | None = None,
     ) -> None:
         self.block = block
@@ -87,33 +107,37 @@ class ArgumentTree:
         self.refused = refused
         # What this request says beside an argument ("Thank you" for a flag), by argument id.
         self.notices = notices or {}
+        # The argument whose every form is written in (its own page); elsewhere "Flag" is a link to that page.
+        self.full_for = full_for
         self.now = now
         self._csrf_token = csrf_token
+        self._token: str | None = None
         self.fragments = fragments
+        self.states = states
+        # What every kept fragment of this tree shares in its key: the thread as the policy reads it, the viewer.
+        article = block.article
+        self._shared = (
+            block.id, block.locked, block.removed_in, article.unpublished_at, self.moderator,
+            viewer.is_authenticated, sort, login_url,
+        )
         # The template module whose macros (attributes made as it renders) write each argument.
         self._macros: Any = None
         self.composer: tuple[int, str] | None = None
+        # How many arguments this tree wrote rather than took from the kept ones.
+        self.written = 0
 
     def render(self, nodes: list[Node], composer: tuple[int, str] | None = None) -> Markup:
-        """The tree of `nodes`, its relative times and CSRF tokens written in last.
+        """The tree of `nodes`, with their counts, relative times and CSRF tokens written in.
 
         `composer` (an argument's id and the HTML of the reply form) opens that form under the argument.
         """
         out: list[str] = []
         self.composer = composer
+        if self.now is None:
+            self.now = datetime.now(UTC)
         for node in nodes:
             self.argument(node, None, 1, out)
-        now = self.now or datetime.now(UTC)
-        token: list[str] = []
-
-        def fill(mark: re.Match[str]) -> str:
-            if mark[1] is not None:
-                return ago(datetime.fromtimestamp(float(mark[1]), UTC), now)
-            if not token:
-                token.append(str(Markup.escape(self._csrf_token())))
-            return token[0]
-
-        return Markup(OPEN_PARTS.sub(fill, "".join(out)))
+        return Markup("".join(out))
 
     def argument(self, node: Node, parent: Node | None, depth: int, out: list[str]) -> None:
         """One argument and its replies, folding those deeper than `max_depth` into a box."""
@@ -138,29 +162,49 @@ class ArgumentTree:
                 out.append("</details>")
         out.append("</article>")
 
+    def number(self, a: ArgumentRecord) -> int:
+        """The number of an argument's state as its HTML shows it (`forum.caching.memos.StateNumbers`)."""
+        return self.states.number(shown_state(a))
+
     def item(self, node: Node, parent: Node | None, depth: int, out: list[str]) -> None:
         """An argument's opening tag and content, kept unless this request changes it (just posted, a refused
         form, a notice beside it); then the reply form, when it is open under this argument."""
         a, my_vote, flagged = node.argument, node.my_vote, node.flagged
         answered = parent.argument if parent is not None else None
         if a.id == self.posted or self.refused is not None or a.id in self.notices:
-            out.append(self.write_item(a, answered, my_vote, depth, flagged))
+            # Written in full, the flag form too: the refused form comes back open, a notice takes focus.
+            self.written += 1
+            out.append(self.fill(compile_fragment(self.write_item(a, answered, my_vote, depth, flagged, True)), a))
         else:
+            full = a.id == self.full_for
             mine = self.member_id is not None and self.member_id == a.author_id
             key = (
-                self.block.id, self.block.version, a.id, answered.id if answered else None, depth, my_vote,
-                flagged, mine, self.moderator, self.viewer.is_authenticated, self.sort,
+                self.number(a), self.number(answered) if answered is not None else 0, depth, my_vote, flagged,
+                mine, full, self._shared,
             )
             kept = self.fragments.get(key)
             if kept is None:
-                kept = self.write_item(a, answered, my_vote, depth, flagged)
+                self.written += 1
+                kept = compile_fragment(self.write_item(with_open_counts(a), answered, my_vote, depth, flagged, full))
                 self.fragments.put(key, kept)
-            out.append(kept)
+            out.append(self.fill(kept, a))
         if self.composer is not None and self.composer[0] == a.id:
             out.append(self.composer[1])
 
+    def fill(self, fragment: Fragment, a: ArgumentRecord) -> str:
+        """A fragment with the argument's counts, the relative words of its times and the CSRF token written in."""
+        values: dict[str, Any] = {"up": a.up, "down": a.down, "score": a.score}
+        now = cast(datetime, self.now)
+        for n, moment in enumerate(fragment.times):
+            values[f"ago{n}"] = ago(moment, now)
+        if fragment.csrf:
+            if self._token is None:
+                self._token = str(Markup.escape(self._csrf_token()))
+            values["csrf"] = self._token
+        return fragment.text.format_map(values)
+
     def write_item(
-        self, a: ArgumentRecord, parent: ArgumentRecord | None, my_vote: int, depth: int, flagged: bool
+        self, a: ArgumentRecord, parent: ArgumentRecord | None, my_vote: int, depth: int, flagged: bool, full: bool
     ) -> str:
         """The template's `argument_item`, with the relative time and the CSRF token left open."""
         if self._macros is None:
@@ -172,4 +216,4 @@ class ArgumentTree:
             current_app.update_template_context(context)
             template = trimmed_environment(current_app.jinja_env).get_template(ARGUMENT_TEMPLATE)
             self._macros = template.make_module(context)
-        return str(self._macros.argument_item(a, parent, my_vote, depth, flagged))
+        return str(self._macros.argument_item(a, parent, my_vote, depth, flagged, full))

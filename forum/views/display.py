@@ -10,7 +10,7 @@ from typing import cast
 from flask import get_flashed_messages, url_for
 from markupsafe import Markup, escape
 
-from forum.models import ConsensusStatus
+from forum.models import ConsensusStatus, FlagReason
 from forum.plurals import plural
 from forum.services.citation_slots import SlotView
 from forum.services.thread_page import ThreadView
@@ -28,6 +28,13 @@ CONSENSUS_LABELS = {
     ConsensusStatus.REFUTED.value: "Refuted",
     ConsensusStatus.NEEDS_SOURCES.value: "Needs sources",
 }
+# Why a member may flag an argument, as the flag forms offer it.
+FLAG_REASONS = [
+    (FlagReason.SPAM.value, "Spam"),
+    (FlagReason.ABUSE.value, "Abuse"),
+    (FlagReason.OFF_TOPIC.value, "Off topic"),
+    (FlagReason.OTHER.value, "Other"),
+]
 
 
 def ago(moment: datetime, now: datetime | None = None) -> str:
@@ -174,4 +181,5 @@ def helpers() -> dict[str, object]:
         "opening_words": opening_words,
         "plural": plural,
         "consensus_labels": CONSENSUS_LABELS,
+        "flag_reasons": FLAG_REASONS,
     }

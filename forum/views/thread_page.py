@@ -188,7 +188,7 @@ def thread_page(
     writer = ArgumentTree(
         block=thread.block, viewer=viewer, moderator=moderator, sort=sort,
         login_url=login_url(), max_depth=MAX_DEPTH, csrf_token=csrf_token, fragments=memos.fragments,
-        posted=posted, refused=refused, notices=display.argument_notices(),
+        states=memos.argument_states, posted=posted, refused=refused, notices=display.argument_notices(),
     )
     columns = [
         (stance, heading, empty, [node for node in tree.nodes if node.argument.stance == stance])

@@ -239,9 +239,11 @@ def test_a_flag_is_answered_beside_the_argument_and_shows_flagged(
     page.goto(f"{live_server}/blocks/{debate['block1']}")
     mark_document(page)
     argument = page.locator(f"#argument-{debate['counter']}")
-    argument.locator("summary", has_text="Flag").click()
+    # The page's one flag form comes beside the argument, focused on its reason, nothing chosen for the member.
+    argument.get_by_role("link", name=re.compile("^Flag the argument by")).click()
     reason = argument.get_by_label("Reason")
-    expect(reason).to_have_value("")  # nothing chosen for the member
+    expect(reason).to_be_focused()
+    expect(reason).to_have_value("")
     argument.get_by_role("button", name="Send flag").click()
     reason = page.locator(f"#argument-{debate['counter']}").get_by_label("Reason")
     expect(reason).to_be_focused()
@@ -259,7 +261,7 @@ def test_a_flag_is_answered_beside_the_argument_and_shows_flagged(
     expect(notice).to_be_focused()
     expect(page.locator("#forum-announcer")).to_have_text("Thank you: the moderators will look at this argument.")
     expect(argument.locator(".argument-head .badge.flagged")).to_have_text("Flagged")
-    expect(argument.locator("summary", has_text="Flag")).to_have_count(0)
+    expect(argument.get_by_text("Flag", exact=True)).to_have_count(0)
     expect(page.locator(".flashes")).to_have_count(0)
     assert same_document(page)
     assert [e for e in console_errors if not REFUSED.match(e)] == []
@@ -274,8 +276,11 @@ def test_without_javascript_a_flag_is_answered_on_the_arguments_anchor(
     page = no_js
     sign_in(page, live_server, "carol")
     page.goto(f"{live_server}/blocks/{debate['block1']}")
+    # "Flag" leads to the argument's own page, which opens its flag form at the reason.
+    page.locator(f"#argument-{debate['counter']}").get_by_role("link", name=re.compile("^Flag the argument by")).click()
+    expect(page).to_have_url(re.compile(rf"/arguments/{debate['counter']}#flag-reason-{debate['counter']}$"))
     argument = page.locator(f"#argument-{debate['counter']}")
-    argument.locator("summary", has_text="Flag").click()
+    expect(argument.locator("details.flag-tool")).to_have_attribute("open", "")
     argument.get_by_label("Reason").select_option("abuse")
     argument.get_by_role("button", name="Send flag").click()
     expect(page).to_have_url(re.compile(rf"/blocks/{debate['block1']}#argument-{debate['counter']}$"))

@@ -124,7 +124,7 @@ def test_a_debater_registers_argues_replies_votes_edits_and_flags_by_keyboard(
     taken_back = bob.get_by_role("button", name="Take back your up-vote")
     expect(taken_back).to_have_attribute("aria-pressed", "true")
     expect(bob.locator(".vote-score")).to_have_text("Score 1")
-    expect(page.locator(f"#vote-news-{debate['counter']}")).to_have_text("Your up-vote is counted. Score 1.")
+    expect(page.locator("#vote-news")).to_have_text("Your up-vote is counted. Score 1.")
     expect_focus_on(page, taken_back)
 
     # An edit of the counterargument: the new words show, marked as edited.
@@ -141,13 +141,14 @@ def test_a_debater_registers_argues_replies_votes_edits_and_flags_by_keyboard(
     expect(mine.locator(".argument-body").first).to_contain_text(EDITED.strip())
     expect(mine.get_by_role("link", name="edited")).to_be_visible()
 
-    # A flag on carol's question: the disclosure opens with Enter, the reason is chosen with the arrows.
+    # A flag on carol's question: "Flag" brings the flag form beside it with Enter, focus on the reason, which
+    # is chosen with the arrows.
     question = page.locator(f"#argument-{debate['question']}")
-    tab_to(page, question.locator("summary", has_text="Flag"))
+    tab_to(page, question.get_by_role("link", name=re.compile("^Flag the argument by")))
     page.keyboard.press("Enter")
     reason = question.get_by_label("Reason")
     expect(reason).to_be_visible()
-    tab_to(page, reason)
+    expect_focus_on(page, reason)
     expect(reason).to_have_value("")  # no reason is chosen for the member
     for _ in range(3):
         page.keyboard.press("ArrowDown")

@@ -49,7 +49,7 @@ def test_a_flag_is_hidden_from_the_queue_and_the_paragraph_marked_and_locked(
     sign_in(page, live_server, "hypatia")
     page.goto(live_server + f"/blocks/{debate['block1']}")
     argument = page.locator(f"#argument-{debate['argument']}")
-    argument.locator("summary", has_text="Flag").click()
+    argument.get_by_role("link", name=re.compile("^Flag the argument by")).click()
     argument.get_by_label("Reason").select_option("spam")
     argument.get_by_label(re.compile("^Note")).fill("An advert.")
     argument.get_by_role("button", name="Send flag").click()

@@ -68,16 +68,109 @@
     else if (el.matches(".composer, article.argument")) settle(el, false);
   });
 
-  /* "Reply" opens one composer under its argument: asked again, it takes the reader back to the one open. */
-  document.addEventListener("htmx:confirm", function (event) {
-    var link = event.detail.elt;
-    if (!link || !link.matches || !link.matches("a[data-reply]")) return;
-    var open = document.getElementById("composer-reply-" + link.getAttribute("data-reply"));
+  /* Every htmx post carries the page's CSRF token (its meta tag) as a header: the argument tree writes no
+     token per argument. */
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta && event.detail.verb !== "get") event.detail.headers["X-CSRFToken"] = meta.getAttribute("content");
+  });
+
+  /* The argument tree's buttons submit the page's one form (#page-form) to their own address. A vote goes
+     through htmx instead, and its widget alone is swapped: focus stays on the button (htmx keeps it by id). */
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (!window.htmx || event.target.id !== "page-form" || !button || !button.matches(".vote-button")) return;
+    var widget = button.closest(".vote");
+    if (!widget) return;
+    event.preventDefault();
+    htmx.ajax("POST", button.getAttribute("formaction"), {
+      source: button, target: "#" + widget.id, swap: "outerHTML", values: { value: button.value }
+    });
+  });
+
+  /* "Reply" opens one composer under its argument (fetched with htmx, only that form taken from the page):
+     asked again, it takes the reader back to the one open. */
+  function openReply(link) {
+    var id = link.getAttribute("data-reply");
+    var open = document.getElementById("composer-reply-" + id);
     if (open) {
-      event.preventDefault();
       var first = open.querySelector("input:not([type=hidden]), textarea");
       if (first) first.focus();
+      return;
     }
+    htmx.ajax("GET", link.getAttribute("href").split("#")[0], {
+      source: link, target: "#argument-" + id + " > .argument-actions", swap: "afterend",
+      select: "#composer-reply-" + id
+    });
+  }
+
+  /* "Flag" brings the page's one flag form beside its argument (taken from wherever it was open before), so
+     that no argument carries a form of its own; without JavaScript the link leads to the argument's own page,
+     which has the form. The answer swaps the argument, as the form on that page does. */
+  function openFlag(link) {
+    var id = link.getAttribute("data-flag");
+    var argument = document.getElementById("argument-" + id);
+    var template = document.getElementById("flag-form");
+    var actions = argument && argument.querySelector(":scope > .argument-actions");
+    if (!actions || !template) return false;
+    var form = document.querySelector("form.flag-form");
+    if (!form) form = template.content.firstElementChild.cloneNode(true);
+    else closeFlag(form);
+    /* An argument's flag is posted to its own page's address and "/flag". */
+    var action = link.getAttribute("href").split("#")[0] + "/flag";
+    form.reset();
+    form.setAttribute("action", action + "#argument-" + id);
+    form.setAttribute("hx-post", action);
+    form.setAttribute("hx-target", "#argument-" + id);
+    form.setAttribute("hx-select", "#argument-" + id);
+    form.setAttribute("aria-label", "Flag " + link.textContent.replace(/^Flag\s*/, ""));
+    form.querySelectorAll("[data-id]").forEach(function (field) {
+      field.id = "flag-" + field.getAttribute("data-id") + "-" + id;
+    });
+    form.querySelectorAll("label[data-for]").forEach(function (label) {
+      label.htmlFor = "flag-" + label.getAttribute("data-for") + "-" + id;
+    });
+    var said = form.querySelector(".request-failed");
+    if (said) said.remove();
+    actions.after(form);
+    link.setAttribute("aria-expanded", "true");
+    form.flagLink = link;
+    htmx.process(form);
+    form.querySelector("select").focus();
+    return true;
+  }
+
+  /* The flag form closes (it stays in the page, to be moved again), and focus goes back to its "Flag". */
+  function closeFlag(form, refocus) {
+    var link = form.flagLink;
+    form.remove();
+    if (link) {
+      link.setAttribute("aria-expanded", "false");
+      if (refocus) link.focus();
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target : null;
+    if (!target || !window.htmx) return;
+    var reply = target.closest("a[data-reply]");
+    if (reply) {
+      event.preventDefault();
+      openReply(reply);
+      return;
+    }
+    var flag = target.closest("a[data-flag]");
+    if (flag) {
+      if (flag.getAttribute("aria-expanded") === "true") {
+        event.preventDefault();
+        closeFlag(document.querySelector("form.flag-form"), true);
+      } else if (openFlag(flag)) {
+        event.preventDefault();
+      }
+      return;
+    }
+    var cancel = target.closest("[data-cancel-flag]");
+    if (cancel) closeFlag(cancel.closest("form"), true);
   });
 
   /* "Cancel" closes a composer opened in place, and focus goes back to the "Reply" that opened it. Without
@@ -97,8 +190,11 @@
   /* A failure that brings no form back (a 500, a request too large, a lost connection) leaves the form as it
      was, with what was typed, and says so in it rather than leaving the button seemingly dead. */
   function sayFailed(event) {
-    var form = event.detail.elt;
-    if (!form || !form.matches || !form.matches("form")) return;
+    var elt = event.detail.elt;
+    /* A vote's button submits the page's form: its widget says so instead. */
+    var form = elt && elt.closest ? elt.closest("form, .vote") : null;
+    if (form && form.id === "page-form") form = elt.closest(".vote");
+    if (!form) return;
     var said = form.querySelector(".request-failed");
     if (!said) {
       said = document.createElement("p");
