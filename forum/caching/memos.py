@@ -18,7 +18,6 @@ import threading
 from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 # Whether this request renders its page afresh, past every memo: verify mode's second rendering of a hit
@@ -68,23 +67,24 @@ class Memo(Generic[K, V]):
 @dataclass(frozen=True, slots=True)
 class Fragment:
     """An argument's kept HTML as a `str.format_map` template: `{up}`, `{down}`, `{score}`, `{csrf}` and
-    `{ago0}`, `{ago1}` ... (the relative words of `times`) are written in at each request."""
+    `{ago0}`, `{ago1}` ... (the relative words of the moments `times`, POSIX times) are written in at each
+    request."""
 
     text: str
-    times: tuple[datetime, ...]
+    times: tuple[tuple[str, float], ...]
     csrf: bool
 
 
 def compile_fragment(html: str) -> Fragment:
     """A fragment from an argument's HTML with its holes marked (`HOLE`)."""
-    times: list[datetime] = []
+    times: list[tuple[str, float]] = []
     csrf = False
 
     def field(mark: re.Match[str]) -> str:
         nonlocal csrf
         if mark[2] is not None:
-            times.append(datetime.fromtimestamp(float(mark[2]), UTC))
-            return f"{{ago{len(times) - 1}}}"
+            times.append((f"ago{len(times)}", float(mark[2])))
+            return f"{{{times[-1][0]}}}"
         csrf = csrf or mark[1] == "csrf"
         return f"{{{mark[1]}}}"
 

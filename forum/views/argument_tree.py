@@ -24,7 +24,7 @@ from forum.auth import Viewer
 from forum.caching.memos import Fragment, Fragments, StateNumbers, compile_fragment
 from forum.models import Block
 from forum.services.threads import ArgumentRecord, Node, descendants
-from forum.views.display import ago, when
+from forum.views.display import when, words_since
 from forum.views.forms import RefusedForm
 
 ARGUMENT_TEMPLATE = "forum/_argument.html"
@@ -110,16 +110,19 @@ class ArgumentTree:
         # The argument whose every form is written in (its own page); elsewhere "Flag" is a link to that page.
         self.full_for = full_for
         self.now = now
+        self._now_posix = 0.0
         self._csrf_token = csrf_token
         self._token: str | None = None
         self.fragments = fragments
         self.states = states
-        # What every kept fragment of this tree shares in its key: the thread as the policy reads it, the viewer.
-        article = block.article
-        self._shared = (
-            block.id, block.locked, block.removed_in, article.unpublished_at, self.moderator,
+        # The numbers of the arguments' states this request (`number`), by argument id.
+        self._numbers: dict[int, int] = {}
+        # What every kept fragment of this tree shares in its key, numbered as a state: the thread as the policy
+        # reads it, the viewer's kind, the sort.
+        self._shared = states.number((
+            "tree", block.id, block.locked, block.removed_in, block.article.unpublished_at, self.moderator,
             viewer.is_authenticated, sort, login_url,
-        )
+        ))
         # The template module whose macros (attributes made as it renders) write each argument.
         self._macros: Any = None
         self.composer: tuple[int, str] | None = None
@@ -135,6 +138,7 @@ class ArgumentTree:
         self.composer = composer
         if self.now is None:
             self.now = datetime.now(UTC)
+        self._now_posix = self.now.timestamp()
         for node in nodes:
             self.argument(node, None, 1, out)
         return Markup("".join(out))
@@ -164,7 +168,10 @@ class ArgumentTree:
 
     def number(self, a: ArgumentRecord) -> int:
         """The number of an argument's state as its HTML shows it (`forum.caching.memos.StateNumbers`)."""
-        return self.states.number(shown_state(a))
+        found = self._numbers.get(a.id)
+        if found is None:
+            found = self._numbers[a.id] = self.states.number(shown_state(a))
+        return found
 
     def item(self, node: Node, parent: Node | None, depth: int, out: list[str]) -> None:
         """An argument's opening tag and content, kept unless this request changes it (just posted, a refused
@@ -194,9 +201,9 @@ class ArgumentTree:
     def fill(self, fragment: Fragment, a: ArgumentRecord) -> str:
         """A fragment with the argument's counts, the relative words of its times and the CSRF token written in."""
         values: dict[str, Any] = {"up": a.up, "down": a.down, "score": a.score}
-        now = cast(datetime, self.now)
-        for n, moment in enumerate(fragment.times):
-            values[f"ago{n}"] = ago(moment, now)
+        now = self._now_posix
+        for name, moment in fragment.times:
+            values[name] = words_since(int(now - moment))
         if fragment.csrf:
             if self._token is None:
                 self._token = str(Markup.escape(self._csrf_token()))

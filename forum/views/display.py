@@ -39,7 +39,11 @@ FLAG_REASONS = [
 
 def ago(moment: datetime, now: datetime | None = None) -> str:
     """How long ago a moment was, in words a reader takes in at a glance."""
-    seconds = int(((now or datetime.now(UTC)) - moment).total_seconds())
+    return words_since(int(((now or datetime.now(UTC)) - moment).total_seconds()))
+
+
+def words_since(seconds: int) -> str:
+    """`ago`'s words for a moment `seconds` ago."""
     if seconds < 60:
         return "just now"
     for size, unit in ((86_400 * 365, "year"), (86_400 * 30, "month"), (86_400, "day"),
