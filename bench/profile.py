@@ -1,19 +1,23 @@
 """Where a page's time goes: the thread and article pages under pyinstrument, through Flask's test client.
 
-    .venv/bin/python bench/profile.py [--requests 50] [--database sqlite|postgresql] [--out DIR]
+    .venv/bin/python bench/profile.py [--requests 50] [--database sqlite|postgresql] [--out DIR] [--no-page-cache]
 
 It builds the same data set as bench/run.py (a fresh database: the demo article with `--arguments`
 arguments in each thread, replies, sources and votes), then, in this process, requests each page
 once to warm up and `--requests` times under pyinstrument: the thread page anonymously and as a
-signed-in member (signed in through the /login form), and the article page. For each it prints the
-mean time per request, the top of the call tree and the functions that spend the most time
-themselves; `--out DIR` also writes each profile as text and as pyinstrument's HTML.
+signed-in member (signed in through the /login form), the same two each read just after a vote by
+another member on an argument of the thread (the vote itself not profiled), and the article page. For
+each it prints the mean time per request, the top of the call tree and the functions that spend the most
+time themselves; `--out DIR` also writes each profile as text and as pyinstrument's HTML.
+`--no-page-cache` serves with `FORUM_CACHE_URL=none://`, so that every read renders its page (the
+snapshots and kept arguments stay on): a cold render.
 No server, no network: this is the forum's own Python and database work, one request at a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
 import sys
@@ -27,7 +31,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-from dataset import MEMBER, MEMBER_PASSWORD, CsrfField, build
+from dataset import MEMBER, MEMBER_PASSWORD, CsrfField, DataSet, build
 from harness import DEFAULT_POSTGRES, BenchError, forum_env, fresh_database
 
 try:
@@ -47,18 +51,43 @@ def sign_in(client) -> None:
         raise BenchError(f"Signing in through /login failed ({response.status_code}).")
 
 
-def profile(name: str, get: Callable[[], int], requests: int, args: argparse.Namespace) -> None:
-    """Warm a page up, profile `requests` requests of it, and print (and maybe write) the results."""
+def voter(client, data: DataSet) -> Callable[[], None]:
+    """A vote by a seed member on the next argument of the thread under test, turn by turn up and down: each
+    moves the thread's page version, as votes arriving while people read do."""
+    secret = data.seed_tokens[0][1]
+    turns = itertools.count()
+
+    def vote() -> None:
+        for _ in data.thread_arguments:  # past the member's own arguments, on which they may not vote
+            turn = next(turns)
+            argument = data.thread_arguments[turn % len(data.thread_arguments)]
+            answer = client.put(f"/api/v1/arguments/{argument}/vote", json={"value": 1 if turn % 2 else -1},
+                                headers={"Authorization": f"Bearer {secret}"})
+            if answer.status_code == 200:
+                return
+        raise BenchError("No argument of the thread took the seed member's vote.")
+
+    return vote
+
+
+def profile(name: str, get: Callable[[], int], requests: int, args: argparse.Namespace,
+            before: Callable[[], None] | None = None) -> None:
+    """Warm a page up, profile `requests` requests of it (each after `before`, which is not profiled), and
+    print (and maybe write) the results."""
     status = get()
     if status != 200:
         raise BenchError(f"{name} answered {status}.")
     profiler = Profiler(interval=args.interval)
-    started = time.perf_counter()
-    profiler.start()
+    spent = 0.0
     for _ in range(requests):
+        if before is not None:
+            before()
+        started = time.perf_counter()
+        profiler.start()
         get()
-    profiler.stop()
-    mean_ms = (time.perf_counter() - started) * 1000 / requests
+        profiler.stop()
+        spent += time.perf_counter() - started
+    mean_ms = spent * 1000 / requests
     options = {"filter_threshold": args.threshold}  # hide frames under this share of the total
     tree = profiler.output_text(unicode=True, time="percent_of_total", processor_options=options)
     flat = profiler.output_text(unicode=True, flat=True, time="percent_of_total", processor_options=options)
@@ -93,6 +122,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="leave out frames under this share of the total time (0.01)")
     parser.add_argument("--interval", type=float, default=0.0005, help="sampling interval, seconds (0.0005)")
     parser.add_argument("--out", type=Path, help="also write each profile here, as .txt and .html")
+    parser.add_argument("--no-page-cache", action="store_true",
+                        help="serve with FORUM_CACHE_URL=none://: every read renders its page")
     args = parser.parse_args(argv)
     if args.requests < 1 or args.arguments < 1:
         parser.error("--requests and --arguments must be at least 1")
@@ -117,18 +148,21 @@ def main(argv: list[str] | None = None) -> int:
             os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "FORUM_INSTANCE_PATH")})
             from wsgi import create_app
 
-            app = create_app()
+            app = create_app({"FORUM_CACHE_URL": "none://"} if args.no_page_cache else None)
             anonymous = app.test_client()
             member = app.test_client()
             sign_in(member)
             thread = f"/blocks/{data.thread}"
+            vote = voter(anonymous, data)
             pages = [
-                (f"thread page ({args.arguments} arguments), anonymous", anonymous, thread),
-                (f"thread page ({args.arguments} arguments), member", member, thread),
-                ("article page", anonymous, data.article_path),
+                (f"thread page ({args.arguments} arguments), anonymous", anonymous, thread, None),
+                (f"thread page ({args.arguments} arguments), member", member, thread, None),
+                (f"thread page ({args.arguments} arguments), anonymous, after a vote", anonymous, thread, vote),
+                (f"thread page ({args.arguments} arguments), member, after a vote", member, thread, vote),
+                ("article page", anonymous, data.article_path, None),
             ]
-            for name, client, path in pages:
-                profile(name, lambda c=client, p=path: c.get(p).status_code, args.requests, args)
+            for name, client, path, before in pages:
+                profile(name, lambda c=client, p=path: c.get(p).status_code, args.requests, args, before)
     except BenchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -34,7 +34,11 @@ CSRF = "\x00csrf\x00"
 UP, DOWN, SCORE = "\x00up\x00", "\x00down\x00", "\x00score\x00"
 # What of an argument its HTML shows: every field of the snapshot but the counts, which are written in last.
 COUNTS = {"up", "down", "score"}
-SHOWN = operator.attrgetter(*(f.name for f in dataclasses.fields(ArgumentRecord) if f.name not in COUNTS))
+# (The author by their id and name: a dataclass's own hash is Python code, theirs are not.)
+SHOWN = operator.attrgetter(*(
+    name for f in dataclasses.fields(ArgumentRecord) if f.name not in COUNTS
+    for name in (("author.id", "author.name") if f.name == "author" else (f.name,))
+))
 # The app's environment and its trimmed overlay (`trimmed_environment`), made once per app.
 _trimmed: tuple[Environment, Environment] | None = None
 
