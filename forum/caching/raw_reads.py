@@ -32,6 +32,7 @@ from forum.db import make_engine
 statement_listeners: list[Callable[[str], None]] = []
 # Where a connection's pool entry notes the names prepared on it (cleared when the connection is replaced).
 PREPARED = "forum_prepared_reads"
+UNKNOWN_STATEMENT = b"26000"  # invalid_sql_statement_name: no statement prepared under that name
 
 
 class Compiled(NamedTuple):
@@ -121,15 +122,25 @@ def _fetch_libpq(raw: Any, compiled: Compiled, params: tuple[Any, ...]) -> tuple
     else:
         prepared: set[bytes] = raw.info.setdefault(PREPARED, set())
         if compiled.prepared_as not in prepared:
-            _check(connection, pgconn.prepare(compiled.prepared_as, compiled.sql.encode()), pq.ExecStatus.COMMAND_OK)
-            prepared.add(compiled.prepared_as)
+            _prepare(connection, compiled, prepared)
         result = pgconn.exec_prepared(compiled.prepared_as, sent)
+        if result.error_field(pq.DiagnosticField.SQLSTATE) == UNKNOWN_STATEMENT:
+            # Deallocated behind the forum's back (a DISCARD ALL): prepared again, once.
+            prepared.clear()
+            _prepare(connection, compiled, prepared)
+            result = pgconn.exec_prepared(compiled.prepared_as, sent)
     _check(connection, result, pq.ExecStatus.TUPLES_OK)
     if result.ntuples == 0:
         return None
     loader.set_pgresult(result)
     row: tuple[Any, ...] = loader.load_row(0, tuple)
     return row
+
+
+def _prepare(connection: PsycopgConnection[Any], compiled: Compiled, prepared: set[bytes]) -> None:
+    """Prepare the read's statement on this connection under its name."""
+    _check(connection, connection.pgconn.prepare(compiled.prepared_as, compiled.sql.encode()), pq.ExecStatus.COMMAND_OK)
+    prepared.add(compiled.prepared_as)
 
 
 def _check(connection: PsycopgConnection[Any], result: pq.abc.PGresult, wanted: pq.ExecStatus) -> None:
