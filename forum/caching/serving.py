@@ -130,7 +130,7 @@ def serve_cached() -> Response | None:
     if key is None:
         return None
     if viewer is not ANONYMOUS:
-        return serve_member_copy(state.page_cache, key, page)
+        return serve_member_copy(state.member_cache, key, page)
     etag = key[len(current_app.config["FORUM_CACHE_KEY_PREFIX"]):]
     if request.if_none_match.contains_weak(etag):
         shown = kept_copy(state.page_cache, key, False) if verifying() else None
@@ -209,7 +209,7 @@ def store_member_copy(key: str, response: Response) -> None:
     body = response.get_data()
     token = request_csrf_token()
     parts = body.split(token.encode()) if token else [body]
-    current_app.extensions["forum"].page_cache.set(key, parts)
+    current_app.extensions["forum"].member_cache.set(key, parts)
     response.headers["Cache-Control"] = MEMBER_CACHE_CONTROL
 
 
