@@ -12,6 +12,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 
+from forum.caching.middleware import PATHS_REMEMBERED, CachedPages
 from forum.caching.store import ENTRY_OVERHEAD, MemoryPages, RedisPages, weight
 from forum.db import get_session
 from forum.models import Argument, Block
@@ -356,3 +357,20 @@ def test_bounds_leaving_the_shared_pages_no_room_are_refused_at_start(database_u
     total, members = bounds
     with pytest.raises(ValueError, match="FORUM_CACHE_MEMBER_BYTES"):
         members_app(database_url, FORUM_CACHE_BYTES=total, FORUM_CACHE_MEMBER_BYTES=members)
+
+
+def test_the_fast_paths_memory_of_paths_stays_bounded_whatever_paths_are_asked(app, site):
+    """The WSGI fast path remembers which kept page a path names: junk paths cannot grow that without end."""
+    fast_path = app.wsgi_app
+    while not isinstance(fast_path, CachedPages):
+        fast_path = fast_path.wsgi_app
+    client = new_client(app)
+    thread = f"/blocks/{site['block']}"
+    assert client.get(thread).status_code == 200
+    for n in range(PATHS_REMEMBERED + 100):
+        assert client.get(f"/blocks/{site['block']}{n:04d}x").status_code == 404
+    assert client.get("/blocks/" + "9" * 300).status_code == 404  # too long to remember
+    assert len(fast_path.matches) <= PATHS_REMEMBERED
+    with statements(app) as seen:
+        assert client.get(thread).status_code == 200
+    assert len(seen) == 1, seen.report()

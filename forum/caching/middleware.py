@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 Match = tuple[str, Mapping[str, Any], str, str]
 # What the fast path remembers stays small whatever the paths asked for: each memo starts afresh when full.
 PATHS_REMEMBERED = 2048
+LONGEST_PATH_REMEMBERED = 256  # a kept page's path is far shorter; a longer one is matched each time
 ENCODINGS_REMEMBERED = 256
 NO_QUERY: MultiDict[str, str] = MultiDict()
 
@@ -125,10 +126,11 @@ class CachedPages:
                     found = (endpoint, values, request.script_root, request.path)
         except HTTPException:  # no such page, a redirect, or a host the app does not trust: the app answers
             pass
-        with self.lock:
-            if len(self.matches) >= PATHS_REMEMBERED:
-                self.matches.clear()
-            self.matches[where] = found
+        if len(environ.get("PATH_INFO", "")) <= LONGEST_PATH_REMEMBERED:
+            with self.lock:
+                if len(self.matches) >= PATHS_REMEMBERED:
+                    self.matches.clear()
+                self.matches[where] = found
         return found
 
     def accepts_gzip(self, header: str) -> bool:
