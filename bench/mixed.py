@@ -7,13 +7,14 @@ A heated debate is read most while it is voted on, and every vote moves the thre
 of each kind pays a render. For each database this builds the page benchmark's data set (bench/dataset.py),
 makes `--members` members and signs them in through /login, serves the site with `gunicorn --workers 2`, and
 runs, in alternating rounds (`--rounds`, the order reversed every other round), one phase per vote rate (0,
-then each of `--rates`): for `--duration` seconds two wrk runs read the thread under test at once, anonymous
-readers (`--anonymous-connections`, gzip-taking, no cookie) and members (`--member-connections`, each request
-as a random one of them), while a paced driver in this process sends votes on the same thread's arguments at the
-phase's rate (`PUT /api/v1/arguments/<id>/vote` with a seed member's token, never on their own argument, at fixed
-times, several in flight when answers are slow). It prints each phase's read rates and p99 latencies beside
-the no-vote phase's (the targets: reads at least 0.8 of their rate, p99 at most 3 times), and the votes sent,
-answered and their p99.
+then each of `--rates`), each after `--settle` seconds of reading without votes, discarded. In a phase, for
+`--duration` seconds, two wrk runs read the thread under test at once, anonymous readers
+(`--anonymous-connections`, gzip-taking, no cookie) and members (`--member-connections`, each request as a
+random one of them), while a paced driver in this process sends votes on the same thread's arguments at the
+phase's rate (`PUT /api/v1/arguments/<id>/vote` with a seed member's token, never on their own argument, at
+fixed times, several in flight when answers are slow). It prints each phase's read rates and p99 latencies
+beside the no-vote phase's (the targets: reads at least 0.8 of their rate, p99 at most 3 times), and the votes
+sent, answered and their p99.
 """
 
 from __future__ import annotations
@@ -183,6 +184,8 @@ def thread_arguments(url: str, thread: int) -> list[tuple[int, int]]:
 def run_phase(base: str, phase: Phase, scripts: tuple[Path, Path], data: DataSet, arguments: list[tuple[int, int]],
               args: argparse.Namespace, round_: int) -> None:
     """Readers of both kinds and the paced votes at once, for `--duration` seconds."""
+    for script in scripts:  # the page as the last phase's votes left it, rendered before the clock starts
+        measure(base, script, args.settle, threads=1, connections=1, timeout=args.timeout)
     driver = VoteDriver(base, phase.rate, args.duration, arguments, data.seed_tokens, args.seed + round_)
     found: dict[str, Slice] = {}
 
@@ -288,6 +291,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=10, help="seconds per phase and round (10)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of every phase (2)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of reading first, discarded (2)")
+    parser.add_argument("--settle", type=int, default=1,
+                        help="seconds of reading before each phase, discarded: the last phase's last version is "
+                             "rendered before the clock starts (1)")
     parser.add_argument("--anonymous-connections", type=int, default=4, help="wrk connections of anonymous readers (4)")
     parser.add_argument("--member-connections", type=int, default=4, help="wrk connections of members (4)")
     parser.add_argument("--members", type=int, default=20, help="signed-in members reading (20)")
@@ -314,8 +320,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     except ValueError as error:
         parser.error(f"--rates takes whole numbers and --forum-config JSON: {error}")
     if (not args.rates or min(args.rates) < 1 or args.duration < 1 or args.rounds < 1 or args.members < 1
+            or args.settle < 1
             or args.tokens < 2 or min(args.anonymous_connections, args.member_connections) < 1):
-        parser.error("--rates, --duration, --rounds, --members and the connections must be at least 1, "
+        parser.error("--rates, --duration, --rounds, --settle, --members and the connections must be at least 1, "
                      "--tokens at least 2")
     return args
 
