@@ -18,7 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -26,9 +26,14 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa
+from argon2 import PasswordHasher
+from flask import Flask
 from harness import BenchError, engine_for, flask_forum, long_article
 
+from forum import Forum
+from forum.db import get_session
 from forum.models import Argument, Article, Block, Member
+from forum.services import accounts
 
 DEMO_ARTICLE = ROOT / "demo" / "old-town-without-cars.txt"
 MEMBER = "benchreader"
@@ -62,6 +67,7 @@ class DataSet:
     member_token: str
     arguments: int  # in the whole database
     thread_arguments: list[int]  # the ids of the thread under test's arguments
+    main_threads: list[int] = field(default_factory=list)  # every thread of the article under test
 
 
 # -- building the data ---------------------------------------------------------------------------
@@ -164,7 +170,8 @@ def inspect(env: dict[str, str], url: str, main: int, small: int, writes: int,
             write_arguments = connection.execute(
                 sa.select(Argument.id, Argument.author_id).where(Argument.block_id.in_(write_threads))
             ).all()
-            thread = threads(main)[0]
+            main_threads = threads(main)
+            thread = main_threads[0]
             small_thread = threads(small)[0]
             in_thread = list(connection.scalars(
                 sa.select(Argument.id).where(Argument.block_id == thread).order_by(Argument.id)
@@ -190,7 +197,45 @@ def inspect(env: dict[str, str], url: str, main: int, small: int, writes: int,
         member_token=secrets[-1],
         arguments=total,
         thread_arguments=in_thread,
+        main_threads=main_threads,
     )
+
+
+class OneHash(PasswordHasher):
+    """The forum's password hasher, hashing the members' one password once for all of them.
+
+    Every account then stores a real hash of it (Argon2id with the same parameters), and signing in verifies it
+    as usual; only the thousand hashings on sign-up, minutes of CPU that measure nothing here, are spared.
+    """
+
+    def __init__(self, hasher: PasswordHasher) -> None:
+        super().__init__(hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len,
+                         hasher.salt_len, type=hasher.type)
+        self.once: dict[str, str] = {}
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        """The password's hash, made on its first call."""
+        key = password if isinstance(password, str) else password.decode()
+        if key not in self.once:
+            self.once[key] = super().hash(password, salt=salt)
+        return self.once[key]
+
+
+def make_members(url: str, names: list[str]) -> None:
+    """Create the members' accounts through the forum's own service."""
+    app = Flask(__name__)
+    app.config.update(FORUM_DATABASE_URL=url, SECRET_KEY="benchmark")
+    Forum(app)
+    hasher, accounts.hasher = accounts.hasher, OneHash(accounts.hasher)
+    try:
+        with app.app_context():
+            session = get_session()
+            for name in names:
+                accounts.register(session, name, MEMBER_PASSWORD)
+            session.commit()
+    finally:
+        accounts.hasher = hasher
+        app.extensions["forum"].dispose()
 
 
 # -- signing in ----------------------------------------------------------------------------------
@@ -209,8 +254,9 @@ class CsrfField(html.parser.HTMLParser):
             self.token = found.get("value")
 
 
-def sign_in(base: str) -> str:
-    """Sign the benchmark's member in through the /login form; return the Cookie header it earned."""
+def sign_in(base: str, username: str = MEMBER, password: str = MEMBER_PASSWORD) -> str:
+    """Sign a member (the benchmark's own by default) in through the /login form; return the Cookie header it
+    earned."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.addheaders = [("User-Agent", MEMBER_AGENT)]
@@ -220,20 +266,20 @@ def sign_in(base: str) -> str:
     if not parser.token:
         raise BenchError("The /login page has no csrf_token field.")
     form = urllib.parse.urlencode(
-        {"username": MEMBER, "password": MEMBER_PASSWORD, "csrf_token": parser.token, "next": ""}
+        {"username": username, "password": password, "csrf_token": parser.token, "next": ""}
     ).encode()
     try:
         with opener.open(base + "/login", data=form, timeout=30) as response:
             page = response.read().decode()
     except urllib.error.HTTPError as error:
         raise BenchError(f"Signing in through /login answered {error.code}.") from None
-    if MEMBER not in page:
-        raise BenchError("Signing in through /login did not sign the member in.")
+    if username not in page:
+        raise BenchError(f"Signing in through /login did not sign {username} in.")
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     # The Cookie header alone, as wrk will send it, must carry the session.
     status, _, page = fetch(base, "/", {"Cookie": cookie, "User-Agent": MEMBER_AGENT})
-    if status != 200 or MEMBER not in page:
-        raise BenchError(f"The session cookie from /login does not sign the member in ({status}).")
+    if status != 200 or username not in page:
+        raise BenchError(f"The session cookie from /login does not sign {username} in ({status}).")
     return cookie
 
 

@@ -182,6 +182,27 @@ def gunicorn(
         stop(process)
 
 
+def server_processes(base: str) -> tuple[int, list[int]]:
+    """The gunicorn serving `base` (Linux): its master's pid (the one whose command line binds that address, started
+    by none of its kind) and its workers' (the processes the master started)."""
+    bind = f"127.0.0.1:{base.rsplit(':', 1)[1]}".encode()
+    parents: dict[int, int] = {}
+    binding: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if bind in (entry / "cmdline").read_bytes().split(b"\0"):
+                binding.add(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    masters = [pid for pid in binding if parents.get(pid) not in binding]
+    if len(masters) != 1:
+        raise BenchError(f"Cannot tell the gunicorn serving {base} ({len(masters)} masters found).")
+    return masters[0], sorted(pid for pid, parent in parents.items() if parent == masters[0])
+
+
 def forum_env(url: str, workdir: Path) -> dict[str, str]:
     """The environment for the standalone site and its commands on the database at `url`."""
     env = {

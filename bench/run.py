@@ -100,6 +100,13 @@ def run_rounds(kind: str, targets: list[Target], bases: dict[str, str], results:
             )
 
 
+def chosen(targets: list[Target], wanted: list[str]) -> list[Target]:
+    """The targets whose names hold one of `wanted` (all without it), the two yardsticks always."""
+    if not wanted:
+        return targets
+    return [t for t in targets if t.server in ("hello", "rows") or any(w in t.name for w in wanted)]
+
+
 def check_first(targets: list[Target], bases: dict[str, str], workdir: Path) -> None:
     """Send each target's request through wrk for a moment; stop early if it is refused."""
     for target in targets:
@@ -172,7 +179,7 @@ def bench_database(kind: str, args: argparse.Namespace, info: dict[str, str]) ->
                     WORKERS))
             cookie = sign_in(bases["forum"])
             vote_as_member(bases["forum"], data)
-            targets = targets_for(data, cookie, bases["forum"], args)
+            targets = chosen(targets_for(data, cookie, bases["forum"], args), args.targets)
             check_first(targets, bases, workdir)
             idle = cpu_idle()
             info[f"idle {kind}"] = f"{idle:.0%}"
@@ -314,6 +321,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--forum-config", default="{}",
                         help="JSON of more settings for the site's create_app, e.g. "
                              "'{\"FORUM_RATELIMIT_ENABLED\": false}'")
+    parser.add_argument("--targets", default="",
+                        help="measure only the rows whose names hold one of these comma-separated words, beside "
+                             "the two yardsticks (e.g. 'anonymous'; all rows without it)")
     parser.add_argument("--seed", type=int, default=1, help="seed of wrk's random choices")
     parser.add_argument("--markdown", type=Path, help="also write the Markdown table to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, SQLite files)")
@@ -330,6 +340,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.arguments < 1 or args.votes_per_argument < 0 or args.large < 0:
         parser.error("--arguments must be at least 1; --votes-per-argument and --large cannot be negative")
     args.threads = max(1, min(args.threads, args.connections))
+    args.targets = [word.strip() for word in args.targets.split(",") if word.strip()]
     try:
         args.forum_config = json.loads(args.forum_config)
     except ValueError as error:

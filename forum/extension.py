@@ -121,8 +121,12 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_MAIL_MAX_ATTEMPTS": 30,
     "FORUM_MAIL_BATCH": 50,
     "FORUM_CACHE_URL": "memory://",
-    "FORUM_CACHE_SIZE": 500,
+    # The page cache is bounded by bytes: all kept pages at most FORUM_CACHE_BYTES, of which members' own copies at
+    # most FORUM_CACHE_MEMBER_BYTES (the rest is the shared pages'). FORUM_CACHE_SIZE, a count of entries, is
+    # deprecated: None (no count) unless a host still sets it.
+    "FORUM_CACHE_SIZE": None,
     "FORUM_CACHE_BYTES": 64_000_000,
+    "FORUM_CACHE_MEMBER_BYTES": 16_000_000,
     "FORUM_CACHE_TIMEOUT": 3600,
     "FORUM_CACHE_KEY_PREFIX": "forum-page:",
     # Verify mode: every cache hit is also rendered afresh and compared, a difference answered with a 500
@@ -155,8 +159,9 @@ class ForumState:
     _engine: sa.Engine | None = field(default=None, repr=False, compare=False)
     limiter: Limiter | None = field(default=None, repr=False, compare=False)
     cache_url: str = "memory://"
-    cache_size: int = 500
+    cache_size: int | None = None
     cache_bytes: int = 64_000_000
+    cache_member_bytes: int = 16_000_000
     cache_timeout: int = 3600
     cache_key_prefix: str = "forum-page:"
     events_url: str | None = None
@@ -211,14 +216,33 @@ class ForumState:
 
     @cached_property
     def page_cache(self) -> BaseCache:
-        """The anonymous readers' page cache, made on first use (a Redis client connects only then)."""
+        """The anonymous readers' shared pages, in the cache's bytes less the members' part (made on first use:
+        a Redis client connects only then)."""
         return make_cache(
             self.cache_url,
             size=self.cache_size,
-            max_bytes=self.cache_bytes,
+            max_bytes=self.cache_bytes - self.cache_member_bytes,
             timeout=self.cache_timeout,
             prefix=self.cache_key_prefix,
         )
+
+    @cached_property
+    def member_cache(self) -> BaseCache:
+        """Members' own copies, in their part of the cache's bytes: however many sign in, the shared pages keep
+        theirs."""
+        return make_cache(
+            self.cache_url,
+            size=self.cache_size,
+            max_bytes=self.cache_member_bytes,
+            timeout=self.cache_timeout,
+            prefix=self.cache_key_prefix,
+            index="members-",
+        )
+
+    def clear_page_caches(self) -> None:
+        """Forget every kept page, shared and members' own."""
+        self.page_cache.clear()
+        self.member_cache.clear()
 
     @cached_property
     def events(self) -> Broker:
@@ -268,6 +292,7 @@ class Forum:
             cache_url=app.config["FORUM_CACHE_URL"] or "none://",
             cache_size=app.config["FORUM_CACHE_SIZE"],
             cache_bytes=app.config["FORUM_CACHE_BYTES"],
+            cache_member_bytes=app.config["FORUM_CACHE_MEMBER_BYTES"],
             cache_timeout=app.config["FORUM_CACHE_TIMEOUT"],
             cache_key_prefix=app.config["FORUM_CACHE_KEY_PREFIX"],
             events_url=app.config["FORUM_EVENTS_URL"],

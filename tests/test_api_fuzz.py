@@ -94,7 +94,7 @@ def api(app, make_user):
         empty(app)
         # Kept pages of the emptied database would match the same ids and versions anew: a replaced database
         # starts with an empty cache (docs/caching.md), here too.
-        app.extensions["forum"].page_cache.clear()
+        app.extensions["forum"].clear_page_caches()
         again = build(app, make_user)
         assert again["real"] == api.real
         api.tokens = again["tokens"]

@@ -576,9 +576,40 @@ def test_a_reader_whose_browser_takes_gzip_gets_the_kept_page_compressed(world, 
     again = reader.get(world.thread_url, headers={**gzip_headers, "If-None-Match": plain.headers["ETag"]})
     assert again.status_code == 304
     rita_votes_up(world)
-    changed = reader.get(world.thread_url, headers=gzip_headers)  # rendered afresh: sent as it is
-    assert "Score 1" in changed.get_data(as_text=True)
+    changed = reader.get(world.thread_url, headers=gzip_headers)  # rendered afresh, and compressed as it is kept
+    assert changed.headers["Content-Encoding"] == "gzip"
+    assert "Score 1" in gzip.decompress(changed.get_data()).decode()
     assert "Score 1" in gzip.decompress(reader.get(world.thread_url, headers=gzip_headers).get_data()).decode()
+
+
+@pytest.mark.parametrize("with_session", [False, True], ids=["before the app", "in the app"])
+def test_the_first_answer_to_a_browser_taking_gzip_is_compressed_too(world, with_session):
+    url = world.thread_url
+    reader = new_client(world.app)
+    if with_session:
+        reader.get("/login")  # a session cookie: the request goes through Flask, not the WSGI fast path
+        page(reader, world.article_url)  # the session's token is made: later pages set no cookie
+    first = reader.get(url, headers={"Accept-Encoding": "gzip"})  # a miss: rendered now
+    assert first.status_code == 200
+    assert first.headers["Content-Encoding"] == "gzip"
+    assert int(first.headers["Content-Length"]) == len(first.get_data())
+    assert "Accept-Encoding" in first.headers["Vary"] and first.headers["ETag"].startswith('W/"')
+    plain = reader.get(url)  # kept: sent as it is to a client that does not take gzip
+    assert "Content-Encoding" not in plain.headers
+    assert gzip.decompress(first.get_data()) == plain.get_data()
+    assert plain.headers["ETag"] == first.headers["ETag"]
+    again = reader.get(url, headers={"Accept-Encoding": "gzip"})
+    assert again.headers["Content-Encoding"] == "gzip" and again.get_data() == first.get_data()
+
+
+def test_without_a_store_answers_go_out_as_rendered(world, database_url):
+    """With no store nothing is compressed once and kept: compressing every answer is the front server's job."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test secret", "FORUM_DATABASE_URL": database_url,
+                      "FORUM_CACHE_URL": "none://"})
+    response = new_client(app).get(world.thread_url, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and "Content-Encoding" not in response.headers
+    assert "The toll rose twice" in response.get_data(as_text=True)
+    app.extensions["forum"].dispose()
 
 
 @pytest.mark.parametrize("kind", ["page", "json"])

@@ -1,5 +1,6 @@
-"""The page cache cannot be flooded: pages are kept only under the query parameters they read, and every
-store (memory and Redis) holds at most `FORUM_CACHE_SIZE` entries and `FORUM_CACHE_BYTES` bytes."""
+"""The page cache cannot be flooded: pages are kept only under the query parameters they read, every store
+(memory and Redis) holds at most its bytes, and members' own copies, kept apart in `FORUM_CACHE_MEMBER_BYTES`,
+never push out the pages anonymous readers share."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from forum.caching.store import MemoryPages, RedisPages
+from forum.caching.middleware import PATHS_REMEMBERED, CachedPages
+from forum.caching.store import ENTRY_OVERHEAD, MemoryPages, RedisPages, weight
 from forum.db import get_session
 from forum.models import Argument, Block
-from forum.services import arguments, members
+from forum.services import accounts, arguments, members
 from tests.articles import make_article
-from tests.helpers import ForumClient
+from tests.helpers import PASSWORD, ForumClient
 from tests.queries import statements
 from wsgi import create_app
 
@@ -161,23 +163,39 @@ def test_an_id_with_leading_zeros_names_nothing_and_keeps_nothing(app, site, pat
 # ---------------------------------------------------------------- the stores' bounds
 
 
-def test_memory_store_drops_the_least_recently_read_beyond_its_count():
-    store = MemoryPages(size=3, max_bytes=1_000, default_timeout=60)
+def test_memory_store_drops_the_least_recently_read_beyond_its_bytes():
+    each = weight("a", b"x" * 10)
+    store = MemoryPages(size=None, max_bytes=3 * each, default_timeout=60)
     for key in "abc":
         store.set(key, b"x" * 10)
     store.get("a")  # read: now the most recent
     store.set("d", b"x" * 10)
     assert [store.get(k) is not None for k in "abcd"] == [True, False, True, True]
-    assert (store.count, store.bytes) == (3, 30)
+    assert (store.count, store.bytes) == (3, 3 * each)
 
 
 def test_memory_store_keeps_to_its_bytes_whatever_the_count():
-    store = MemoryPages(size=100, max_bytes=1_000, default_timeout=60)
+    store = MemoryPages(size=None, max_bytes=3_000, default_timeout=60)
     for n in range(10):
-        store.set(f"member-copy-{n}", [b"x" * 150, b"y" * 150])  # a member's copy, split at its token
-    assert store.bytes <= 1_000 and store.count == 3
-    assert store.set("too-big", b"z" * 1_001) is False
-    assert store.get("too-big") is None and store.bytes <= 1_000
+        store.set(f"member-copy-{n}", [b"x" * 300, b"y" * 300])  # a member's copy, split at its token
+    assert store.bytes <= 3_000 and store.count == 2
+    assert store.set("too-big", b"z" * 3_000) is False
+    assert store.get("too-big") is None and store.bytes <= 3_000
+
+
+def test_tiny_entries_count_for_their_keys_and_bookkeeping_too():
+    """Bytes alone would let a flood of tiny entries hold the memory of their keys and records unbounded."""
+    store = MemoryPages(size=None, max_bytes=100_000, default_timeout=60)
+    for n in range(10_000):
+        store.set(f"forum-page:{n:040x}", b"{}")
+    assert store.count * ENTRY_OVERHEAD <= store.bytes <= 100_000
+
+
+def test_a_count_of_entries_still_bounds_a_store_when_given():
+    store = MemoryPages(size=3, max_bytes=100_000, default_timeout=60)
+    for key in "abcd":
+        store.set(key, b"x" * 10)
+    assert store.count == 3 and store.get("a") is None
 
 
 @pytest.fixture
@@ -194,7 +212,8 @@ def redis_store():
 
 
 def test_redis_store_keeps_to_its_count_and_bytes_under_parallel_stores(redis_store):
-    store = redis_store(size=20, max_bytes=50_000)
+    each = weight("forum-test-00000000000000000000000000000000:0-00", b"x" * 900)
+    store = redis_store(size=None, max_bytes=20 * each)
     prefix = store.index_keys[0][: -len("index")]
 
     def write(worker: int) -> None:
@@ -209,15 +228,23 @@ def test_redis_store_keeps_to_its_count_and_bytes_under_parallel_stores(redis_st
 
     client = store._write_client
     kept = [key for key in client.scan_iter(f"{prefix}*") if not key.decode().endswith(("index", "sizes", "bytes"))]
-    assert store.count == len(kept) <= 20
-    assert store.bytes == sum(client.strlen(key) for key in kept) <= 50_000
+    assert 0 < store.count == len(kept)
+    assert store.bytes == sum(client.strlen(key) + len(key) + ENTRY_OVERHEAD for key in kept) <= 20 * each
     # The newest page is kept (which worker stored last is the threads' choice: a page stored after them all).
     store.set(f"{prefix}last", b"y" * 900)
-    assert store.get(f"{prefix}last") == b"y" * 900 and store.count <= 20
+    assert store.get(f"{prefix}last") == b"y" * 900 and store.bytes <= 20 * each
+
+
+def test_redis_store_keeps_to_a_count_of_entries_when_given(redis_store):
+    store = redis_store(size=3, max_bytes=100_000)
+    prefix = store.index_keys[0][: -len("index")]
+    for n in range(5):
+        store.set(f"{prefix}{n}", b"x" * 10)
+    assert store.count == 3 and store.get(f"{prefix}0") is None and store.get(f"{prefix}4") == b"x" * 10
 
 
 def test_redis_store_clears_its_own_pages_and_nothing_else(redis_store):
-    store = redis_store(size=10, max_bytes=10_000)
+    store = redis_store(size=None, max_bytes=10_000)
     prefix = store.index_keys[0][: -len("index")]
     client = store._write_client
     client.set(f"{prefix}rate-limit", b"7")  # something else in the same Redis
@@ -267,3 +294,83 @@ def test_pages_are_rendered_while_the_caches_redis_does_not_answer(database_url,
             assert client.get(url).status_code == 200
     assert caplog.text.count("The page cache's Redis does not answer") == 1
     app.extensions["forum"].dispose()
+
+
+# ---------------------------------------------------------------- members' copies apart
+
+
+def members_app(database_url: str, **config) -> object:
+    """The site with a small cache: room for several shared pages, and for about two members' copies."""
+    return create_app({"TESTING": True, "SECRET_KEY": "test secret", "FORUM_DATABASE_URL": database_url,
+                       "FORUM_SITE_NAME": "Test Forum", "FORUM_CACHE_BYTES": 200_000,
+                       "FORUM_CACHE_MEMBER_BYTES": 40_000, **config})
+
+
+@pytest.mark.parametrize("store_url", ["memory://", REDIS_URL], ids=["memory", "redis"])
+def test_members_own_copies_never_push_out_the_shared_pages(database_url, store_url):
+    prefix = f"forum-test-{uuid.uuid4().hex}:"
+    app = members_app(database_url, FORUM_CACHE_URL=store_url, FORUM_CACHE_KEY_PREFIX=prefix)
+    state = app.extensions["forum"]
+    try:
+        ids = make_article(app)
+        threads = [f"/blocks/{ids[name]}" for name in ("block1", "block3")]
+        reader = new_client(app)
+        for url in threads:
+            assert reader.get(url).status_code == 200
+        shared = (state.page_cache.count, state.page_cache.bytes)
+        assert shared[0] >= len(threads)
+        with app.app_context():
+            session = get_session()
+            for n in range(8):
+                accounts.register(session, f"reader{n}", PASSWORD)
+            session.commit()
+        for n in range(8):  # eight members, each with copies of their own
+            member = new_client(app)
+            assert member.submit("/login", {"username": f"reader{n}", "password": PASSWORD}).status_code == 302
+            for url in threads:
+                assert f"reader{n}" in member.get(url).get_data(as_text=True)
+            assert state.member_cache.bytes <= 40_000
+        assert state.member_cache.count >= 1
+        assert (state.page_cache.count, state.page_cache.bytes) == shared
+        for url in threads:
+            with statements(app) as seen:
+                assert reader.get(url).status_code == 200
+            assert len(seen) == 1, seen.report()  # still answered from the cache
+    finally:
+        state.clear_page_caches()
+        state.dispose()
+
+
+def test_a_count_of_entries_is_deprecated_but_still_honoured(database_url):
+    with pytest.warns(DeprecationWarning, match="FORUM_CACHE_SIZE"):
+        app = members_app(database_url, FORUM_CACHE_SIZE=1)
+    ids = make_article(app)
+    client = new_client(app)
+    for name in ("block1", "block3"):
+        assert client.get(f"/blocks/{ids[name]}").status_code == 200
+    assert app.extensions["forum"].page_cache.count == 1
+    app.extensions["forum"].dispose()
+
+
+@pytest.mark.parametrize("bounds", [(1_000, 1_000), (1_000, -1), (1_000, 2_000), ("64MB", 0)])
+def test_bounds_leaving_the_shared_pages_no_room_are_refused_at_start(database_url, bounds):
+    total, members = bounds
+    with pytest.raises(ValueError, match="FORUM_CACHE_MEMBER_BYTES"):
+        members_app(database_url, FORUM_CACHE_BYTES=total, FORUM_CACHE_MEMBER_BYTES=members)
+
+
+def test_the_fast_paths_memory_of_paths_stays_bounded_whatever_paths_are_asked(app, site):
+    """The WSGI fast path remembers which kept page a path names: junk paths cannot grow that without end."""
+    fast_path = app.wsgi_app
+    while not isinstance(fast_path, CachedPages):
+        fast_path = fast_path.wsgi_app
+    client = new_client(app)
+    thread = f"/blocks/{site['block']}"
+    assert client.get(thread).status_code == 200
+    for n in range(PATHS_REMEMBERED + 100):
+        assert client.get(f"/blocks/{site['block']}{n:04d}x").status_code == 404
+    assert client.get("/blocks/" + "9" * 300).status_code == 404  # too long to remember
+    assert len(fast_path.matches) <= PATHS_REMEMBERED
+    with statements(app) as seen:
+        assert client.get(thread).status_code == 200
+    assert len(seen) == 1, seen.report()

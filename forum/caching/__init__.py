@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask
 
 from forum.caching.serving import serve_cached, store_page
-from forum.caching.store import check_cache_url
+from forum.caching.store import check_cache_bounds, check_cache_url
 from forum.flask_internals import run_first_on_blueprint
 
 # The blueprint whose pages are kept (its API's too).
@@ -22,4 +22,5 @@ def install(app: Flask) -> None:
     """Wire the read path into `app`: refuse a mistyped store URL at start-up, then answer a kept page first
     of all the forum's request hooks, and keep a rendered one last of its response hooks."""
     check_cache_url(app.config["FORUM_CACHE_URL"] or "none://")
+    check_cache_bounds(app.config)
     run_first_on_blueprint(app, BLUEPRINT, serve_cached, store_page)

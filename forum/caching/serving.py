@@ -2,9 +2,10 @@
 
 A reader's request reads the page's versions (and who asks, in the same statement, `forum.caching.viewer_key`)
 and is answered 304 for a matching `If-None-Match`, or the kept page, before any other work. Anonymous
-readers share one copy, kept also gzip-compressed. A signed-in member (or a bearer token's) gets a copy of
-their own, keyed also by who they are, kept split at its CSRF token so that this request's token is joined
-in. Pages that carry a flash message or set a cookie, errors and anything but GET are never kept.
+readers share one copy, kept also gzip-compressed (the first reader that takes gzip is sent that too). A
+signed-in member (or a bearer token's) gets a copy of their own, keyed also by who they are, kept split at its
+CSRF token so that this request's token is joined in. Pages that carry a flash message or set a cookie, errors
+and anything but GET are never kept.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import gzip
 from typing import Any
 
 import sqlalchemy as sa
-from cachelib import BaseCache
+from cachelib import BaseCache, NullCache
 from flask import Response, current_app, g, request, session
 
 from forum.caching.memos import FRESH
@@ -75,12 +76,16 @@ def kept_copy(cache: BaseCache, key: str, takes_gzip: bool) -> tuple[bytes, bool
     return None if body is None else (body, False)
 
 
-def keep_copy(cache: BaseCache, key: str, body: bytes) -> None:
-    """Keep a shared page, and its gzip copy beside it (compressed once per version, not per request)."""
+def keep_copy(cache: BaseCache, key: str, body: bytes) -> bytes | None:
+    """Keep a shared page, and its gzip copy beside it (compressed once per version, not per request);
+    return that gzip copy, if one was made."""
+    if isinstance(cache, NullCache):
+        return None  # nothing is kept: compressing every answer afresh is left to the server in front
     copies = {key: body}
     if len(body) >= GZIP_MIN:
         copies[key + GZIP] = gzip.compress(body, compresslevel=6, mtime=0)
     cache.set_many(copies)
+    return copies.get(key + GZIP)
 
 
 def cache_key(page: Page, versions: tuple[Any, ...]) -> str | None:
@@ -125,7 +130,7 @@ def serve_cached() -> Response | None:
     if key is None:
         return None
     if viewer is not ANONYMOUS:
-        return serve_member_copy(state.page_cache, key, page)
+        return serve_member_copy(state.member_cache, key, page)
     etag = key[len(current_app.config["FORUM_CACHE_KEY_PREFIX"]):]
     if request.if_none_match.contains_weak(etag):
         shown = kept_copy(state.page_cache, key, False) if verifying() else None
@@ -188,8 +193,12 @@ def store_page(response: Response) -> Response:
         return response
     etag = g.pop("forum_page_etag")
     if keepable(response) and is_anonymous():
-        keep_copy(current_app.extensions["forum"].page_cache, key, response.get_data())
+        compressed = keep_copy(current_app.extensions["forum"].page_cache, key, response.get_data())
         mark_cacheable(response, page, etag)
+        if compressed is not None and request.accept_encodings["gzip"] > 0:
+            # The first reader gets what every later one will: the copy just compressed and kept.
+            response.set_data(compressed)
+            response.headers["Content-Encoding"] = "gzip"
     return response
 
 
@@ -200,7 +209,7 @@ def store_member_copy(key: str, response: Response) -> None:
     body = response.get_data()
     token = request_csrf_token()
     parts = body.split(token.encode()) if token else [body]
-    current_app.extensions["forum"].page_cache.set(key, parts)
+    current_app.extensions["forum"].member_cache.set(key, parts)
     response.headers["Cache-Control"] = MEMBER_CACHE_CONTROL
 
 

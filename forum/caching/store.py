@@ -1,9 +1,14 @@
-"""The page cache's stores, each bounded by a number of entries and by bytes, whatever the readers ask for.
+"""The page cache's stores, each bounded by the bytes it holds, whatever the readers ask for.
 
-A shared page and its gzip copy are two entries, a member's own copy one. In memory, the least recently
-read entries go first; in Redis, an index of the forum's own (a sorted set by time of storing, beside the
-byte size of each entry) is trimmed in the same script that stores, so that several workers storing at
-once still leave at most the bound, and nothing else in that Redis (rate limits) is ever evicted for pages.
+Two stores share the bytes `FORUM_CACHE_BYTES` allows: members' own copies (one entry each) are kept apart, in
+at most `FORUM_CACHE_MEMBER_BYTES`, so that a crowd of signed-in readers, each with a copy of their own, can
+never push out the pages every anonymous reader shares (a page and its gzip copy, two entries); those keep
+the rest. An entry weighs its bytes and a fixed allowance for its key and bookkeeping, so that a flood of tiny
+entries is bounded too. In memory, the least recently read entries go first; in Redis, an index of the forum's
+own (a sorted set by time of storing, beside the byte size of each entry) is trimmed in the same script that
+stores, so that several workers storing at once still leave at most the bound, and nothing else in that Redis
+(rate limits) is ever evicted for pages. A count of entries (`FORUM_CACHE_SIZE`, deprecated) still bounds
+each store when a host sets it.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import warnings
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 import redis
@@ -21,19 +28,30 @@ from redis import RedisError
 logger = logging.getLogger(__name__)
 
 
-def weight(value: Any) -> int:
-    """The bytes an entry holds: a page, or a member's copy split at its CSRF token."""
+# What an entry costs beyond its page's bytes: in memory its key, the bytes objects' headers and the store's
+# own record of it (about 350 bytes in CPython); in Redis the key, its index entry and its size.
+ENTRY_OVERHEAD = 400
+
+
+def page_bytes(value: Any) -> int:
+    """The bytes a page holds: a page, or a member's copy split at its CSRF token."""
     if isinstance(value, (bytes, str)):
         return len(value)
     if isinstance(value, (list, tuple)):
-        return sum(weight(part) for part in value)
+        return sum(page_bytes(part) for part in value)
     return 0
 
 
-class MemoryPages(BaseCache):
-    """Pages in this process, at most `size` entries and `max_bytes` bytes, least recently read out first."""
+def weight(key: str, value: Any) -> int:
+    """What an entry counts against its store's bytes: its page's bytes, its key and a fixed allowance."""
+    return page_bytes(value) + len(key) + ENTRY_OVERHEAD
 
-    def __init__(self, size: int, max_bytes: int, default_timeout: int = 300) -> None:
+
+class MemoryPages(BaseCache):
+    """Pages in this process, at most `max_bytes` bytes (and `size` entries, if given), least recently read
+    out first."""
+
+    def __init__(self, size: int | None, max_bytes: int, default_timeout: int = 300) -> None:
         super().__init__(default_timeout)
         self.size, self.max_bytes = size, max_bytes
         self._entries: OrderedDict[str, tuple[float, Any, int]] = OrderedDict()
@@ -65,14 +83,15 @@ class MemoryPages(BaseCache):
     def set(self, key: str, value: Any, timeout: Any = None) -> bool:
         """Keep an entry, making room by dropping the least recently read; one too big is not kept."""
         seconds = self._normalize_timeout(timeout)
-        size = weight(value)
+        weighs = weight(key, value)
         with self._lock:
             self._drop(key)
-            if size > self.max_bytes or self.size <= 0:
+            most = len(self._entries) + 1 if self.size is None else self.size
+            if weighs > self.max_bytes or most <= 0:
                 return False
-            self._entries[key] = (time.monotonic() + seconds if seconds else 0.0, value, size)
-            self._bytes += size
-            while len(self._entries) > self.size or self._bytes > self.max_bytes:
+            self._entries[key] = (time.monotonic() + seconds if seconds else 0.0, value, weighs)
+            self._bytes += weighs
+            while len(self._entries) > most or self._bytes > self.max_bytes:
                 self._drop(next(iter(self._entries)))
         return True
 
@@ -110,10 +129,12 @@ class MemoryPages(BaseCache):
 
 
 # Store the entries (key, value pairs in ARGV after the settings), then drop what expired and the oldest
-# entries until the bounds hold. Redis runs a script alone, so parallel stores cannot overshoot together.
+# entries until the bounds hold (a count below 0: none). Each entry weighs its value, its key and the fixed
+# allowance. Redis runs a script alone, so parallel stores cannot overshoot together.
 STORE = """
 local index, sizes, total = KEYS[1], KEYS[2], KEYS[3]
 local timeout, size, max_bytes = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local overhead = tonumber(ARGV[4])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local function drop(key)
@@ -129,22 +150,23 @@ if timeout > 0 then
   for _, key in ipairs(redis.call('ZRANGEBYSCORE', index, '-inf', now - timeout)) do drop(key) end
 end
 local stored = 0
-for i = 4, #ARGV, 2 do
+for i = 5, #ARGV, 2 do
   local key, value = ARGV[i], ARGV[i + 1]
+  local weight = #value + #key + overhead
   drop(key)
-  if #value <= max_bytes and size > 0 then
+  if weight <= max_bytes and size ~= 0 then
     if timeout > 0 then
       redis.call('SET', key, value, 'EX', timeout)
     else
       redis.call('SET', key, value)
     end
     redis.call('ZADD', index, now, key)
-    redis.call('HSET', sizes, key, #value)
-    redis.call('INCRBY', total, #value)
+    redis.call('HSET', sizes, key, weight)
+    redis.call('INCRBY', total, weight)
     stored = stored + 1
   end
 end
-while redis.call('ZCARD', index) > size or tonumber(redis.call('GET', total) or '0') > max_bytes do
+while (size >= 0 and redis.call('ZCARD', index) > size) or tonumber(redis.call('GET', total) or '0') > max_bytes do
   local oldest = redis.call('ZRANGE', index, 0, 0)
   if #oldest == 0 then break end
   drop(oldest[1])
@@ -154,13 +176,16 @@ return stored
 
 
 class RedisPages(RedisCache):
-    """Pages in Redis, at most `size` entries and `max_bytes` bytes under the forum's key prefix."""
+    """Pages in Redis under the forum's key prefix, at most `max_bytes` bytes (and `size` entries, if given),
+    indexed under the prefix and `index` (each store its own index)."""
 
-    def __init__(self, client: Any, *, prefix: str, size: int, max_bytes: int, default_timeout: int) -> None:
+    def __init__(
+        self, client: Any, *, prefix: str, size: int | None, max_bytes: int, default_timeout: int, index: str = ""
+    ) -> None:
         super().__init__(host=client, default_timeout=default_timeout)
         self.size, self.max_bytes = size, max_bytes
         # The index's own keys; a page's key is the prefix and 40 hexadecimal digits, never one of these.
-        self.index_keys = [f"{prefix}index", f"{prefix}sizes", f"{prefix}bytes"]
+        self.index_keys = [f"{prefix}{index}index", f"{prefix}{index}sizes", f"{prefix}{index}bytes"]
         self._store = client.register_script(STORE)
         self._warned_at = -60.0  # when it was last said that Redis does not answer (time.monotonic())
 
@@ -171,7 +196,7 @@ class RedisPages(RedisCache):
 
     @property
     def bytes(self) -> int:
-        """How many bytes the indexed entries hold."""
+        """How many bytes the indexed entries count for (`weight`)."""
         return int(self._read_client.get(self.index_keys[2]) or 0)
 
     def get(self, key: str) -> Any:
@@ -189,7 +214,8 @@ class RedisPages(RedisCache):
     def set_many(self, mapping: dict[str, Any], timeout: Any = None) -> list[Any]:
         """Keep several entries at once, trimming the oldest beyond the bounds (none while Redis does not answer)."""
         seconds = self._normalize_timeout(timeout)
-        arguments: list[Any] = [max(seconds, 0), self.size, self.max_bytes]
+        most = -1 if self.size is None else self.size
+        arguments: list[Any] = [max(seconds, 0), most, self.max_bytes, ENTRY_OVERHEAD]
         for key, value in mapping.items():
             arguments += [key, self.serializer.dumps(value)]
         try:
@@ -230,10 +256,29 @@ def check_cache_url(url: str) -> None:
         )
 
 
-def make_cache(url: str, *, size: int, max_bytes: int, timeout: int, prefix: str) -> BaseCache:
+def check_cache_bounds(config: Mapping[str, Any]) -> None:
+    """Refuse bounds that leave the shared pages no room; say that a count of entries is deprecated."""
+    total, members = config["FORUM_CACHE_BYTES"], config["FORUM_CACHE_MEMBER_BYTES"]
+    if not (isinstance(total, int) and isinstance(members, int) and 0 <= members < total):
+        raise ValueError(
+            "FORUM_CACHE_BYTES must be a number of bytes, and FORUM_CACHE_MEMBER_BYTES (members' own copies) a "
+            f"part of it, from 0 up to less than it: not {total!r} and {members!r}."
+        )
+    if config.get("FORUM_CACHE_SIZE") is not None:
+        warnings.warn(
+            "FORUM_CACHE_SIZE (a count of entries) is deprecated: the page cache is bounded by FORUM_CACHE_BYTES "
+            "and FORUM_CACHE_MEMBER_BYTES. It still bounds each store's entries while it is set.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+
+
+def make_cache(
+    url: str, *, size: int | None, max_bytes: int, timeout: int, prefix: str, index: str = ""
+) -> BaseCache:
     """The store `FORUM_CACHE_URL` names: `memory://` (this process), `redis://...` (shared) or `none://`.
 
-    Each keeps at most `size` entries and `max_bytes` bytes.
+    It keeps at most `max_bytes` bytes (and `size` entries, if given); in Redis its index is named by `index`.
     """
     scheme = url.partition("://")[0].lower()
     if scheme == "memory":
@@ -241,7 +286,9 @@ def make_cache(url: str, *, size: int, max_bytes: int, timeout: int, prefix: str
     if scheme in ("redis", "rediss", "unix"):
         # A Redis that stops answering must not hold pages: after a second, the page is rendered instead.
         client = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
-        return RedisPages(client, prefix=prefix, size=size, max_bytes=max_bytes, default_timeout=timeout)
+        return RedisPages(
+            client, prefix=prefix, size=size, max_bytes=max_bytes, default_timeout=timeout, index=index
+        )
     if scheme == "none":
         return NullCache()
     raise ValueError(f"FORUM_CACHE_URL must be memory://, redis://HOST:PORT/DB or none://, not {url!r}.")

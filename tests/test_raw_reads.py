@@ -1,0 +1,78 @@
+"""The one-row reads of a kept page (`forum.caching.raw_reads`): what the ORM reads, on a connection that may
+have been lost or reset under them."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from forum.caching.pages import THREAD_VERSIONS
+from forum.caching.raw_reads import PREPARED, read_one
+from forum.db import get_session
+from forum.models import Article, Block
+from tests.articles import make_article
+from wsgi import create_app
+
+
+def orm_versions(app, block: int) -> tuple:
+    """The thread's versions as the ORM reads them."""
+    with app.app_context():
+        session = get_session()
+        row = session.execute(
+            sa.select(Block.version, Article.version, Block.kind).join(Article).where(Block.id == block)
+        ).one()
+        return tuple(row)
+
+
+def test_a_read_gives_what_the_orm_reads_and_none_for_nothing(app):
+    block = make_article(app)["block1"]
+    engine = app.extensions["forum"].read_engine
+    assert read_one(engine, THREAD_VERSIONS, {"block_id": block}) == orm_versions(app, block)
+    assert read_one(engine, THREAD_VERSIONS, {"block_id": 2_000_000_000}) is None
+
+
+def on_postgresql(app) -> None:
+    """Skip where there is no server to lose a connection to (SQLite reads a file)."""
+    if app.extensions["forum"].engine.dialect.name != "postgresql":
+        pytest.skip("a server's connection: PostgreSQL only")
+
+
+def test_a_read_outlives_a_lost_connection_and_a_statement_deallocated_under_it(app):
+    on_postgresql(app)
+    block = make_article(app)["block1"]
+    state = app.extensions["forum"]
+    engine = state.read_engine
+    wanted = orm_versions(app, block)
+    assert read_one(engine, THREAD_VERSIONS, {"block_id": block}) == wanted
+    with state.engine.connect() as connection:  # the server ends every other connection to the database
+        connection.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ))
+    assert read_one(engine, THREAD_VERSIONS, {"block_id": block}) == wanted
+    raw = engine.raw_connection()
+    try:
+        assert raw.info[PREPARED]  # prepared on this connection, and now dropped behind its back
+        raw.dbapi_connection.pgconn.exec_(b"DEALLOCATE ALL")
+    finally:
+        raw.close()
+    assert read_one(engine, THREAD_VERSIONS, {"block_id": block}) == wanted
+
+
+def test_a_connection_told_not_to_prepare_sends_the_read_whole(app, database_url):
+    on_postgresql(app)
+    block = make_article(app)["block1"]
+    unprepared = create_app({"TESTING": True, "SECRET_KEY": "test secret",
+                             "FORUM_DATABASE_URL": f"{database_url}?prepare_threshold=none"})
+    engine = unprepared.extensions["forum"].read_engine
+    try:
+        assert read_one(engine, THREAD_VERSIONS, {"block_id": block}) == orm_versions(app, block)
+        raw = engine.raw_connection()
+        try:
+            assert PREPARED not in raw.info
+            prepared = raw.dbapi_connection.pgconn.exec_(b"SELECT count(*) FROM pg_prepared_statements")
+            assert prepared.get_value(0, 0) == b"0"
+        finally:
+            raw.close()
+    finally:
+        unprepared.extensions["forum"].dispose()
