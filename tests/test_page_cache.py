@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from forum.caching.verify import RENDER_FRESH
 from forum.db import get_session
 from forum.models import Block, Role
 from forum.services import arguments, consensus, exports, members, moderation, votes
@@ -246,6 +247,7 @@ def shown(world: World, url: str, text: str) -> str:
 
 
 TOKENS = re.compile(r'(name="csrf_token" value="|name="csrf-token" content=")[^"]+"')
+TOKEN_VALUES = re.compile(r'(?:name="csrf_token" value="|name="csrf-token" content=")([^"]+)"')
 
 
 def without_tokens(text: str) -> str:
@@ -580,6 +582,41 @@ def test_a_reader_whose_browser_takes_gzip_gets_the_kept_page_compressed(world, 
     assert changed.headers["Content-Encoding"] == "gzip"
     assert "Score 1" in gzip.decompress(changed.get_data()).decode()
     assert "Score 1" in gzip.decompress(reader.get(world.thread_url, headers=gzip_headers).get_data()).decode()
+
+
+def test_a_members_kept_page_goes_gzip_compressed_with_this_requests_own_token(world, make_user):
+    make_user("lea")
+    lea = signed_in(world.app, "lea")
+    gzip_headers = {"Accept-Encoding": "gzip, deflate, br"}
+    first = lea.get(world.thread_url, headers=gzip_headers)  # a miss: rendered, kept, and sent compressed
+    assert first.headers["Content-Encoding"] == "gzip"
+    assert "Signed in as <strong>lea</strong>" in gzip.decompress(first.get_data()).decode()
+    kept = lea.get(world.thread_url, headers=gzip_headers)
+    body = kept.get_data()
+    assert kept.headers["Content-Encoding"] == "gzip"
+    assert int(kept.headers["Content-Length"]) == len(body)
+    assert {"Cookie", "Accept-Encoding"} <= set(kept.headers["Vary"].split(", "))
+    assert kept.headers["Cache-Control"] == "private, no-store" and "ETag" not in kept.headers
+    shown = gzip.decompress(body).decode()
+    token = CSRF_META.search(shown).group(1)
+    # Exactly the page rendered afresh for this member, this request's token in every place a token stands.
+    fresh = page_rendered_afresh(lea, world.thread_url)
+    assert shown == fresh.replace(CSRF_META.search(fresh).group(1), token)
+    assert TOKENS.findall(shown) and all(found == token for found in TOKEN_VALUES.findall(shown))
+    plain = lea.get(world.thread_url)  # a client without gzip: the page as it is
+    assert "Content-Encoding" not in plain.headers
+    assert plain.get_data(as_text=True) == shown.replace(token, CSRF_META.search(plain.get_data(as_text=True)).group(1))
+    assert len(body) < len(plain.get_data()) / 2
+    vote = lea.post(f"/arguments/{world.argument}/vote", data={"value": "1", "csrf_token": token})
+    assert vote.status_code == 303
+    assert "Score 1" in gzip.decompress(lea.get(world.thread_url, headers=gzip_headers).get_data()).decode()
+
+
+def page_rendered_afresh(client, url: str) -> str:
+    """The page as rendered now for this client, past every kept copy."""
+    response = client.get(url, environ_overrides={RENDER_FRESH: True})
+    assert response.status_code == 200 and "Content-Encoding" not in response.headers
+    return response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("with_session", [False, True], ids=["before the app", "in the app"])

@@ -4,8 +4,9 @@ A reader's request reads the page's versions (and who asks, in the same statemen
 and is answered 304 for a matching `If-None-Match`, or the kept page, before any other work. Anonymous
 readers share one copy, kept also gzip-compressed (the first reader that takes gzip is sent that too). A
 signed-in member (or a bearer token's) gets a copy of their own, keyed also by who they are, kept split at its
-CSRF token so that this request's token is joined in. Pages that carry a flash message or set a cookie, errors
-and anything but GET are never kept.
+CSRF token so that this request's token is joined in, and compressed once beside it so that a reader who takes
+gzip is sent it compressed with their token (`forum.caching.member_copies`). Pages that carry a flash message
+or set a cookie, errors and anything but GET are never kept.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import sqlalchemy as sa
 from cachelib import BaseCache, NullCache
 from flask import Response, current_app, g, request, session
 
+from forum.caching import member_copies
+from forum.caching.member_copies import MemberCopy
 from forum.caching.memos import FRESH
 from forum.caching.pages import CACHE_CONTROL, JSON, PAGES, Page, page_key, query_key, read_versions, vary
 from forum.caching.raw_reads import read_one
@@ -143,19 +146,22 @@ def serve_cached() -> Response | None:
 
 
 def serve_member_copy(cache: BaseCache, key: str, page: Page) -> Response | None:
-    """A member's own copy of the page, this request's CSRF token joined in; else note what to store."""
-    parts = cache.get(key)
-    if not isinstance(parts, list):  # not kept (or kept whole, by an earlier release: rendered afresh)
+    """A member's own copy of the page, this request's CSRF token joined in (gzip-compressed if the reader takes
+    it); else note what to store."""
+    copy = cache.get(key)
+    if not isinstance(copy, MemberCopy):  # not kept (or kept otherwise, by an earlier release: rendered afresh)
         g.forum_member_key = key
         return None
-    if len(parts) > 1:
-        body = csrf_token().encode().join(parts)
+    token = csrf_token().encode() if len(copy.parts) > 1 else b""
+    body = member_copies.gzipped(copy, token) if request.accept_encodings["gzip"] > 0 else None
+    if body is None:
+        response = Response(member_copies.plain(copy, token), content_type=page.content_type)
     else:
-        body = parts[0]
-    response = Response(body, content_type=page.content_type)
+        response = Response(body, content_type=page.content_type)
+        response.headers["Content-Encoding"] = "gzip"
     response.headers["Cache-Control"] = MEMBER_CACHE_CONTROL
     response.headers["Vary"] = vary(page.content_type)
-    return hold_hit(response, body)
+    return hold_hit(response, response.get_data())
 
 
 def page_response(body: bytes, page: Page, etag: str, status: int, compressed: bool = False) -> Response:
@@ -203,14 +209,20 @@ def store_page(response: Response) -> Response:
 
 
 def store_member_copy(key: str, response: Response) -> None:
-    """Keep a member's page, split at its CSRF token, unless it carries something of this request only."""
+    """Keep a member's page, split at its CSRF token and compressed, unless it carries something of this
+    request only."""
     if not keepable(response):
         return
-    body = response.get_data()
     token = request_csrf_token()
-    parts = body.split(token.encode()) if token else [body]
-    current_app.extensions["forum"].member_cache.set(key, parts)
+    copy = member_copies.keep(response.get_data(), token.encode() if token else None)
+    current_app.extensions["forum"].member_cache.set(key, copy)
     response.headers["Cache-Control"] = MEMBER_CACHE_CONTROL
+    if request.accept_encodings["gzip"] > 0:
+        # The first reading is sent as every later one will be: the copy just compressed and kept.
+        compressed = member_copies.gzipped(copy, token.encode() if token else b"")
+        if compressed is not None:
+            response.set_data(compressed)
+            response.headers["Content-Encoding"] = "gzip"
 
 
 def keepable(response: Response) -> bool:

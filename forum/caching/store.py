@@ -34,7 +34,8 @@ ENTRY_OVERHEAD = 400
 
 
 def page_bytes(value: Any) -> int:
-    """The bytes a page holds: a page, or a member's copy split at its CSRF token."""
+    """The bytes a page holds: a page, or a member's copy (its parts split at its CSRF token and their deflate
+    streams alike)."""
     if isinstance(value, (bytes, str)):
         return len(value)
     if isinstance(value, (list, tuple)):
