@@ -15,7 +15,7 @@ from flask_login import user_logged_in, user_logged_out
 from forum import caching
 from forum.caching import invalidation_hooks
 from forum.caching.memos import Fragments, StateNumbers, argument_fragments
-from forum.caching.raw_reads import make_read_engine
+from forum.caching.raw_reads import make_read_engine, release_connections
 from forum.caching.store import make_cache
 from forum.cli_jobs import forum_cli  # the forum's commands, its jobs' included
 from forum.csrf import rotate_csrf
@@ -186,6 +186,7 @@ class ForumState:
     def dispose(self) -> None:
         """Close every pooled connection the forum holds (its engine's and its quick reads')."""
         if "read_engine" in self.__dict__:
+            release_connections(self.read_engine)
             self.read_engine.dispose()
         if self._engine is not None:
             self._engine.dispose()

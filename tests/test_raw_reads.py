@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from forum.caching.pages import THREAD_VERSIONS
-from forum.caching.raw_reads import PREPARED, read_one
+from forum.caching.raw_reads import PREPARED, read_connection, read_one
 from forum.db import get_session
 from forum.models import Article, Block
 from tests.articles import make_article
@@ -50,12 +50,9 @@ def test_a_read_outlives_a_lost_connection_and_a_statement_deallocated_under_it(
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         ))
     assert read_one(engine, THREAD_VERSIONS, {"block_id": block}) == wanted
-    raw = engine.raw_connection()
-    try:
+    with read_connection(engine) as raw:  # the connection the reads use
         assert raw.info[PREPARED]  # prepared on this connection, and now dropped behind its back
         raw.dbapi_connection.pgconn.exec_(b"DEALLOCATE ALL")
-    finally:
-        raw.close()
     assert read_one(engine, THREAD_VERSIONS, {"block_id": block}) == wanted
 
 
@@ -67,12 +64,24 @@ def test_a_connection_told_not_to_prepare_sends_the_read_whole(app, database_url
     engine = unprepared.extensions["forum"].read_engine
     try:
         assert read_one(engine, THREAD_VERSIONS, {"block_id": block}) == orm_versions(app, block)
-        raw = engine.raw_connection()
-        try:
+        with read_connection(engine) as raw:
             assert PREPARED not in raw.info
             prepared = raw.dbapi_connection.pgconn.exec_(b"SELECT count(*) FROM pg_prepared_statements")
             assert prepared.get_value(0, 0) == b"0"
-        finally:
-            raw.close()
     finally:
         unprepared.extensions["forum"].dispose()
+
+
+def test_the_reads_keep_a_connection_out_of_the_pool_and_give_it_back_on_dispose(app, database_url):
+    on_postgresql(app)
+    block = make_article(app)["block1"]
+    other = create_app({"TESTING": True, "SECRET_KEY": "test secret", "FORUM_DATABASE_URL": database_url})
+    state = other.extensions["forum"]
+    engine = state.read_engine
+    for _ in range(5):
+        assert read_one(engine, THREAD_VERSIONS, {"block_id": block}) == orm_versions(app, block)
+    assert engine.pool.checkedout() == 1  # one connection, kept for the next read rather than checked in
+    with read_connection(engine) as raw:
+        assert raw.info[PREPARED]  # the same connection each time: its statement prepared once
+    state.dispose()
+    assert engine.pool.checkedout() == 0

@@ -17,7 +17,10 @@ statement whole each time, still in one call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
@@ -46,6 +49,12 @@ class Compiled(NamedTuple):
 
 
 _compiled: dict[tuple[str, int], Compiled] = {}
+# The reads' engines' connections kept out of their pools between reads: a pool's checkout and return cost about a
+# tenth of a kept page's own work. A few per engine at most (a sync worker uses one; threads beyond take from the
+# pool as before), all counted by the pool as checked out, so its bounds still hold.
+HELD_CONNECTIONS = 2
+_held: weakref.WeakKeyDictionary[sa.Engine, list[Any]] = weakref.WeakKeyDictionary()
+_held_lock = threading.Lock()
 
 
 def make_read_engine(engine: sa.Engine, url: str, options: dict[str, Any], busy_timeout: float) -> sa.Engine:
@@ -91,23 +100,55 @@ def read_one(
 
 def _fetch(engine: sa.Engine, compiled: Compiled, params: Any, *, retry: bool) -> tuple[Any, ...] | None:
     """Run the read on a pooled connection; once more on a fresh one if the server had gone away."""
-    raw = engine.raw_connection()
-    try:
-        if runs_on_libpq(engine):
-            return _fetch_libpq(raw, compiled, params)
-        cursor = raw.cursor()
+    with read_connection(engine) as raw:
         try:
-            cursor.execute(compiled.sql, params)
-            return cursor.fetchone()
-        finally:
-            cursor.close()
-    except engine.dialect.loaded_dbapi.Error as error:
-        if not (retry and engine.dialect.is_disconnect(error, raw.dbapi_connection, None)):
-            raise
-        raw.invalidate()
-    finally:
-        raw.close()
+            if runs_on_libpq(engine):
+                return _fetch_libpq(raw, compiled, params)
+            cursor = raw.cursor()
+            try:
+                cursor.execute(compiled.sql, params)
+                row: tuple[Any, ...] | None = cursor.fetchone()
+                return row
+            finally:
+                cursor.close()
+        except engine.dialect.loaded_dbapi.Error as error:
+            if not (retry and engine.dialect.is_disconnect(error, raw.dbapi_connection, None)):
+                raise
+            raw.invalidate()
     return _fetch(engine, compiled, params, retry=False)
+
+
+@contextmanager
+def read_connection(engine: sa.Engine) -> Iterator[Any]:
+    """A pooled connection for a read: on PostgreSQL one kept out of the pool between reads, if there is one."""
+    held = _held.get(engine) if runs_on_libpq(engine) else None
+    try:
+        raw = held.pop() if held else engine.raw_connection()
+    except IndexError:  # taken meanwhile by another thread
+        raw = engine.raw_connection()
+    try:
+        yield raw
+    finally:
+        _give_back(engine, raw)
+
+
+def _give_back(engine: sa.Engine, raw: Any) -> None:
+    """Keep a sound connection of the reads' own engine for the next read (a few at most), else return it."""
+    if raw.is_valid and runs_on_libpq(engine):
+        with _held_lock:
+            held = _held.setdefault(engine, [])
+            if len(held) < HELD_CONNECTIONS:
+                held.append(raw)
+                return
+    raw.close()
+
+
+def release_connections(engine: sa.Engine) -> None:
+    """Return the connections kept between reads to the engine's pool (before it is disposed)."""
+    with _held_lock:
+        held = _held.pop(engine, [])
+    for raw in held:
+        raw.close()
 
 
 def _fetch_libpq(raw: Any, compiled: Compiled, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
