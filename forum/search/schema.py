@@ -100,8 +100,9 @@ SQLITE_BUILD = [
     f"INSERT INTO {table}({table}) VALUES ('rebuild')"
     for table in ("forum_search_arguments", "forum_search_blocks", "forum_search_articles")
 ]
+SQLITE_DROP_TRIGGERS = [f"DROP TRIGGER IF EXISTS {statement.split()[5]}" for statement in SQLITE_CREATE[4:]]
 SQLITE_DROP = [
-    *(f"DROP TRIGGER IF EXISTS {statement.split()[5]}" for statement in SQLITE_CREATE[4:]),
+    *SQLITE_DROP_TRIGGERS,
     "DROP TABLE IF EXISTS forum_search_arguments",
     "DROP TABLE IF EXISTS forum_search_blocks",
     "DROP TABLE IF EXISTS forum_search_articles",
@@ -157,9 +158,12 @@ POSTGRESQL_CREATE = [
     "title, quote ON forum_sources FOR EACH ROW EXECUTE FUNCTION forum_search_source_changed()",
 ]
 POSTGRESQL_BUILD = ["SELECT forum_search_index_argument(id) FROM forum_arguments"]
-POSTGRESQL_DROP = [
+POSTGRESQL_DROP_TRIGGERS = [
     "DROP TRIGGER IF EXISTS forum_search_source ON forum_sources",
     "DROP TRIGGER IF EXISTS forum_search_argument ON forum_arguments",
+]
+POSTGRESQL_DROP = [
+    *POSTGRESQL_DROP_TRIGGERS,
     "DROP FUNCTION IF EXISTS forum_search_source_changed()",
     "DROP FUNCTION IF EXISTS forum_search_argument_changed()",
     "DROP FUNCTION IF EXISTS forum_search_index_argument(integer)",
@@ -202,6 +206,13 @@ def drop_search_index(connection: sa.Connection) -> None:
     """Drop every part of the search index."""
     statements = SQLITE_DROP if connection.dialect.name == "sqlite" else POSTGRESQL_DROP
     for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def drop_search_triggers(connection: sa.Connection) -> None:
+    """Stop keeping the index in step, leaving what it holds (`create_search_index` puts the triggers back)."""
+    sqlite = connection.dialect.name == "sqlite"
+    for statement in SQLITE_DROP_TRIGGERS if sqlite else POSTGRESQL_DROP_TRIGGERS:
         connection.exec_driver_sql(statement)
 
 
