@@ -84,7 +84,7 @@ def argument_matches(
     loose = tsquery(query.loose, params, "w")
     newest, text = session.execute(
         sa.text(f"SELECT (SELECT max(argument_id) FROM forum_search_arguments), CAST({loose} AS text)"), params).one()
-    if newest is None:
+    if newest is None or not text:  # no arguments, or only words PostgreSQL leaves out (`à` is `a`)
         return []
     article = ""
     if article_id is not None:

@@ -13,6 +13,7 @@ import binascii
 import json
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -95,27 +96,37 @@ class Found:
 
 def found_texts(session: so.Session, rows: list[tuple[str, int, int, int | None, float]]) -> Found:
     """The searchable text of each row found (an argument's body and sources, a block's text, an article's
-    title), the titles of their articles and the sections of their paragraphs, in as few statements as kinds."""
-    ids = {kind: [row[1] for row in rows if row[0] == kind] for kind in KINDS}
+    title), the titles of their articles and the sections of their paragraphs, in one statement."""
+    if not rows:
+        return Found({}, {}, {})
+    arguments = [row[1] for row in rows if row[0] == "argument"]
+    blocks = [row[1] for row in rows if row[0] == "block"]
+    # One row shape for all: (kind, id, text, section or a source's quote, position of a source, its id).
+    parts: sa.CompoundSelect[Any] = sa.union_all(
+        sa.select(sa.literal("argument"), Argument.id, Argument.body, sa.null(), sa.literal(0), sa.literal(0))
+        .where(Argument.id.in_(arguments)),
+        sa.select(sa.literal("source"), Source.argument_id, Source.title, Source.quote, Source.position, Source.id)
+        .where(Source.argument_id.in_(arguments)),
+        sa.select(sa.literal("block"), Block.id, Block.text, Block.section, sa.literal(0), sa.literal(0))
+        .where(Block.id.in_(blocks)),
+        sa.select(sa.literal("article"), Article.id, Article.title, sa.null(), sa.literal(0), sa.literal(0))
+        .where(Article.id.in_({row[2] for row in rows})),
+    )
     texts: dict[tuple[str, int], str] = {}
     titles: dict[int, str] = {}
     sections: dict[int, str | None] = {}
-    if ids["argument"]:
-        for id, body in session.execute(sa.select(Argument.id, Argument.body).where(Argument.id.in_(ids["argument"]))):
-            texts["argument", id] = body
-        sources = sa.select(Source.argument_id, Source.title, Source.quote).where(
-            Source.argument_id.in_(ids["argument"]))
-        for id, title, quote in session.execute(sources.order_by(Source.position, Source.id)):
-            texts["argument", id] += " " + " ".join(part for part in (title, quote) if part)
-    if ids["block"]:
-        blocks = sa.select(Block.id, Block.text, Block.section).where(Block.id.in_(ids["block"]))
-        for id, text, section in session.execute(blocks):
-            texts["block", id], sections[id] = text, section
-    if rows:
-        articles = sa.select(Article.id, Article.title).where(Article.id.in_({row[2] for row in rows}))
-        for id, title in session.execute(articles):
-            titles[id] = title
-            texts["article", id] = title
+    sources: list[tuple[int, int, int, str | None, str | None]] = []
+    for kind, id, text, extra, position, source_id in session.execute(parts):
+        if kind == "source":
+            sources.append((position, source_id, id, text, extra))
+        elif kind == "article":
+            titles[id] = texts["article", id] = text
+        else:
+            texts[kind, id] = text
+            if kind == "block":
+                sections[id] = extra
+    for _position, _source_id, id, title, quote in sorted(sources, key=lambda source: source[:2]):
+        texts["argument", id] += " " + " ".join(part for part in (title, quote) if part)
     return Found(texts, titles, sections)
 
 
