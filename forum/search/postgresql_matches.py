@@ -36,7 +36,7 @@ BELOW = "d.document @@ ({loose}{article}) AND d.argument_id < :below"
 IN_ARTICLE = " && CAST(:article AS tsquery)"
 VISIBLE = "AND d.visible"
 # Each kind's candidates that match the exact query, as (kind, id, article_id, block_id, rank); the arguments
-# come ranked already.
+# come ranked already, only those that may make the page.
 ARMS = {
     "argument": """SELECT 'argument' AS kind, a.id, a.article_id, a.block_id, a.rank
         FROM unnest(CAST(:argument_ids AS integer[]), CAST(:argument_articles AS integer[]),
@@ -119,9 +119,12 @@ def postgresql_matches(
         if "argument" in kinds:
             arguments = argument_matches(
                 session, query, article_id=article_id, moderator=moderator, candidates=candidates)
-            columns = list(zip(*arguments, strict=True)) or [(), (), (), ()]
-            for name, values in zip(("ids", "articles", "blocks", "ranks"), columns, strict=True):
-                params[f"argument_{name}"] = list(values)
+            # The page is cut here from the arguments as it is below from everything: by (rank, kind, id), after
+            # the cursor; of the arguments only as many as the page holds can be on it.
+            ordered = sorted((rank, "argument", id, article, block) for id, article, block, rank in arguments)
+            kept = [row for row in ordered if after is None or row[:3] > after][:limit]
+            params.update(argument_ranks=[row[0] for row in kept], argument_ids=[row[2] for row in kept],
+                          argument_articles=[row[3] for row in kept], argument_blocks=[row[4] for row in kept])
         fragments = {"exact": tsquery(query, params, "e"), "loose": tsquery(query.loose, params, "l"), "article": ""}
         if article_id is not None:
             fragments["article"] = "AND r.id = :article_id"

@@ -4,8 +4,9 @@ SQLite: FTS5 external-content tables (`porter unicode61 remove_diacritics 2`) ov
 their sources' titles and quotes through a view), blocks and article titles, kept in step by triggers, so that
 every write, the ORM's or not, moves the index in its own transaction. PostgreSQL: `tsvector`s in the English
 configuration with accents folded (`unaccent`, or a fixed table of Latin letters where that extension cannot
-be created), in GIN indexes on the blocks' and articles' expressions, and in a table of argument documents kept
-by triggers (an argument's sources live in another table, which no expression index may read).
+be created), in a GIN index on the articles' titles and in tables of argument and paragraph documents kept by
+triggers (an argument's sources live in another table, which no expression index may read); an argument's
+document also holds its words marked with its era, and its article (see `eras`).
 """
 
 from __future__ import annotations
