@@ -58,6 +58,17 @@ def test_fts5_gets_every_term_quoted():
     assert parse("a-b AND c*").fts5() == '("a b") AND ("c")'
 
 
+@pytest.mark.parametrize(("text", "loose"), [
+    ('"carbon tax" OR rent', '(("carbon" AND "tax") OR "rent")'),
+    ('"price of petrol" -"wind energy" -solar', '((("price" AND "petrol"))) NOT "solar"'),
+    ('"the end" energy', '("end") AND ("energy")'),
+    ("wind OR solar -coal", '(("wind" OR "solar")) NOT "coal"'),
+])
+def test_the_loose_query_asks_for_a_phrases_words_anywhere_and_leaves_out_excluded_phrases(text, loose):
+    # What it finds holds every match of the query itself: the candidates the exact query is checked among.
+    assert parse(text).loose.fts5() == loose
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
@@ -79,13 +90,13 @@ def test_queries_that_cannot_be_searched_say_why(text, reason):
     assert refused.value.field == "q"
 
 
-@given(st.text(max_size=600))
-def test_any_text_parses_or_is_refused_and_fts5_sees_only_quoted_words(text):
+@given(st.text(max_size=600), st.booleans())
+def test_any_text_parses_or_is_refused_and_fts5_sees_only_quoted_words(text, loose):
     try:
         query = parse(text)
     except Invalid:
         return
-    expression = query.fts5()
+    expression = (query.loose if loose else query).fts5()
     # Outside the quoted strings, only the operators the forum itself writes.
     outside = expression.split('"')[::2]
     assert all(set(piece.replace("AND", "").replace("OR", "").replace("NOT", "")) <= set("() ") for piece in outside)

@@ -61,6 +61,59 @@ def test_of_many_matches_the_newest_are_ranked(app, corpus, monkeypatch):
     assert sorted(id for _, id in found(app, "energy OR rent OR tax OR emissions", kind="argument")) == sorted(newest)
 
 
+def post(app, block_id: int, body: str, id: int | None = None) -> int:
+    """Post an argument on a paragraph (with the id given, if any); its id."""
+    with app.app_context():
+        session = get_session()
+        author = session.scalar(sa.select(Member).where(Member.name == "corin"))
+        argument = Argument(id=id, block_id=block_id, author_id=author.id, stance="support", body=body, html="")
+        session.add(argument)
+        session.commit()
+        return argument.id
+
+
+def test_a_text_using_the_words_more_often_ranks_first(app, corpus):
+    block = corpus["blocks"][1]
+    once = post(app, block, "Geothermal heat could warm every school in the valley.")
+    thrice = post(app, block, "Geothermal wells, geothermal plants, geothermal jobs.")
+    assert found(app, "geothermal", kind="argument") == [("argument", thrice), ("argument", once)]
+
+
+def test_a_phrase_is_looked_for_among_the_newest_holding_its_words(app, corpus, monkeypatch):
+    block = corpus["blocks"][1]
+    phrase = post(app, block, "Tidal power is steady, unlike the wind.")
+    post(app, block, "Power cuts hit the tidal basin villages.")
+    post(app, block, "The tidal estuary has no power line yet.")
+    assert found(app, '"tidal power"') == [("argument", phrase)]
+    # Only the two newest holding both words are candidates: neither has them together.
+    monkeypatch.setattr(search_service, "CANDIDATES", 2)
+    assert found(app, '"tidal power"') == []
+    assert len(found(app, "tidal power")) == 2
+
+
+def test_the_newest_matches_are_found_however_far_apart_their_ids(app, corpus, monkeypatch):
+    # Far enough apart that PostgreSQL's search reads them era after era, and asks for the oldest at last
+    # without eras at all.
+    block = corpus["blocks"][1]
+    ids = [post(app, block, f"Zeppelins could carry freight, case {n}.", id=id)
+           for n, id in enumerate([20_001, 1_930_001, 1_965_001, 1_975_001, 1_985_001, 1_995_001, 2_000_003])]
+    post(app, block, "Airships are slow.", id=2_000_004)
+    assert sorted(id for _, id in found(app, "zeppelin freight", kind="argument")) == ids
+    for candidates in range(1, len(ids)):
+        monkeypatch.setattr(search_service, "CANDIDATES", candidates)
+        assert sorted(id for _, id in found(app, "zeppelin freight", kind="argument")) == ids[-candidates:]
+
+
+def test_an_argument_moved_to_another_article_is_found_within_that_one(app, corpus):
+    moved = corpus["arguments"][0]  # written on the carbon tax article
+    with app.app_context():
+        session = get_session()
+        session.get(Argument, moved).block_id = corpus["blocks"][8]  # a paragraph of the nuclear article
+        session.commit()
+    assert ("argument", moved) not in found(app, "drivers", article_id=corpus["articles"][0])
+    assert ("argument", moved) in found(app, "drivers", article_id=corpus["articles"][2])
+
+
 def test_sources_titles_and_quotes_find_their_argument(app, corpus):
     args = corpus["arguments"]
     assert found(app, "elasticity") == [("argument", args[1])]

@@ -38,11 +38,23 @@ class Term:
     """A word, or a phrase of several words in that order, each lower-cased."""
 
     words: tuple[str, ...]
+    phrase: bool = True
 
     @property
     def text(self) -> str:
         """The term as plain text: its words joined by spaces."""
         return " ".join(self.words)
+
+    @property
+    def loose_words(self) -> tuple[str, ...]:
+        """The words a match holds wherever they stand: a phrase's words but the very common ones."""
+        kept = tuple(word for word in self.words if word not in STOP_WORDS)
+        return kept or self.words
+
+    @property
+    def ordered(self) -> bool:
+        """Whether the term asks for several words next to each other, in order."""
+        return self.phrase and len(self.words) > 1
 
 
 @dataclass(frozen=True)
@@ -62,9 +74,18 @@ class Query:
         """The words a match holds, for marking them in snippets."""
         return frozenset(word for group in self.groups for term in group for word in term.words)
 
+    @property
+    def loose(self) -> Query:
+        """The query without word order: each phrase's words anywhere (very common words left out, as
+        PostgreSQL leaves them out), and no excluded phrase, since a phrase excludes only where its words stand
+        together. What it finds holds every match of this query, and is cheap to find newest first."""
+        groups = tuple(tuple(Term(term.loose_words, phrase=False) for term in group) for group in self.groups)
+        return Query(groups, tuple(term for term in self.excluded if len(term.words) == 1))
+
     def fts5(self) -> str:
-        """The query in FTS5's syntax, each term a quoted string, so that no input is read as an operator."""
-        groups = [" OR ".join(quoted(term) for term in group) for group in self.groups]
+        """The query in FTS5's syntax, each word or phrase a quoted string, so that no input is read as an
+        operator; a term of several words that are not a phrase (see `loose`) asks for each of them."""
+        groups = [" OR ".join(fts5_term(term) for term in group) for group in self.groups]
         expression = " AND ".join(f"({group})" for group in groups)
         for term in self.excluded:
             expression = f"({expression}) NOT {quoted(term)}"
@@ -75,6 +96,13 @@ def holds(term: Term, part: Term) -> bool:
     """Whether `part`'s words stand in `term`, together and in order."""
     size = len(part.words)
     return any(term.words[start : start + size] == part.words for start in range(len(term.words) - size + 1))
+
+
+def fts5_term(term: Term) -> str:
+    """A term in FTS5's syntax: a quoted phrase, or its words each quoted and all required."""
+    if term.ordered or len(term.words) == 1:
+        return quoted(term)
+    return "(" + " AND ".join(quoted(Term((word,))) for word in term.words) + ")"
 
 
 def quoted(term: Term) -> str:

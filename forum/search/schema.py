@@ -4,8 +4,9 @@ SQLite: FTS5 external-content tables (`porter unicode61 remove_diacritics 2`) ov
 their sources' titles and quotes through a view), blocks and article titles, kept in step by triggers, so that
 every write, the ORM's or not, moves the index in its own transaction. PostgreSQL: `tsvector`s in the English
 configuration with accents folded (`unaccent`, or a fixed table of Latin letters where that extension cannot
-be created), in GIN indexes on the blocks' and articles' expressions, and in a table of argument documents kept
-by triggers (an argument's sources live in another table, which no expression index may read).
+be created), in a GIN index on the articles' titles and in tables of argument and paragraph documents kept by
+triggers (an argument's sources live in another table, which no expression index may read); an argument's
+document also holds its words marked with its era, and its article (see `eras`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+
+from forum.search.eras import ARTICLE, ERA
 
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 
@@ -100,8 +103,9 @@ SQLITE_BUILD = [
     f"INSERT INTO {table}({table}) VALUES ('rebuild')"
     for table in ("forum_search_arguments", "forum_search_blocks", "forum_search_articles")
 ]
+SQLITE_DROP_TRIGGERS = [f"DROP TRIGGER IF EXISTS {statement.split()[5]}" for statement in SQLITE_CREATE[4:]]
 SQLITE_DROP = [
-    *(f"DROP TRIGGER IF EXISTS {statement.split()[5]}" for statement in SQLITE_CREATE[4:]),
+    *SQLITE_DROP_TRIGGERS,
     "DROP TABLE IF EXISTS forum_search_arguments",
     "DROP TABLE IF EXISTS forum_search_blocks",
     "DROP TABLE IF EXISTS forum_search_articles",
@@ -124,21 +128,45 @@ def postgresql_fold(unaccent_schema: str | None) -> str:
             f"PARALLEL SAFE STRICT AS $$ {body} $$")
 
 
+# An argument's document: the words of its text, each word again marked with its era, and its article (see
+# `eras`). Arguments: the vector, the argument's id, its article's id.
+POSTGRESQL_DOCUMENT = (
+    "CREATE OR REPLACE FUNCTION forum_search_document(tsvector, integer, integer) RETURNS tsvector LANGUAGE sql "
+    "IMMUTABLE PARALLEL SAFE AS $$ SELECT $1 || array_to_tsvector(ARRAY(SELECT lexeme || '#' || ($2 / "
+    f"{ERA}) FROM unnest($1)) || ARRAY['{ARTICLE}' || $3]) $$"
+)
+
+
 POSTGRESQL_CREATE = [
     "CREATE OR REPLACE FUNCTION forum_search_vector(text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE "
     "AS $$ SELECT to_tsvector('english'::regconfig, forum_search_fold(coalesce($1, ''))) $$",
-    "CREATE INDEX IF NOT EXISTS ix_forum_search_blocks ON forum_blocks USING gin (forum_search_vector(text))",
+    POSTGRESQL_DOCUMENT,
     "CREATE INDEX IF NOT EXISTS ix_forum_search_articles ON forum_articles USING gin (forum_search_vector(title))",
+    "CREATE TABLE IF NOT EXISTS forum_search_blocks (block_id integer PRIMARY KEY "
+    "REFERENCES forum_blocks (id) ON DELETE CASCADE, document tsvector NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ix_forum_search_block_documents ON forum_search_blocks USING gin (document)",
+    # What a search filters candidates by sits beside the document, so that finding them reads one table.
     "CREATE TABLE IF NOT EXISTS forum_search_arguments (argument_id integer PRIMARY KEY "
-    "REFERENCES forum_arguments (id) ON DELETE CASCADE, document tsvector NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS ix_forum_search_arguments ON forum_search_arguments USING gin (document)",
+    "REFERENCES forum_arguments (id) ON DELETE CASCADE, block_id integer NOT NULL, article_id integer NOT NULL, "
+    "visible boolean NOT NULL, document tsvector NOT NULL)",
+    # New documents wait in a pending list that every search reads through, until it is merged into the index:
+    # kept short, since arguments keep coming while searches run.
+    "CREATE INDEX IF NOT EXISTS ix_forum_search_arguments ON forum_search_arguments USING gin (document) "
+    "WITH (gin_pending_list_limit = 64)",
+    """CREATE OR REPLACE VIEW forum_search_argument_rows AS
+        SELECT a.id AS argument_id, a.block_id AS block_id, b.article_id AS article_id,
+            NOT a.hidden AND a.withdrawn_at IS NULL AS visible,
+            forum_search_document(forum_search_vector(a.body || ' ' || coalesce((
+                SELECT string_agg(coalesce(s.title, '') || ' ' || coalesce(s.quote, ''), ' '
+                    ORDER BY s.position, s.id)
+                FROM forum_sources s WHERE s.argument_id = a.id), '')), a.id, b.article_id) AS document
+        FROM forum_arguments a JOIN forum_blocks b ON b.id = a.block_id""",
     """CREATE OR REPLACE FUNCTION forum_search_index_argument(argument integer) RETURNS void LANGUAGE sql AS $$
-        INSERT INTO forum_search_arguments (argument_id, document)
-        SELECT a.id, forum_search_vector(a.body || ' ' || coalesce((
-            SELECT string_agg(coalesce(s.title, '') || ' ' || coalesce(s.quote, ''), ' ' ORDER BY s.position, s.id)
-            FROM forum_sources s WHERE s.argument_id = a.id), ''))
-        FROM forum_arguments a WHERE a.id = argument
-        ON CONFLICT (argument_id) DO UPDATE SET document = EXCLUDED.document
+        INSERT INTO forum_search_arguments (argument_id, block_id, article_id, visible, document)
+        SELECT argument_id, block_id, article_id, visible, document FROM forum_search_argument_rows
+        WHERE argument_id = argument
+        ON CONFLICT (argument_id) DO UPDATE SET block_id = EXCLUDED.block_id, article_id = EXCLUDED.article_id,
+            visible = EXCLUDED.visible, document = EXCLUDED.document
     $$""",
     """CREATE OR REPLACE FUNCTION forum_search_argument_changed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -151,21 +179,51 @@ POSTGRESQL_CREATE = [
         IF TG_OP <> 'DELETE' THEN PERFORM forum_search_index_argument(NEW.argument_id); END IF;
         RETURN NULL;
     END $$""",
-    "CREATE OR REPLACE TRIGGER forum_search_argument AFTER INSERT OR UPDATE OF body ON forum_arguments "
-    "FOR EACH ROW EXECUTE FUNCTION forum_search_argument_changed()",
+    """CREATE OR REPLACE FUNCTION forum_search_block_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' OR NEW.text IS DISTINCT FROM OLD.text THEN
+            INSERT INTO forum_search_blocks (block_id, document) VALUES (NEW.id, forum_search_vector(NEW.text))
+            ON CONFLICT (block_id) DO UPDATE SET document = EXCLUDED.document;
+        END IF;
+        IF TG_OP = 'UPDATE' AND NEW.article_id IS DISTINCT FROM OLD.article_id THEN
+            PERFORM forum_search_index_argument(a.id) FROM forum_arguments a WHERE a.block_id = NEW.id;
+        END IF;
+        RETURN NULL;
+    END $$""",
+    "CREATE OR REPLACE TRIGGER forum_search_argument AFTER INSERT OR UPDATE OF body, block_id, hidden, withdrawn_at "
+    "ON forum_arguments FOR EACH ROW EXECUTE FUNCTION forum_search_argument_changed()",
     "CREATE OR REPLACE TRIGGER forum_search_source AFTER INSERT OR DELETE OR UPDATE OF argument_id, position, "
     "title, quote ON forum_sources FOR EACH ROW EXECUTE FUNCTION forum_search_source_changed()",
+    "CREATE OR REPLACE TRIGGER forum_search_block AFTER INSERT OR UPDATE OF text, article_id ON forum_blocks "
+    "FOR EACH ROW EXECUTE FUNCTION forum_search_block_changed()",
 ]
-POSTGRESQL_BUILD = ["SELECT forum_search_index_argument(id) FROM forum_arguments"]
-POSTGRESQL_DROP = [
+POSTGRESQL_BUILD = [
+    "INSERT INTO forum_search_blocks (block_id, document) SELECT id, forum_search_vector(text) FROM forum_blocks "
+    "ON CONFLICT (block_id) DO UPDATE SET document = EXCLUDED.document",
+    "INSERT INTO forum_search_arguments (argument_id, block_id, article_id, visible, document) "
+    "SELECT argument_id, block_id, article_id, visible, document FROM forum_search_argument_rows "
+    "ON CONFLICT (argument_id) DO UPDATE SET block_id = EXCLUDED.block_id, article_id = EXCLUDED.article_id, "
+    "visible = EXCLUDED.visible, document = EXCLUDED.document",
+    "ANALYZE forum_search_blocks",
+    "ANALYZE forum_search_arguments",
+]
+POSTGRESQL_DROP_TRIGGERS = [
+    "DROP TRIGGER IF EXISTS forum_search_block ON forum_blocks",
     "DROP TRIGGER IF EXISTS forum_search_source ON forum_sources",
     "DROP TRIGGER IF EXISTS forum_search_argument ON forum_arguments",
+]
+POSTGRESQL_DROP = [
+    *POSTGRESQL_DROP_TRIGGERS,
+    "DROP FUNCTION IF EXISTS forum_search_block_changed()",
     "DROP FUNCTION IF EXISTS forum_search_source_changed()",
     "DROP FUNCTION IF EXISTS forum_search_argument_changed()",
     "DROP FUNCTION IF EXISTS forum_search_index_argument(integer)",
+    "DROP VIEW IF EXISTS forum_search_argument_rows",
     "DROP TABLE IF EXISTS forum_search_arguments",
+    "DROP TABLE IF EXISTS forum_search_blocks",
     "DROP INDEX IF EXISTS ix_forum_search_articles",
-    "DROP INDEX IF EXISTS ix_forum_search_blocks",
+    "DROP INDEX IF EXISTS ix_forum_search_blocks",  # where blocks were indexed by an expression (before 0012)
+    "DROP FUNCTION IF EXISTS forum_search_document(tsvector, integer, integer)",
     "DROP FUNCTION IF EXISTS forum_search_vector(text)",
     "DROP FUNCTION IF EXISTS forum_search_fold(text)",
 ]
@@ -202,6 +260,13 @@ def drop_search_index(connection: sa.Connection) -> None:
     """Drop every part of the search index."""
     statements = SQLITE_DROP if connection.dialect.name == "sqlite" else POSTGRESQL_DROP
     for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def drop_search_triggers(connection: sa.Connection) -> None:
+    """Stop keeping the index in step, leaving what it holds (`create_search_index` puts the triggers back)."""
+    sqlite = connection.dialect.name == "sqlite"
+    for statement in SQLITE_DROP_TRIGGERS if sqlite else POSTGRESQL_DROP_TRIGGERS:
         connection.exec_driver_sql(statement)
 
 

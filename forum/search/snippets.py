@@ -43,20 +43,28 @@ def marking_key(word: str) -> str:
 
 def snippet(text: str, wanted: Collection[str]) -> Markup:
     """Safe HTML: up to WINDOW words of `text` around its first wanted word, each wanted word marked."""
-    if not WORD.search(text):
+    words = WORD.findall(text)
+    if not words:
         return escape(SPACES.sub(" ", text)[:200])
     stems = {stem(folded(word)) for word in wanted}
-    parts = WORD.split(text)
-    words = WORD.findall(text)
-    marked = [marking_key(word) in stems for word in words]
-    first = marked.index(True) if True in marked else 0
+    first = next((index for index, word in enumerate(words) if marking_key(word) in stems), 0)
     start = max(0, first - WINDOW // 3)
     end = min(len(words), start + WINDOW)
-    pieces: list[str] = ["…" if start > 0 else str(escape(SPACES.sub(" ", parts[0])))]
+    parts = WORD.split(text)
+    # The text between marks is escaped a run at a time: escaping word by word costs more than the search.
+    pieces: list[str] = ["…" if start > 0 else ""]
+    run = [parts[0]] if start == 0 else []
     for index in range(start, end):
         if index > start:
-            pieces.append(str(escape(SPACES.sub(" ", parts[index]))))
-        word = str(escape(words[index]))
-        pieces.append(f"<mark>{word}</mark>" if marked[index] else word)
-    pieces.append("…" if end < len(words) else str(escape(SPACES.sub(" ", parts[end]))))
+            run.append(parts[index])
+        if marking_key(words[index]) in stems:
+            pieces += [escape(SPACES.sub(" ", "".join(run))), f"<mark>{escape(words[index])}</mark>"]
+            run = []
+        else:
+            run.append(words[index])
+    if end == len(words):
+        run.append(parts[end])
+    pieces.append(escape(SPACES.sub(" ", "".join(run))))
+    if end < len(words):
+        pieces.append("…")
     return Markup("".join(pieces).strip())
