@@ -1,20 +1,25 @@
-"""Where a page's time goes: the thread and article pages under pyinstrument, through Flask's test client.
+"""Where a page's or a write's time goes: each under pyinstrument, through Flask's test client.
 
     .venv/bin/python bench/profile.py [--requests 50] [--database sqlite|postgresql] [--out DIR]
+    .venv/bin/python bench/profile.py --only writes --ratelimit-storage redis://127.0.0.1:6379/0
 
 It builds the same data set as bench/run.py (a fresh database: the demo article with `--arguments`
-arguments in each thread, replies, sources and votes), then, in this process, requests each page
+arguments in each thread, replies, sources and votes), then, in this process, sends each request
 once to warm up and `--requests` times under pyinstrument: the thread page anonymously and as a
-signed-in member (signed in through the /login form), and the article page. For each it prints the
-mean time per request, the top of the call tree and the functions that spend the most time
-themselves; `--out DIR` also writes each profile as text and as pyinstrument's HTML.
+signed-in member (signed in through the /login form), the article page, and the writes bench/run.py
+measures: a vote through the API (a bearer token), a vote through the thread page's htmx form (the
+member's session and CSRF token) and a new argument with one source through the API. For each it
+prints the mean time per request, the top of the call tree and the functions that spend the most
+time themselves; `--out DIR` also writes each profile as text and as pyinstrument's HTML.
 No server, no network: this is the forum's own Python and database work, one request at a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -27,8 +32,9 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-from dataset import MEMBER, MEMBER_PASSWORD, CsrfField, build
+from dataset import MEMBER, MEMBER_PASSWORD, CsrfField, DataSet, build
 from harness import DEFAULT_POSTGRES, BenchError, forum_env, fresh_database
+from run import RAISED_LIMITS
 
 try:
     from pyinstrument import Profiler
@@ -47,10 +53,50 @@ def sign_in(client) -> None:
         raise BenchError(f"Signing in through /login failed ({response.status_code}).")
 
 
+def csrf_of(client, path: str) -> str:
+    """The CSRF token a signed-in member's page carries in its `csrf-token` meta tag or its forms."""
+    parser = CsrfField()
+    parser.feed(client.get(path).get_data(as_text=True))
+    if not parser.token:
+        raise BenchError(f"{path} carries no CSRF token.")
+    return parser.token
+
+
+def writes(data: DataSet, member, token_client, args: argparse.Namespace) -> list[tuple[str, Callable[[], int]]]:
+    """The writes bench/run.py measures, each a function sending one more of them: random votes, unique posts."""
+    chooser = random.Random(args.seed)
+    values = itertools.cycle([1, -1, 0])
+    csrf = csrf_of(member, f"/blocks/{data.write_threads[0]}")
+    posted = itertools.count()
+
+    def api_vote() -> int:
+        voter, secret = chooser.choice(data.seed_tokens)
+        argument = chooser.choice([a for a, author in data.write_arguments if author != voter])
+        return token_client.put(f"/api/v1/arguments/{argument}/vote", json={"value": next(values)},
+                                headers={"Authorization": f"Bearer {secret}"}).status_code
+
+    def form_vote() -> int:
+        argument, _ = chooser.choice(data.write_arguments)
+        return member.post(f"/arguments/{argument}/vote", data={"value": str(next(values)), "csrf_token": csrf},
+                           headers={"HX-Request": "true"}).status_code
+
+    def api_post() -> int:
+        _, secret = chooser.choice(data.seed_tokens)
+        n = next(posted)
+        body = {"stance": chooser.choice(["counter", "support", "question"]),
+                "body": f"Profiled post {n}: the *figures* for this paragraph deserve a second look.",
+                "sources": [{"url": f"https://example.org/profile/{n}", "title": "Profile source"}]}
+        return token_client.post(f"/api/v1/blocks/{chooser.choice(data.write_threads)}/arguments", json=body,
+                                 headers={"Authorization": f"Bearer {secret}"}).status_code
+
+    return [("API vote", api_vote), ("thread page vote (htmx form)", form_vote),
+            ("API post argument", api_post)]
+
+
 def profile(name: str, get: Callable[[], int], requests: int, args: argparse.Namespace) -> None:
-    """Warm a page up, profile `requests` requests of it, and print (and maybe write) the results."""
+    """Warm a request up, profile `requests` of it, and print (and maybe write) the results."""
     status = get()
-    if status != 200:
+    if not 200 <= status < 300:
         raise BenchError(f"{name} answered {status}.")
     profiler = Profiler(interval=args.interval)
     started = time.perf_counter()
@@ -93,6 +139,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="leave out frames under this share of the total time (0.01)")
     parser.add_argument("--interval", type=float, default=0.0005, help="sampling interval, seconds (0.0005)")
     parser.add_argument("--out", type=Path, help="also write each profile here, as .txt and .html")
+    parser.add_argument("--only", choices=["pages", "writes"], help="profile the pages alone, or the writes alone")
+    parser.add_argument("--ratelimit-storage", default="memory://",
+                        help="where the writes' rate limits are counted (memory://; bench/run.py counts them "
+                             "in redis://127.0.0.1:6379/0)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the writes' random choices")
     args = parser.parse_args(argv)
     if args.requests < 1 or args.arguments < 1:
         parser.error("--requests and --arguments must be at least 1")
@@ -117,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
             os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "FORUM_INSTANCE_PATH")})
             from wsgi import create_app
 
-            app = create_app()
+            # The limits raised as bench/run.py raises them: checked and counted, never refusing.
+            app = create_app({**RAISED_LIMITS, "FORUM_RATELIMIT_STORAGE_URI": args.ratelimit_storage,
+                              "FORUM_RATELIMIT_KEY_PREFIX": f"forum-profile-{os.getpid()}"})
             anonymous = app.test_client()
             member = app.test_client()
             sign_in(member)
@@ -127,8 +180,13 @@ def main(argv: list[str] | None = None) -> int:
                 (f"thread page ({args.arguments} arguments), member", member, thread),
                 ("article page", anonymous, data.article_path),
             ]
-            for name, client, path in pages:
-                profile(name, lambda c=client, p=path: c.get(p).status_code, args.requests, args)
+            chosen = [(name, lambda c=client, p=path: c.get(p).status_code) for name, client, path in pages]
+            if args.only == "writes":
+                chosen = []
+            if args.only != "pages":
+                chosen += writes(data, member, app.test_client(), args)
+            for name, send in chosen:
+                profile(name, send, args.requests, args)
     except BenchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
