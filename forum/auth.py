@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +19,7 @@ import sqlalchemy.orm as so
 from flask import current_app, g, request
 from flask_login import current_user
 
-from forum.caching.raw_reads import read_one
+from forum.caching.raw_reads import read_one, typed
 from forum.db import SAFE_METHODS, get_session
 from forum.errors import Forbidden, NotAuthenticated
 from forum.flask_internals import same_browser, session_user_id, signed_in_user
@@ -171,23 +171,11 @@ ACCOUNT_HOLDER = (
     .join(Member, Member.user_id == Account.user_key)
     .where(Account.id == sa.bindparam("account_id"))
 )
-_converters: dict[tuple[str, int], list[Callable[[Any], Any] | None]] = {}
-
-
 def _read(statement: sa.Select[*tuple[Any, ...]], values: dict[str, Any]) -> Sequence[Any] | None:
     """One row of `statement` read outside the session, its values as the ORM would give them."""
     engine = current_app.extensions["forum"].read_engine
     row = read_one(engine, statement, values)
-    if row is None:
-        return None
-    key = (engine.dialect.name, id(statement))
-    if key not in _converters:
-        # A driver gives some types as stored (SQLite's datetimes as text): each column's type reads them.
-        _converters[key] = [
-            column.type.dialect_impl(engine.dialect).result_processor(engine.dialect, None)
-            for column in statement.selected_columns
-        ]
-    return [value if convert is None else convert(value) for convert, value in zip(_converters[key], row)]
+    return None if row is None else typed(engine, statement, row)
 
 
 def _stored_member(fields: Sequence[Any]) -> Member:
@@ -275,12 +263,13 @@ def acting_member(viewer: Viewer) -> Member:
     """The stored member behind a signed-in viewer, created (with their current name) on first write."""
     require_role(viewer)
     assert viewer.user_id is not None
+    if viewer.member is not None and viewer.stored_name == viewer.name[:100]:
+        return viewer.member  # stored, under the name they have now: nothing to read or write
     return members.ensure_member(get_session(), viewer.user_id, viewer.name)
 
 
 def acting_member_id(viewer: Viewer) -> int:
-    """The id of the stored member behind a signed-in viewer, stored (or renamed) first where needed; a write
-    that needs no more of them than their id loads nothing."""
+    """The id of the stored member behind a signed-in viewer, stored (or renamed) first where needed."""
     require_role(viewer)
     if viewer.member_id is not None and viewer.stored_name == viewer.name[:100]:
         return viewer.member_id

@@ -10,7 +10,7 @@ found dead is replaced and the read tried once more).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,7 +30,7 @@ def make_read_engine(engine: sa.Engine, url: str, options: dict[str, Any], busy_
     return make_engine(url, options, busy_timeout)
 
 
-def compiled_for(engine: sa.Engine, statement: sa.Select[*tuple[Any, ...]]) -> Any:
+def compiled_for(engine: sa.Engine, statement: sa.ClauseElement) -> Any:
     """`statement` compiled for the engine's dialect, once per process."""
     key = (engine.dialect.name, id(statement))
     compiled = _compiled.get(key)
@@ -43,6 +43,12 @@ def read_one(
     engine: sa.Engine, statement: sa.Select[*tuple[Any, ...]], values: Mapping[str, Any]
 ) -> tuple[Any, ...] | None:
     """The first row of a one-statement read, outside any transaction (`statement` is kept for the process)."""
+    sql, params = _prepared(engine, statement, values)
+    return _fetch(engine, sql, params, retry=True)
+
+
+def _prepared(engine: sa.Engine, statement: sa.ClauseElement, values: Mapping[str, Any]) -> tuple[str, Any]:
+    """The SQL and the driver's parameters of `statement` with `values`, told to the listeners."""
     compiled = compiled_for(engine, statement)
     params = compiled.construct_params(values)
     if compiled.positiontup is not None:  # SQLite's "?" placeholders; psycopg takes the names
@@ -50,7 +56,35 @@ def read_one(
     sql = str(compiled)
     for listener in statement_listeners:
         listener(sql)
-    return _fetch(engine, sql, params, retry=True)
+    return sql, params
+
+
+def run_in(connection: sa.Connection, statement: sa.ClauseElement, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """Run `statement` (kept for the process) on the driver's cursor of `connection`, inside its transaction;
+    its rows, as the driver gives them (`typed` reads them as SQLAlchemy would)."""
+    sql, params = _prepared(connection.engine, statement, values)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description is not None else []
+    finally:
+        cursor.close()
+
+
+_converters: dict[tuple[str, int], list[Callable[[Any], Any] | None]] = {}
+
+
+def typed(engine: sa.Engine, statement: sa.Select[*tuple[Any, ...]], row: Sequence[Any]) -> list[Any]:
+    """A row of `statement` as the driver gave it, each value read by its column's type (SQLite's datetimes are
+    text to the driver)."""
+    key = (engine.dialect.name, id(statement))
+    converters = _converters.get(key)
+    if converters is None:
+        converters = _converters.setdefault(key, [
+            column.type.dialect_impl(engine.dialect).result_processor(engine.dialect, None)
+            for column in statement.selected_columns
+        ])
+    return [value if convert is None else convert(value) for convert, value in zip(converters, row)]
 
 
 def _fetch(engine: sa.Engine, sql: str, params: Any, *, retry: bool) -> tuple[Any, ...] | None:

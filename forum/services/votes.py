@@ -1,23 +1,25 @@
 """Votes: one per member per argument, with counters kept exact by the database under concurrency.
 
-A vote is the hottest write, so it is a few Core statements built once, sent on the session's connection past
-the ORM: read (and on PostgreSQL lock) the argument with what the policy weighs, then write. On PostgreSQL the
-write is one statement that changes the vote row, sets the argument's counters and moves its thread's page
-version; SQLite, which takes no writes in a WITH, runs the same three as three statements inside the one write
-transaction it allows at a time. Nothing of the ORM is loaded or flushed on the way.
+A vote is the hottest write, so it is a few Core statements built and compiled once, run on the driver's cursor
+of the session's connection inside its transaction, past the ORM and SQLAlchemy's execution: read (and on
+PostgreSQL lock) the argument with what the policy weighs, then write. On PostgreSQL the write is one statement
+that changes the vote row, sets the argument's counters and moves its thread's page version; SQLite, which takes
+no writes in a WITH, runs the same three as three statements inside the one write transaction it allows at a
+time. Nothing of the ORM is loaded or flushed on the way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
 from forum.caching.invalidation import thread_moved
+from forum.caching.raw_reads import run_in, typed
 from forum.errors import Forbidden, Invalid, NotFound
 from forum.live.staging import stage
 from forum.models import Argument, Article, Block, Member, Vote, utcnow
@@ -64,6 +66,19 @@ class Voted:
     up: int
     down: int
     block: ThreadState
+
+
+class Target(NamedTuple):
+    """What the vote reads of the argument first, and whether the voter was removed meanwhile."""
+
+    block_id: int
+    author_id: int
+    hidden: bool
+    withdrawn_at: datetime | None
+    locked: bool
+    removed_in: int | None
+    unpublished_at: datetime | None
+    voter_removed: bool
 
 
 @dataclass(frozen=True)
@@ -169,9 +184,10 @@ def vote(session: so.Session, argument_id: int, voter_id: int, value: int) -> Ca
         raise Invalid("A vote is 1, -1, or 0 to take it back.", field="value")
     session.flush()  # the voter may be new in this transaction: their row goes first
     connection = session.connection()
-    row = connection.execute(TARGET, {"argument_id": argument_id, "member_id": voter_id}).one_or_none()
-    if row is None:
+    found = run_in(connection, TARGET, {"argument_id": argument_id, "member_id": voter_id})
+    if not found:
         raise NotFound("There is no such argument.")
+    row = Target(*typed(connection.engine, TARGET, found[0]))
     if row.voter_removed:
         raise Forbidden(REMOVED)
     check(
@@ -186,11 +202,11 @@ def vote(session: so.Session, argument_id: int, voter_id: int, value: int) -> Ca
     params = {"argument_id": argument_id, "member_id": voter_id, "value": value, "voted_at": utcnow(),
               "plus_up": int(value == 1), "plus_down": int(value == -1)}
     if connection.dialect.name == "postgresql":
-        up, down, score = connection.execute(PG_TAKE_BACK if value == 0 else PG_VOTE, params).one()
+        ((up, down, score),) = run_in(connection, PG_TAKE_BACK if value == 0 else PG_VOTE, params)
     else:
-        connection.execute(TAKE_BACK if value == 0 else SQLITE_UPSERT, params)
-        _, up, down, score = connection.execute(SQLITE_COUNTERS, {"argument_id": argument_id}).one()
-        connection.execute(SQLITE_MOVE, {"block_id": row.block_id})
+        run_in(connection, TAKE_BACK if value == 0 else SQLITE_UPSERT, params)
+        ((_, up, down, score),) = run_in(connection, SQLITE_COUNTERS, {"argument_id": argument_id})
+        run_in(connection, SQLITE_MOVE, {"block_id": row.block_id})
     if (held := session.identity_map.get(session.identity_key(Argument, argument_id))) is not None:
         session.expire(held, ["up", "down", "score"])  # the session's copy of it has other counters now
     # Counters only: what every reader sees; whose vote it was stays the voter's.
