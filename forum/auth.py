@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,13 +32,15 @@ class Viewer:
     """The person behind a request; anonymous when `user_id` is None.
 
     A stored member comes with what their requests ask of them besides their row (its id, stored name, when they
-    joined and last came), so that asking needs no attribute of a row another statement may have expired.
+    joined and last came), so that asking needs no attribute of a row another statement may have expired. Their
+    row (`member`) is the one loaded with them, or, where their sign-in was read in one statement, made from that
+    statement's columns when first asked for.
     """
 
     user_id: str | None = None
     name: str = ""
     role: Role | None = None
-    member: Member | None = None
+    loaded: Member | None = field(default=None, repr=False, compare=False)
     via_token: bool = False
     # The bell's count: the member's unread notification lines, read with the member.
     unread: int = 0
@@ -46,20 +48,29 @@ class Viewer:
     stored_name: str | None = None
     joined_at: datetime | None = None
     last_seen_at: datetime | None = None
+    # The member's columns as read (`MEMBER_ROW`), for the row to be made from when asked for.
+    columns: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_authenticated(self) -> bool:
         """Whether the request comes from a signed-in user or a valid token."""
         return self.user_id is not None
 
+    @property
+    def member(self) -> Member | None:
+        """The stored member's row (None for a viewer not stored yet)."""
+        if self.loaded is None and self.columns is not None:
+            object.__setattr__(self, "loaded", _stored_member(self.columns))
+        return self.loaded
+
     def has_role(self, role: Role) -> bool:
         """Whether the viewer holds `role` or one above it."""
         return self.role is not None and self.role.rank >= role.rank
 
 
-def member_viewer(user_id: str, name: str, member: Member, unread: int, via_token: bool = False) -> Viewer:
-    """The viewer of a stored member."""
-    return Viewer(user_id, name, member.acting_role, member, via_token, unread, member_id=member.id,
+def member_viewer(user_id: str, name: str, member: Member, unread: int) -> Viewer:
+    """The viewer of a stored member, loaded."""
+    return Viewer(user_id, name, member.acting_role, member, False, unread, member_id=member.id,
                   stored_name=member.name, joined_at=member.created_at, last_seen_at=member.last_seen_at)
 
 
@@ -157,16 +168,17 @@ def current_viewer() -> Viewer:
     return viewer
 
 
-# The member's row as a request needs it, read with the sign-in that names them.
+# The member's row as a request needs it, read with the sign-in that names them, and the role they act with.
 MEMBER_ROW = (Member.id, Member.user_id, Member.name, Member.role, Member.removed_at, Member.created_at,
               Member.last_seen_at, Member.unread_notifications)
+ACTING = len(MEMBER_ROW)
 # A bearer token's member, and a session of the forum's own accounts with its member: one statement each, run
 # outside any transaction (`forum.caching.raw_reads`), so that a write's own transaction begins with the write.
-TOKEN_HOLDER = sa.select(*MEMBER_ROW).join(ApiToken, ApiToken.member_id == Member.id).where(
+TOKEN_HOLDER = sa.select(*MEMBER_ROW, Member.acting_role).join(ApiToken, ApiToken.member_id == Member.id).where(
     tokens.live_token(sa.bindparam("digest"))
 )
 ACCOUNT_HOLDER = (
-    sa.select(Account.session_token, Account.username, *MEMBER_ROW)
+    sa.select(Account.session_token, Account.username, *MEMBER_ROW, Member.acting_role)
     .select_from(Account)
     .join(Member, Member.user_id == Account.user_key)
     .where(Account.id == sa.bindparam("account_id"))
@@ -190,13 +202,21 @@ def _stored_member(fields: Sequence[Any]) -> Member:
     return member
 
 
+def _read_viewer(columns: Sequence[Any], name: str, via_token: bool = False) -> Viewer:
+    """The viewer of a stored member from `MEMBER_ROW` and their acting role, as read."""
+    member_id, user_id, stored_name, _, _, joined_at, last_seen_at, unread = columns[:ACTING]
+    role = columns[ACTING]
+    return Viewer(user_id, name, Role(role) if role else None, None, via_token, unread or 0, member_id=member_id,
+                  stored_name=stored_name, joined_at=joined_at, last_seen_at=last_seen_at,
+                  columns=tuple(columns[:ACTING]))
+
+
 def _token_viewer(secret: str) -> Viewer:
     """The viewer of a live bearer token, or `NotAuthenticated`."""
     row = _read(TOKEN_HOLDER, {"digest": tokens.digest(secret)})
     if row is None:
         raise NotAuthenticated("The API token is unknown or was revoked.")
-    member = _stored_member(row)
-    return member_viewer(member.user_id, member.name, member, row[-1] or 0, via_token=True)
+    return _read_viewer(row, row[2], via_token=True)
 
 
 def _account_viewer() -> Viewer | None:
@@ -218,8 +238,7 @@ def _account_viewer() -> Viewer | None:
     row = None if account_id is None else _read(ACCOUNT_HOLDER, {"account_id": account_id})
     if row is None or not session_is_current(row[0], token):
         return None
-    member = _stored_member(row[2:])
-    return member_viewer(member.user_id, row[1], member, row[-1] or 0)
+    return _read_viewer(row[2:], row[1])
 
 
 def _resolve_viewer() -> Viewer:

@@ -148,8 +148,9 @@ def make_limiter(app: Flask) -> Limiter:
         enabled=app.config["FORUM_RATELIMIT_ENABLED"],
     )
     limiter.init_app(app)
-    # Reads are never limited: skip the limiter's per-request bookkeeping on them altogether.
-    limiter.request_filter(lambda: request.method not in WRITES)
+    # The limiter's own limits are those `LIMITS` hangs on a few views, on writes: skip its per-request bookkeeping
+    # on every other request (members' writes are counted by `counted`, past it).
+    limiter.request_filter(lambda: request.method not in WRITES or request.endpoint not in LIMITS)
     return limiter
 
 
