@@ -63,10 +63,12 @@ def run_in(connection: sa.Connection, statement: sa.ClauseElement, values: Mappi
     """Run `statement` (kept for the process) on the driver's cursor of `connection`, inside its transaction;
     its rows, as the driver gives them (`typed` reads them as SQLAlchemy would)."""
     sql, params = _prepared(connection.engine, statement, values)
+    # Whether it answers rows, said by the statement: in psycopg's pipeline mode a cursor knows only once synced.
+    answers = isinstance(statement, sa.Select) or bool(getattr(statement, "_returning", ()))
     cursor = connection.connection.cursor()
     try:
         cursor.execute(sql, params)
-        return list(cursor.fetchall()) if cursor.description is not None else []
+        return list(cursor.fetchall()) if answers else []
     finally:
         cursor.close()
 
