@@ -178,7 +178,8 @@ def bench_database(kind: str, args: argparse.Namespace, info: dict[str, str]) ->
             cookie = sign_in(bases["forum"])
             vote_as_member(bases["forum"], data)
             csrf = csrf_for(bases["forum"], f"/blocks/{data.write_threads[0]}", cookie)
-            targets = targets_for(data, cookie, csrf, bases["forum"], args)
+            targets = [t for t in targets_for(data, cookie, csrf, bases["forum"], args)
+                       if not args.only or any(word in t.name for word in args.only)]
             check_first(targets, bases, workdir)
             idle = cpu_idle()
             info[f"idle {kind}"] = f"{idle:.0%}"
@@ -321,6 +322,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="JSON of more settings for the site's create_app, e.g. "
                              "'{\"FORUM_RATELIMIT_ENABLED\": false}'")
     parser.add_argument("--seed", type=int, default=1, help="seed of wrk's random choices")
+    parser.add_argument("--only", default="",
+                        help="measure only the rows whose names hold one of these words, e.g. 'vote,post,bare'")
     parser.add_argument("--markdown", type=Path, help="also write the Markdown table to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, SQLite files)")
     args = parser.parse_args(argv)
@@ -336,6 +339,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.arguments < 1 or args.votes_per_argument < 0 or args.large < 0:
         parser.error("--arguments must be at least 1; --votes-per-argument and --large cannot be negative")
     args.threads = max(1, min(args.threads, args.connections))
+    args.only = [word.strip() for word in args.only.split(",") if word.strip()]
     try:
         args.forum_config = json.loads(args.forum_config)
     except ValueError as error:
