@@ -283,6 +283,16 @@ def sign_in(base: str, username: str = MEMBER, password: str = MEMBER_PASSWORD) 
     return cookie
 
 
+def csrf_for(base: str, path: str, cookie: str) -> str:
+    """The CSRF token that the signed-in member's copy of the page at `path` carries in its forms."""
+    status, _, page = fetch(base, path, {"Cookie": cookie, "User-Agent": MEMBER_AGENT})
+    parser = CsrfField()
+    parser.feed(page)
+    if status != 200 or not parser.token:
+        raise BenchError(f"The member's copy of {path} carries no CSRF token ({status}).")
+    return parser.token
+
+
 def vote_as_member(base: str, data: DataSet) -> None:
     """Have the member vote on one argument in ten of the thread under test, as a reader would."""
     for n, argument in enumerate(data.thread_arguments[::10]):

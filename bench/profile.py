@@ -1,14 +1,17 @@
-"""Where a page's time goes: the thread and article pages under pyinstrument, through Flask's test client.
+"""Where a page's or a write's time goes: each under pyinstrument, through Flask's test client.
 
     .venv/bin/python bench/profile.py [--requests 50] [--database sqlite|postgresql] [--out DIR] [--no-page-cache]
+    .venv/bin/python bench/profile.py --only writes --ratelimit-storage redis://127.0.0.1:6379/0
 
 It builds the same data set as bench/run.py (a fresh database: the demo article with `--arguments`
-arguments in each thread, replies, sources and votes), then, in this process, requests each page
+arguments in each thread, replies, sources and votes), then, in this process, sends each request
 once to warm up and `--requests` times under pyinstrument: the thread page anonymously and as a
 signed-in member (signed in through the /login form), the same two each read just after a vote by
-another member on an argument of the thread (the vote itself not profiled), and the article page. For
-each it prints the mean time per request, the top of the call tree and the functions that spend the most
-time themselves; `--out DIR` also writes each profile as text and as pyinstrument's HTML.
+another member on an argument of the thread (the vote itself not profiled), and the article page; then the
+writes bench/run.py measures: a vote through the API (a bearer token), a vote through the thread page's htmx
+form (the member's session and CSRF token) and a new argument with one source through the API. For each it
+prints the mean time per request, the top of the call tree and the functions that spend the most time
+themselves; `--out DIR` also writes each profile as text and as pyinstrument's HTML.
 `--no-page-cache` serves with `FORUM_CACHE_URL=none://`, so that every read renders its page (the
 snapshots and kept arguments stay on): a cold render.
 No server, no network: this is the forum's own Python and database work, one request at a time.
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -33,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from dataset import MEMBER, MEMBER_PASSWORD, CsrfField, DataSet, build
 from harness import DEFAULT_POSTGRES, BenchError, forum_env, fresh_database
+from run import RAISED_LIMITS
 
 try:
     from pyinstrument import Profiler
@@ -49,6 +54,46 @@ def sign_in(client) -> None:
     })
     if response.status_code != 302 or MEMBER not in client.get("/").get_data(as_text=True):
         raise BenchError(f"Signing in through /login failed ({response.status_code}).")
+
+
+def csrf_of(client, path: str) -> str:
+    """The CSRF token a signed-in member's page carries in its `csrf-token` meta tag or its forms."""
+    parser = CsrfField()
+    parser.feed(client.get(path).get_data(as_text=True))
+    if not parser.token:
+        raise BenchError(f"{path} carries no CSRF token.")
+    return parser.token
+
+
+def writes(data: DataSet, member, token_client, args: argparse.Namespace) -> list[tuple[str, Callable[[], int]]]:
+    """The writes bench/run.py measures, each a function sending one more of them: random votes, unique posts."""
+    chooser = random.Random(args.seed)
+    values = itertools.cycle([1, -1, 0])
+    csrf = csrf_of(member, f"/blocks/{data.write_threads[0]}")
+    posted = itertools.count()
+
+    def api_vote() -> int:
+        voter, secret = chooser.choice(data.seed_tokens)
+        argument = chooser.choice([a for a, author in data.write_arguments if author != voter])
+        return token_client.put(f"/api/v1/arguments/{argument}/vote", json={"value": next(values)},
+                                headers={"Authorization": f"Bearer {secret}"}).status_code
+
+    def form_vote() -> int:
+        argument, _ = chooser.choice(data.write_arguments)
+        return member.post(f"/arguments/{argument}/vote", data={"value": str(next(values)), "csrf_token": csrf},
+                           headers={"HX-Request": "true"}).status_code
+
+    def api_post() -> int:
+        _, secret = chooser.choice(data.seed_tokens)
+        n = next(posted)
+        body = {"stance": chooser.choice(["counter", "support", "question"]),
+                "body": f"Profiled post {n}: the *figures* for this paragraph deserve a second look.",
+                "sources": [{"url": f"https://example.org/profile/{n}", "title": "Profile source"}]}
+        return token_client.post(f"/api/v1/blocks/{chooser.choice(data.write_threads)}/arguments", json=body,
+                                 headers={"Authorization": f"Bearer {secret}"}).status_code
+
+    return [("API vote", api_vote), ("thread page vote (htmx form)", form_vote),
+            ("API post argument", api_post)]
 
 
 def voter(client, data: DataSet) -> Callable[[], None]:
@@ -75,7 +120,7 @@ def profile(name: str, get: Callable[[], int], requests: int, args: argparse.Nam
     """Warm a page up, profile `requests` requests of it (each after `before`, which is not profiled), and
     print (and maybe write) the results."""
     status = get()
-    if status != 200:
+    if not 200 <= status < 300:
         raise BenchError(f"{name} answered {status}.")
     profiler = Profiler(interval=args.interval)
     spent = 0.0
@@ -124,6 +169,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="also write each profile here, as .txt and .html")
     parser.add_argument("--no-page-cache", action="store_true",
                         help="serve with FORUM_CACHE_URL=none://: every read renders its page")
+    parser.add_argument("--only", choices=["pages", "writes"], help="profile the pages alone, or the writes alone")
+    parser.add_argument("--ratelimit-storage", default="memory://",
+                        help="where the writes' rate limits are counted (memory://; bench/run.py counts them "
+                             "in redis://127.0.0.1:6379/0)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the writes' random choices")
     args = parser.parse_args(argv)
     if args.requests < 1 or args.arguments < 1:
         parser.error("--requests and --arguments must be at least 1")
@@ -148,7 +198,12 @@ def main(argv: list[str] | None = None) -> int:
             os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "FORUM_INSTANCE_PATH")})
             from wsgi import create_app
 
-            app = create_app({"FORUM_CACHE_URL": "none://"} if args.no_page_cache else None)
+            # The limits raised as bench/run.py raises them: checked and counted, never refusing.
+            config = {**RAISED_LIMITS, "FORUM_RATELIMIT_STORAGE_URI": args.ratelimit_storage,
+                      "FORUM_RATELIMIT_KEY_PREFIX": f"forum-profile-{os.getpid()}"}
+            if args.no_page_cache:
+                config["FORUM_CACHE_URL"] = "none://"
+            app = create_app(config)
             anonymous = app.test_client()
             member = app.test_client()
             sign_in(member)
@@ -161,8 +216,14 @@ def main(argv: list[str] | None = None) -> int:
                 (f"thread page ({args.arguments} arguments), member, after a vote", member, thread, vote),
                 ("article page", anonymous, data.article_path, None),
             ]
-            for name, client, path, before in pages:
-                profile(name, lambda c=client, p=path: c.get(p).status_code, args.requests, args, before)
+            chosen = [(name, lambda c=client, p=path: c.get(p).status_code, before)
+                      for name, client, path, before in pages]
+            if args.only == "writes":
+                chosen = []
+            if args.only != "pages":
+                chosen += [(name, send, None) for name, send in writes(data, member, app.test_client(), args)]
+            for name, send, before in chosen:
+                profile(name, send, args.requests, args, before)
     except BenchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -16,6 +16,7 @@ class Row:
 
     result: Result
     ok: frozenset[int]
+    yardstick: str | None = None  # the bare write it is measured against
 
 
 @dataclass
@@ -42,8 +43,8 @@ def unexpected(row: Row) -> int:
     return sum(n for status, n in row.result.statuses.items() if status not in row.ok)
 
 
-HEADERS = ["target", "database", "requests/s", "p50 ms", "p99 ms", "non-2xx", "304", "socket errors",
-           "/ hello world", "/ 200 rows"]
+HEADERS = ["target", "database", "requests/s", "p50 ms", "p99 ms", "p99/p50", "non-2xx", "304", "socket errors",
+           "/ hello world", "/ 200 rows", "/ bare write"]
 SCALE_HEADERS = ["database", "thread page", "arguments", "p50 ms", "p99 ms", "p50 large/small",
                  "p99 large/small", f"within {SCALE_TARGET - 1:.0%}"]
 
@@ -58,15 +59,18 @@ def table_rows(outcomes: list[Outcome]) -> list[list[str]]:
         for row in outcome.rows:
             r = row.result
             if not r.slices:
-                cells.append([r.target, r.database, "not measured", "", "", "", "", "", "", ""])
+                cells.append([r.target, r.database, "not measured", "", "", "", "", "", "", "", "", ""])
                 continue
+            yardstick = rates.get(row.yardstick or "", 0.0)
             # A 304 is a success only on the row that asks for one; elsewhere it counts as non-2xx.
             non_2xx = sum(n for status, n in r.statuses.items() if not 200 <= status < 300)
             cells.append([
                 r.target, r.database, f"{r.rate:.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}",
+                f"{r.p99_ms / r.p50_ms:.1f}" if r.p50_ms else "",
                 str(non_2xx - r.statuses.get(304, 0) if 304 in row.ok else non_2xx),
                 str(r.statuses.get(304, 0)), str(r.errors),
                 f"{r.rate / hello:.3f}" if hello else "", f"{r.rate / bare:.2f}" if bare else "",
+                f"{r.rate / yardstick:.2f}" if yardstick else "",
             ])
     return cells
 

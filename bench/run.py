@@ -8,10 +8,11 @@ PostgreSQL database, dropped at the end) with `flask forum` commands: the schema
 seeded with `--arguments` arguments in each thread (the thread under test is its first paragraph), a
 small article whose one thread holds 3 arguments, and a second copy of the demo article that takes
 the votes and posts, so that the pages measured do not change under them. It serves the site, a
-hello-world Flask app and a Flask app rendering 200 rows from one query (bench/bare_pages.py), each
-with `gunicorn --workers 2`, and drives every target with wrk in alternating rounds. It prints one
-table with each target's ratio to the hello-world app and to the bare 200-row page, then the same
-table in Markdown.
+hello-world Flask app, a Flask app rendering 200 rows from one query (bench/bare_pages.py) and a
+Flask app whose vote and post are one statement and a commit each (bench/bare_writes.py), each with
+`gunicorn --workers 2`, and drives every target with wrk in alternating rounds. It prints one table
+with each target's ratio to the hello-world app and to the bare 200-row page, and each write's to its
+bare twin, then the same table in Markdown.
 
 With `--large N` it also builds a database holding N arguments (the same data set plus filler
 articles) and compares the thread page's latency there with the small database's, one request at a
@@ -32,7 +33,8 @@ import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
-from dataset import BENCH, MEMBER_AGENT, ROOT, DataSet, build, sign_in, vote_as_member
+import bare_writes
+from dataset import BENCH, MEMBER_AGENT, ROOT, DataSet, build, csrf_for, sign_in, vote_as_member
 from harness import (
     DEFAULT_POSTGRES,
     BenchError,
@@ -162,7 +164,8 @@ def bench_database(kind: str, args: argparse.Namespace, info: dict[str, str]) ->
 
             prefix = f"forum-bench-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             stack.callback(forget_counts, args.ratelimit_storage, prefix)
-            logs = {name: workdir / f"{name}-gunicorn.log" for name in ("forum", "hello", "rows", "large")}
+            logs = {name: workdir / f"{name}-gunicorn.log" for name in ("forum", "hello", "rows", "bare", "large")}
+            bare_writes.create_tables(url)
             rows_env = {**env, "BARE_DATABASE_URL": url, "BARE_BLOCK_ID": str(data.thread)}
             # Every server up at once (an idle sync worker costs nothing), so that runs can alternate.
             bases = {
@@ -172,6 +175,8 @@ def bench_database(kind: str, args: argparse.Namespace, info: dict[str, str]) ->
                     "bare_pages:hello", env, BENCH, logs["hello"], "/", WORKERS)),
                 "rows": stack.enter_context(gunicorn(
                     "bare_pages:rows", rows_env, BENCH, logs["rows"], "/health", WORKERS)),
+                "bare": stack.enter_context(gunicorn(
+                    "bare_writes:app", {**env, "BARE_DATABASE_URL": url}, BENCH, logs["bare"], "/health", WORKERS)),
             }
             if large:
                 bases["large"] = stack.enter_context(gunicorn(
@@ -179,7 +184,8 @@ def bench_database(kind: str, args: argparse.Namespace, info: dict[str, str]) ->
                     WORKERS))
             cookie = sign_in(bases["forum"])
             vote_as_member(bases["forum"], data)
-            targets = chosen(targets_for(data, cookie, bases["forum"], args), args.targets)
+            csrf = csrf_for(bases["forum"], f"/blocks/{data.write_threads[0]}", cookie)
+            targets = chosen(targets_for(data, cookie, csrf, bases["forum"], args), args.targets)
             check_first(targets, bases, workdir)
             idle = cpu_idle()
             info[f"idle {kind}"] = f"{idle:.0%}"
@@ -189,7 +195,7 @@ def bench_database(kind: str, args: argparse.Namespace, info: dict[str, str]) ->
             results = {t.name: Result(kind, t.name) for t in targets}
             run_rounds(kind, targets, bases, results, workdir, args, load_of(args))
             for target in targets:
-                outcome.rows.append(Row(results[target.name], target.ok))
+                outcome.rows.append(Row(results[target.name], target.ok, target.yardstick))
             if large:
                 outcome.scale = scale_check(kind, data, large, bases, workdir, args)
             for name, log in logs.items():

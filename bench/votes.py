@@ -7,7 +7,7 @@ PostgreSQL database, dropped at the end), runs `flask forum db upgrade`, imports
 seeds a discussion, creates bearer tokens for the seed members, serves the site with
 `gunicorn --workers 4` on 127.0.0.1 and drives `PUT /api/v1/arguments/<id>/vote` with wrk: random
 arguments, random values (1, -1, 0), rotating tokens, never a member's own argument. Beside it, it
-serves bench/bare_vote.py (one upsert and one commit, no forum code) on the same database the same
+serves bench/bare_writes.py (one upsert and one commit, no forum code) on the same database the same
 way and drives it with the same wrk settings, the runs of the two alternating. It prints one table
 with the ratio forum/bare per database, then the same table in Markdown. See bench/README.md.
 """
@@ -30,7 +30,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-import bare_vote
+import bare_writes
 import sqlalchemy as sa
 from harness import (
     COUNT_STATUSES,
@@ -185,7 +185,7 @@ def bench_database(kind: str, args: argparse.Namespace, info: dict[str, str]) ->
             lua = workdir / "vote.lua"
             write_lua(lua, workload, args.seed)
 
-            bare_vote.create_table(url)
+            bare_writes.create_tables(url)
             forum_log = workdir / "forum-gunicorn.log"
             bare_log = workdir / "bare-gunicorn.log"
             spec = f"wsgi:create_app({args.forum_config!r})" if args.forum_config else "wsgi:app"
@@ -194,7 +194,7 @@ def bench_database(kind: str, args: argparse.Namespace, info: dict[str, str]) ->
             # Both servers up at once (an idle sync worker costs nothing), so that their runs can
             # alternate: forum, bare, bare, forum... spreads drift in the machine's load over both.
             with gunicorn(spec, env, ROOT, forum_log, "/api/v1/articles", WORKERS) as forum_base, \
-                    gunicorn("bare_vote:app", {**env, "BARE_DATABASE_URL": url}, BENCH, bare_log,
+                    gunicorn("bare_writes:app", {**env, "BARE_DATABASE_URL": url}, BENCH, bare_log,
                              "/health", WORKERS) as bare_base:
                 targets = {"forum vote": (forum, forum_base), "bare upsert": (bare, bare_base)}
                 if args.warmup > 0:

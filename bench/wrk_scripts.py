@@ -10,6 +10,9 @@ from pathlib import Path
 from dataset import MEMBER_AGENT, SMALL_THREAD_ARGUMENTS, DataSet, fetch
 from harness import COUNT_STATUSES, lua_string
 
+# The yardsticks of the writes (bench/bare_writes.py): one statement and one commit each.
+BARE_UPSERT = "bare upsert (bare Flask)"
+BARE_INSERT = "bare insert (bare Flask)"
 # What a browser (or an HTTP library) sends with every GET: kept pages are then sent gzip-compressed.
 BROWSER = {"Accept-Encoding": "gzip, deflate"}
 
@@ -19,10 +22,11 @@ class Target:
     """One row of the table: what wrk sends, to which server, and which statuses count as success."""
 
     name: str
-    server: str  # "forum", "hello", "rows" or "large"
+    server: str  # "forum", "hello", "rows", "bare" or "large"
     lua: Callable[[str], str]  # run id -> the request part of the Lua script
     ok: frozenset[int] = frozenset(range(200, 300))
     probe: Callable[[], str | None] | None = None  # before each run; a reason to skip it, or None
+    yardstick: str | None = None  # a write's bare twin, the row its rate is divided by in "/ bare write"
 
 
 def static_lua(method: str, path: str, headers: dict[str, str] | None = None) -> Callable[[str], str]:
@@ -67,6 +71,31 @@ end
     return script
 
 
+def form_vote_lua(data: DataSet, cookie: str, csrf: str, seed_: int) -> Callable[[str], str]:
+    """A random vote through the thread page's htmx form, as the signed-in member, on a random argument."""
+    arguments = ", ".join(str(a) for a, _ in data.write_arguments)
+    headers = {"Cookie": cookie, "User-Agent": MEMBER_AGENT, "HX-Request": "true",
+               "Content-Type": "application/x-www-form-urlencoded"}
+    shown = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items())
+
+    def script(_run: str) -> str:
+        return f"""
+local arguments = {{ {arguments} }}
+local values = {{ "1", "-1", "0" }}
+local csrf = {lua_string(csrf)}
+function init(args)
+  statuses = {{}}
+  math.randomseed({seed_} + number * 7919)
+end
+function request()
+  return wrk.format("POST", "/arguments/" .. arguments[math.random(#arguments)] .. "/vote", {{ {shown} }},
+    "value=" .. values[math.random(#values)] .. "&csrf_token=" .. csrf)
+end
+"""
+
+    return script
+
+
 def post_lua(data: DataSet, seed_: int) -> Callable[[str], str]:
     """A new argument with a source in a thread of the write article; every body is unique."""
     threads = ", ".join(str(t) for t in data.write_threads)
@@ -104,7 +133,7 @@ def write_script(workdir: Path, target: Target, run: str) -> Path:
     return path
 
 
-def targets_for(data: DataSet, cookie: str, forum: str, args: argparse.Namespace) -> list[Target]:
+def targets_for(data: DataSet, cookie: str, csrf: str, forum: str, args: argparse.Namespace) -> list[Target]:
     """The table's rows, in order."""
     thread = f"/blocks/{data.thread}"
     api = f"/api/v1/blocks/{data.thread}/arguments"
@@ -142,6 +171,10 @@ def targets_for(data: DataSet, cookie: str, forum: str, args: argparse.Namespace
         Target(f"API arguments ({n}), anonymous", "forum", get(api)),
         Target(f"API arguments ({n}), member token", "forum",
                get(api, {"Authorization": f"Bearer {data.member_token}"})),
-        Target("API vote", "forum", vote_lua(data, args.seed)),
-        Target("API post argument", "forum", post_lua(data, args.seed)),
+        Target(BARE_UPSERT, "bare", vote_lua(data, args.seed)),
+        Target("API vote", "forum", vote_lua(data, args.seed), yardstick=BARE_UPSERT),
+        Target("thread page vote (htmx form)", "forum", form_vote_lua(data, cookie, csrf, args.seed),
+               yardstick=BARE_UPSERT),
+        Target(BARE_INSERT, "bare", post_lua(data, args.seed)),
+        Target("API post argument", "forum", post_lua(data, args.seed), yardstick=BARE_INSERT),
     ]

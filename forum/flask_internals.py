@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, session
 from flask_login import LoginManager, current_user
+from flask_login.utils import _user_context_processor
 
 # Flask keeps flashed messages in the session under this key until a page shows them.
 FLASHES = "_flashes"
@@ -51,6 +52,11 @@ def signs_in_from_request(manager: LoginManager) -> bool:
 def user_loader(manager: LoginManager | None) -> Callable[[str], Any] | None:
     """The user loader a host gave its login manager, if any."""
     return getattr(manager, "_user_callback", None)
+
+
+def puts_current_user(processor: Callable[..., Any]) -> bool:
+    """Whether a template context processor is Flask-Login's, which puts (and so loads) `current_user`."""
+    return processor is _user_context_processor
 
 
 def signed_in_user() -> Any:

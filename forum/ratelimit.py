@@ -12,6 +12,7 @@ depends on the check's outcome. Every refusal (429) says when to try again, and 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import math
@@ -75,8 +76,8 @@ def setting(name: str) -> Callable[[], str]:
 def posting_limits() -> str:
     """The posting limits of the member: stricter in their first day."""
     config = current_app.config
-    member = current_viewer().member
-    if member is None or utcnow() - member.created_at < NEW_MEMBER_AGE:
+    joined = current_viewer().joined_at
+    if joined is None or utcnow() - joined < NEW_MEMBER_AGE:
         return f"{config['FORUM_RATELIMIT_POST']}; {config['FORUM_RATELIMIT_POST_NEW_MEMBER']}"
     return str(config["FORUM_RATELIMIT_POST"])
 
@@ -127,6 +128,10 @@ STORE_TIMEOUT = 1  # seconds a limit's store may take to answer
 FALLBACK = MovingWindowRateLimiter(MemoryStorage())
 # What a store that stops answering raises: Redis's own errors, or the socket's.
 STORE_ERRORS = (redis.RedisError, OSError)
+# After the shared store fails, the seconds for which this process counts alone rather than asking it again on
+# every write (and waiting out its timeout each time).
+PAUSE_AFTER_FAILURE = 5.0
+_paused_until: dict[int, float] = {}
 
 
 def make_limiter(app: Flask) -> Limiter:
@@ -143,8 +148,9 @@ def make_limiter(app: Flask) -> Limiter:
         enabled=app.config["FORUM_RATELIMIT_ENABLED"],
     )
     limiter.init_app(app)
-    # Reads are never limited: skip the limiter's per-request bookkeeping on them altogether.
-    limiter.request_filter(lambda: request.method not in WRITES)
+    # The limiter's own limits are those `LIMITS` hangs on a few views, on writes: skip its per-request bookkeeping
+    # on every other request (members' writes are counted by `counted`, past it).
+    limiter.request_filter(lambda: request.method not in WRITES or request.endpoint not in LIMITS)
     return limiter
 
 
@@ -170,8 +176,9 @@ def apply_limits(app: Flask, limiter: Limiter) -> None:
 class FallingBack:
     """The shared store's counts, or this process's for any one call the store fails.
 
-    The store may answer its check and drop the next moment (Redis restarting): a member's write, done and
-    committed, must then not be answered 500 because counting it failed; the client would send it again.
+    The store is not asked whether it is up first (a round trip on every write): a call it fails is made on
+    this process's counts instead, and so are the calls of the next few seconds. A member's write, done and
+    committed, is then never answered 500 because counting it failed; the client would send it again.
     """
 
     def __init__(self, shared: RateLimiter) -> None:
@@ -196,12 +203,14 @@ class FallingBack:
             return getattr(self.shared, name)(*args)
         except STORE_ERRORS as error:
             logger.warning("The rate limits' store failed (%s): counting in this process meanwhile.", error)
+            _paused_until[id(self.shared)] = time.monotonic() + PAUSE_AFTER_FAILURE
             return getattr(FALLBACK, name)(*args)
 
 
 def strategy_of(limiter: Limiter) -> FallingBack | RateLimiter:
-    """Where the forum's own counts go: the limiter's store, or this process's memory while it does not answer."""
-    return FallingBack(limiter.limiter) if limiter.limiter.storage.check() else FALLBACK
+    """Where the forum's own counts go: the limiter's store, or this process's memory for a while after it failed."""
+    shared = limiter.limiter
+    return FALLBACK if _paused_until.get(id(shared), 0.0) > time.monotonic() else FallingBack(shared)
 
 
 def seconds_until(
@@ -216,13 +225,51 @@ def seconds_until(
 # ---------------------------------------------------------------- a member's writes
 
 
+# A look at a member's window stands for this many seconds in the process that took it, while at least half the
+# limit remains beyond what the process counted since: their next writes then cost no round trip to the store
+# before the write, only the count after it.
+LOOK_LASTS = 1.0
+MOST_LOOKS = 10_000  # members' windows remembered at once; past it, the old looks are forgotten
+_looks: dict[tuple[str, ...], list[float]] = {}  # key -> [when, what remained then, counted here since]
+
+
+@functools.lru_cache(maxsize=64)
+def parsed(limits: str) -> list[RateLimitItem]:
+    """The limits a setting names ("20 per 10 minutes; 10 per day"), parsed once."""
+    return parse_many(limits)
+
+
+def room_left(strategy: FallingBack | RateLimiter, item: RateLimitItem, *identifiers: str) -> bool:
+    """Whether one more write stays within `item`: by a look at the window of this last second, else by a new one."""
+    key = (str(item), *identifiers)
+    now = time.monotonic()
+    look = _looks.get(key)
+    if look is not None and now - look[0] < LOOK_LASTS and look[1] - look[2] >= item.amount / 2:
+        return True
+    remaining = strategy.get_window_stats(item, *identifiers).remaining
+    if len(_looks) >= MOST_LOOKS:
+        for stale in [k for k, (when, _, _) in _looks.items() if now - when >= LOOK_LASTS]:
+            del _looks[stale]
+    _looks[key] = [now, remaining, 0]
+    return remaining >= 1
+
+
+def note_counted(item: RateLimitItem, *identifiers: str) -> None:
+    """One more write counted in `item`'s window: the process's look at it has that much less room."""
+    if (look := _looks.get((str(item), *identifiers))) is not None:
+        look[2] += 1
+
+
 @contextmanager
 def counted(kind: str) -> Iterator[None]:
     """Run a member's write of `kind` ("post", "edit", "vote", "flag") under their limits for it.
 
     `TooManyRequests` (saying when to try again) once the limits are reached; otherwise the write runs, and
     is counted only if it finishes without an error. Tested first and counted after, two writes sent at the
-    very same moment may both pass the last free place; the limits are against floods, not exact quotas.
+    very same moment may both pass the last free place. A process that looked at a member's window less than a
+    second ago and saw more than half of it free (less what it counted since) does not look again: only if the
+    member's writes in other processes filled the other half within that second could one pass the limit. The
+    limits are against floods, not exact quotas; every write done is counted in the store.
     """
     limiter: Limiter = current_app.extensions["forum"].limiter
     if not limiter.enabled:
@@ -230,16 +277,17 @@ def counted(kind: str) -> Iterator[None]:
         return
     limits, message = MEMBER_WRITES[kind]
     strategy = strategy_of(limiter)
-    items = parse_many(limits())
+    items = parsed(limits())
     prefix = current_app.config["FORUM_RATELIMIT_KEY_PREFIX"]
     key = member_key()
-    exhausted = [item for item in items if not strategy.test(item, prefix, kind, key)]
+    exhausted = [item for item in items if not room_left(strategy, item, prefix, kind, key)]
     if exhausted:
         seconds = seconds_until(strategy, kind, key, exhausted)
         raise TooManyRequests(f"{message} {try_again_in(seconds)}", retry_after=seconds)
     yield
     for item in items:
         strategy.hit(item, prefix, kind, key)
+        note_counted(item, prefix, kind, key)
 
 
 # ---------------------------------------------------------------- signing in

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from forum.caching import invalidation
 from forum.caching.verify import difference
 from forum.db import get_session
-from forum.models import Argument, Base, Block
+from forum.models import Argument, Base, Block, Vote
 from forum.services import arguments, members, votes
 from tests.articles import make_article
 
@@ -115,8 +115,8 @@ def test_a_write_whose_table_the_map_forgets_is_refused(app, make_user, monkeypa
 
 @pytest.mark.parametrize("cookie", [False, True], ids=["fast path", "in the app"])
 def test_a_write_the_map_wrongly_says_no_page_shows_fails_verify_mode(app, make_user, monkeypatch, caplog, cookie):
-    """Votes and scores declared shown on no page: a vote moves no version, and the next cache hit, rendered
-    afresh in verify mode, differs from the kept page: a 500, the difference logged."""
+    """Votes and scores declared shown on no page: a vote row and its recount move no version, and the next cache
+    hit, rendered afresh in verify mode, differs from the kept page: a 500, the difference logged."""
     block, argument, client = thread_with_an_argument(app, make_user)
     if cookie:
         client.set_cookie("unrelated", "1")
@@ -126,7 +126,11 @@ def test_a_write_the_map_wrongly_says_no_page_shows_fails_verify_mode(app, make_
     monkeypatch.setitem(invalidation.NOT_SHOWN, "forum_arguments", frozenset({"up", "down", "score"}))
     scores = [entry for entry in invalidation.COVERED["forum_arguments"] if entry[1] != {"up", "down", "score"}]
     monkeypatch.setitem(invalidation.COVERED, "forum_arguments", scores)
-    vote(app, argument)
+    with app.app_context():  # a vote row and its recount, written through the session's events
+        session = get_session()
+        session.add(Vote(argument_id=argument, member_id=members.ensure_member(session, "rita-id", "rita").id, value=1))
+        votes.recount(session, [argument])
+        session.commit()
     stale = client.get(f"/blocks/{block}")
     assert stale.status_code == 500
     assert "Score 1" in stale.get_data(as_text=True) and "not the page as rendered now" in caplog.text
@@ -141,3 +145,12 @@ def test_verify_mode_sets_aside_the_csrf_token_under_the_apps_own_field_name():
     assert difference(kept, fresh, "form_token") is None
     assert difference(kept, fresh) is not None  # under the default name the tokens are content
     assert difference(kept, fresh.replace(b"</form>", b"<p>new</p></form>"), "form_token") is not None
+
+
+def test_a_write_past_the_sessions_events_moves_its_thread_only_where_the_map_says_so():
+    """A vote's own statement moves its thread's version because `MAP` says its rows move that page alone."""
+    assert invalidation.thread_moved(sa.literal(1), votes.WRITES) is not None
+    with pytest.raises(invalidation.UnmappedWrite):
+        invalidation.thread_moved(sa.literal(1), {"forum_arguments": ["body"]})  # the article page shows it too
+    with pytest.raises(invalidation.UnmappedWrite):
+        invalidation.thread_moved(sa.literal(1), {"forum_accounts": ["username"]})  # shown on no page

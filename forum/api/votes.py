@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from forum.api.blueprint import registry
 from forum.api.openapi import ErrorBody
 from forum.api.schemas import RequestBody, examples
-from forum.auth import acting_member, current_viewer
+from forum.auth import acting_member_id, current_viewer
 from forum.db import get_session
 from forum.services import votes
 
@@ -43,6 +43,6 @@ def vote(argument_id: int, body: VoteIn) -> ResponseReturnValue:
     Who may call it: members, on arguments not their own.
     """
     session = get_session()
-    tally = votes.cast_vote(session, argument_id, acting_member(current_viewer()), body.value)
+    cast = votes.vote(session, argument_id, acting_member_id(current_viewer()), body.value)
     session.commit()
-    return asdict(tally)
+    return asdict(cast.tally)

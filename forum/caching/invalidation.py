@@ -313,6 +313,17 @@ def _update(model: type[Block | Article], where: list[sa.ColumnElement[bool]], o
     return statement.where(model.id.in_(chosen))
 
 
+def thread_moved(block_id: sa.ColumnElement[int], writes: Mapping[str, Collection[str]]) -> sa.Update:
+    """The UPDATE moving one thread's page version, for a write sent past the session's events in a statement of
+    its own (a vote): `writes` names the tables and columns it changes, and `MAP` must say that they move their
+    thread's page alone, or this refuses to build it (`UnmappedWrite`)."""
+    for table, columns in writes.items():
+        reaches = {entry.reach for entry, covered in COVERED[table] if covered & set(columns)}
+        if reaches != {Reach.THREAD}:
+            raise UnmappedWrite(f"{table}.{', '.join(sorted(columns))} does not move its thread's page alone.")
+    return sa.update(Block).where(Block.id == block_id).values(version=Block.version + 1)
+
+
 def move_versions(session: so.Session) -> None:
     """Before a transaction commits: write what is pending, then move the versions of the pages it changed."""
     if session.in_nested_transaction():

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple, cast
 
@@ -49,6 +49,8 @@ class Compiled(NamedTuple):
 
 
 _compiled: dict[tuple[str, int], Compiled] = {}
+# The writes' statements compiled for the driver's own cursor, by dialect and statement.
+_driver_compiled: dict[tuple[str, int], Any] = {}
 # The reads' engines' connections kept out of their pools between reads: a pool's checkout and return cost about a
 # tenth of a kept page's own work. A few per engine at most (a sync worker uses one; threads beyond take from the
 # pool as before), all counted by the pool as checked out, so its bounds still hold.
@@ -96,6 +98,52 @@ def read_one(
     for listener in statement_listeners:
         listener(compiled.sql)
     return _fetch(engine, compiled, params, retry=True)
+
+
+def _driver_statement(engine: sa.Engine, statement: sa.ClauseElement, values: Mapping[str, Any]) -> tuple[str, Any]:
+    """The SQL and the parameters of `statement` with `values` for the driver's own cursor (its placeholders,
+    not libpq's), compiled once per process; told to the listeners."""
+    key = (engine.dialect.name, id(statement))
+    compiled = _driver_compiled.get(key)
+    if compiled is None:
+        compiled = _driver_compiled.setdefault(key, statement.compile(dialect=engine.dialect))
+    params: Any = compiled.construct_params(values)
+    if compiled.positiontup is not None:  # SQLite's "?" placeholders; psycopg's cursor takes the names
+        params = tuple(params[name] for name in compiled.positiontup)
+    sql = compiled.string
+    for listener in statement_listeners:
+        listener(sql)
+    return sql, params
+
+
+def run_in(connection: sa.Connection, statement: sa.ClauseElement, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """Run `statement` (kept for the process) on the driver's cursor of `connection`, inside its transaction;
+    its rows, as the driver gives them (`typed` reads them as SQLAlchemy would)."""
+    sql, params = _driver_statement(connection.engine, statement, values)
+    # Whether it answers rows, said by the statement: in psycopg's pipeline mode a cursor knows only once synced.
+    answers = isinstance(statement, sa.Select) or bool(getattr(statement, "_returning", ()))
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if answers else []
+    finally:
+        cursor.close()
+
+
+_converters: dict[tuple[str, int], list[Callable[[Any], Any] | None]] = {}
+
+
+def typed(engine: sa.Engine, statement: sa.Select[*tuple[Any, ...]], row: Sequence[Any]) -> list[Any]:
+    """A row of `statement` as the driver gave it, each value read by its column's type (SQLite's datetimes are
+    text to the driver)."""
+    key = (engine.dialect.name, id(statement))
+    converters = _converters.get(key)
+    if converters is None:
+        converters = _converters.setdefault(key, [
+            column.type.dialect_impl(engine.dialect).result_processor(engine.dialect, None)
+            for column in statement.selected_columns
+        ])
+    return [value if convert is None else convert(value) for convert, value in zip(converters, row)]
 
 
 def _fetch(engine: sa.Engine, compiled: Compiled, params: Any, *, retry: bool) -> tuple[Any, ...] | None:

@@ -132,13 +132,14 @@ def build_sources(
     """Checked `Source` rows for a block; a footnote number must be one that this block cites."""
     if len(inputs) > limits.sources:
         raise Invalid(f"An argument has at most {plural(limits.sources, 'source')}.", field="sources")
+    # The block's footnotes, read only when a source names one.
     slots = dict(
         session.execute(
             sa.select(CitationSlot.number, CitationSlot.id)
             .join(block_citations, block_citations.c.slot_id == CitationSlot.id)
             .where(block_citations.c.block_id == block.id)
         ).all()
-    )
+    ) if any(given.citation is not None for given in inputs) else {}
     sources = []
     checks = Checks()
     for position, given in enumerate(inputs):

@@ -42,8 +42,11 @@ def get_block(session: so.Session, block_id: int) -> Block:
 
 
 def get_thread(session: so.Session, block_id: int) -> Block:
-    """The block with that id if it has a thread (headings have none), or `NotFound`."""
-    block = get_block(session, block_id)
+    """The block with that id if it has a thread (headings have none), with its article (which every write to the
+    thread asks whether it was unpublished), or `NotFound`."""
+    block = session.get(Block, block_id, options=[so.joinedload(Block.article)])
+    if block is None:
+        raise NotFound("There is no such paragraph.")
     if not block.is_thread:
         raise NotFound("A heading has no thread.")
     return block

@@ -8,6 +8,7 @@ import sqlalchemy.orm as so
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.models import Account, Member, Role, utcnow
 from forum.services import audit
+from forum.services.policy import REMOVED
 from forum.services.tokens import revoke_all
 from forum.services.votes import remove_votes_of
 from forum.usernames import username_key
@@ -75,7 +76,6 @@ def remove_member(session: so.Session, member: Member) -> int:
     return remove_votes_of(session, member)
 
 
-REMOVED = "Your membership of this forum was removed: you may read, not take part."
 
 
 def roster(session: so.Session, limit: int = 1000) -> list[Member]:

@@ -73,6 +73,8 @@ class ArgumentState(Protocol):
     def withdrawn_at(self) -> datetime | None: ...
 
 
+# What a removed member is told when they try to take part.
+REMOVED = "Your membership of this forum was removed: you may read, not take part."
 MODERATORS_ONLY = {Action.HIDE, Action.RESTORE}
 # What a locked thread still allows, and to whom (None: anyone who may do it elsewhere).
 OPEN_WHEN_LOCKED = {Action.FLAG: None, Action.HIDE: None, Action.RESTORE: None, Action.EDIT: "moderator"}

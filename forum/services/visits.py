@@ -9,16 +9,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from forum.models import Member, utcnow
 
 RECORD_EVERY = timedelta(minutes=5)
 
 
-def stale(member: Member, now: datetime) -> bool:
-    """Whether the member's recorded visit is old enough to be written again."""
-    return member.last_seen_at is None or now - member.last_seen_at >= RECORD_EVERY
+def stale(last_seen_at: datetime | None, now: datetime) -> bool:
+    """Whether a member's recorded visit is old enough to be written again."""
+    return last_seen_at is None or now - last_seen_at >= RECORD_EVERY
 
 
 def seen_now(member: Member | None) -> None:
@@ -27,14 +26,10 @@ def seen_now(member: Member | None) -> None:
         member.last_seen_at = utcnow()
 
 
-def record_visit(engine: sa.Engine, member: Member, now: datetime | None = None) -> None:
-    """Write the member's visit now, if their last recorded one is stale, in a transaction of its own."""
+def record_visit(engine: sa.Engine, member_id: int, last_seen_at: datetime | None, now: datetime | None = None) -> None:
+    """Write member `member_id`'s visit now, if their last recorded one is stale, in a transaction of its own."""
     now = now or utcnow()
-    if not stale(member, now):
+    if not stale(last_seen_at, now):
         return
     with engine.begin() as connection:
-        connection.execute(
-            sa.update(Member).where(Member.id == member.id).values(last_seen_at=now)
-        )
-    # Known to the caller's session as stored, not as a change of its own to flush.
-    so.attributes.set_committed_value(member, "last_seen_at", now)
+        connection.execute(sa.update(Member).where(Member.id == member_id).values(last_seen_at=now))

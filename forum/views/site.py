@@ -58,10 +58,9 @@ def may(context: Context, action: str, argument: Any = None, block: Any = None) 
     """
     viewer = context["viewer"]
     block = block if block is not None else context["block"]
-    member = viewer.member
     moderator = context.get("moderator")
     return policy.allows(action, **policy.state(
-        block, argument, member_id=member.id if member is not None else None,
+        block, argument, member_id=viewer.member_id,
         moderator=viewer.has_role(Role.MODERATOR) if moderator is None else bool(moderator),
     ))
 
@@ -90,9 +89,9 @@ def http_error_page(error: HTTPException) -> tuple[str, int]:
 def note_visit(response: Response) -> Response:
     """Record a signed-in member's visit (at most every few minutes) once their page is made; never fail it."""
     viewer = g.get("forum_viewer")
-    if viewer is not None and viewer.member is not None and not viewer.via_token and response.status_code < 400:
+    if viewer is not None and viewer.member_id is not None and not viewer.via_token and response.status_code < 400:
         try:
-            visits.record_visit(current_app.extensions["forum"].engine, viewer.member)
+            visits.record_visit(current_app.extensions["forum"].engine, viewer.member_id, viewer.last_seen_at)
         except sa.exc.OperationalError:
             pass  # a busy database: the next page records it
     return response

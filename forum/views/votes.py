@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from typing import Any
+
+from flask import redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from forum.auth import acting_member, current_viewer
+from forum.auth import acting_member_id, current_viewer
 from forum.db import get_session
 from forum.errors import ForumError, Invalid
-from forum.models import Argument
 from forum.ratelimit import counted
 from forum.services import arguments, votes
 from forum.views.forms import show_again
+from forum.views.fragments import render_fragment
 from forum.views.site import blueprint
 from forum.views.thread_page import sort_choice
 
@@ -35,9 +37,12 @@ def vote_value(raw: str) -> int:
     return VALUES[raw]
 
 
-def vote_widget(argument: Argument, my_vote: int, news: str, error: str | None = None) -> str:
-    """The argument's vote widget alone, with what happened for the page's live region."""
-    return render_template(
+def vote_widget(argument: Any, my_vote: int, news: str, error: str | None = None) -> str:
+    """The argument's vote widget alone, with what happened for the page's live region.
+
+    `argument` is the stored row, or after a vote the argument as the vote read and left it (`votes.Voted`).
+    """
+    return render_fragment(
         "forum/_vote.html",
         a=argument, block=argument.block, my_vote=my_vote, sort=sort_choice(), vote_news=news, vote_error=error,
     )
@@ -60,17 +65,17 @@ def vote(argument_id: int) -> ResponseReturnValue:
     """
     session = get_session()
     try:
-        voter = acting_member(current_viewer())
+        voter = acting_member_id(current_viewer())
         value = vote_value(request.form.get("value", ""))
         with counted("vote"):
-            tally = votes.cast_vote(session, argument_id, voter, value)
+            cast = votes.vote(session, argument_id, voter, value)
             session.commit()
     except ForumError as error:
         if wants_widget():
             return show_again(error, lambda refusal: refused_widget(argument_id, refusal))
         session.rollback()
         raise
-    argument = arguments.get_argument(session, argument_id)
+    argument, tally = cast.argument, cast.tally
     if wants_widget():
         return vote_widget(argument, tally.my_vote, f"{NEWS[tally.my_vote]} Score {tally.score}.")
     sort = sort_choice()

@@ -1,13 +1,18 @@
-"""The yardstick for the vote benchmark: a minimal Flask app that does one upsert and one commit.
+"""The yardsticks for the write benchmarks: a minimal Flask app whose writes are one statement and one commit.
 
-No forum code: one route, `PUT /api/v1/arguments/<id>/vote`, takes `{"value": 1|-1|0}` and the
-`Authorization` header as the voter, and does one `INSERT ... ON CONFLICT DO UPDATE` of a vote row
-through SQLAlchemy Core, then commits. It runs on the same kind of database with the same SQLite
-settings as the forum (WAL, synchronous=NORMAL, a busy timeout, writers beginning IMMEDIATE), so the
-difference from the forum is the forum's own work: auth, row lock, checks, recount, JSON.
+No forum code. Two routes, at the forum's own paths, taking what the forum's API takes:
+- `PUT /api/v1/arguments/<id>/vote` takes `{"value": 1|-1|0}` and the `Authorization` header as the voter,
+  and does one `INSERT ... ON CONFLICT DO UPDATE` of a vote row;
+- `POST /api/v1/blocks/<id>/arguments` takes `{"stance", "body", "sources": [{"url", "title"}]}` and the
+  `Authorization` header as the poster, and does one `INSERT` of a row holding the body and the first source.
 
-Serve it with `BARE_DATABASE_URL=... gunicorn --chdir bench bare_vote:app`; create its table first
-with `create_table(url)` (the benchmark does both).
+Each runs its statement through SQLAlchemy Core and commits. The app uses the same kind of database with the
+same SQLite settings as the forum (WAL, synchronous=NORMAL, a busy timeout, writers beginning IMMEDIATE), so
+the difference from the forum is the forum's own work: auth, rate limits, checks, counters, page versions,
+what the answer says.
+
+Serve it with `BARE_DATABASE_URL=... gunicorn --chdir bench bare_writes:app`; create its tables first with
+`create_tables(url)` (the benchmarks do both).
 """
 
 from __future__ import annotations
@@ -28,6 +33,17 @@ votes = sa.Table(
     sa.Column("argument_id", sa.Integer, primary_key=True),
     sa.Column("voter", sa.String(200), primary_key=True),
     sa.Column("value", sa.SmallInteger, nullable=False),
+)
+posts = sa.Table(
+    "bench_bare_posts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("block_id", sa.Integer, nullable=False),
+    sa.Column("poster", sa.String(200), nullable=False),
+    sa.Column("stance", sa.String(20), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("source_url", sa.Text),
+    sa.Column("source_title", sa.Text),
 )
 
 
@@ -55,8 +71,8 @@ def make_engine(url: str) -> sa.Engine:
     return engine
 
 
-def create_table(url: str) -> None:
-    """Create the vote table (once, before the workers start)."""
+def create_tables(url: str) -> None:
+    """Create the yardsticks' tables (once, before the workers start)."""
     engine = make_engine(url)
     try:
         metadata.create_all(engine)
@@ -65,6 +81,7 @@ def create_table(url: str) -> None:
 
 
 def create_app(url: str) -> Flask:
+    """The yardstick app on the database at `url`."""
     app = Flask(__name__)
     engine = make_engine(url)
     insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
@@ -88,6 +105,21 @@ def create_app(url: str) -> Flask:
         with engine.begin() as connection:
             connection.execute(statement)
         return {"argument_id": argument_id, "my_vote": value}
+
+    @app.post("/api/v1/blocks/<int:block_id>/arguments")
+    def post(block_id: int) -> tuple[dict, int]:
+        poster = request.headers.get("Authorization", "")
+        given = request.get_json(silent=True) or {}
+        stance, body, sources = given.get("stance"), given.get("body"), given.get("sources") or [{}]
+        if not poster:
+            return {"error": "no poster"}, 401
+        if not isinstance(stance, str) or not isinstance(body, str) or not isinstance(sources[0], dict):
+            return {"error": "a post has a stance, a body and sources"}, 422
+        row = {"block_id": block_id, "poster": poster, "stance": stance, "body": body,
+               "source_url": sources[0].get("url"), "source_title": sources[0].get("title")}
+        with engine.begin() as connection:
+            new_id = connection.execute(sa.insert(posts).values(row)).inserted_primary_key[0]
+        return {"id": new_id, **row}, 201
 
     return app
 
