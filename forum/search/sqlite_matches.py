@@ -3,7 +3,7 @@
 FTS5 walks a word's documents newest first and stops at the last candidate, so finding the newest
 `candidates` of a kind costs about as much as reading them. Its `bm25`, though, first counts every document
 of every word and phrase of the query, whatever the page: a word found in a third of a million arguments
-costs some twenty milliseconds before the first row, a phrase of two common words more. The candidates are
+costs ten to twenty milliseconds before the first row, a phrase of two common words some thirty. The candidates are
 ranked instead by what FTS5 marks in each of them (`highlight`): how often the query's words and phrases
 occur, against how long the text is, as bm25 weighs a term's frequency (k1 = 1.2, b = 0.75), with no weight
 for how rare each word is, as PostgreSQL's `ts_rank_cd` has none either.
@@ -81,7 +81,7 @@ def sqlite_matches(
     if article_id is not None:
         fragments["article"] = "AND r.id = :article_id"
         params["article_id"] = article_id
-    ordered = params["loose"] != params["exact"]
+    ordered = params["loose"] != params["exact"]  # a phrase or an excluded phrase: more than the words to check
     tables = []
     for kind in kinds:
         measures = MEASURES.format(size=SIZES[kind], marked=MARKED[kind])
