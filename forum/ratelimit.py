@@ -248,8 +248,9 @@ def room_left(strategy: FallingBack | RateLimiter, item: RateLimitItem, *identif
         return True
     remaining = strategy.get_window_stats(item, *identifiers).remaining
     if len(_looks) >= MOST_LOOKS:
-        for stale in [k for k, (when, _, _) in _looks.items() if now - when >= LOOK_LASTS]:
-            del _looks[stale]
+        # A copy of the items, taken at once: other threads of the worker may add or forget looks meanwhile.
+        for stale in [k for k, (when, _, _) in list(_looks.items()) if now - when >= LOOK_LASTS]:
+            _looks.pop(stale, None)
     _looks[key] = [now, remaining, 0]
     return remaining >= 1
 
