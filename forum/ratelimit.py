@@ -229,6 +229,9 @@ def seconds_until(
 # limit remains beyond what the process counted since: their next writes then cost no round trip to the store
 # before the write, only the count after it.
 LOOK_LASTS = 1.0
+# Only limits this generous are spared the look: each process may pass up to half of one unseen by the others
+# within a second, which matters nothing to a hundred votes an hour and much to five flags a day.
+LOOK_SPARES_FROM = 20
 MOST_LOOKS = 10_000  # members' windows remembered at once; past it, the old looks are forgotten
 _looks: dict[tuple[str, ...], list[float]] = {}  # key -> [when, what remained then, counted here since]
 
@@ -244,7 +247,8 @@ def room_left(strategy: FallingBack | RateLimiter, item: RateLimitItem, *identif
     key = (str(item), *identifiers)
     now = time.monotonic()
     look = _looks.get(key)
-    if look is not None and now - look[0] < LOOK_LASTS and look[1] - look[2] >= item.amount / 2:
+    if (look is not None and item.amount >= LOOK_SPARES_FROM and now - look[0] < LOOK_LASTS
+            and look[1] - look[2] >= item.amount / 2):
         return True
     remaining = strategy.get_window_stats(item, *identifiers).remaining
     if len(_looks) >= MOST_LOOKS:
@@ -255,10 +259,11 @@ def room_left(strategy: FallingBack | RateLimiter, item: RateLimitItem, *identif
     return remaining >= 1
 
 
-def note_counted(item: RateLimitItem, *identifiers: str) -> None:
-    """One more write counted in `item`'s window: the process's look at it has that much less room."""
+def note_counted(item: RateLimitItem, *identifiers: str, writes: int = 1) -> None:
+    """`writes` more (or, negative, fewer) writes under way or counted in `item`'s window: the process's look at it
+    has that much less room."""
     if (look := _looks.get((str(item), *identifiers))) is not None:
-        look[2] += 1
+        look[2] += writes
 
 
 @contextmanager
@@ -268,8 +273,8 @@ def counted(kind: str) -> Iterator[None]:
     `TooManyRequests` (saying when to try again) once the limits are reached; otherwise the write runs, and
     is counted only if it finishes without an error. Tested first and counted after, two writes sent at the
     very same moment may both pass the last free place. A process that looked at a member's window less than a
-    second ago and saw more than half of it free (less what it counted since) does not look again: only if the
-    member's writes in other processes filled the other half within that second could one pass the limit. The
+    second ago and saw more than half of a limit of 20 or more free (less its writes since) does not look again:
+    only if the member's writes in other processes filled the other half within that second could one pass it. The
     limits are against floods, not exact quotas; every write done is counted in the store.
     """
     limiter: Limiter = current_app.extensions["forum"].limiter
@@ -285,10 +290,17 @@ def counted(kind: str) -> Iterator[None]:
     if exhausted:
         seconds = seconds_until(strategy, kind, key, exhausted)
         raise TooManyRequests(f"{message} {try_again_in(seconds)}", retry_after=seconds)
-    yield
+    # Noted before the write, so that this process's writes under way at once all take room from its look.
+    for item in items:
+        note_counted(item, prefix, kind, key)
+    try:
+        yield
+    except BaseException:
+        for item in items:
+            note_counted(item, prefix, kind, key, writes=-1)
+        raise
     for item in items:
         strategy.hit(item, prefix, kind, key)
-        note_counted(item, prefix, kind, key)
 
 
 # ---------------------------------------------------------------- signing in

@@ -202,3 +202,17 @@ def test_a_locked_thread_takes_its_vote_buttons_from_no_kept_argument(uncached, 
         session.get(Block, thread["block"]).locked = True
         session.commit()
     assert 'class="vote-button' not in mia.get(url).get_data(as_text=True)
+
+
+def test_a_host_users_name_holding_what_marks_a_kept_fragments_gaps_is_shown_as_text(uncached, thread):
+    # A host may name its users anything; NUL marks the open places of a kept argument (its times, its token).
+    with uncached.app_context():
+        session = get_session()
+        named = members.ensure_member(session, "host-user-7", "Zed\x00ago:1e999\x00 \x00csrf\x00")
+        arguments.post_argument(session, session.get(Block, thread["block"]), named, stance="question",
+                                body="Which toll?")
+        session.commit()
+        assert named.name == "Zedago:1e999 csrf"
+    page = uncached.test_client().get(f"/blocks/{thread['block']}")
+    assert page.status_code == 200
+    assert "Zedago:1e999 csrf" in page.get_data(as_text=True)

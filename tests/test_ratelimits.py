@@ -6,8 +6,10 @@ import uuid
 import pytest
 import redis
 import sqlalchemy as sa
+from limits import parse_many
 
 from forum.models import Argument, Role
+from forum.ratelimit import member_key
 from tests.articles import make_article
 
 
@@ -401,3 +403,20 @@ def test_a_vote_refused_in_place_says_when_to_try_again(app, client, tokens, mak
     refused = vote("-1")
     words = refused_saying_when(refused)
     assert words.lstrip().startswith('<div class="vote"') and "You are voting faster" in words
+
+
+def test_a_small_limit_is_looked_at_before_every_write_whatever_other_workers_counted(app, client, tokens):
+    """Writes the member made through other workers, counted in the shared store a moment ago, are seen."""
+    ids = make_article(app)
+    set_limit(app, "VOTE", "3 per hour")
+    argument = post(client, ids["block1"], tokens["mia"]).json["id"]
+    path = f"/api/v1/arguments/{argument}/vote"
+    assert client.api("PUT", path, {"value": 1}, token=tokens["bob"]).status_code == 200
+    limiter = app.extensions["forum"].limiter
+    with app.test_request_context(path, method="PUT", headers={"Authorization": f"Bearer {tokens['bob']}"}):
+        assert member_key().startswith("member:")
+        key, prefix = member_key(), app.config["FORUM_RATELIMIT_KEY_PREFIX"]
+        for item in parse_many("3 per hour"):
+            for _ in range(2):  # two more votes of theirs, through other workers
+                limiter.limiter.hit(item, prefix, "vote", key)
+    assert client.api("PUT", path, {"value": -1}, token=tokens["bob"]).status_code == 429

@@ -3,11 +3,14 @@ have been lost or reset under them."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import sqlalchemy as sa
 
 from forum.caching.pages import THREAD_VERSIONS
-from forum.caching.raw_reads import PREPARED, read_connection, read_one
+from forum.caching.raw_reads import PREPARED, compiled_for, read_connection, read_one
 from forum.db import get_session
 from forum.models import Article, Block
 from tests.articles import make_article
@@ -85,3 +88,18 @@ def test_the_reads_keep_a_connection_out_of_the_pool_and_give_it_back_on_dispose
         assert raw.info[PREPARED]  # the same connection each time: its statement prepared once
     state.dispose()
     assert engine.pool.checkedout() == 0
+
+
+def test_statements_first_read_by_many_threads_at_once_each_answer_their_own(app):
+    engine = app.extensions["forum"].read_engine
+    statements = [sa.select(sa.literal_column(str(n), sa.Integer).label("n")) for n in range(40)]
+    start = threading.Barrier(8)
+
+    def first_reads(offset: int) -> list[tuple]:
+        start.wait()
+        return [(n, read_one(engine, statements[n], {})) for n in range(offset, 40, 8)]
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = [answer for chunk in pool.map(first_reads, range(8)) for answer in chunk]
+    assert sorted(answers) == [(n, (n,)) for n in range(40)]
+    assert len({compiled_for(engine, statement).prepared_as for statement in statements}) == 40

@@ -114,6 +114,19 @@ def test_an_argument_moved_to_another_article_is_found_within_that_one(app, corp
     assert ("argument", moved) in found(app, "drivers", article_id=corpus["articles"][2])
 
 
+def test_an_argument_holding_a_word_too_long_to_index_is_posted_and_found_by_its_other_words(app, corpus):
+    # A lexeme holds at most 2,047 bytes: the word fits alone, not with the mark of its era.
+    word = "x" * 2046
+    with app.app_context():
+        session = get_session()
+        first = session.get(Argument, corpus["arguments"][0])
+        posted = arguments.post_argument(session, first.block, first.author, stance=first.stance,
+                                         body=f"Quarantined hedgerows matter {word}")
+        session.commit()
+        posted_id = posted.id
+    assert ("argument", posted_id) in found(app, "quarantined hedgerows")
+
+
 def test_sources_titles_and_quotes_find_their_argument(app, corpus):
     args = corpus["arguments"]
     assert found(app, "elasticity") == [("argument", args[1])]

@@ -17,6 +17,8 @@ statement whole each time, still in one call.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -57,6 +59,19 @@ _driver_compiled: dict[tuple[str, int], Any] = {}
 HELD_CONNECTIONS = 2
 _held: weakref.WeakKeyDictionary[sa.Engine, list[Any]] = weakref.WeakKeyDictionary()
 _held_lock = threading.Lock()
+# Connections a forked process found held by its parent: never used (their sockets are the parent's) and never
+# closed (closing would end the parent's session on that socket), only kept from being collected.
+_inherited: list[Any] = []
+
+
+def _forget_held() -> None:
+    """In a forked child: leave the parent's held connections alone; the child's first read takes its own."""
+    for held in _held.values():
+        _inherited.extend(held)
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_held)
 
 
 def make_read_engine(engine: sa.Engine, url: str, options: dict[str, Any], busy_timeout: float) -> sa.Engine:
@@ -82,9 +97,9 @@ def compiled_for(engine: sa.Engine, statement: sa.Select[*tuple[Any, ...]]) -> C
             dialect = type(dialect)(paramstyle="numeric_dollar")
         compiled = statement.compile(dialect=dialect)
         names = tuple(compiled.positiontup or ())
-        found = _compiled.setdefault(
-            key, Compiled(compiled.string, names, f"forum_read_{len(_compiled)}".encode(), compiled)
-        )
+        # Named by its text: threads compiling at once give one statement one name, and two statements two.
+        name = "forum_read_" + hashlib.sha1(compiled.string.encode()).hexdigest()[:24]
+        found = _compiled.setdefault(key, Compiled(compiled.string, names, name.encode(), compiled))
     return found
 
 

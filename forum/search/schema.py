@@ -129,11 +129,13 @@ def postgresql_fold(unaccent_schema: str | None) -> str:
 
 
 # An argument's document: the words of its text, each word again marked with its era, and its article (see
-# `eras`). Arguments: the vector, the argument's id, its article's id.
+# `eras`). Arguments: the vector, the argument's id, its article's id. A lexeme holds at most 2,047 bytes: a word
+# that its mark would take past that is left unmarked (no query can name it: a query holds at most 500 characters).
 POSTGRESQL_DOCUMENT = (
     "CREATE OR REPLACE FUNCTION forum_search_document(tsvector, integer, integer) RETURNS tsvector LANGUAGE sql "
     "IMMUTABLE PARALLEL SAFE AS $$ SELECT $1 || array_to_tsvector(ARRAY(SELECT lexeme || '#' || ($2 / "
-    f"{ERA}) FROM unnest($1)) || ARRAY['{ARTICLE}' || $3]) $$"
+    f"{ERA}) FROM unnest($1) WHERE octet_length(lexeme) + octet_length('#' || ($2 / {ERA})) <= 2047) "
+    f"|| ARRAY['{ARTICLE}' || $3]) $$"
 )
 
 

@@ -25,6 +25,8 @@ def parse_role(value: str) -> Role:
 
 def ensure_member(session: so.Session, user_id: str, name: str) -> Member:
     """The member stored for `user_id`, created as a plain member if new; its name kept current."""
+    # A host's user may be named anything, NUL too, which no page may hold: it marks what a kept fragment leaves open.
+    name = name.replace("\x00", "")
     member = session.scalar(sa.select(Member).where(Member.user_id == user_id))
     if member is None:
         member = Member(user_id=user_id, name=name[:100], role=Role.MEMBER.value)
@@ -72,6 +74,9 @@ def remove_member(session: so.Session, member: Member) -> int:
     Their arguments stay, so that the replies to them still make sense. Returns the votes taken back.
     """
     member.removed_at = utcnow()
+    # Their row is updated (and locked) before their votes are read: a vote of theirs under way finishes first and
+    # is taken back with the rest, and one that comes later waits, then finds them removed.
+    session.flush()
     revoke_all(session, member)
     return remove_votes_of(session, member)
 

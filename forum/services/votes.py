@@ -117,6 +117,10 @@ TARGET = (
 # Read in the write's transaction: a member removed after they were signed in for this request votes no more.
 VOTER_REMOVED = sa.select(Member.removed_at.is_not(None)).where(Member.id == MEMBER_ID).scalar_subquery()
 TARGET = TARGET.add_columns(VOTER_REMOVED.label("voter_removed"))
+# On PostgreSQL the voter's row is share-locked first, before the argument, as a removal locks it (its update)
+# before the arguments it recounts: a removal under way makes the vote wait and then see it, and a vote under way
+# makes the removal wait and then take it back. Votes of one member do not wait on each other.
+LOCK_VOTER = sa.select(Member.id).where(Member.id == MEMBER_ID).with_for_update(read=True)
 # What a vote writes, whose pages `forum.caching.invalidation` says: its thread's alone.
 WRITES = {
     "forum_votes": ["argument_id", "member_id", "value", "created_at"],
@@ -200,6 +204,8 @@ def together(connection: sa.Connection) -> AbstractContextManager[Any]:
 
 def _vote(session: so.Session, connection: sa.Connection, argument_id: int, voter_id: int, value: int) -> Cast:
     """The vote's statements on `connection`, in the session's transaction."""
+    if connection.dialect.name == "postgresql":
+        run_in(connection, LOCK_VOTER, {"member_id": voter_id})
     found = run_in(connection, TARGET, {"argument_id": argument_id, "member_id": voter_id})
     if not found:
         raise NotFound("There is no such argument.")
