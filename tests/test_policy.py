@@ -86,7 +86,7 @@ def offers(world, action: str) -> str:
         "edit": f'href="/arguments/{a}/edit"',
         "moderator edit": f'href="/arguments/{a}/edit"',
         "withdraw": f'action="/arguments/{a}/withdraw"',
-        "flag": f'action="/arguments/{a}/flag#argument-{a}"',
+        "flag": f'data-flag="{a}"',  # a link to the argument's own form, which a script moves in place
         "hide": f'action="/arguments/{a}/hide#argument-{a}"',
         "restore": f'action="/arguments/{a}/restore#argument-{a}"',
     }[action]
