@@ -34,14 +34,12 @@ def test_a_read_gives_what_the_orm_reads_and_none_for_nothing(app):
     assert read_one(engine, THREAD_VERSIONS, {"block_id": 2_000_000_000}) is None
 
 
-def on_postgresql(app) -> None:
-    """Skip where there is no server to lose a connection to (SQLite reads a file)."""
-    if app.extensions["forum"].engine.dialect.name != "postgresql":
-        pytest.skip("a server's connection: PostgreSQL only")
+# A server's connection to lose, reset or hold: PostgreSQL's (SQLite reads a file).
+ON_POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
+@ON_POSTGRESQL
 def test_a_read_outlives_a_lost_connection_and_a_statement_deallocated_under_it(app):
-    on_postgresql(app)
     block = make_article(app)["block1"]
     state = app.extensions["forum"]
     engine = state.read_engine
@@ -59,8 +57,8 @@ def test_a_read_outlives_a_lost_connection_and_a_statement_deallocated_under_it(
     assert read_one(engine, THREAD_VERSIONS, {"block_id": block}) == wanted
 
 
+@ON_POSTGRESQL
 def test_a_connection_told_not_to_prepare_sends_the_read_whole(app, database_url):
-    on_postgresql(app)
     block = make_article(app)["block1"]
     unprepared = create_app({"TESTING": True, "SECRET_KEY": "test secret",
                              "FORUM_DATABASE_URL": f"{database_url}?prepare_threshold=none"})
@@ -75,8 +73,8 @@ def test_a_connection_told_not_to_prepare_sends_the_read_whole(app, database_url
         unprepared.extensions["forum"].dispose()
 
 
+@ON_POSTGRESQL
 def test_the_reads_keep_a_connection_out_of_the_pool_and_give_it_back_on_dispose(app, database_url):
-    on_postgresql(app)
     block = make_article(app)["block1"]
     other = create_app({"TESTING": True, "SECRET_KEY": "test secret", "FORUM_DATABASE_URL": database_url})
     state = other.extensions["forum"]

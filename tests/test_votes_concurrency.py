@@ -79,8 +79,6 @@ def test_many_members_changing_their_minds_leave_exact_counts(app, served):
 def race_of_a_vote_and_its_voters_removal(app, removal_first: bool) -> tuple[bool, int, int]:
     """A member's vote and their removal in two transactions at once, the one begun first holding its locks
     while the other starts: (whether the vote was refused, the removed member's votes left, the argument's up)."""
-    if app.extensions["forum"].engine.dialect.name != "postgresql":
-        pytest.skip("two writers at once: PostgreSQL only (SQLite takes one writer at a time)")
     ids = make_article(app)
     engine = app.extensions["forum"].engine
     with app.app_context():
@@ -119,9 +117,13 @@ def race_of_a_vote_and_its_voters_removal(app, removal_first: bool) -> tuple[boo
         return refused[0], left, session.get(Argument, argument_id).up
 
 
+# Two writers at once: PostgreSQL's (SQLite takes one writer at a time).
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_vote_begun_before_its_voters_removal_is_taken_back_with_their_others(app):
     assert race_of_a_vote_and_its_voters_removal(app, removal_first=False) == (False, 0, 0)
 
 
+# Two writers at once: PostgreSQL's (SQLite takes one writer at a time).
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_vote_begun_during_its_voters_removal_waits_and_is_refused(app):
     assert race_of_a_vote_and_its_voters_removal(app, removal_first=True) == (True, 0, 0)
