@@ -139,6 +139,27 @@ POSTGRESQL_DOCUMENT = (
 )
 
 
+# A source's change reads its argument's text and flags after locking the argument's row, as hiding,
+# withdrawing or editing it does by writing it: without the lock, a hide committed between the read and the write
+# of the document would be written over by a document still marked visible, and a hidden argument's words found.
+SOURCE_CHANGED = """CREATE OR REPLACE FUNCTION forum_search_source_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP <> 'INSERT' THEN
+            PERFORM 1 FROM forum_arguments WHERE id = OLD.argument_id FOR SHARE;
+            PERFORM forum_search_index_argument(OLD.argument_id);
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+            PERFORM 1 FROM forum_arguments WHERE id = NEW.argument_id FOR SHARE;
+            PERFORM forum_search_index_argument(NEW.argument_id);
+        END IF;
+        RETURN NULL;
+    END $$"""
+# Marks again what a document written before SOURCE_CHANGED took its lock may have left visible.
+POSTGRESQL_VISIBLE_AGAIN = (
+    "UPDATE forum_search_arguments d SET visible = NOT a.hidden AND a.withdrawn_at IS NULL FROM forum_arguments a "
+    "WHERE a.id = d.argument_id AND d.visible IS DISTINCT FROM (NOT a.hidden AND a.withdrawn_at IS NULL)"
+)
+
 POSTGRESQL_CREATE = [
     "CREATE OR REPLACE FUNCTION forum_search_vector(text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE "
     "AS $$ SELECT to_tsvector('english'::regconfig, forum_search_fold(coalesce($1, ''))) $$",
@@ -175,12 +196,7 @@ POSTGRESQL_CREATE = [
         PERFORM forum_search_index_argument(NEW.id);
         RETURN NULL;
     END $$""",
-    """CREATE OR REPLACE FUNCTION forum_search_source_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP <> 'INSERT' THEN PERFORM forum_search_index_argument(OLD.argument_id); END IF;
-        IF TG_OP <> 'DELETE' THEN PERFORM forum_search_index_argument(NEW.argument_id); END IF;
-        RETURN NULL;
-    END $$""",
+    SOURCE_CHANGED,
     """CREATE OR REPLACE FUNCTION forum_search_block_changed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP = 'INSERT' OR NEW.text IS DISTINCT FROM OLD.text THEN

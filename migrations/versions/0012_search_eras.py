@@ -10,7 +10,7 @@ Both are built again from the data there. SQLite's index is unchanged.
 
 Revision ID: 0012
 Revises: 0011
-Create Date: 2026-12-10
+Create Date: 2026-12-01
 """
 
 from alembic import op
