@@ -663,6 +663,25 @@ def test_the_fast_path_answers_with_the_headers_the_app_gives(world, kind):
     assert kept.headers["X-Request-ID"] != rendered.headers["X-Request-ID"]
 
 
+def test_the_fast_paths_headers_follow_the_scheme_and_a_policy_changed_while_serving(world):
+    """The fast path builds its fixed headers once, but by scheme and content policy: neither is answered stale."""
+    reader = new_client(world.app)
+    assert page(reader, world.thread_url)  # rendered and kept
+    plain = reader.get(world.thread_url)
+    assert "Strict-Transport-Security" not in plain.headers
+    secure = reader.get(world.thread_url, base_url="https://forum.example")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    world.app.config["FORUM_CONTENT_SECURITY_POLICY"] = "default-src 'self'; img-src *"
+    try:
+        with statements(world.app) as seen:
+            changed = reader.get(world.thread_url)
+        assert len(seen) == 1  # still the fast path's one read
+        assert changed.headers["Content-Security-Policy"] == "default-src 'self'; img-src *"
+    finally:
+        world.app.config["FORUM_CONTENT_SECURITY_POLICY"] = None
+    assert reader.get(world.thread_url).headers["Content-Security-Policy"] == plain.headers["Content-Security-Policy"]
+
+
 def test_a_renamed_members_new_name_shows_on_every_kept_page_that_names_them(world, uncached_app):
     """A host user's new display name reaches the forum on their next write: the pages naming them move."""
     with world.app.app_context():

@@ -9,9 +9,10 @@ other request, and every miss, to the app. It is app-wide, and a host's hooks do
 the site (or a host) chooses it: `app.wsgi_app = CachedPages(app, app.wsgi_app)`.
 
 Its own work is kept to the least a hit needs, since it is all a hit costs besides the read: which page a path
-is (Flask's URL map asked once per path and remembered, the map being fixed once the app serves) and whether
-a browser takes gzip (once per distinct header) are looked up, and the answer's headers are written straight
-from the environ, without a request object.
+is (Flask's URL map asked once per path and remembered, the map being fixed once the app serves), whether
+a browser takes gzip (once per distinct header) and the headers every answer of a content type carries (once per
+scheme and content policy) are looked up, and the rest of the answer's headers are written straight from the
+environ, without a request object.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ Match = tuple[str, Mapping[str, Any], str, str]
 PATHS_REMEMBERED = 2048
 LONGEST_PATH_REMEMBERED = 256  # a kept page's path is far shorter; a longer one is matched each time
 ENCODINGS_REMEMBERED = 256
+HEADERS_REMEMBERED = 16
 NO_QUERY: MultiDict[str, str] = MultiDict()
 
 
@@ -56,6 +58,8 @@ class CachedPages:
         self.matches: dict[tuple[Any, ...], Match | None] = {}
         # By Accept-Encoding header: whether it takes gzip.
         self.takes_gzip: dict[str, bool] = {}
+        # By content type, scheme and content policy: the headers every such answer carries.
+        self.headers: dict[tuple[str, bool, Any], tuple[tuple[str, str], ...]] = {}
         self.lock = threading.Lock()
 
     def signs_in_without_cookies(self) -> bool:
@@ -90,7 +94,7 @@ class CachedPages:
             return self.wsgi_app(environ, start_response)
         etag = key[len(prefix):]
         verify = self.app.config.get("FORUM_CACHE_VERIFY")
-        field = csrf_field_name(self.app)
+        field = csrf_field_name(self.app) if verify else ""
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         if if_none_match and parse_etags(if_none_match).contains_weak(etag):
             shown = kept_copy(state.page_cache, key, False) if verify else None
@@ -151,18 +155,34 @@ class CachedPages:
         start_response("500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain; charset=utf-8")])
         return [f"Stale cached page:\n{problem}\n".encode()]
 
+    def fixed_headers(self, page: Page, secure: bool) -> tuple[tuple[str, str], ...]:
+        """The headers every answer of this kind of page carries, built once per content type, scheme and policy."""
+        policy = self.app.config["FORUM_CONTENT_SECURITY_POLICY"]
+        where = (page.content_type, secure, policy)
+        try:
+            return self.headers[where]
+        except KeyError:
+            pass
+        headers = (
+            ("Content-Type", page.content_type),
+            ("Cache-Control", CACHE_CONTROL),
+            ("Vary", vary(page.content_type)),
+            *security_headers(self.app.config, json=page.content_type == JSON, secure=secure),
+        )
+        with self.lock:
+            if len(self.headers) >= HEADERS_REMEMBERED:  # only a host changing its policy again and again
+                self.headers.clear()
+            self.headers[where] = headers
+        return headers
+
     def answer(
         self, start_response: StartResponse, environ: WSGIEnvironment, page: Page, etag: str, status: str,
         body: bytes, compressed: bool = False,
     ) -> list[bytes]:
         """The cached page (or its 304) with the headers the forum gives its pages."""
-        secure = environ.get("wsgi.url_scheme") == "https"
         headers: list[tuple[str, Any]] = [
-            ("Content-Type", page.content_type),
+            *self.fixed_headers(page, environ.get("wsgi.url_scheme") == "https"),
             ("ETag", f'W/"{etag}"'),
-            ("Cache-Control", CACHE_CONTROL),
-            ("Vary", vary(page.content_type)),
-            *security_headers(self.app.config, json=page.content_type == JSON, secure=secure),
             ("X-Request-ID", request_id_from(environ.get("HTTP_X_REQUEST_ID", ""))),
         ]
         if compressed:

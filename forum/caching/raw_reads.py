@@ -27,8 +27,8 @@ from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
 from psycopg import Connection as PsycopgConnection
+from psycopg import abc, pq
 from psycopg import errors as pg_errors
-from psycopg import pq
 from psycopg.adapt import PyFormat, Transformer
 
 from forum.db import make_engine
@@ -37,6 +37,8 @@ from forum.db import make_engine
 statement_listeners: list[Callable[[str], None]] = []
 # Where a connection's pool entry notes the names prepared on it (cleared when the connection is replaced).
 PREPARED = "forum_prepared_reads"
+# Where a connection's pool entry keeps psycopg's dumpers and loaders for the reads, beside the connection they serve.
+TRANSFORMER = "forum_read_transformer"
 UNKNOWN_STATEMENT = b"26000"  # invalid_sql_statement_name: no statement prepared under that name
 
 
@@ -163,9 +165,11 @@ def typed(engine: sa.Engine, statement: sa.Select[*tuple[Any, ...]], row: Sequen
 
 def _fetch(engine: sa.Engine, compiled: Compiled, params: Any, *, retry: bool) -> tuple[Any, ...] | None:
     """Run the read on a pooled connection; once more on a fresh one if the server had gone away."""
-    with read_connection(engine) as raw:
+    libpq = runs_on_libpq(engine)
+    raw = _take(engine, libpq)
+    try:
         try:
-            if runs_on_libpq(engine):
+            if libpq:
                 return _fetch_libpq(raw, compiled, params)
             cursor = raw.cursor()
             try:
@@ -178,28 +182,40 @@ def _fetch(engine: sa.Engine, compiled: Compiled, params: Any, *, retry: bool) -
             if not (retry and engine.dialect.is_disconnect(error, raw.dbapi_connection, None)):
                 raise
             raw.invalidate()
+    finally:
+        _give_back(engine, raw, libpq)
     return _fetch(engine, compiled, params, retry=False)
 
 
 @contextmanager
 def read_connection(engine: sa.Engine) -> Iterator[Any]:
     """A pooled connection for a read: on PostgreSQL one kept out of the pool between reads, if there is one."""
-    held = _held.get(engine) if runs_on_libpq(engine) else None
-    try:
-        raw = held.pop() if held else engine.raw_connection()
-    except IndexError:  # taken meanwhile by another thread
-        raw = engine.raw_connection()
+    libpq = runs_on_libpq(engine)
+    raw = _take(engine, libpq)
     try:
         yield raw
     finally:
-        _give_back(engine, raw)
+        _give_back(engine, raw, libpq)
 
 
-def _give_back(engine: sa.Engine, raw: Any) -> None:
+def _take(engine: sa.Engine, libpq: bool) -> Any:
+    """A connection kept for the reads, if there is one; else one from the pool."""
+    held = _held.get(engine) if libpq else None
+    if held:
+        try:
+            return held.pop()
+        except IndexError:  # taken meanwhile by another thread
+            pass
+    return engine.raw_connection()
+
+
+def _give_back(engine: sa.Engine, raw: Any, libpq: bool) -> None:
     """Keep a sound connection of the reads' own engine for the next read (a few at most), else return it."""
-    if raw.is_valid and runs_on_libpq(engine):
+    if libpq and raw.is_valid:
         with _held_lock:
-            held = _held.setdefault(engine, [])
+            held = _held.get(engine)
+            if held is None:  # looked up first: `setdefault` would make a weak reference on every read
+                held = _held[engine] = []
             if len(held) < HELD_CONNECTIONS:
                 held.append(raw)
                 return
@@ -218,7 +234,7 @@ def _fetch_libpq(raw: Any, compiled: Compiled, params: tuple[Any, ...]) -> tuple
     """The read on psycopg's libpq connection: prepared once per connection, then one call each time."""
     connection: PsycopgConnection[Any] = raw.dbapi_connection
     pgconn = connection.pgconn
-    loader = Transformer(connection)
+    loader = _transformer(raw, connection)
     # Every value of these reads is an id, a digest or a word: never NULL.
     sent = cast(list[bytes], loader.dump_sequence(params, [PyFormat.TEXT] * len(params)))
     if connection.prepare_threshold is None:
@@ -239,6 +255,14 @@ def _fetch_libpq(raw: Any, compiled: Compiled, params: tuple[Any, ...]) -> tuple
     loader.set_pgresult(result)
     row: tuple[Any, ...] = loader.load_row(0, tuple)
     return row
+
+
+def _transformer(raw: Any, connection: PsycopgConnection[Any]) -> abc.Transformer:
+    """psycopg's dumpers and loaders for this connection, made once per connection (a read at a time uses it)."""
+    kept = raw.info.get(TRANSFORMER)
+    if kept is None or kept[0] is not connection:  # none yet, or the pool entry's connection was replaced
+        kept = raw.info[TRANSFORMER] = (connection, Transformer(connection))
+    return cast(abc.Transformer, kept[1])
 
 
 def _prepare(connection: PsycopgConnection[Any], compiled: Compiled, prepared: set[bytes]) -> None:
