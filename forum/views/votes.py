@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from forum.auth import acting_member_id, current_viewer
@@ -68,8 +68,7 @@ def vote(argument_id: int) -> ResponseReturnValue:
         voter = acting_member_id(current_viewer())
         value = vote_value(request.form.get("value", ""))
         with counted("vote"):
-            cast = votes.vote(session, argument_id, voter, value)
-            session.commit()
+            cast = votes.vote_committed(session, current_app.extensions["forum"].read_engine, argument_id, voter, value)
     except ForumError as error:
         if wants_widget():
             return show_again(error, lambda refusal: refused_widget(argument_id, refusal))
