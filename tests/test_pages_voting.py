@@ -162,7 +162,7 @@ def test_the_widget_after_a_vote_is_the_template_s_own_whatever_the_vote_and_sor
     finally:
         app.jinja_env.auto_reload = False
     assert kept == rendered
-    assert 'formaction="/arguments/%d/vote?sort=top"' % argument in kept[1]
+    assert f'formaction="/arguments/{argument}/vote?sort=top"' in kept[1]
     assert "Your down-vote is counted. Score -1." in kept[2] and "(0 up, 1 down)" in kept[2]
 
 
