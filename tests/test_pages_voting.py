@@ -147,6 +147,25 @@ def test_htmx_gets_only_the_widget_with_the_new_counts(client, app, thread, as_m
     assert stored(app, argument) == (0, 0, 0, 0)
 
 
+def test_the_widget_after_a_vote_is_the_template_s_own_whatever_the_vote_and_sort(client, app, thread, as_member):
+    """The answer is filled in from a kept render of the template: it must be what the template renders."""
+    argument = thread["argument"]
+    steps = [(1, ""), (-1, "?sort=top"), (-1, "?sort=new"), (0, ""), (1, "?sort=nonsense"), (0, "?sort=top")]
+
+    def answers():
+        return [text(vote(client, argument, value, query, headers=HTMX)) for value, query in steps]
+
+    kept = answers()
+    app.jinja_env.auto_reload = True  # where templates reload, each answer is rendered by the template
+    try:
+        rendered = answers()
+    finally:
+        app.jinja_env.auto_reload = False
+    assert kept == rendered
+    assert f'formaction="/arguments/{argument}/vote?sort=top"' in kept[1]
+    assert "Your down-vote is counted. Score -1." in kept[2] and "(0 up, 1 down)" in kept[2]
+
+
 def lock(app, thread):
     with app.app_context():
         session = get_session()

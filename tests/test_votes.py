@@ -129,6 +129,18 @@ class VotingMachine(RuleBasedStateMachine):
             session.commit()
             assert tally.my_vote == value
 
+    @rule(voter=st.integers(0, 4), argument=st.integers(0, 2), value=st.sampled_from([1, -1, 0]))
+    def cast_committed(self, voter, argument, value):
+        """As the API and the thread page vote: on PostgreSQL a transaction of its own, sent in batches."""
+        with self.app.app_context():
+            session = get_session()
+            member_id = session.scalar(sa.select(Member.id).where(Member.user_id == f"voter-{voter}"))
+            argument_id = self.argument_ids()[argument]
+            session.commit()  # the reads above leave nothing under way
+            engine = self.app.extensions["forum"].read_engine
+            cast = votes.vote_committed(session, engine, argument_id, member_id, value)
+            assert cast.tally.my_vote == value
+
     def argument_ids(self):
         return list(get_session().scalars(sa.select(Argument.id).order_by(Argument.id)))
 
@@ -181,3 +193,24 @@ def test_removing_a_member_takes_back_their_votes_and_their_say(app, client, run
 def test_removing_an_unknown_member(runner, app):
     result = runner.invoke(args=["forum", "remove-member", "nobody"])
     assert result.exit_code == 1 and "nobody" in result.stderr
+
+
+# The connections a vote is sent on outlive requests; the server may drop one meanwhile (a restart, a failover).
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_vote_on_a_connection_the_server_dropped_is_sent_again_on_a_fresh_one(app, client, thread):
+    assert vote(client, thread, "bob", 1).json["score"] == 1
+    with app.app_context():
+        session = get_session()
+        bob = session.scalar(sa.select(Member.id).where(Member.name == "bob"))
+        session.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ))
+        session.commit()
+        engine = app.extensions["forum"].read_engine
+        cast = votes.vote_committed(session, engine, thread["argument"], bob, -1)
+        assert (cast.tally.score, cast.tally.down) == (-1, 1)
+    assert vote(client, thread, "cat", -1).json == {"score": -2, "up": 0, "down": 2, "my_vote": -1}
+    with app.app_context():
+        argument = get_session().get(Argument, thread["argument"])
+        assert (argument.up, argument.down, argument.score) == (0, 2, -2)

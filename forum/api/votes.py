@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from flask import current_app
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, Field
 
@@ -42,7 +43,6 @@ def vote(argument_id: int, body: VoteIn) -> ResponseReturnValue:
 
     Who may call it: members, on arguments not their own.
     """
-    session = get_session()
-    cast = votes.vote(session, argument_id, acting_member_id(current_viewer()), body.value)
-    session.commit()
+    engine = current_app.extensions["forum"].read_engine
+    cast = votes.vote_committed(get_session(), engine, argument_id, acting_member_id(current_viewer()), body.value)
     return asdict(cast.tally)

@@ -19,8 +19,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
+from forum.batched_transactions import Batches, run_batched
 from forum.caching.invalidation import thread_moved
-from forum.caching.raw_reads import run_in, typed
+from forum.caching.raw_reads import run_in, runs_on_libpq, typed
 from forum.errors import Forbidden, Invalid, NotFound
 from forum.live.staging import stage
 from forum.models import Argument, Article, Block, Member, Vote, utcnow
@@ -206,10 +207,23 @@ def _vote(session: so.Session, connection: sa.Connection, argument_id: int, vote
     """The vote's statements on `connection`, in the session's transaction."""
     if connection.dialect.name == "postgresql":
         run_in(connection, LOCK_VOTER, {"member_id": voter_id})
-    found = run_in(connection, TARGET, {"argument_id": argument_id, "member_id": voter_id})
+    row = _allowed(connection.engine, run_in(connection, TARGET, {"argument_id": argument_id, "member_id": voter_id}),
+                   voter_id)
+    params = _write_values(argument_id, voter_id, value)
+    if connection.dialect.name == "postgresql":
+        ((up, down, score),) = run_in(connection, PG_TAKE_BACK if value == 0 else PG_VOTE, params)
+    else:
+        run_in(connection, TAKE_BACK if value == 0 else SQLITE_UPSERT, params)
+        ((_, up, down, score),) = run_in(connection, SQLITE_COUNTERS, {"argument_id": argument_id})
+        run_in(connection, SQLITE_MOVE, {"block_id": row.block_id})
+    return _cast(session, argument_id, value, row, (up, down, score))
+
+
+def _allowed(engine: sa.Engine, found: list[tuple[Any, ...]], voter_id: int) -> Target:
+    """The argument as `TARGET` read it, if the policy lets `voter_id` vote on it; else the refusal."""
     if not found:
         raise NotFound("There is no such argument.")
-    row = Target(*typed(connection.engine, TARGET, found[0]))
+    row = Target(*typed(engine, TARGET, found[0]))
     if row.voter_removed:
         raise Forbidden(REMOVED)
     check(
@@ -221,14 +235,18 @@ def _vote(session: so.Session, connection: sa.Connection, argument_id: int, vote
         mine=row.author_id == voter_id,
         unpublished=row.unpublished_at is not None,
     )
-    params = {"argument_id": argument_id, "member_id": voter_id, "value": value, "voted_at": utcnow(),
-              "plus_up": int(value == 1), "plus_down": int(value == -1)}
-    if connection.dialect.name == "postgresql":
-        ((up, down, score),) = run_in(connection, PG_TAKE_BACK if value == 0 else PG_VOTE, params)
-    else:
-        run_in(connection, TAKE_BACK if value == 0 else SQLITE_UPSERT, params)
-        ((_, up, down, score),) = run_in(connection, SQLITE_COUNTERS, {"argument_id": argument_id})
-        run_in(connection, SQLITE_MOVE, {"block_id": row.block_id})
+    return row
+
+
+def _write_values(argument_id: int, voter_id: int, value: int) -> dict[str, Any]:
+    """The values of the vote's write."""
+    return {"argument_id": argument_id, "member_id": voter_id, "value": value, "voted_at": utcnow(),
+            "plus_up": int(value == 1), "plus_down": int(value == -1)}
+
+
+def _cast(session: so.Session, argument_id: int, value: int, row: Target, counters: tuple[int, int, int]) -> Cast:
+    """What a vote did, from what it read and wrote; its live event staged in the session."""
+    up, down, score = counters
     if (held := session.identity_map.get(session.identity_key(Argument, argument_id))) is not None:
         session.expire(held, ["up", "down", "score"])  # the session's copy of it has other counters now
     # Counters only: what every reader sees; whose vote it was stays the voter's.
@@ -236,6 +254,36 @@ def _vote(session: so.Session, connection: sa.Connection, argument_id: int, vote
     thread = ThreadState(row.block_id, row.locked, row.removed_in, ArticleState(row.unpublished_at))
     argument = Voted(argument_id, row.block_id, row.author_id, row.hidden, row.withdrawn_at, score, up, down, thread)
     return Cast(Tally(score=score, up=up, down=down, my_vote=value), argument)
+
+
+def vote_committed(session: so.Session, engine: sa.Engine, argument_id: int, voter_id: int, value: int) -> Cast:
+    """Vote as `vote` does, and commit.
+
+    On PostgreSQL through psycopg, with nothing of the session's under way, the vote is a transaction of its own on
+    `engine` (the quick reads'), in two round trips (`forum.batched_transactions`): `BEGIN`, the voter's share lock
+    and the locked read of the argument; then, once the policy allows it, the write and `COMMIT`. The same
+    statements, locks and order as in the session's transaction, less the pool's ping and three round trips.
+    Elsewhere (SQLite, or a session with work of its own to commit) `vote` runs in the session's transaction.
+    """
+    if value not in (-1, 0, 1):
+        raise Invalid("A vote is 1, -1, or 0 to take it back.", field="value")
+    if not runs_on_libpq(engine) or session.in_transaction() or session.new or session.dirty or session.deleted:
+        cast = vote(session, argument_id, voter_id, value)
+        session.commit()
+        return cast
+    read = {"argument_id": argument_id, "member_id": voter_id}
+
+    def in_batches(batches: Batches) -> tuple[Target, tuple[int, int, int]]:
+        *_, found = batches.send("BEGIN", (LOCK_VOTER, read), (TARGET, read))
+        row = _allowed(engine, found, voter_id)
+        write = PG_TAKE_BACK if value == 0 else PG_VOTE
+        (counters,), _ = batches.send((write, _write_values(argument_id, voter_id, value)), "COMMIT")
+        return row, counters
+
+    row, counters = run_batched(engine, in_batches)
+    cast = _cast(session, argument_id, value, row, counters)
+    session.commit()  # nothing of its own to write: it hands the staged event on
+    return cast
 
 
 def cast_vote(session: so.Session, argument_id: int, voter: Member, value: int) -> Tally:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from forum.auth import acting_member_id, current_viewer
@@ -12,8 +10,8 @@ from forum.db import get_session
 from forum.errors import ForumError, Invalid
 from forum.ratelimit import counted
 from forum.services import arguments, votes
+from forum.views import vote_widget
 from forum.views.forms import show_again
-from forum.views.fragments import render_fragment
 from forum.views.site import blueprint
 from forum.views.thread_page import sort_choice
 
@@ -37,23 +35,13 @@ def vote_value(raw: str) -> int:
     return VALUES[raw]
 
 
-def vote_widget(argument: Any, my_vote: int, news: str, error: str | None = None) -> str:
-    """The argument's vote widget alone, with what happened for the page's live region.
-
-    `argument` is the stored row, or after a vote the argument as the vote read and left it (`votes.Voted`).
-    """
-    return render_fragment(
-        "forum/_vote.html",
-        a=argument, block=argument.block, my_vote=my_vote, sort=sort_choice(), vote_news=news, vote_error=error,
-    )
-
-
 def refused_widget(argument_id: int, error: ForumError) -> str:
     """The widget showing the vote as stored, and why the one sent was refused."""
     session = get_session()
     member = current_viewer().member
     my_vote = votes.my_vote(session, argument_id, member.id if member is not None else None)
-    return vote_widget(arguments.get_argument(session, argument_id), my_vote, error.message, error.message)
+    argument = arguments.get_argument(session, argument_id)
+    return vote_widget.render(argument, my_vote, sort_choice(), error.message, error.message)
 
 
 @blueprint.post("/arguments/<id:argument_id>/vote")
@@ -68,8 +56,7 @@ def vote(argument_id: int) -> ResponseReturnValue:
         voter = acting_member_id(current_viewer())
         value = vote_value(request.form.get("value", ""))
         with counted("vote"):
-            cast = votes.vote(session, argument_id, voter, value)
-            session.commit()
+            cast = votes.vote_committed(session, current_app.extensions["forum"].read_engine, argument_id, voter, value)
     except ForumError as error:
         if wants_widget():
             return show_again(error, lambda refusal: refused_widget(argument_id, refusal))
@@ -77,7 +64,7 @@ def vote(argument_id: int) -> ResponseReturnValue:
         raise
     argument, tally = cast.argument, cast.tally
     if wants_widget():
-        return vote_widget(argument, tally.my_vote, f"{NEWS[tally.my_vote]} Score {tally.score}.")
+        return vote_widget.voted_widget(argument, tally.my_vote, f"{NEWS[tally.my_vote]} Score {tally.score}.")
     sort = sort_choice()
     target = url_for(
         "forum.thread",
