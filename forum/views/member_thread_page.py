@@ -260,6 +260,18 @@ def copy_for(
     return member_copies.assembled(pieces, len(token.encode()))
 
 
+def marks_of(slots: list[Slot]) -> ViewerMarks:
+    """What the member who wrote a page with its arguments left open did to them, as the page read it."""
+    marks = ViewerMarks()
+    for slot in slots:
+        my_vote, flagged, _ = slot.marks
+        if my_vote:
+            marks.votes[slot.argument.id] = my_vote
+        if flagged:
+            marks.flagged.add(slot.argument.id)
+    return marks
+
+
 def put_back(html: str, slots: list[Slot], writer: ArgumentTree) -> str | None:
     """A page written with its arguments left open, with them put back as its writer sees them (for a page
     that is not to be shared); None if one is no longer kept."""

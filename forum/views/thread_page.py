@@ -21,7 +21,8 @@ from forum.services import consensus, threads
 from forum.services.counting import counts
 from forum.services.policy import allows, state
 from forum.services.thread_page import ThreadView, thread_view, watch_levels
-from forum.services.threads import ArgumentRecord, Node, viewer_marks
+from forum.services.threads import ArgumentRecord, Node, ViewerMarks, viewer_marks
+from forum.services.watching import Levels
 from forum.settings import content_limits, template
 from forum.views import display
 from forum.views.argument_tree import ArgumentTree, Slot
@@ -32,6 +33,7 @@ from forum.views.member_thread_page import (
     assembled_for,
     copy_for,
     cut,
+    marks_of,
     member_parts,
     page_key,
     put_back,
@@ -180,6 +182,10 @@ def member_page(block_id: int, viewer: Viewer, draft: ArgumentDraft) -> str | No
     pages = current_app.extensions["forum"].member_pages
     key = page_key(block_id, g.get(VERSIONS), sort_choice(), viewer)
     page = pages.get(key)
+    session = get_session()
+    member_id = viewer.member_id
+    assert member_id is not None  # `assembled_for`
+    mine: tuple[Levels, ViewerMarks] | None = None  # read with the page, when this request writes it
     if page is None:
         lock = writing_lock(key)
         waited = lock.acquire(timeout=WRITE_WAIT)
@@ -188,21 +194,21 @@ def member_page(block_id: int, viewer: Viewer, draft: ArgumentDraft) -> str | No
             if page is None:
                 slots: list[Slot] = []
                 html, thread, writer = written_page(block_id, viewer, draft, None, None, None, slots)
-                parts = member_parts(viewer, block_id, thread.block.article_id, thread.watch)
-                page = cut(html, slots, viewer, csrf_token(), parts, writer.shared, block_id, thread.block.article_id)
+                article_id = thread.block.article_id
+                page = cut(html, slots, viewer, csrf_token(), member_parts(viewer, block_id, article_id, thread.watch),
+                           writer.shared, block_id, article_id)
                 if page is None:
                     return put_back(html, slots, writer)
                 pages.put(page_key(block_id, (thread.block.version, thread.block.article.version), writer.sort,
                                    viewer), page)
+                mine = thread.watch, marks_of(slots)
         finally:
             if waited:
                 lock.release()
-    session = get_session()
-    member_id = viewer.member_id
-    assert member_id is not None  # `assembled_for`
-    parts = member_parts(viewer, block_id, page.article_id, watch_levels(session, block_id, page.article_id, member_id))
+    if mine is None:
+        mine = watch_levels(session, block_id, page.article_id, member_id), viewer_marks(session, block_id, member_id)
     token = csrf_token()
-    copy = copy_for(page, viewer, viewer_marks(session, block_id, member_id), parts, token)
+    copy = copy_for(page, viewer, mine[1], member_parts(viewer, block_id, page.article_id, mine[0]), token)
     return None if copy is None else serve(copy, token)
 
 
