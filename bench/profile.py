@@ -20,6 +20,7 @@ No server, no network: this is the forum's own Python and database work, one req
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import os
 import random
@@ -38,6 +39,8 @@ sys.path.insert(0, str(ROOT))
 from dataset import MEMBER, MEMBER_PASSWORD, CsrfField, DataSet, build
 from harness import DEFAULT_POSTGRES, BenchError, forum_env, fresh_database
 from run import RAISED_LIMITS
+
+from forum.workers import freeze_start_up_objects
 
 try:
     from pyinstrument import Profiler
@@ -115,6 +118,36 @@ def voter(client, data: DataSet) -> Callable[[], None]:
     return vote
 
 
+class GcTimes:
+    """The garbage collector's passes while it is entered, counted and timed by generation."""
+
+    def __init__(self) -> None:
+        self.seconds = [0.0, 0.0, 0.0]
+        self.counts = [0, 0, 0]
+        self.started = 0.0
+
+    def callback(self, phase: str, info: dict[str, int]) -> None:
+        """Note a pass's start, or its end and time."""
+        if phase == "start":
+            self.started = time.perf_counter()
+        else:
+            self.seconds[info["generation"]] += time.perf_counter() - self.started
+            self.counts[info["generation"]] += 1
+
+    def __enter__(self) -> None:
+        gc.callbacks.append(self.callback)
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self.callback)
+
+    def summary(self, requests: int) -> str:
+        """Passes and milliseconds per request, by generation."""
+        return ", ".join(
+            f"gen{n} {self.counts[n] / requests:.2f} passes {self.seconds[n] * 1000 / requests:.2f} ms"
+            for n in range(3)
+        ) + " per request"
+
+
 def profile(name: str, get: Callable[[], int], requests: int, args: argparse.Namespace,
             before: Callable[[], None] | None = None) -> None:
     """Warm a page up, profile `requests` requests of it (each after `before`, which is not profiled), and
@@ -124,15 +157,18 @@ def profile(name: str, get: Callable[[], int], requests: int, args: argparse.Nam
         raise BenchError(f"{name} answered {status}.")
     profiler = Profiler(interval=args.interval)
     spent = 0.0
+    collections = GcTimes()
     for _ in range(requests):
         if before is not None:
             before()
         started = time.perf_counter()
         profiler.start()
-        get()
+        with collections:
+            get()
         profiler.stop()
         spent += time.perf_counter() - started
     mean_ms = spent * 1000 / requests
+    print(f"  garbage collection: {collections.summary(requests)}; {len(gc.get_objects())} objects tracked", flush=True)
     options = {"filter_threshold": args.threshold}  # hide frames under this share of the total
     tree = profiler.output_text(unicode=True, time="percent_of_total", processor_options=options)
     flat = profiler.output_text(unicode=True, flat=True, time="percent_of_total", processor_options=options)
@@ -204,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.no_page_cache:
                 config["FORUM_CACHE_URL"] = "none://"
             app = create_app(config)
+            freeze_start_up_objects()  # as each gunicorn worker does once the app is loaded
             anonymous = app.test_client()
             member = app.test_client()
             sign_in(member)

@@ -29,6 +29,7 @@ from forum.routing import AnyPathConverter, IdConverter
 from forum.services.threads import Snapshots, thread_snapshots
 from forum.static_versions import version_static_urls
 from forum.views import blueprint
+from forum.views.member_thread_page import KindPages, kind_pages
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -214,6 +215,11 @@ class ForumState:
     def argument_states(self) -> StateNumbers:
         """A number for each argument's state as the pages show it, the key of its kept HTML."""
         return StateNumbers()
+
+    @cached_property
+    def member_pages(self) -> KindPages:
+        """Members' thread pages as all plain members share them, by version, written once in this process."""
+        return kind_pages()
 
     @cached_property
     def page_cache(self) -> BaseCache:

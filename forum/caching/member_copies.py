@@ -67,3 +67,38 @@ def gzipped(copy: MemberCopy, token: bytes) -> bytes | None:
     # A stored block, not the last: its three header bits (0, 00) padded to the byte, then LEN and NLEN.
     stored = b"\x00" + struct.pack("<HH", len(token), len(token) ^ 0xFFFF) + token
     return b"".join((GZIP_HEADER, stored.join(copy.deflated), trailer))
+
+
+# An empty last block (fixed codes, end of block at once): it closes a stream of pieces each ended by a sync flush.
+LAST_BLOCK = b"\x03\x00"
+# Where `assembled` puts the CSRF token between pieces.
+TOKEN = None
+
+
+def deflated_piece(data: bytes) -> bytes:
+    """`data` as deflate blocks of their own: they refer to nothing before them, end byte-aligned (a sync flush)
+    and are not the last, so that such pieces may be joined in any order into one stream."""
+    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
+
+
+def assembled(pieces: list[tuple[bytes, bytes] | None], token_length: int) -> MemberCopy:
+    """A member's copy made of pieces (each a part of the page and its `deflated_piece`) and, where an item is
+    `TOKEN`, the place of the CSRF token: no page compressed whole, only the pieces that were not kept."""
+    parts: list[bytes] = []
+    deflated: list[bytes] = []
+    plain_run: list[bytes] = []
+    deflated_run: list[bytes] = []
+    for piece in pieces:
+        if piece is TOKEN:
+            parts.append(b"".join(plain_run))
+            deflated.append(b"".join(deflated_run))
+            plain_run, deflated_run = [], []
+        else:
+            plain_run.append(piece[0])
+            deflated_run.append(piece[1])
+    parts.append(b"".join(plain_run))
+    deflated.append(b"".join(deflated_run) + LAST_BLOCK)
+    if token_length > STORED_MAX:
+        deflated = []
+    return MemberCopy(parts, deflated, token_length)

@@ -51,12 +51,16 @@ class Memo(Generic[K, V]):
         """The value kept for `key`, if any (none while verify mode renders afresh; the memo is still filled)."""
         return None if FRESH.get() else self.items.get(key)
 
-    def put(self, key: K, value: V) -> None:
-        """Keep a value (not one larger than the whole memo); when full, start afresh."""
+    def put(self, key: K, value: V, replace: bool = False) -> None:
+        """Keep a value (not one larger than the whole memo), in place of the one kept for `key` if `replace`;
+        when full, start afresh."""
         size = self.size_of(value)
         with self.lock:
-            if key in self.items or size > self.max_chars:
+            if (key in self.items and not replace) or size > self.max_chars:
                 return
+            old = self.items.pop(key, None)
+            if old is not None:
+                self.chars -= self.size_of(old)
             if len(self.items) >= self.limit or self.chars + size > self.max_chars:
                 self.items.clear()
                 self.chars = 0

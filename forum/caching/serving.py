@@ -133,6 +133,7 @@ def serve_cached() -> Response | None:
     if key is None:
         return None
     if viewer is not ANONYMOUS:
+        g.forum_page_versions = versions  # a member's page may be assembled from the one kept for this version
         return serve_member_copy(state.member_cache, key, page)
     etag = key[len(current_app.config["FORUM_CACHE_KEY_PREFIX"]):]
     if request.if_none_match.contains_weak(etag):
@@ -214,7 +215,10 @@ def store_member_copy(key: str, response: Response) -> None:
     if not keepable(response):
         return
     token = request_csrf_token()
-    copy = member_copies.keep(response.get_data(), token.encode() if token else None)
+    body, joined = response.get_data(), token.encode() if token else b""
+    copy = g.pop("forum_member_copy", None)  # assembled and compressed in pieces already, if it is this page
+    if not isinstance(copy, MemberCopy) or member_copies.plain(copy, joined) != body:
+        copy = member_copies.keep(body, token.encode() if token else None)
     current_app.extensions["forum"].member_cache.set(key, copy)
     response.headers["Cache-Control"] = MEMBER_CACHE_CONTROL
     if request.accept_encodings["gzip"] > 0:

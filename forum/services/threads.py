@@ -171,12 +171,15 @@ def characters(records: tuple[ArgumentRecord, ...]) -> int:
     )
 
 
-Snapshots = Memo[tuple[int, int], tuple[ArgumentRecord, ...]]
+# A thread's arguments as of its page version: only the newest version read is kept, an older one being asked
+# for no more once a newer is read (its records are then freed at once, not left for the garbage collector).
+Snapshots = Memo[int, tuple[int, tuple[ArgumentRecord, ...]]]
 
 
 def thread_snapshots() -> Snapshots:
-    """Threads' arguments by (thread, page version), read once per version in this process (`forum.caching.memos`)."""
-    return Memo(characters, SNAPSHOT_LIMIT, SNAPSHOT_CHARS)
+    """Threads' arguments by thread, with the page version they were read at, read once per version in this
+    process (`forum.caching.memos`)."""
+    return Memo(lambda kept: characters(kept[1]), SNAPSHOT_LIMIT, SNAPSHOT_CHARS)
 
 
 MODERATOR_EDITED = (
@@ -232,6 +235,17 @@ class ViewerMarks:
     flagged: set[int] = field(default_factory=set)
 
 
+def viewer_marks(session: so.Session, block_id: int, viewer_id: int) -> ViewerMarks:
+    """The viewer's votes and flags in a thread, in one statement."""
+    marks = ViewerMarks()
+    for argument_id, value in session.execute(VOTES, {"block_id": block_id, "viewer_id": viewer_id}):
+        if value is None:
+            marks.flagged.add(argument_id)
+        else:
+            marks.votes[argument_id] = value
+    return marks
+
+
 def load_arguments(
     session: so.Session, block: Block, viewer_id: int | None, snapshots: Snapshots | None = None
 ) -> tuple[tuple[ArgumentRecord, ...], ViewerMarks]:
@@ -242,15 +256,10 @@ def load_arguments(
     """
     params = {"block_id": block.id, "viewer_id": viewer_id}
     marks = ViewerMarks()
-    records = snapshots.get((block.id, block.version)) if snapshots is not None else None
+    kept = snapshots.get(block.id) if snapshots is not None else None
+    records = kept[1] if kept is not None and kept[0] == block.version else None
     if records is not None:
-        if viewer_id is not None:
-            for argument_id, value in session.execute(VOTES, params):
-                if value is None:
-                    marks.flagged.add(argument_id)
-                else:
-                    marks.votes[argument_id] = value
-        return records, marks
+        return records, viewer_marks(session, block.id, viewer_id) if viewer_id is not None else marks
     rows = session.execute(ARGUMENTS_WITH_VOTES if viewer_id is not None else ARGUMENTS, params).all()
     if viewer_id is not None:
         marks.votes = {row[0]: row[-2] for row in rows if row[-2]}
@@ -270,7 +279,7 @@ def load_arguments(
         for row in rows
     )
     if snapshots is not None:
-        snapshots.put((block.id, block.version), records)
+        snapshots.put(block.id, (block.version, records), replace=True)
     return records, marks
 
 

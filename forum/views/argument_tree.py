@@ -14,7 +14,7 @@ import dataclasses
 import operator
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from flask import current_app
 from jinja2 import Environment
@@ -32,6 +32,8 @@ ARGUMENT_TEMPLATE = "forum/_argument.html"
 # (requests holding it are refused).
 CSRF = "\x00csrf\x00"
 UP, DOWN, SCORE = "\x00up\x00", "\x00down\x00", "\x00score\x00"
+# A kept argument left open in a tree written with `slots`: its index among them.
+SLOT = "\x00slot:{}\x00"
 # What of an argument its HTML shows: every field of the snapshot but the counts, which are written in last.
 COUNTS = {"up", "down", "score"}
 # (The author by their id and name: a dataclass's own hash is Python code, theirs are not.)
@@ -79,6 +81,35 @@ def shown_state(a: ArgumentRecord) -> tuple[Any, ...]:
     return state
 
 
+class Slot(NamedTuple):
+    """A kept argument left open in a tree (`ArgumentTree.slots`): the argument, its place in the key (the numbers
+    of its state and of the one it answers, its depth), and what the writing viewer had done to it (their vote,
+    their flag, whether it is theirs)."""
+
+    argument: ArgumentRecord
+    place: tuple[int, int, int]
+    marks: tuple[int, bool, bool]
+
+
+def fragment_key(
+    place: tuple[int, int, int], my_vote: int, flagged: bool, mine: bool, full: bool, shared: int
+) -> tuple[Any, ...]:
+    """The key of an argument's kept HTML: its place, what the viewer did to it and changes in it, and the tree's
+    shared number."""
+    return (*place, my_vote, flagged, mine, full, shared)
+
+
+def filled(fragment: Fragment, a: ArgumentRecord, now: float, token: str | None) -> str:
+    """A fragment with the argument's counts, the relative words of its times (at POSIX time `now`) and the
+    CSRF token (needed when the fragment holds one) written in."""
+    values: dict[str, Any] = {"up": a.up, "down": a.down, "score": a.score}
+    for name, moment in fragment.times:
+        values[name] = words_since(int(now - moment))
+    if fragment.csrf:
+        values["csrf"] = token
+    return fragment.text.format_map(values)
+
+
 class ArgumentTree:
     """Writes a thread's argument tree for one viewer and one sort."""
 
@@ -99,6 +130,7 @@ class ArgumentTree:
         notices: dict[int, str] | None = None,
         full_for: int | None = None,
         now: datetime | None = None,
+        slots: list[Slot] | None = None,
     ) -> None:
         self.block = block
         self.viewer = viewer
@@ -132,6 +164,9 @@ class ArgumentTree:
         self.composer: tuple[int, str] | None = None
         # How many arguments this tree wrote rather than took from the kept ones.
         self.written = 0
+        # Where given, each kept argument is left as a mark (`SLOT`) and noted here, for the page every member
+        # shares (`forum.views.member_thread_page`) to be filled for each member.
+        self.slots = slots
 
     def render(self, nodes: list[Node], composer: tuple[int, str] | None = None) -> Markup:
         """The tree of `nodes`, with their counts, relative times and CSRF tokens written in.
@@ -189,30 +224,34 @@ class ArgumentTree:
         else:
             full = a.id == self.full_for
             mine = self.member_id is not None and self.member_id == a.author_id
-            key = (
-                self.number(a), self.number(answered) if answered is not None else 0, depth, my_vote, flagged,
-                mine, full, self._shared,
-            )
+            place = (self.number(a), self.number(answered) if answered is not None else 0, depth)
+            key = fragment_key(place, my_vote, flagged, mine, full, self._shared)
             kept = self.fragments.get(key)
             if kept is None:
                 self.written += 1
                 kept = compile_fragment(self.write_item(with_open_counts(a), answered, my_vote, depth, flagged, full))
                 self.fragments.put(key, kept)
-            out.append(self.fill(kept, a))
+            if self.slots is not None and not full:
+                out.append(SLOT.format(len(self.slots)))
+                self.slots.append(Slot(a, place, (my_vote, flagged, mine)))
+            else:
+                out.append(self.fill(kept, a))
         if self.composer is not None and self.composer[0] == a.id:
             out.append(self.composer[1])
 
+    @property
+    def shared(self) -> int:
+        """The number of what every kept argument of this tree shares in its key (thread, viewer's kind, sort)."""
+        return self._shared
+
     def fill(self, fragment: Fragment, a: ArgumentRecord) -> str:
         """A fragment with the argument's counts, the relative words of its times and the CSRF token written in."""
-        values: dict[str, Any] = {"up": a.up, "down": a.down, "score": a.score}
-        now = self._now_posix
-        for name, moment in fragment.times:
-            values[name] = words_since(int(now - moment))
+        token = None
         if fragment.csrf:
             if self._token is None:
                 self._token = str(Markup.escape(self._csrf_token()))
-            values["csrf"] = self._token
-        return fragment.text.format_map(values)
+            token = self._token
+        return filled(fragment, a, self._now_posix, token)
 
     def write_item(
         self, a: ArgumentRecord, parent: ArgumentRecord | None, my_vote: int, depth: int, flagged: bool, full: bool

@@ -7,10 +7,10 @@ here, so that the routes depend on this module and it on none of them.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy.orm as so
-from flask import current_app, render_template, request, url_for
+from flask import current_app, g, render_template, request, url_for
 
 from forum.auth import Viewer, current_viewer
 from forum.caching.serving import do_not_keep
@@ -20,16 +20,32 @@ from forum.models import Block, ConsensusChange, ConsensusStatus, Role, Suggesti
 from forum.services import consensus, threads
 from forum.services.counting import counts
 from forum.services.policy import allows, state
-from forum.services.thread_page import thread_view
-from forum.services.threads import ArgumentRecord, Node
+from forum.services.thread_page import ThreadView, thread_view, watch_levels
+from forum.services.threads import ArgumentRecord, Node, ViewerMarks, viewer_marks
 from forum.services.watching import Levels
 from forum.settings import content_limits, template
 from forum.views import display
-from forum.views.argument_tree import ArgumentTree
+from forum.views.argument_tree import ArgumentTree, Slot
 from forum.views.display import CONSENSUS_LABELS
 from forum.views.forms import ArgumentDraft, RefusedForm, VerdictDraft
+from forum.views.member_thread_page import (
+    VERSIONS,
+    assembled_for,
+    copy_for,
+    cut,
+    marks_of,
+    member_parts,
+    page_key,
+    put_back,
+    serve,
+    writing_lock,
+)
+from forum.views.member_thread_page import WatchChoice as WatchChoice  # where the article page takes it from
+from forum.views.member_thread_page import watch_choice as watch_choice
 from forum.views.paragraph_changes import paragraph_changes
 
+# How long a member's read waits for another's writing of the same page before writing it too, in seconds.
+WRITE_WAIT = 2.0
 # One source row to begin with: "Add another source" brings more.
 NEW_FORM_ROWS = 1
 # Replies deeper than this fold into a "show more replies" box, so that indentation stays readable.
@@ -134,23 +150,6 @@ def verdict_panel(
     return context
 
 
-class WatchChoice(NamedTuple):
-    """What a watch form shows: the level that counts, and where it comes from when not the page's own."""
-
-    level: str
-    note: str | None
-
-
-def watch_choice(viewer: Viewer, levels: Levels) -> WatchChoice | None:
-    """The member's watch level for the thread (read with it), as its form shows it (None for a reader)."""
-    if viewer.member is None or viewer.role is None:
-        return None
-    note = None
-    if levels.thread is None and levels.article is not None:
-        note = f"As its article: {levels.article.value}."
-    return WatchChoice(levels.effective.value, note)
-
-
 def thread_page(
     block_id: int,
     draft: ArgumentDraft | None = None,
@@ -162,11 +161,68 @@ def thread_page(
 
     A draft answering an argument of the thread opens the composer under that argument (the form for a
     new argument then stays blank). `refused` brings back a moderation form the service refused; `posted`
-    is the argument just posted, which takes focus when the page is swapped in by htmx.
+    is the argument just posted, which takes focus when the page is swapped in by htmx. A plain member's
+    GET of the page is assembled from the page all members share (`forum.views.member_thread_page`).
     """
     draft = draft if draft is not None else ArgumentDraft.blank(NEW_FORM_ROWS)
-    session = get_session()
     viewer = current_viewer()
+    if (
+        request.method == "GET" and request.endpoint == "forum.thread" and draft.parent_id is None
+        and verdict is None and refused is None and posted is None and assembled_for(viewer)
+    ):
+        page = member_page(block_id, viewer, draft)
+        if page is not None:
+            return page
+    return written_page(block_id, viewer, draft, verdict, refused, posted)[0]
+
+
+def member_page(block_id: int, viewer: Viewer, draft: ArgumentDraft) -> str | None:
+    """A plain member's page assembled from the kind page of its version, written first if not kept (one writer
+    per page and process at a time; the others wait for it, a while); None where it cannot be assembled."""
+    pages = current_app.extensions["forum"].member_pages
+    key = page_key(block_id, g.get(VERSIONS), sort_choice(), viewer)
+    page = pages.get(key)
+    session = get_session()
+    member_id = viewer.member_id
+    assert member_id is not None  # `assembled_for`
+    mine: tuple[Levels, ViewerMarks] | None = None  # read with the page, when this request writes it
+    if page is None:
+        lock = writing_lock(key)
+        waited = lock.acquire(timeout=WRITE_WAIT)
+        try:
+            page = pages.get(key)
+            if page is None:
+                slots: list[Slot] = []
+                html, thread, writer = written_page(block_id, viewer, draft, None, None, None, slots)
+                article_id = thread.block.article_id
+                page = cut(html, slots, viewer, csrf_token(), member_parts(viewer, block_id, article_id, thread.watch),
+                           writer.shared, block_id, article_id)
+                if page is None:
+                    return put_back(html, slots, writer)
+                pages.put(page_key(block_id, (thread.block.version, thread.block.article.version), writer.sort,
+                                   viewer), page)
+                mine = thread.watch, marks_of(slots)
+        finally:
+            if waited:
+                lock.release()
+    if mine is None:
+        mine = watch_levels(session, block_id, page.article_id, member_id), viewer_marks(session, block_id, member_id)
+    token = csrf_token()
+    copy = copy_for(page, viewer, mine[1], member_parts(viewer, block_id, page.article_id, mine[0]), token)
+    return None if copy is None else serve(copy, token)
+
+
+def written_page(
+    block_id: int,
+    viewer: Viewer,
+    draft: ArgumentDraft,
+    verdict: VerdictDraft | None,
+    refused: RefusedForm | None,
+    posted: int | None,
+    slots: list[Slot] | None = None,
+) -> tuple[str, ThreadView, ArgumentTree]:
+    """The thread page written, its thread and its tree's writer (with `slots`, kept arguments left open)."""
+    session = get_session()
     moderator = viewer.has_role(Role.MODERATOR)
     thread = thread_view(session, block_id, moderator=moderator, viewer_id=viewer.member.id if viewer.member else None)
     sort = sort_choice()
@@ -189,12 +245,13 @@ def thread_page(
         block=thread.block, viewer=viewer, moderator=moderator, sort=sort,
         login_url=login_url(), max_depth=MAX_DEPTH, csrf_token=csrf_token, fragments=memos.fragments,
         states=memos.argument_states, posted=posted, refused=refused, notices=display.argument_notices(),
+        slots=slots,
     )
     columns = [
         (stance, heading, empty, [node for node in tree.nodes if node.argument.stance == stance])
         for stance, heading, empty in COLUMNS
     ]
-    return render_template(
+    html = render_template(
         template("thread"),
         thread=thread,
         block=thread.block,
@@ -222,3 +279,4 @@ def thread_page(
             thread.history, thread.suggestion,
         ),
     )
+    return html, thread, writer
