@@ -23,7 +23,7 @@ from forum.auth import acting_member, current_viewer, require_role
 from forum.db import get_session
 from forum.models import Role
 from forum.services import arguments, threads
-from forum.services.lookup import check_readable, get_thread, readable_thread
+from forum.services.lookup import check_readable, readable_thread
 from forum.services.policy import shows_content
 from forum.settings import content_limits
 
@@ -70,9 +70,9 @@ def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
     """
     session = get_session()
     author = acting_member(current_viewer())
-    argument = arguments.post_argument(
+    argument = arguments.post(
         session,
-        get_thread(session, block_id),
+        block_id,
         author,
         stance=body.stance,
         body=body.body,

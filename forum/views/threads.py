@@ -10,7 +10,7 @@ from forum.db import get_session
 from forum.errors import ForumError
 from forum.ratelimit import counted
 from forum.routing import parse_id
-from forum.services import arguments, lookup
+from forum.services import arguments
 from forum.settings import content_limits
 from forum.views.forms import ArgumentDraft, show_again
 from forum.views.site import blueprint
@@ -43,9 +43,9 @@ def post_argument(block_id: int) -> ResponseReturnValue:
     session = get_session()
     try:
         with counted("post"):
-            argument = arguments.post_argument(
+            argument = arguments.post(
                 session,
-                lookup.get_thread(session, block_id),
+                block_id,
                 acting_member(viewer),
                 stance=draft.stance,
                 body=draft.body,
