@@ -19,7 +19,7 @@ from forum.api.schemas import (
     SourceIn,
     VersionsOut,
 )
-from forum.auth import acting_member, current_viewer, require_role
+from forum.auth import acting_member, acting_name, current_viewer, require_role
 from forum.db import get_session
 from forum.models import Role
 from forum.services import arguments, threads
@@ -69,11 +69,10 @@ def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
     Who may call it: members.
     """
     session = get_session()
-    author = acting_member(current_viewer())
     argument = arguments.post(
         session,
         block_id,
-        author,
+        arguments.Author(*acting_name(current_viewer())),
         stance=body.stance,
         body=body.body,
         parent_id=body.parent_id,

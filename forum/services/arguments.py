@@ -201,10 +201,18 @@ def parse_stance(value: str) -> Stance:
         raise Invalid("The stance is counter, support or question.", field="stance") from None
 
 
+@dataclass(frozen=True)
+class Author:
+    """Who posts: a stored member's id and the name their posts show."""
+
+    id: int
+    name: str
+
+
 def post(
     session: so.Session,
     block_id: int,
-    author: Member,
+    author: Author,
     *,
     stance: str,
     body: str,
@@ -216,7 +224,6 @@ def post(
     commits. The reply's and mentions' notifications, the author's watch of the thread, the page versions and the
     live event go with it, in its transaction."""
     session.flush()  # an author new in this transaction is stored first: the post names them
-    # Read before the write's statements (a row the session expired loads here, not in psycopg's pipeline).
     author_id, author_name = author.id, author.name
     # What was typed is checked and rendered before the write's transaction, which on SQLite holds the one write
     # lock; its mistakes are reported after the thread's own refusals, as they always were.
@@ -338,8 +345,10 @@ def post_argument(
     limits: Limits = Limits(),
 ) -> Argument:
     """Post an argument (or a reply) on a thread (`post`), and load it into the session; the caller commits."""
-    record = post(session, block.id, author, stance=stance, body=body, parent_id=parent_id, sources=sources,
-                  limits=limits)
+    session.flush()  # an author new in this transaction gets its id
+    # Read here, before the write's statements: a row the session expired loads now, not in psycopg's pipeline.
+    record = post(session, block.id, Author(author.id, author.name), stance=stance, body=body, parent_id=parent_id,
+                  sources=sources, limits=limits)
     return get_argument(session, record.id)
 
 

@@ -42,6 +42,22 @@ MOST_IDS = 500
 EPOCH, MICROSECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(microseconds=1)
 
 
+class Someone(Protocol):
+    """Who acted, as a notification names them."""
+
+    @property
+    def id(self) -> int: ...
+
+
+class ArgumentState(Protocol):
+    """What a post's notifications read of the new argument."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def parent_id(self) -> int | None: ...
+
+
 def unread_count(session: so.Session, member_id: int) -> int:
     """How many unread lines the member has (the bell's count)."""
     return session.scalar(
@@ -51,7 +67,7 @@ def unread_count(session: so.Session, member_id: int) -> int:
 
 
 def _recipients(
-    session: so.Session, candidates: Iterable[int | None], actor: Member | None, block: watching.Thread
+    session: so.Session, candidates: Iterable[int | None], actor: Someone | None, block: watching.Thread
 ) -> list[int]:
     """Of `candidates`: those who are not the actor, not removed, and have not muted the thread."""
     wanted = {c for c in candidates if c is not None and (actor is None or c != actor.id)}
@@ -70,7 +86,7 @@ def tell(
     kind: NotificationKind,
     block: watching.Thread,
     *,
-    actor: Member | None,
+    actor: Someone | None,
     group_key: str,
     argument_id: int | None = None,
     text: str = "",
@@ -108,7 +124,7 @@ def tell(
 
 
 def argument_posted(
-    session: so.Session, argument: ArgumentState, thread: watching.Thread, author: Member, mentioned: Collection[int]
+    session: so.Session, argument: ArgumentState, thread: watching.Thread, author: Someone, mentioned: Collection[int]
 ) -> None:
     """A new argument in `thread`, as written: its parent's author hears of the reply, the members it mentions of
     the mention."""
@@ -120,15 +136,6 @@ def argument_posted(
     # A reply that also mentions its parent's author is one notification, the reply.
     tell(session, set(mentioned) - set(replied), NotificationKind.MENTION, thread, actor=author,
          group_key=f"mention:{thread.id}", argument_id=argument.id)
-
-
-class ArgumentState(Protocol):
-    """What a post's notifications read of the new argument."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def parent_id(self) -> int | None: ...
 
 
 def mentions_added(

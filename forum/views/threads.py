@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from forum.auth import acting_member, current_viewer, require_role
+from forum.auth import acting_name, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import ForumError
 from forum.ratelimit import counted
@@ -46,7 +46,7 @@ def post_argument(block_id: int) -> ResponseReturnValue:
             argument = arguments.post(
                 session,
                 block_id,
-                acting_member(viewer),
+                arguments.Author(*acting_name(viewer)),
                 stance=draft.stance,
                 body=draft.body,
                 parent_id=draft.parent_id,
