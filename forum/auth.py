@@ -293,3 +293,14 @@ def acting_member_id(viewer: Viewer) -> int:
     if viewer.member_id is not None and viewer.stored_name == viewer.name[:100]:
         return viewer.member_id
     return acting_member(viewer).id
+
+
+def acting_name(viewer: Viewer) -> tuple[int, str]:
+    """The id of the stored member behind a signed-in viewer and the name their writes show, stored (or renamed)
+    first where needed; no row of theirs is made for it when they are stored under their name already."""
+    require_role(viewer)
+    if viewer.member_id is not None and viewer.stored_name is not None and viewer.stored_name == viewer.name[:100]:
+        return viewer.member_id, viewer.stored_name
+    member = acting_member(viewer)
+    get_session().flush()  # a new member's id
+    return member.id, member.name

@@ -146,6 +146,8 @@ def mentioned_names(text: str, limit: int) -> set[str]:
     """The names the `@` mentions of a member's Markdown may stand for (outside code and links)."""
     if len(text) > limit:
         return set()  # refused when rendered
+    if "@" not in text and "&" not in text:
+        return set()  # no `@` typed, nor one an entity could stand for: nothing to parse for
     found: set[str] = set()
     markdown.parse(text, {COLLECT: found, "mentions_seen": 0})
     return found

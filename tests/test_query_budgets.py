@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from forum.db import get_session
 from forum.importing import ParsedArticle, ParsedBlock, Reference
-from forum.models import Argument, Block
+from forum.models import Argument, Article, Block, Watch
 from forum.services import consensus, members, seeding, votes
 from tests.queries import statements
 
@@ -189,3 +189,39 @@ def test_a_thread_pages_statements_are_served_by_indexes(app, forum):
             for table in ("forum_arguments", "forum_votes", "forum_sources", "forum_blocks", "forum_members",
                           "forum_accounts", "forum_api_tokens", "forum_notifications", "forum_watches"):
                 assert not re.search(rf"(Seq Scan on|SCAN) {table}\b", text), f"{table} scanned:\n{text}"
+
+
+# A post with one source through the API: who posts (one read), the thread with its checks (one read), then the
+# writes: on PostgreSQL one statement, on SQLite the argument, its sources, the watch and the two page versions.
+POST_STATEMENTS = {"postgresql": 3, "sqlite": 7}
+
+
+def test_a_post_runs_its_few_statements_and_commits_once(app, client, forum):
+    token = client.post("/api/v1/tokens", json={"username": "mia", "password": "a long test password"}).json["token"]
+    block = forum[200]["block"]
+    with app.app_context():
+        before = get_session().execute(
+            sa.select(Block.version, Article.version).join(Article).where(Block.id == block)
+        ).one()
+    body = {"stance": "support", "body": "Counted, with *one* source.",
+            "sources": [{"url": "https://example.org/counted", "title": "Counted"}]}
+    with statements(app) as seen:
+        response = client.post(f"/api/v1/blocks/{block}/arguments", json=body,
+                               headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 201, response.json
+    assert response.json["sources"][0]["url"] == "https://example.org/counted"
+    dialect = app.extensions["forum"].engine.dialect.name
+    assert len(seen) == POST_STATEMENTS[dialect], seen.report()
+    assert seen.commits == 1
+    with app.app_context():
+        session = get_session()
+        after = session.execute(
+            sa.select(Block.version, Article.version).join(Article).where(Block.id == block)
+        ).one()
+        argument = session.get(Argument, response.json["id"])
+        assert argument is not None
+        assert [s.url for s in argument.sources] == ["https://example.org/counted"]
+        watched = session.scalar(sa.select(Watch.level).where(Watch.member_id == argument.author_id,
+                                                              Watch.block_id == block))
+    assert tuple(after) == (before[0] + 1, before[1] + 1)
+    assert watched == "watching"

@@ -19,11 +19,11 @@ from forum.api.schemas import (
     SourceIn,
     VersionsOut,
 )
-from forum.auth import acting_member, current_viewer, require_role
+from forum.auth import acting_member, acting_name, current_viewer, require_role
 from forum.db import get_session
 from forum.models import Role
 from forum.services import arguments, threads
-from forum.services.lookup import check_readable, get_thread, readable_thread
+from forum.services.lookup import check_readable, readable_thread
 from forum.services.policy import shows_content
 from forum.settings import content_limits
 
@@ -69,11 +69,10 @@ def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
     Who may call it: members.
     """
     session = get_session()
-    author = acting_member(current_viewer())
-    argument = arguments.post_argument(
+    argument = arguments.post(
         session,
-        get_thread(session, block_id),
-        author,
+        block_id,
+        arguments.Author(*acting_name(current_viewer())),
         stance=body.stance,
         body=body.body,
         parent_id=body.parent_id,

@@ -324,6 +324,33 @@ def thread_moved(block_id: sa.ColumnElement[int], writes: Mapping[str, Collectio
     return sa.update(Block).where(Block.id == block_id).values(version=Block.version + 1)
 
 
+def thread_and_article_moved(
+    block_id: sa.ColumnElement[int], article_id: sa.ColumnElement[int], writes: Mapping[str, Collection[str]]
+) -> tuple[sa.Update, sa.Update]:
+    """The UPDATEs moving one thread's page version, then its article's, for new rows of that thread written past
+    the session's events in statements of their own (a post): `writes` names each table written and the columns
+    its new rows are given (a key column left out is NULL, and names no page). `MAP` must say that those rows move
+    no more than the thread's page and its article's, through a key naming the thread itself or an argument of it
+    (the caller's rows name this thread), or this refuses to build them (`UnmappedWrite`)."""
+    for table, columns in writes.items():
+        given = set(columns)
+        hidden = NOT_SHOWN.get(table, frozenset())
+        if table not in COVERED or hidden is None or VERSIONS.get(table) in given:
+            raise UnmappedWrite(f"{table} is not a table whose new rows this moves the pages of.")
+        known = frozenset().union(*(cols for _, cols in COVERED[table])) | hidden
+        if stray := sorted(given - known):
+            raise UnmappedWrite(f"No page version is known to show {table}.{stray[0]}.")
+        for entry, covered in COVERED[table]:
+            if not (entry.on_insert and covered & given and entry.key in given):
+                continue
+            if entry.via not in (Via.BLOCK, Via.ARGUMENT) or entry.reach is Reach.WHOLE_ARTICLE:
+                raise UnmappedWrite(f"A new row of {table} moves more than its thread's page and its article's.")
+    return (
+        sa.update(Block).where(Block.id == block_id).values(version=Block.version + 1),
+        sa.update(Article).where(Article.id == article_id).values(version=Article.version + 1),
+    )
+
+
 def move_versions(session: so.Session) -> None:
     """Before a transaction commits: write what is pending, then move the versions of the pages it changed."""
     if session.in_nested_transaction():

@@ -5,18 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from forum.errors import Conflict, Invalid, NotFound
+from forum.caching.raw_reads import run_in, typed
+from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.live.staging import stage
 from forum.member_links import member_url
 from forum.models import (
     Argument,
     ArgumentVersion,
+    Article,
     Block,
+    BlockKind,
     CitationSlot,
     Member,
     Role,
@@ -27,10 +31,13 @@ from forum.models import (
 )
 from forum.plurals import plural
 from forum.rendering import is_blank, renders_blank
-from forum.services import audit, notifications, policy, watching
+from forum.services import audit, notifications, policy
+from forum.services import posting_statements as statements
 from forum.services.members import holds
 from forum.services.mentions import render_with_mentions
-from forum.services.policy import Action, check
+from forum.services.policy import REMOVED, Action, check
+from forum.services.threads import ArgumentRecord, AuthorRef, SourceRecord
+from forum.services.votes import together
 from forum.urls import is_web_url
 
 T = TypeVar("T")
@@ -126,10 +133,22 @@ def clean_optional(value: str | None, limit: int, label: str, where: str) -> str
     return None if is_blank(value) else value
 
 
-def build_sources(
-    session: so.Session, block: Block, inputs: list[SourceInput], limits: Limits
-) -> list[Source]:
-    """Checked `Source` rows for a block; a footnote number must be one that this block cites."""
+@dataclass(frozen=True)
+class CheckedSource:
+    """A source as checked, ready to be stored."""
+
+    position: int
+    url: str
+    title: str | None
+    quote: str | None
+    citation: int | None
+    slot_id: int | None
+
+
+def check_sources(
+    session: so.Session, block_id: int, inputs: list[SourceInput], limits: Limits
+) -> list[CheckedSource]:
+    """Checked sources for a thread; a footnote number must be one that its paragraph cites."""
     if len(inputs) > limits.sources:
         raise Invalid(f"An argument has at most {plural(limits.sources, 'source')}.", field="sources")
     # The block's footnotes, read only when a source names one.
@@ -137,28 +156,30 @@ def build_sources(
         session.execute(
             sa.select(CitationSlot.number, CitationSlot.id)
             .join(block_citations, block_citations.c.slot_id == CitationSlot.id)
-            .where(block_citations.c.block_id == block.id)
+            .where(block_citations.c.block_id == block_id)
         ).all()
     ) if any(given.citation is not None for given in inputs) else {}
-    sources = []
+    checked = []
     checks = Checks()
     for position, given in enumerate(inputs):
         where = f"sources.{position}"
         slot_id = None
         if given.citation is not None:
             slot_id = checks(footnote_slot, slots, given.citation, f"{where}.citation")
-        sources.append(
-            Source(
-                position=position,
-                url=checks(check_url, given.url, limits, f"{where}.url"),
-                title=checks(clean_optional, given.title, limits.title, "title", f"{where}.title"),
-                quote=checks(clean_optional, given.quote, limits.quote, "quote", f"{where}.quote"),
-                citation=given.citation,
-                slot_id=slot_id,
-            )
-        )
+        url = checks(check_url, given.url, limits, f"{where}.url")
+        title = checks(clean_optional, given.title, limits.title, "title", f"{where}.title")
+        quote = checks(clean_optional, given.quote, limits.quote, "quote", f"{where}.quote")
+        checked.append(CheckedSource(position, url or "", title, quote, given.citation, slot_id))
     checks.done()
-    return sources
+    return checked
+
+
+def build_sources(session: so.Session, block: Block, inputs: list[SourceInput], limits: Limits) -> list[Source]:
+    """Checked `Source` rows for a block (`check_sources`)."""
+    return [
+        Source(position=s.position, url=s.url, title=s.title, quote=s.quote, citation=s.citation, slot_id=s.slot_id)
+        for s in check_sources(session, block.id, inputs, limits)
+    ]
 
 
 def footnote_slot(slots: dict[int, int], number: int, where: str) -> int:
@@ -180,6 +201,138 @@ def parse_stance(value: str) -> Stance:
         raise Invalid("The stance is counter, support or question.", field="stance") from None
 
 
+@dataclass(frozen=True)
+class Author:
+    """Who posts: a stored member's id and the name their posts show."""
+
+    id: int
+    name: str
+
+
+def post(
+    session: so.Session,
+    block_id: int,
+    author: Author,
+    *,
+    stance: str,
+    body: str,
+    parent_id: int | None = None,
+    sources: Sequence[SourceInput] = (),
+    limits: Limits = Limits(),
+) -> ArgumentRecord:
+    """Post an argument (or a reply) on a thread, as written (`forum.services.posting_statements`); the caller
+    commits. The reply's and mentions' notifications, the author's watch of the thread, the page versions and the
+    live event go with it, in its transaction."""
+    session.flush()  # an author new in this transaction is stored first: the post names them
+    author_id, author_name = author.id, author.name
+    # What was typed is checked and rendered before the write's transaction, which on SQLite holds the one write
+    # lock; its mistakes are reported after the thread's own refusals, as they always were.
+    checks = Checks()
+    chosen = checks(parse_stance, stance)
+    rendered = checks(render_body, session, body, limits)
+    built = checks(check_sources, session, block_id, list(sources), limits)
+    stripped = rendered[0] if rendered is not None else body
+    now = utcnow()
+    connection = session.connection()
+    with together(connection):
+        thread = _read_thread(connection, block_id, author_id, parent_id, stripped, now, limits.duplicate_window)
+        if thread is None:
+            raise NotFound("There is no such paragraph.")
+        if thread.kind == BlockKind.HEADING:
+            raise NotFound("A heading has no thread.")
+        if thread.author_removed:
+            raise Forbidden(REMOVED)
+        check(Action.POST, locked=thread.locked, removed=thread.removed_in is not None,
+              unpublished=thread.unpublished_at is not None)
+        checks.done()
+        assert chosen is not None and rendered is not None and built is not None
+        if parent_id is not None:
+            if thread.parent_block_id != block_id:
+                raise Invalid("The argument you answer is not in this thread.", field="parent_id")
+            check(Action.REPLY, locked=thread.locked, removed=thread.removed_in is not None,
+                  unpublished=thread.unpublished_at is not None, hidden=bool(thread.parent_hidden),
+                  withdrawn=thread.parent_withdrawn_at is not None)
+        if thread.duplicate:
+            raise Conflict("You posted this very argument here a moment ago.", field="body")
+        body, html, mentioned = rendered
+        params = {
+            "block_id": block_id, "article_id": thread.article_id, "author_id": author_id, "parent_id": parent_id,
+            "stance": chosen.value, "body": body, "html": html, "posted_at": stored(connection, now),
+            "revision": thread.revision,  # the wording it answers
+            **{f"{name}_{s.position}": getattr(s, name) for s in built for name in SOURCE_FIELDS},
+        }
+        argument_id = _write(connection, params, len(built))
+    _forget_versions(session, block_id, thread.article_id)
+    record = ArgumentRecord(
+        id=argument_id, block_id=block_id, parent_id=parent_id, author_id=author_id,
+        author=AuthorRef(author_id, author_name), stance=chosen.value, body=body, html=html, created_at=now,
+        edited_at=None, withdrawn_at=None, up=0, down=0, score=0, hidden=False, hidden_reason=None,
+        moderator_edited=False,
+        sources=tuple(SourceRecord(s.url, s.title, s.quote, s.citation) for s in built),
+    )
+    # Told in the same transaction as the post: it stands or falls with it.
+    notifications.argument_posted(session, record, ThreadRef(block_id, thread.article_id), author, mentioned)
+    stage(session, block_id, "argument",
+          {"argument_id": argument_id, "parent_id": parent_id, "stance": chosen.value, "action": "posted"})
+    return record
+
+
+SOURCE_FIELDS = ("position", "url", "title", "quote", "citation", "slot_id")
+
+
+@dataclass(frozen=True)
+class ThreadRef:
+    """A thread as the notifications of a post name it."""
+
+    id: int
+    article_id: int
+
+
+def _read_thread(
+    connection: sa.Connection, block_id: int, author_id: int, parent_id: int | None, body: str, now: datetime,
+    window: int,
+) -> statements.Thread | None:
+    """The post's first read (`statements.THREAD`), or None for no such block."""
+    found = run_in(connection, statements.THREAD, {
+        "block_id": block_id, "author_id": author_id, "parent_id": parent_id, "body": body,
+        "look_for_duplicate": window > 0, "since": stored(connection, now - timedelta(seconds=max(window, 0))),
+    })
+    return statements.Thread(*typed(connection.engine, statements.THREAD, found[0])) if found else None
+
+
+def _write(connection: sa.Connection, params: dict[str, Any], sources: int) -> int:
+    """The post's writes; the new argument's id."""
+    if connection.dialect.name == "postgresql":
+        ((argument_id,),) = run_in(connection, statements.postgresql_post(sources), params)
+        return int(argument_id)
+    ((argument_id,),) = run_in(connection, statements.SQLITE.argument, params)
+    if sources:
+        run_in(connection, statements.sqlite_sources(sources), {**params, "argument_id": argument_id})
+    for statement in (statements.SQLITE.watch, statements.SQLITE.thread_moved, statements.SQLITE.article_moved):
+        run_in(connection, statement, params)
+    return int(argument_id)
+
+
+def stored(connection: sa.Connection, when: datetime) -> Any:
+    """A time as the driver's cursor takes it for a timestamp column (SQLite's is text)."""
+    return _time_processor(connection.dialect)(when)
+
+
+@cache
+def _time_processor(dialect: sa.Dialect) -> Callable[[datetime], Any]:
+    """The bind processor of the arguments' timestamps for `dialect`."""
+    processor = statements.WHEN.dialect_impl(dialect).bind_processor(dialect)
+    return processor if processor is not None else (lambda when: when)
+
+
+def _forget_versions(session: so.Session, block_id: int, article_id: int) -> None:
+    """The session's copies of the thread and its article (if it holds them) have other versions now."""
+    for model, key in ((Block, block_id), (Article, article_id)):
+        held = session.identity_map.get(session.identity_key(model, key))
+        if held is not None:
+            session.expire(held, ["version"])
+
+
 def post_argument(
     session: so.Session,
     block: Block,
@@ -191,60 +344,12 @@ def post_argument(
     sources: Sequence[SourceInput] = (),
     limits: Limits = Limits(),
 ) -> Argument:
-    """Post an argument (or a reply) on a thread; the caller commits."""
-    if not block.is_thread:
-        raise NotFound("A heading has no thread.")
-    check(Action.POST, locked=block.locked, removed=block.is_removed,
-          unpublished=block.article.unpublished_at is not None)
-    # Every mistake in what was typed is found before any is reported.
-    checks = Checks()
-    chosen = checks(parse_stance, stance)
-    rendered = checks(render_body, session, body, limits)
-    built = checks(build_sources, session, block, list(sources), limits)
-    checks.done()
-    assert chosen is not None and rendered is not None and built is not None
-    body, html, mentioned = rendered
-    if parent_id is not None:
-        parent = session.get(Argument, parent_id)
-        if parent is None or parent.block_id != block.id:
-            raise Invalid("The argument you answer is not in this thread.", field="parent_id")
-        check(Action.REPLY, **argument_state(parent, author))
-    refuse_duplicate(session, block, author, body, limits.duplicate_window)
-    argument = Argument(
-        block_id=block.id,
-        parent_id=parent_id,
-        author=author,
-        stance=chosen.value,
-        body=body,
-        html=html,
-        sources=built,
-        revision=block.article.revision,  # the wording it answers
-    )
-    session.add(argument)
-    session.flush()
-    # Told in the same transaction as the post, and the thread watched: both stand or fall with it.
-    watching.watch_on_post(session, author, block)
-    notifications.argument_posted(session, argument, block, mentioned)
-    stage(session, block.id, "argument",
-          {"argument_id": argument.id, "parent_id": parent_id, "stance": chosen.value, "action": "posted"})
-    return argument
-
-
-def refuse_duplicate(session: so.Session, block: Block, author: Member, body: str, window: int) -> None:
-    """Refuse the same body from the same member in the same thread within `window` seconds."""
-    if window <= 0 or author.id is None:
-        return
-    since = utcnow() - timedelta(seconds=window)
-    earlier = session.scalar(
-        sa.select(Argument.id).where(
-            Argument.block_id == block.id,
-            Argument.author_id == author.id,
-            Argument.created_at >= since,
-            Argument.body == body,
-        ).limit(1)
-    )
-    if earlier is not None:
-        raise Conflict("You posted this very argument here a moment ago.", field="body")
+    """Post an argument (or a reply) on a thread (`post`), and load it into the session; the caller commits."""
+    session.flush()  # an author new in this transaction gets its id
+    # Read here, before the write's statements: a row the session expired loads now, not in psycopg's pipeline.
+    record = post(session, block.id, Author(author.id, author.name), stance=stance, body=body, parent_id=parent_id,
+                  sources=sources, limits=limits)
+    return get_argument(session, record.id)
 
 
 def get_argument(session: so.Session, argument_id: int) -> Argument:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -41,6 +42,22 @@ MOST_IDS = 500
 EPOCH, MICROSECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(microseconds=1)
 
 
+class Someone(Protocol):
+    """Who acted, as a notification names them."""
+
+    @property
+    def id(self) -> int: ...
+
+
+class ArgumentState(Protocol):
+    """What a post's notifications read of the new argument."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def parent_id(self) -> int | None: ...
+
+
 def unread_count(session: so.Session, member_id: int) -> int:
     """How many unread lines the member has (the bell's count)."""
     return session.scalar(
@@ -49,7 +66,9 @@ def unread_count(session: so.Session, member_id: int) -> int:
     ) or 0
 
 
-def _recipients(session: so.Session, candidates: Iterable[int | None], actor: Member | None, block: Block) -> list[int]:
+def _recipients(
+    session: so.Session, candidates: Iterable[int | None], actor: Someone | None, block: watching.Thread
+) -> list[int]:
     """Of `candidates`: those who are not the actor, not removed, and have not muted the thread."""
     wanted = {c for c in candidates if c is not None and (actor is None or c != actor.id)}
     if not wanted:
@@ -65,9 +84,9 @@ def tell(
     session: so.Session,
     candidates: Iterable[int | None],
     kind: NotificationKind,
-    block: Block,
+    block: watching.Thread,
     *,
-    actor: Member | None,
+    actor: Someone | None,
     group_key: str,
     argument_id: int | None = None,
     text: str = "",
@@ -104,21 +123,19 @@ def tell(
     return recipients
 
 
-def argument_posted(session: so.Session, argument: Argument, block: Block, mentioned: Collection[int]) -> None:
-    """A new argument in `block`: its parent's author hears of the reply, the members it mentions of the mention.
-
-    The thread is given, not read through `argument.block`: that would tie the thread's row, with the page
-    version it had before this post, to the argument for as long as the caller keeps it.
-    """
-    author = argument.author
+def argument_posted(
+    session: so.Session, argument: ArgumentState, thread: watching.Thread, author: Someone, mentioned: Collection[int]
+) -> None:
+    """A new argument in `thread`, as written: its parent's author hears of the reply, the members it mentions of
+    the mention."""
     replied: list[int] = []
     if argument.parent_id is not None:
         parent_author = session.scalar(sa.select(Argument.author_id).where(Argument.id == argument.parent_id))
-        replied = tell(session, [parent_author], NotificationKind.REPLY, block, actor=author,
-                       group_key=f"reply:{block.id}", argument_id=argument.id)
+        replied = tell(session, [parent_author], NotificationKind.REPLY, thread, actor=author,
+                       group_key=f"reply:{thread.id}", argument_id=argument.id)
     # A reply that also mentions its parent's author is one notification, the reply.
-    tell(session, set(mentioned) - set(replied), NotificationKind.MENTION, block, actor=author,
-         group_key=f"mention:{block.id}", argument_id=argument.id)
+    tell(session, set(mentioned) - set(replied), NotificationKind.MENTION, thread, actor=author,
+         group_key=f"mention:{thread.id}", argument_id=argument.id)
 
 
 def mentions_added(

@@ -2,13 +2,15 @@
 
 A thread's own level wins over its article's; with neither, a member's level is `normal`. Posting in a thread
 watches it, unless the member chose a level for that thread before (a `normal` row is such a choice) or muted
-its article. Muting an article clears the member's levels of its threads: the later, wider choice wins.
+its article (a post's one statement, `forum.services.posting_statements`). Muting an article clears the member's
+levels of its threads: the later, wider choice wins.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -17,6 +19,15 @@ from forum.errors import Invalid
 from forum.models import Article, Block, Member, Role, Watch, WatchLevel, utcnow
 from forum.services.lookup import check_readable, get_article, readable_thread
 from forum.services.members import holds, require
+
+
+class Thread(Protocol):
+    """What the levels of a thread are read by: its id and its article's."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def article_id(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,7 @@ def parse_level(value: object) -> WatchLevel:
     return WatchLevel(value)
 
 
-def levels_of(session: so.Session, member_ids: Collection[int], block: Block) -> dict[int, Levels]:
+def levels_of(session: so.Session, member_ids: Collection[int], block: Thread) -> dict[int, Levels]:
     """The levels of each of `member_ids` for `block`'s thread (members without any are left out)."""
     if not member_ids:
         return {}
@@ -88,12 +99,12 @@ def watchers(session: so.Session, block: Block) -> set[int]:
 
 
 def _set(session: so.Session, member: Member, level: WatchLevel, *, block_id: int | None = None,
-         article_id: int | None = None, only_if_unset: bool = False) -> None:
-    """Keep `member`'s level for one thread or article (`only_if_unset`: leave a level chosen before)."""
+         article_id: int | None = None) -> None:
+    """Keep `member`'s level for one thread or article."""
     target = Watch.block_id == block_id if block_id is not None else Watch.article_id == article_id
     found = session.scalar(sa.select(Watch).where(Watch.member_id == member.id, target))
     if found is not None:
-        if not only_if_unset and found.level != level.value:
+        if found.level != level.value:
             found.level, found.updated_at = level.value, utcnow()
         return
     try:
@@ -101,8 +112,7 @@ def _set(session: so.Session, member: Member, level: WatchLevel, *, block_id: in
         with session.begin_nested():
             session.add(Watch(member_id=member.id, block_id=block_id, article_id=article_id, level=level.value))
     except sa.exc.IntegrityError:
-        if not only_if_unset:
-            _set(session, member, level, block_id=block_id, article_id=article_id)
+        _set(session, member, level, block_id=block_id, article_id=article_id)
 
 
 def watch_thread(session: so.Session, member: Member, block_id: int, level: object) -> tuple[Block, WatchLevel]:
@@ -131,10 +141,3 @@ def watch_article(session: so.Session, member: Member, article_id: int, level: o
             )
         )
     return article, chosen
-
-
-def watch_on_post(session: so.Session, member: Member, block: Block) -> None:
-    """Posting in a thread watches it, unless the member chose a level for it before or muted its article."""
-    levels = levels_for(session, member, block)
-    if levels.thread is None and levels.article is not WatchLevel.MUTED:
-        _set(session, member, WatchLevel.WATCHING, block_id=block.id, only_if_unset=True)

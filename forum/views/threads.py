@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from forum.auth import acting_member, current_viewer, require_role
+from forum.auth import acting_name, current_viewer, require_role
 from forum.db import get_session
 from forum.errors import ForumError
 from forum.ratelimit import counted
 from forum.routing import parse_id
-from forum.services import arguments, lookup
+from forum.services import arguments
 from forum.settings import content_limits
 from forum.views.forms import ArgumentDraft, show_again
 from forum.views.site import blueprint
@@ -43,10 +43,10 @@ def post_argument(block_id: int) -> ResponseReturnValue:
     session = get_session()
     try:
         with counted("post"):
-            argument = arguments.post_argument(
+            argument = arguments.post(
                 session,
-                lookup.get_thread(session, block_id),
-                acting_member(viewer),
+                block_id,
+                arguments.Author(*acting_name(viewer)),
                 stance=draft.stance,
                 body=draft.body,
                 parent_id=draft.parent_id,
