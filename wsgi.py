@@ -89,6 +89,8 @@ def create_app(config: dict | None = None) -> Flask:
         # Live threads' events (redis://...), else each process tells only its own streams.
         FORUM_EVENTS_URL=os.environ.get("FORUM_EVENTS_URL") or None,
         FORUM_BASE_TEMPLATE="layout.html",
+        # The site's layout shows nothing of the member but the forum's account menu.
+        FORUM_SHARED_MEMBER_PAGES=True,
         **mail_environment(),
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SAMESITE="Lax",

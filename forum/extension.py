@@ -129,6 +129,10 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_CACHE_BYTES": 64_000_000,
     "FORUM_CACHE_MEMBER_BYTES": 16_000_000,
     "FORUM_CACHE_TIMEOUT": 3600,
+    # Members' thread pages assembled from one page written per version for all plain members
+    # (`forum.views.member_thread_page`). Off unless the layout shows nothing of the signed-in member but the
+    # forum's own account menu: a host's layout showing its user's e-mail, say, would be shared with the others.
+    "FORUM_SHARED_MEMBER_PAGES": False,
     "FORUM_CACHE_KEY_PREFIX": "forum-page:",
     # Verify mode: every cache hit is also rendered afresh and compared, a difference answered with a 500
     # (`forum.caching.verify`). For tests: it renders every page that the cache would spare.

@@ -12,9 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 
 from forum.caching.verify import RENDER_FRESH, comparable
 from forum.db import get_session
+from forum.extension import Forum
 from forum.importing import ParsedArticle, ParsedBlock
 from forum.models import Argument, Member, Role
 from forum.services import accounts, arguments, members, moderation, seeding, votes, watching
@@ -28,9 +30,9 @@ META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]*)"')
 FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
-def site(database_url: str, cache_url: str) -> object:
+def site(database_url: str, cache_url: str, **settings: object) -> object:
     app = create_app({"TESTING": True, "SECRET_KEY": "test secret", "FORUM_DATABASE_URL": database_url,
-                      "FORUM_CACHE_URL": cache_url})
+                      "FORUM_CACHE_URL": cache_url, **settings})
     app.test_client_class = ForumClient
     return app
 
@@ -47,6 +49,11 @@ def app(request: pytest.FixtureRequest, database_url: str) -> Iterator:
 def thread(app) -> dict[str, int]:
     """A thread of 12 seeded arguments; mia, max, zoe and ann, members, and moe, a moderator, have accounts. mia
     answered the first argument, max voted on it and flagged the second and watches the thread."""
+    return make_thread(app)
+
+
+def make_thread(app) -> dict[str, int]:
+    """The `thread` fixture's thread, made on `app`."""
     with app.app_context():
         session = get_session()
         for name, role in [("mia", Role.MEMBER), ("max", Role.MEMBER), ("zoe", Role.MEMBER),
@@ -176,6 +183,32 @@ def test_a_moderator_and_a_reply_form_are_written_whole(app, thread, writings):
     zoe.get(url)
     zoe.get(url)
     assert len(writings) == 3
+
+
+def test_a_host_that_has_not_turned_shared_pages_on_writes_each_members_page_whole(database_url, writings):
+    # A host's layout may show its user's own details, which no other member may be shown: off unless turned on.
+    host = Flask(__name__)
+    host.config.update(SECRET_KEY="host secret", TESTING=True, FORUM_DATABASE_URL=database_url)
+    Forum(host)
+    assert host.config["FORUM_SHARED_MEMBER_PAGES"] is False
+    host.extensions["forum"].dispose()
+    app = site(database_url, "memory://", FORUM_SHARED_MEMBER_PAGES=False)
+    try:
+        made = make_thread(app)
+        block = made["block"]
+        readers = [signed_in(app, name) for name in ("zoe", "max", "mia", "ann")]
+        for client in readers:
+            client.get(f"/blocks/{block}")
+        writings.clear()
+        for client in readers:
+            client.get(f"/blocks/{block}", headers={"Accept-Encoding": "gzip"})
+        assert writings == []  # their own copies, each written whole before
+        vote_as(app, "moe", made["first"], -1)
+        for client in readers:
+            client.get(f"/blocks/{block}")
+        assert writings == [block] * len(readers)
+    finally:
+        app.extensions["forum"].dispose()
 
 
 def test_readers_of_a_new_version_wait_for_one_writing(app, thread, writings):

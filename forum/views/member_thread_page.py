@@ -110,7 +110,8 @@ def writing_lock(key: tuple[Any, ...]) -> threading.Lock:
 def assembled_for(viewer: Viewer) -> bool:
     """Whether this request's thread page may be assembled: a plain member's, with their copy to be kept."""
     return (
-        viewer.member_id is not None
+        current_app.config["FORUM_SHARED_MEMBER_PAGES"]
+        and viewer.member_id is not None
         and viewer.role is Role.MEMBER
         and not viewer.via_token
         and not FRESH.get()
