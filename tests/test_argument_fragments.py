@@ -17,10 +17,11 @@ from forum.caching.verify import RENDER_FRESH, difference
 from forum.db import get_session
 from forum.importing import ParsedArticle, ParsedBlock
 from forum.models import Argument, Block, Member, Role
-from forum.services import accounts, arguments, members, moderation, seeding, votes
+from forum.services import accounts, arguments, members, moderation, seeding, threads, votes
 from forum.services.article_storage import import_article
 from forum.views.argument_tree import ArgumentTree
 from tests.helpers import ForumClient
+from tests.queries import statements
 from wsgi import create_app
 
 ARGUMENTS = 24
@@ -123,6 +124,59 @@ def test_a_vote_then_a_read_writes_no_argument_again_but_the_voters_own(uncached
     assert written == [thread["argument"]]
     start = mine.index(f'id="vote-{thread["argument"]}"')
     assert 'aria-pressed="true"' in mine[start:mine.index("</div>", start)]
+
+
+def reads_of_the_arguments(app, client: ForumClient, url: str) -> tuple[int, int, str]:
+    """A read of the page: how many statements read the thread's arguments whole, how many their counts alone,
+    and the page."""
+    with statements(app) as seen:
+        page = client.get(url)
+    assert page.status_code == 200
+    whole = [q for q in seen.queries if "forum_arguments.body" in q]
+    counts = [q for q in seen.queries if q.startswith("SELECT forum_arguments.id, forum_arguments.up")]
+    return len(whole), len(counts), page.get_data(as_text=True)
+
+
+def test_a_read_after_votes_alone_reads_the_counts_not_the_arguments(uncached, thread):
+    url, reader = f"/blocks/{thread['block']}", uncached.test_client()
+    assert reads_of_the_arguments(uncached, reader, url)[:2] == (1, 0)  # the first read reads them all
+    with uncached.app_context():
+        session = get_session()
+        votes.cast_vote(session, thread["argument"], member(session, "mia"), -1)
+        session.commit()
+        votes.cast_vote(session, thread["argument"], member(session, "moe"), -1)
+        session.commit()
+        voted = session.get(Argument, thread["argument"])
+        tally = f"Score {voted.score}</strong> <span class=\"vote-split\">({voted.up} up, {voted.down} down)"
+    whole, counts, page = reads_of_the_arguments(uncached, reader, url)
+    assert (whole, counts) == (0, 1)
+    assert difference(page.encode(), fresh(reader, url).get_data()) is None
+    start = page.index(f'id="vote-{thread["argument"]}"')
+    assert tally in page[start:page.index("</div>", start)]
+    # An edit moves the page version alone: the next read reads the arguments whole, though a vote came after.
+    with uncached.app_context():
+        session = get_session()
+        edit(session, thread["argument"])
+        session.commit()
+        votes.cast_vote(session, thread["argument"], member(session, "mia"), 1)
+        session.commit()
+    whole, counts, page = reads_of_the_arguments(uncached, reader, url)
+    assert (whole, counts) == (1, 0)
+    assert "Edited: the toll rose twice." in page
+
+
+def test_counts_read_again_name_the_same_arguments_or_the_thread_is_read_whole():
+    """Counts that name an argument the snapshot lacks (a row written since) make it read the thread again."""
+    record = threads.ArgumentRecord(
+        id=1, block_id=1, parent_id=None, author_id=1, author=threads.AuthorRef(1, "a"), stance="support", body="b",
+        html="<p>b</p>", created_at=None, edited_at=None, withdrawn_at=None, up=1, down=0, score=1, hidden=False,
+        hidden_reason=None, moderator_edited=False, sources=(),
+    )
+    assert threads.with_counts((record,), [(1, 1, 0, 1)]) == (record,)
+    assert threads.with_counts((record,), [(1, 1, 0, 1)])[0] is record  # unchanged: the same record
+    assert threads.with_counts((record,), [(1, 2, 1, 1)])[0].down == 1
+    assert threads.with_counts((record,), [(2, 1, 0, 1)]) is None
+    assert threads.with_counts((record,), [(1, 1, 0, 1), (2, 0, 0, 0)]) is None
 
 
 def rename(session, argument: int) -> None:

@@ -148,9 +148,14 @@ def test_verify_mode_sets_aside_the_csrf_token_under_the_apps_own_field_name():
 
 
 def test_a_write_past_the_sessions_events_moves_its_thread_only_where_the_map_says_so():
-    """A vote's own statement moves its thread's version because `MAP` says its rows move that page alone."""
-    assert invalidation.thread_moved(sa.literal(1), votes.WRITES) is not None
+    """A vote's own statement moves its thread's versions because `MAP` says its rows move that page alone, and
+    `COUNTS_ONLY` that they are counts."""
+    assert invalidation.counts_moved(sa.literal(1), votes.WRITES) is not None
     with pytest.raises(invalidation.UnmappedWrite):
-        invalidation.thread_moved(sa.literal(1), {"forum_arguments": ["body"]})  # the article page shows it too
+        invalidation.counts_moved(sa.literal(1), {"forum_arguments": ["body"]})  # the article page shows it too
     with pytest.raises(invalidation.UnmappedWrite):
-        invalidation.thread_moved(sa.literal(1), {"forum_accounts": ["username"]})  # shown on no page
+        invalidation.counts_moved(sa.literal(1), {"forum_accounts": ["username"]})  # shown on no page
+    with pytest.raises(invalidation.UnmappedWrite):
+        invalidation.counts_moved(sa.literal(1), {"forum_arguments": ["helpful"]})  # the thread's alone, not a count
+    with pytest.raises(invalidation.UnmappedWrite):
+        invalidation.counts_moved(sa.literal(1), {"forum_flags": ["argument_id", "member_id"]})

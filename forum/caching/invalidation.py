@@ -121,8 +121,8 @@ NOT_SHOWN: dict[str, frozenset[str] | None] = {
 # The tables whose own id names the pages a row is on (through `_blocks_of` and `_articles_of`), so that an
 # UPDATE by primary key needs no read of its rows first.
 OWN = {"forum_arguments": Via.ARGUMENT, "forum_blocks": Via.BLOCK, "forum_articles": Via.ARTICLE}
-# The versions themselves: moved here alone.
-VERSIONS = {"forum_blocks": "version", "forum_articles": "version"}
+# The versions themselves: moved here alone (a thread's `counts_version` by `counts_moved`, with its `version`).
+VERSIONS = {"forum_blocks": frozenset({"version", "counts_version"}), "forum_articles": frozenset({"version"})}
 
 
 UNKNOWN = object()  # a value a statement computes in SQL
@@ -139,7 +139,7 @@ def _columns_by_entry() -> dict[str, list[tuple[Moves, frozenset[str]]]]:
         entries = [m for m in MAP if m.table == table.name]
         named = frozenset().union(*(m.columns for m in entries if m.columns is not None))
         hidden = NOT_SHOWN.get(table.name, frozenset())
-        rest = frozenset(table.c.keys()) - named - (hidden or frozenset()) - {VERSIONS.get(table.name)}
+        rest = frozenset(table.c.keys()) - named - (hidden or frozenset()) - VERSIONS.get(table.name, frozenset())
         by_table[table.name] = [(m, m.columns if m.columns is not None else rest) for m in entries]
     return by_table
 
@@ -157,7 +157,7 @@ def uncovered_columns() -> list[str]:
         covered = frozenset().union(*(cols for _, cols in COVERED[table.name])) | hidden
         missing += [
             f"{table.name}.{c}" for c in (col.name for col in table.c)
-            if c not in covered and c != VERSIONS.get(table.name)
+            if c not in covered and c not in VERSIONS.get(table.name, frozenset())
         ]
     return missing
 
@@ -190,11 +190,11 @@ def note(session: so.Session, table: str, rows: Iterable[Mapping[str, Any]] | No
     hidden = NOT_SHOWN.get(table, frozenset())
     if hidden is None or table not in COVERED:
         return
-    version = VERSIONS.get(table)
-    if changed is not None and version in changed:
+    versions = VERSIONS.get(table, frozenset())
+    if changed is not None and (moved := versions.intersection(changed)):
         if not inserting:
-            raise UnmappedWrite(f"{table}.{version} moves by forum.caching.invalidation alone.")
-        changed = [c for c in changed if c != version]  # a new row starts at the version it is given
+            raise UnmappedWrite(f"{table}.{min(moved)} moves by forum.caching.invalidation alone.")
+        changed = [c for c in changed if c not in versions]  # a new row starts at the versions it is given
     entries = COVERED[table]
     if changed is not None:
         known = frozenset().union(*(cols for _, cols in entries)) | hidden
@@ -313,15 +313,28 @@ def _update(model: type[Block | Article], where: list[sa.ColumnElement[bool]], o
     return statement.where(model.id.in_(chosen))
 
 
-def thread_moved(block_id: sa.ColumnElement[int], writes: Mapping[str, Collection[str]]) -> sa.Update:
-    """The UPDATE moving one thread's page version, for a write sent past the session's events in a statement of
-    its own (a vote): `writes` names the tables and columns it changes, and `MAP` must say that they move their
-    thread's page alone, or this refuses to build it (`UnmappedWrite`)."""
+# What a write that changes arguments' counts and nothing else a thread's snapshot holds may write (a vote): its
+# voter's row, which only the voter's own copy of the page shows, and the counters.
+COUNTS_ONLY = {"forum_votes": None, "forum_arguments": frozenset({"up", "down", "score"})}
+
+
+def counts_moved(block_id: sa.ColumnElement[int], writes: Mapping[str, Collection[str]]) -> sa.Update:
+    """The UPDATE moving one thread's page version and its counts version, for a write sent past the session's
+    events in a statement of its own that changes its arguments' counts alone (a vote).
+
+    `writes` names the tables and columns it changes: `MAP` must say that they move their thread's page alone,
+    and `COUNTS_ONLY` that they are counts (or a voter's own row), or this refuses to build it (`UnmappedWrite`).
+    A reader who finds both versions grown alike since its snapshot of the thread then reads the counts alone.
+    """
     for table, columns in writes.items():
         reaches = {entry.reach for entry, covered in COVERED[table] if covered & set(columns)}
         if reaches != {Reach.THREAD}:
             raise UnmappedWrite(f"{table}.{', '.join(sorted(columns))} does not move its thread's page alone.")
-    return sa.update(Block).where(Block.id == block_id).values(version=Block.version + 1)
+        if table not in COUNTS_ONLY or not set(columns) <= (COUNTS_ONLY[table] or set(columns)):
+            raise UnmappedWrite(f"{table}.{', '.join(sorted(columns))} is more than a thread's counts.")
+    return sa.update(Block).where(Block.id == block_id).values(
+        version=Block.version + 1, counts_version=Block.counts_version + 1
+    )
 
 
 def thread_and_article_moved(
@@ -335,7 +348,7 @@ def thread_and_article_moved(
     for table, columns in writes.items():
         given = set(columns)
         hidden = NOT_SHOWN.get(table, frozenset())
-        if table not in COVERED or hidden is None or VERSIONS.get(table) in given:
+        if table not in COVERED or hidden is None or VERSIONS.get(table, frozenset()) & given:
             raise UnmappedWrite(f"{table} is not a table whose new rows this moves the pages of.")
         known = frozenset().union(*(cols for _, cols in COVERED[table])) | hidden
         if stray := sorted(given - known):

@@ -136,6 +136,9 @@ class Block(Base):
     lock_reason: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     # Grows with every write that changes what the thread page shows; cached pages are keyed by it.
     version: so.Mapped[int] = so.mapped_column(default=0, server_default=sa.text("0"))
+    # Grows with `version` when a vote moves it, and only then: where both grew alike since a page was written,
+    # nothing but its arguments' counts changed (`forum.caching.invalidation.counts_moved`).
+    counts_version: so.Mapped[int] = so.mapped_column(default=0, server_default=sa.text("0"))
     # What became of it in the article's latest revision (`forum.services.revisions`).
     change: so.Mapped[str] = so.mapped_column(
         sa.String(16), default=BlockChange.ADDED.value, server_default=BlockChange.ADDED.value

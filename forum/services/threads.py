@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -171,15 +172,32 @@ def characters(records: tuple[ArgumentRecord, ...]) -> int:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A thread's arguments as of its page version and counts version (`Block.counts_version`), and the characters
+    of text they hold (counted once: new counts leave them as they were)."""
+
+    version: int
+    counts_version: int
+    records: tuple[ArgumentRecord, ...]
+    chars: int
+
+    def counts_alone_moved(self, block: Block) -> bool:
+        """Whether only votes moved `block`'s page version since this snapshot: both versions grew alike (each vote
+        moves both by one, any other write the page version alone), so only its arguments' counts changed."""
+        grown = block.version - self.version
+        return grown > 0 and block.counts_version - self.counts_version == grown
+
+
 # A thread's arguments as of its page version: only the newest version read is kept, an older one being asked
 # for no more once a newer is read (its records are then freed at once, not left for the garbage collector).
-Snapshots = Memo[int, tuple[int, tuple[ArgumentRecord, ...]]]
+Snapshots = Memo[int, Snapshot]
 
 
 def thread_snapshots() -> Snapshots:
-    """Threads' arguments by thread, with the page version they were read at, read once per version in this
-    process (`forum.caching.memos`)."""
-    return Memo(lambda kept: characters(kept[1]), SNAPSHOT_LIMIT, SNAPSHOT_CHARS)
+    """Threads' arguments by thread, with the versions they were read at, read once per version in this
+    process (`forum.caching.memos`), and read again after votes by their counts alone."""
+    return Memo(lambda kept: kept.chars, SNAPSHOT_LIMIT, SNAPSHOT_CHARS)
 
 
 MODERATOR_EDITED = (
@@ -216,6 +234,10 @@ SOURCES = (
     .where(Argument.block_id == sa.bindparam("block_id"))
     .order_by(Source.argument_id, Source.position, Source.id)
 )
+# What a vote changes of a thread's arguments: their counts.
+COUNTS = sa.select(Argument.id, Argument.up, Argument.down, Argument.score).where(
+    Argument.block_id == sa.bindparam("block_id")
+)
 # The viewer's votes (value) and flags (None) in a thread, in one statement.
 VOTES: sa.CompoundSelect[*tuple[Any, ...]] = sa.union_all(
     sa.select(Vote.argument_id, Vote.value)
@@ -251,13 +273,20 @@ def load_arguments(
 ) -> tuple[tuple[ArgumentRecord, ...], ViewerMarks]:
     """The thread's arguments (from the snapshot of its version when kept) and the viewer's votes and flags.
 
-    At most two statements: the arguments with the viewer's votes and flags and then their sources; or,
-    with a snapshot kept, the viewer's votes and flags alone.
+    At most two statements: the arguments with the viewer's votes and flags and then their sources; with a
+    snapshot kept, the viewer's votes and flags alone; with a snapshot that only votes made old, its counts
+    read again (and the viewer's marks).
     """
     params = {"block_id": block.id, "viewer_id": viewer_id}
     marks = ViewerMarks()
     kept = snapshots.get(block.id) if snapshots is not None else None
-    records = kept[1] if kept is not None and kept[0] == block.version else None
+    records = None
+    if kept is not None and kept.version == block.version:
+        records = kept.records
+    elif kept is not None and snapshots is not None and kept.counts_alone_moved(block):
+        records = with_counts(kept.records, session.execute(COUNTS, params).all())
+        if records is not None:
+            snapshots.put(block.id, Snapshot(block.version, block.counts_version, records, kept.chars), replace=True)
     if records is not None:
         return records, viewer_marks(session, block.id, viewer_id) if viewer_id is not None else marks
     rows = session.execute(ARGUMENTS_WITH_VOTES if viewer_id is not None else ARGUMENTS, params).all()
@@ -279,8 +308,29 @@ def load_arguments(
         for row in rows
     )
     if snapshots is not None:
-        snapshots.put(block.id, (block.version, records), replace=True)
+        snapshots.put(
+            block.id, Snapshot(block.version, block.counts_version, records, characters(records)), replace=True
+        )
     return records, marks
+
+
+def with_counts(
+    records: tuple[ArgumentRecord, ...], counts: Sequence[Any]
+) -> tuple[ArgumentRecord, ...] | None:
+    """The records with the counts read (rows of `COUNTS`), each unchanged record kept as it was; None when the
+    rows name other arguments than the records (a row written since the page version was read: read it all)."""
+    by_id = {row[0]: row for row in counts}
+    if len(by_id) != len(records):
+        return None
+    fresh = []
+    for record in records:
+        row = by_id.get(record.id)
+        if row is None:
+            return None
+        if (record.up, record.down, record.score) != (row[1], row[2], row[3]):
+            record = dataclasses.replace(record, up=row[1], down=row[2], score=row[3])
+        fresh.append(record)
+    return tuple(fresh)
 
 
 def argument_tree(

@@ -20,7 +20,7 @@ import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
 from forum.batched_transactions import Batches, run_batched
-from forum.caching.invalidation import thread_moved
+from forum.caching.invalidation import counts_moved
 from forum.caching.raw_reads import run_in, runs_on_libpq, typed
 from forum.errors import Forbidden, Invalid, NotFound
 from forum.live.staging import stage
@@ -174,14 +174,14 @@ def _one_statement(taking_back: bool) -> sa.Select[Any]:
         before = sa.select(VOTES.c.value).where(THE_VOTE).cte("before")
         writes = [_upsert(postgresql).cte("cast")]
     counters = _set_counters(before).cte("counters")
-    moved = thread_moved(sa.select(counters.c.block_id).scalar_subquery(), WRITES).cte("moved")
+    moved = counts_moved(sa.select(counters.c.block_id).scalar_subquery(), WRITES).cte("moved")
     return sa.select(counters.c.up, counters.c.down, counters.c.score).add_cte(*writes, moved)
 
 
 PG_VOTE, PG_TAKE_BACK = _one_statement(taking_back=False), _one_statement(taking_back=True)
 SQLITE_UPSERT = _upsert(sqlite)
 SQLITE_COUNTERS = _set_counters()
-SQLITE_MOVE = thread_moved(sa.bindparam("block_id", type_=sa.Integer), WRITES)
+SQLITE_MOVE = counts_moved(sa.bindparam("block_id", type_=sa.Integer), WRITES)
 
 
 def vote(session: so.Session, argument_id: int, voter_id: int, value: int) -> Cast:
