@@ -292,7 +292,7 @@ def put_back(html: str, slots: list[Slot], writer: ArgumentTree) -> str | None:
     return None if missing else page
 
 
-def serve(copy: MemberCopy, token: str) -> str:
-    """The page of an assembled copy, the copy noted for the page cache to keep as it is."""
+def serve(copy: MemberCopy, token: str) -> bytes:
+    """The page of an assembled copy, as the bytes it is sent as, the copy noted for the page cache to keep as it is."""
     g.setdefault(ASSEMBLED, copy)
-    return member_copies.plain(copy, token.encode()).decode()
+    return member_copies.plain(copy, token.encode())

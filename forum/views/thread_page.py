@@ -161,22 +161,24 @@ def thread_page(
 
     A draft answering an argument of the thread opens the composer under that argument (the form for a
     new argument then stays blank). `refused` brings back a moderation form the service refused; `posted`
-    is the argument just posted, which takes focus when the page is swapped in by htmx. A plain member's
-    GET of the page is assembled from the page all members share (`forum.views.member_thread_page`).
+    is the argument just posted, which takes focus when the page is swapped in by htmx.
     """
     draft = draft if draft is not None else ArgumentDraft.blank(NEW_FORM_ROWS)
+    return written_page(block_id, current_viewer(), draft, verdict, refused, posted)[0]
+
+
+def read_page(block_id: int, draft: ArgumentDraft) -> str | bytes:
+    """The thread page as a GET of it reads it: a plain member's assembled from the page all members share
+    (`forum.views.member_thread_page`), sent as the bytes it was assembled as; any other written."""
     viewer = current_viewer()
-    if (
-        request.method == "GET" and request.endpoint == "forum.thread" and draft.parent_id is None
-        and verdict is None and refused is None and posted is None and assembled_for(viewer)
-    ):
+    if draft.parent_id is None and assembled_for(viewer):
         page = member_page(block_id, viewer, draft)
         if page is not None:
             return page
-    return written_page(block_id, viewer, draft, verdict, refused, posted)[0]
+    return written_page(block_id, viewer, draft, None, None, None)[0]
 
 
-def member_page(block_id: int, viewer: Viewer, draft: ArgumentDraft) -> str | None:
+def member_page(block_id: int, viewer: Viewer, draft: ArgumentDraft) -> str | bytes | None:
     """A plain member's page assembled from the kind page of its version, written first if not kept (one writer
     per page and process at a time; the others wait for it, a while); None where it cannot be assembled."""
     pages = current_app.extensions["forum"].member_pages

@@ -14,7 +14,7 @@ from forum.services import arguments
 from forum.settings import content_limits
 from forum.views.forms import ArgumentDraft, show_again
 from forum.views.site import blueprint
-from forum.views.thread_page import NEW_FORM_ROWS, thread_page
+from forum.views.thread_page import NEW_FORM_ROWS, read_page, thread_page
 
 # With htmx, the composer sends a post but the whole main part comes back.
 HTMX_MAIN = {"HX-Retarget": "#main", "HX-Reselect": "#main", "HX-Reswap": "outerHTML"}
@@ -24,7 +24,7 @@ HTMX_MAIN = {"HX-Retarget": "#main", "HX-Reselect": "#main", "HX-Reswap": "outer
 def thread(block_id: int) -> ResponseReturnValue:
     """A paragraph's thread: the text, its consensus and its arguments; `?reply_to=` opens a reply."""
     reply_to = request.args.get("reply_to", "")
-    return thread_page(block_id, ArgumentDraft.blank(NEW_FORM_ROWS, parse_id(reply_to)))
+    return read_page(block_id, ArgumentDraft.blank(NEW_FORM_ROWS, parse_id(reply_to)))
 
 
 @blueprint.post("/blocks/<id:block_id>/arguments")
