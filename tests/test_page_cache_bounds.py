@@ -273,7 +273,7 @@ def test_rendering_stores_keep_to_their_characters_however_many_versions_are_rea
             session.commit()
         page = client.get(f"/blocks/{site['block']}")
         assert page.status_code == 200 and long_body.strip() in page.get_data(as_text=True)
-    kept = [record for _, snapshot in state.snapshots.items.values() for record in snapshot]
+    kept = [record for snapshot in state.snapshots.items.values() for record in snapshot.records]
     assert 0 < sum(len(record.body) + len(record.html) for record in kept) <= 30_000
     assert 0 < sum(len(fragment.text) for fragment in state.fragments.items.values()) <= 30_000
 
