@@ -136,15 +136,22 @@ def _driver_statement(engine: sa.Engine, statement: sa.ClauseElement, values: Ma
 def run_in(connection: sa.Connection, statement: sa.ClauseElement, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     """Run `statement` (kept for the process) on the driver's cursor of `connection`, inside its transaction;
     its rows, as the driver gives them (`typed` reads them as SQLAlchemy would)."""
-    sql, params = _driver_statement(connection.engine, statement, values)
-    # Whether it answers rows, said by the statement: in psycopg's pipeline mode a cursor knows only once synced.
-    answers = isinstance(statement, sa.Select) or bool(getattr(statement, "_returning", ()))
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall()) if answers else []
+        return run_on_cursor(cursor, connection.engine, statement, values)
     finally:
         cursor.close()
+
+
+def run_on_cursor(
+    cursor: Any, engine: sa.Engine, statement: sa.ClauseElement, values: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """Run `statement` (kept for the process) on a driver's `cursor` of `engine`; its rows, as the driver gives them."""
+    sql, params = _driver_statement(engine, statement, values)
+    # Whether it answers rows, said by the statement: in psycopg's pipeline mode a cursor knows only once synced.
+    answers = isinstance(statement, sa.Select) or bool(getattr(statement, "_returning", ()))
+    cursor.execute(sql, params)
+    return list(cursor.fetchall()) if answers else []
 
 
 _converters: dict[tuple[str, int], list[Callable[[Any], Any] | None]] = {}
