@@ -17,7 +17,7 @@ import sqlalchemy.orm as so
 from forum.batched_transactions import Batches, Run, immediate_transaction, run_batched
 from forum.caching.raw_reads import run_in, runs_on_libpq, typed
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
-from forum.live.staging import stage
+from forum.live.staging import publish_committed, stage
 from forum.models import Article, Block, BlockKind, Stance, utcnow
 from forum.services import notifications
 from forum.services import posting_statements as statements
@@ -121,7 +121,7 @@ def post_committed(
 
         article_id, argument_id = run_batched(engine, in_batches)
     record = _posted(session, block_id, author, None, typed_in, article_id, argument_id, now)
-    session.commit()  # nothing of its own to write: it hands the staged event on
+    publish_committed(session)  # the write is committed, the session has nothing of its own: on to the broker
     return record
 
 

@@ -24,7 +24,7 @@ from forum.batched_transactions import Batches, Run, immediate_transaction, run_
 from forum.caching.invalidation import thread_moved
 from forum.caching.raw_reads import run_in, runs_on_libpq, typed
 from forum.errors import Forbidden, Invalid, NotFound
-from forum.live.staging import stage
+from forum.live.staging import publish_committed, stage
 from forum.models import Argument, Article, Block, Member, Vote, utcnow
 from forum.services.policy import REMOVED, Action, check
 
@@ -286,7 +286,7 @@ def vote_committed(session: so.Session, engine: sa.Engine, argument_id: int, vot
             row = _allowed(engine, run(TARGET, read), voter_id)
             counters = _sqlite_write(run, argument_id, voter_id, value, row.block_id)
         cast = _cast(session, argument_id, value, row, counters)
-        session.commit()  # nothing of its own to write: it hands the staged event on
+        publish_committed(session)  # the write is committed, the session has nothing of its own: on to the broker
         return cast
 
     def in_batches(batches: Batches) -> tuple[Target, tuple[int, int, int]]:
@@ -298,7 +298,7 @@ def vote_committed(session: so.Session, engine: sa.Engine, argument_id: int, vot
 
     row, counters = run_batched(engine, in_batches)
     cast = _cast(session, argument_id, value, row, counters)
-    session.commit()  # nothing of its own to write: it hands the staged event on
+    publish_committed(session)  # the write is committed, the session has nothing of its own: on to the broker
     return cast
 
 
