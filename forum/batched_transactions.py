@@ -9,6 +9,9 @@ sent once more; any failure later rolls the transaction back (or drops a connect
 Each statement is prepared on the connection once (as the quick reads' are, under the same names) and run
 by `EXECUTE` with its values, so that the server plans it once, not at every vote; on a connection told not to
 prepare (`prepare_threshold=none`, behind PgBouncer in transaction mode) the statement is sent whole.
+
+On SQLite, whose statements cost no round trip, `immediate_transaction` runs a short write the same way past the
+session: `BEGIN IMMEDIATE`, the statements and `COMMIT` on the driver's cursor of a pooled connection.
 """
 
 from __future__ import annotations
@@ -21,9 +24,18 @@ import sqlalchemy as sa
 from psycopg import ClientCursor, pq
 from psycopg import errors as pg_errors
 
-from forum.caching.raw_reads import PREPARED, UNKNOWN_STATEMENT, compiled_for, read_connection, statement_listeners
+from forum.caching.raw_reads import (
+    PREPARED,
+    UNKNOWN_STATEMENT,
+    compiled_for,
+    read_connection,
+    run_on_cursor,
+    statement_listeners,
+)
 
 T = TypeVar("T")
+# Runs a statement kept for the process with its values in a transaction of SQLite's (`immediate_transaction`).
+Run = Callable[[sa.ClauseElement, Mapping[str, Any]], list[tuple[Any, ...]]]
 # A statement of a batch: SQL text alone (`BEGIN`, `COMMIT`), or a statement kept for the process with its values.
 Step = str | tuple[sa.ClauseElement, Mapping[str, Any]]
 _compiled: dict[tuple[str, int], Any] = {}
@@ -127,3 +139,43 @@ def run_batched(engine: sa.Engine, work: Callable[[Batches], T]) -> T:
     except SendAgain:
         with batched_transaction(engine) as batches:
             return work(batches)
+
+
+@contextmanager
+def immediate_transaction(engine: sa.Engine) -> Iterator[Run]:
+    """On SQLite: a transaction on a pooled connection of `engine`, past the session, begun IMMEDIATE (the write
+    lock taken first, as the session's writers take it), its statements run on the driver's cursor; committed when
+    the block ends, rolled back if it raises.
+
+    The session's transaction costs SQLAlchemy's connection, transaction and event machinery at `connection()` and
+    `commit()`; here the same `BEGIN IMMEDIATE`, statements and `COMMIT` go straight to the driver.
+    """
+    with read_connection(engine) as raw:
+        connection = raw.dbapi_connection
+        cursor = connection.cursor()
+
+        def run(statement: sa.ClauseElement, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+            return run_on_cursor(cursor, engine, statement, values)
+
+        try:
+            _told("BEGIN IMMEDIATE")
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield run
+                _told("COMMIT")
+                cursor.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    try:
+                        cursor.execute("ROLLBACK")
+                    except Exception:  # noqa: BLE001 - a connection that cannot roll back is dropped from the pool
+                        raw.invalidate()
+                raise
+        finally:
+            cursor.close()
+
+
+def _told(sql: str) -> None:
+    """Tell the statement listeners of a transaction's own statement."""
+    for listener in statement_listeners:
+        listener(sql)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import logging
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -22,16 +21,14 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, TypeVar
 
-import redis
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter, RateLimiter
-from limits.util import WindowStats
+from limits.strategies import RateLimiter
 
 from forum.auth import current_viewer
 from forum.errors import ForumError, NotAuthenticated, TooManyRequests
+from forum.limit_store import FallingBack, per_limit, strategy_of
 from forum.models import utcnow
 from forum.usernames import username_key
 
@@ -121,17 +118,7 @@ MEMBER_WRITES: dict[str, tuple[Callable[[], str], str]] = {
 WRITES = ["POST", "PUT", "PATCH", "DELETE"]
 
 
-logger = logging.getLogger(__name__)
 STORE_TIMEOUT = 1  # seconds a limit's store may take to answer
-# Where the forum's own counts (sign-ins, members' writes) go while the shared store cannot be reached: in
-# this process, as Flask-Limiter's own fallback counts registrations.
-FALLBACK = MovingWindowRateLimiter(MemoryStorage())
-# What a store that stops answering raises: Redis's own errors, or the socket's.
-STORE_ERRORS = (redis.RedisError, OSError)
-# After the shared store fails, the seconds for which this process counts alone rather than asking it again on
-# every write (and waiting out its timeout each time).
-PAUSE_AFTER_FAILURE = 5.0
-_paused_until: dict[int, float] = {}
 
 
 def make_limiter(app: Flask) -> Limiter:
@@ -173,46 +160,6 @@ def apply_limits(app: Flask, limiter: Limiter) -> None:
         app.view_functions[endpoint] = view
 
 
-class FallingBack:
-    """The shared store's counts, or this process's for any one call the store fails.
-
-    The store is not asked whether it is up first (a round trip on every write): a call it fails is made on
-    this process's counts instead, and so are the calls of the next few seconds. A member's write, done and
-    committed, is then never answered 500 because counting it failed; the client would send it again.
-    """
-
-    def __init__(self, shared: RateLimiter) -> None:
-        self.shared = shared
-
-    def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
-        """Count one more in `item`'s window; False when that goes past the limit."""
-        return bool(self.call("hit", item, *identifiers))
-
-    def test(self, item: RateLimitItem, *identifiers: str) -> bool:
-        """Whether one more would stay within `item`'s limit."""
-        return bool(self.call("test", item, *identifiers))
-
-    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
-        """When `item`'s window resets and how much is left in it."""
-        stats: WindowStats = self.call("get_window_stats", item, *identifiers)
-        return stats
-
-    def call(self, name: str, *args: Any) -> Any:
-        """`name` on the shared store's strategy, else on this process's."""
-        try:
-            return getattr(self.shared, name)(*args)
-        except STORE_ERRORS as error:
-            logger.warning("The rate limits' store failed (%s): counting in this process meanwhile.", error)
-            _paused_until[id(self.shared)] = time.monotonic() + PAUSE_AFTER_FAILURE
-            return getattr(FALLBACK, name)(*args)
-
-
-def strategy_of(limiter: Limiter) -> FallingBack | RateLimiter:
-    """Where the forum's own counts go: the limiter's store, or this process's memory for a while after it failed."""
-    shared = limiter.limiter
-    return FALLBACK if _paused_until.get(id(shared), 0.0) > time.monotonic() else FallingBack(shared)
-
-
 def seconds_until(
     strategy: FallingBack | RateLimiter, scope: str, key: str, exhausted: list[RateLimitItem]
 ) -> int:
@@ -227,13 +174,16 @@ def seconds_until(
 
 # A look at a member's window stands for this many seconds in the process that took it, while at least half the
 # limit remains beyond what the process counted since: their next writes then cost no round trip to the store
-# before the write, only the count after it.
+# before the write, only the count after it. In a Redis store the count answers with the window's new count too, and
+# is the process's next look: a member writing at least once a second in a process costs it no look at all.
 LOOK_LASTS = 1.0
 # Only limits this generous are spared the look: each process may pass up to half of one unseen by the others
 # within a second, which matters nothing to a hundred votes an hour and much to five flags a day.
 LOOK_SPARES_FROM = 20
 MOST_LOOKS = 10_000  # members' windows remembered at once; past it, the old looks are forgotten
-_looks: dict[tuple[str, ...], list[float]] = {}  # key -> [when, what remained then, counted here since]
+_looks: dict[tuple[str, ...], list[float]] = {}  # key -> [when, what remained then, noted here since]
+# Writes of this process under way in each window (noted, not counted yet): what a look taken meanwhile misses.
+_under_way: dict[tuple[str, ...], int] = {}
 
 
 @functools.lru_cache(maxsize=64)
@@ -242,28 +192,64 @@ def parsed(limits: str) -> list[RateLimitItem]:
     return parse_many(limits)
 
 
-def room_left(strategy: FallingBack | RateLimiter, item: RateLimitItem, *identifiers: str) -> bool:
-    """Whether one more write stays within `item`: by a look at the window of this last second, else by a new one."""
-    key = (str(item), *identifiers)
-    now = time.monotonic()
+def spared(item: RateLimitItem, key: tuple[str, ...], now: float) -> bool:
+    """Whether the process's look at `item`'s window this last second leaves room enough not to look again."""
     look = _looks.get(key)
-    if (look is not None and item.amount >= LOOK_SPARES_FROM and now - look[0] < LOOK_LASTS
-            and look[1] - look[2] >= item.amount / 2):
-        return True
-    remaining = strategy.get_window_stats(item, *identifiers).remaining
+    return (look is not None and item.amount >= LOOK_SPARES_FROM and now - look[0] < LOOK_LASTS
+            and look[1] - look[2] >= item.amount / 2)
+
+
+def remember(items: list[RateLimitItem], identifiers: tuple[str, ...], rooms: list[int]) -> None:
+    """Keep what the store just said of `items`' windows as the process's look at them."""
+    now = time.monotonic()
     if len(_looks) >= MOST_LOOKS:
         # A copy of the items, taken at once: other threads of the worker may add or forget looks meanwhile.
         for stale in [k for k, (when, _, _) in list(_looks.items()) if now - when >= LOOK_LASTS]:
             _looks.pop(stale, None)
-    _looks[key] = [now, remaining, 0]
-    return remaining >= 1
+    for item, room in zip(items, rooms):
+        key = (str(item), *identifiers)
+        _looks[key] = [now, room, _under_way.get(key, 0)]
 
 
-def note_counted(item: RateLimitItem, *identifiers: str, writes: int = 1) -> None:
-    """`writes` more (or, negative, fewer) writes under way or counted in `item`'s window: the process's look at it
-    has that much less room."""
-    if (look := _looks.get((str(item), *identifiers))) is not None:
-        look[2] += writes
+def exhausted_limits(
+    strategy: FallingBack | RateLimiter, items: list[RateLimitItem], identifiers: tuple[str, ...]
+) -> list[RateLimitItem]:
+    """Those of `items` with no room for one more write: by the looks of this last second, else by new ones (one
+    round trip for all of them in a Redis store)."""
+    now = time.monotonic()
+    unseen = [item for item in items if not spared(item, (str(item), *identifiers), now)]
+    if not unseen:
+        return []
+    if isinstance(strategy, FallingBack):
+        rooms = strategy.rooms(unseen, identifiers, hit=False)
+    else:
+        rooms = per_limit(strategy, unseen, identifiers, hit=False)
+    assert rooms is not None
+    remember(unseen, identifiers, rooms)
+    return [item for item, room in zip(unseen, rooms) if room < 1]
+
+
+def note_under_way(items: list[RateLimitItem], identifiers: tuple[str, ...], writes: int, room: int) -> None:
+    """`writes` more (or, negative, fewer) writes under way in `items`' windows, and `room` more taken from the
+    process's looks at them."""
+    for item in items:
+        key = (str(item), *identifiers)
+        if (look := _looks.get(key)) is not None:
+            look[2] += room
+        if left := _under_way.get(key, 0) + writes:
+            _under_way[key] = left
+        else:
+            _under_way.pop(key, None)
+
+
+def count_done(strategy: FallingBack | RateLimiter, items: list[RateLimitItem], identifiers: tuple[str, ...]) -> None:
+    """Count a write done in each of `items`' windows (one round trip for all of them in a Redis store)."""
+    if isinstance(strategy, FallingBack):
+        rooms = strategy.rooms(items, identifiers, hit=True)
+    else:
+        rooms = per_limit(strategy, items, identifiers, hit=True)
+    if rooms is not None:
+        remember(items, identifiers, rooms)
 
 
 @contextmanager
@@ -273,9 +259,10 @@ def counted(kind: str) -> Iterator[None]:
     `TooManyRequests` (saying when to try again) once the limits are reached; otherwise the write runs, and
     is counted only if it finishes without an error. Tested first and counted after, two writes sent at the
     very same moment may both pass the last free place. A process that looked at a member's window less than a
-    second ago and saw more than half of a limit of 20 or more free (less its writes since) does not look again:
-    only if the member's writes in other processes filled the other half within that second could one pass it. The
-    limits are against floods, not exact quotas; every write done is counted in the store.
+    second ago (or counted a write of theirs in it) and saw more than half of a limit of 20 or more free (less its
+    writes since) does not look again: only if the member's writes in other processes filled the other half within
+    that second could one pass it. The limits are against floods, not exact quotas; every write done is counted in
+    the store.
     """
     limiter: Limiter = current_app.extensions["forum"].limiter
     if not limiter.enabled:
@@ -286,21 +273,22 @@ def counted(kind: str) -> Iterator[None]:
     items = parsed(limits())
     prefix = current_app.config["FORUM_RATELIMIT_KEY_PREFIX"]
     key = member_key()
-    exhausted = [item for item in items if not room_left(strategy, item, prefix, kind, key)]
+    identifiers = (prefix, kind, key)
+    exhausted = exhausted_limits(strategy, items, identifiers)
     if exhausted:
         seconds = seconds_until(strategy, kind, key, exhausted)
         raise TooManyRequests(f"{message} {try_again_in(seconds)}", retry_after=seconds)
     # Noted before the write, so that this process's writes under way at once all take room from its look.
-    for item in items:
-        note_counted(item, prefix, kind, key)
+    note_under_way(items, identifiers, 1, room=1)
     try:
         yield
     except BaseException:
-        for item in items:
-            note_counted(item, prefix, kind, key, writes=-1)
+        note_under_way(items, identifiers, -1, room=-1)
         raise
-    for item in items:
-        strategy.hit(item, prefix, kind, key)
+    # Done: no longer under way, and counted in the store; it takes room from the old look until the count's answer
+    # replaces it.
+    note_under_way(items, identifiers, -1, room=0)
+    count_done(strategy, items, identifiers)
 
 
 # ---------------------------------------------------------------- signing in

@@ -57,11 +57,18 @@ def statements(app: Flask) -> Iterator[Statements]:
         seen.commits += 1
 
     def on_bare_read(statement):
-        seen.queries.append(statement)
+        # A transaction sent in batches past SQLAlchemy (`forum.batched_transactions`) sends its own BEGIN and
+        # COMMIT: counted apart, as the engine's are.
+        if TRANSACTION.match(statement):
+            seen.transaction.append(statement)
+            seen.commits += statement.lstrip().upper().startswith("COMMIT")
+        else:
+            seen.queries.append(statement)
 
     sa.event.listen(engine, "before_cursor_execute", on_execute)
     sa.event.listen(engine, "commit", on_commit)
-    # A cached page's versions and viewer are read past SQLAlchemy's events (raw_reads.read_one): counted too.
+    # A cached page's versions and viewer are read past SQLAlchemy's events (raw_reads.read_one), and a batched
+    # transaction's statements sent: counted too.
     raw_reads.statement_listeners.append(on_bare_read)
     try:
         yield seen

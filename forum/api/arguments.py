@@ -68,9 +68,9 @@ def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
 
     Who may call it: members.
     """
-    session = get_session()
-    argument = arguments.post(
-        session,
+    argument = arguments.post_committed(
+        get_session(),
+        current_app.extensions["forum"].read_engine,
         block_id,
         arguments.Author(*acting_name(current_viewer())),
         stance=body.stance,
@@ -79,7 +79,6 @@ def post_argument(block_id: int, body: ArgumentIn) -> ResponseReturnValue:
         sources=source_inputs(body.sources),
         limits=content_limits(),
     )
-    session.commit()
     return argument_json(argument), 201
 
 

@@ -30,6 +30,7 @@ from psycopg import Connection as PsycopgConnection
 from psycopg import abc, pq
 from psycopg import errors as pg_errors
 from psycopg.adapt import PyFormat, Transformer
+from sqlalchemy.pool import QueuePool
 
 from forum.db import make_engine
 
@@ -55,9 +56,10 @@ class Compiled(NamedTuple):
 _compiled: dict[tuple[str, int], Compiled] = {}
 # The writes' statements compiled for the driver's own cursor, by dialect and statement.
 _driver_compiled: dict[tuple[str, int], Any] = {}
-# The reads' engines' connections kept out of their pools between reads: a pool's checkout and return cost about a
-# tenth of a kept page's own work. A few per engine at most (a sync worker uses one; threads beyond take from the
-# pool as before), all counted by the pool as checked out, so its bounds still hold.
+# The reads' engines' connections kept out of their pools between reads (psycopg's, and a SQLite file's outside any
+# transaction): a pool's checkout and return cost about a tenth of a kept page's own work. A few per engine at most
+# (a sync worker uses one; threads beyond take from the pool as before), all counted by the pool as checked out, so
+# its bounds still hold.
 HELD_CONNECTIONS = 2
 _held: weakref.WeakKeyDictionary[sa.Engine, list[Any]] = weakref.WeakKeyDictionary()
 _held_lock = threading.Lock()
@@ -136,15 +138,22 @@ def _driver_statement(engine: sa.Engine, statement: sa.ClauseElement, values: Ma
 def run_in(connection: sa.Connection, statement: sa.ClauseElement, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     """Run `statement` (kept for the process) on the driver's cursor of `connection`, inside its transaction;
     its rows, as the driver gives them (`typed` reads them as SQLAlchemy would)."""
-    sql, params = _driver_statement(connection.engine, statement, values)
-    # Whether it answers rows, said by the statement: in psycopg's pipeline mode a cursor knows only once synced.
-    answers = isinstance(statement, sa.Select) or bool(getattr(statement, "_returning", ()))
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall()) if answers else []
+        return run_on_cursor(cursor, connection.engine, statement, values)
     finally:
         cursor.close()
+
+
+def run_on_cursor(
+    cursor: Any, engine: sa.Engine, statement: sa.ClauseElement, values: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """Run `statement` (kept for the process) on a driver's `cursor` of `engine`; its rows, as the driver gives them."""
+    sql, params = _driver_statement(engine, statement, values)
+    # Whether it answers rows, said by the statement: in psycopg's pipeline mode a cursor knows only once synced.
+    answers = isinstance(statement, sa.Select) or bool(getattr(statement, "_returning", ()))
+    cursor.execute(sql, params)
+    return list(cursor.fetchall()) if answers else []
 
 
 _converters: dict[tuple[str, int], list[Callable[[Any], Any] | None]] = {}
@@ -166,7 +175,8 @@ def typed(engine: sa.Engine, statement: sa.Select[*tuple[Any, ...]], row: Sequen
 def _fetch(engine: sa.Engine, compiled: Compiled, params: Any, *, retry: bool) -> tuple[Any, ...] | None:
     """Run the read on a pooled connection; once more on a fresh one if the server had gone away."""
     libpq = runs_on_libpq(engine)
-    raw = _take(engine, libpq)
+    hold = libpq or holds_sqlite(engine)
+    raw = _take(engine, hold)
     try:
         try:
             if libpq:
@@ -183,24 +193,30 @@ def _fetch(engine: sa.Engine, compiled: Compiled, params: Any, *, retry: bool) -
                 raise
             raw.invalidate()
     finally:
-        _give_back(engine, raw, libpq)
+        _give_back(engine, raw, hold)
     return _fetch(engine, compiled, params, retry=False)
 
 
 @contextmanager
 def read_connection(engine: sa.Engine) -> Iterator[Any]:
-    """A pooled connection for a read: on PostgreSQL one kept out of the pool between reads, if there is one."""
-    libpq = runs_on_libpq(engine)
-    raw = _take(engine, libpq)
+    """A pooled connection for a read: one kept out of the pool between reads, if there is one."""
+    hold = runs_on_libpq(engine) or holds_sqlite(engine)
+    raw = _take(engine, hold)
     try:
         yield raw
     finally:
-        _give_back(engine, raw, libpq)
+        _give_back(engine, raw, hold)
 
 
-def _take(engine: sa.Engine, libpq: bool) -> Any:
+def holds_sqlite(engine: sa.Engine) -> bool:
+    """Whether the reads keep connections of a SQLite `engine` out of its pool: a file's pool of connections (not the
+    one connection a `:memory:` database shares)."""
+    return engine.dialect.name == "sqlite" and isinstance(engine.pool, QueuePool)
+
+
+def _take(engine: sa.Engine, hold: bool) -> Any:
     """A connection kept for the reads, if there is one; else one from the pool."""
-    held = _held.get(engine) if libpq else None
+    held = _held.get(engine) if hold else None
     if held:
         try:
             return held.pop()
@@ -209,9 +225,10 @@ def _take(engine: sa.Engine, libpq: bool) -> Any:
     return engine.raw_connection()
 
 
-def _give_back(engine: sa.Engine, raw: Any, libpq: bool) -> None:
-    """Keep a sound connection of the reads' own engine for the next read (a few at most), else return it."""
-    if libpq and raw.is_valid:
+def _give_back(engine: sa.Engine, raw: Any, hold: bool) -> None:
+    """Keep a sound connection of the reads' own engine for the next read (a few at most), else return it (a SQLite
+    connection still in a transaction too: the pool rolls it back)."""
+    if hold and raw.is_valid and not (engine.dialect.name == "sqlite" and raw.dbapi_connection.in_transaction):
         with _held_lock:
             held = _held.get(engine)
             if held is None:  # looked up first: `setdefault` would make a weak reference on every read

@@ -13,17 +13,18 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
-from forum.batched_transactions import Batches, run_batched
+from forum.batched_transactions import Batches, Run, immediate_transaction, run_batched
 from forum.caching.invalidation import counts_moved
 from forum.caching.raw_reads import run_in, runs_on_libpq, typed
 from forum.errors import Forbidden, Invalid, NotFound
-from forum.live.staging import stage
+from forum.live.staging import publish_committed, stage
 from forum.models import Argument, Article, Block, Member, Vote, utcnow
 from forum.services.policy import REMOVED, Action, check
 
@@ -209,14 +210,20 @@ def _vote(session: so.Session, connection: sa.Connection, argument_id: int, vote
         run_in(connection, LOCK_VOTER, {"member_id": voter_id})
     row = _allowed(connection.engine, run_in(connection, TARGET, {"argument_id": argument_id, "member_id": voter_id}),
                    voter_id)
-    params = _write_values(argument_id, voter_id, value)
     if connection.dialect.name == "postgresql":
-        ((up, down, score),) = run_in(connection, PG_TAKE_BACK if value == 0 else PG_VOTE, params)
+        ((up, down, score),) = run_in(connection, PG_TAKE_BACK if value == 0 else PG_VOTE,
+                                      _write_values(argument_id, voter_id, value))
     else:
-        run_in(connection, TAKE_BACK if value == 0 else SQLITE_UPSERT, params)
-        ((_, up, down, score),) = run_in(connection, SQLITE_COUNTERS, {"argument_id": argument_id})
-        run_in(connection, SQLITE_MOVE, {"block_id": row.block_id})
+        up, down, score = _sqlite_write(partial(run_in, connection), argument_id, voter_id, value, row.block_id)
     return _cast(session, argument_id, value, row, (up, down, score))
+
+
+def _sqlite_write(run: Run, argument_id: int, voter_id: int, value: int, block_id: int) -> tuple[int, int, int]:
+    """SQLite's write of a vote, three statements in the one write transaction; the counters after it."""
+    run(TAKE_BACK if value == 0 else SQLITE_UPSERT, _write_values(argument_id, voter_id, value))
+    ((_, up, down, score),) = run(SQLITE_COUNTERS, {"argument_id": argument_id})
+    run(SQLITE_MOVE, {"block_id": block_id})
+    return up, down, score
 
 
 def _allowed(engine: sa.Engine, found: list[tuple[Any, ...]], voter_id: int) -> Target:
@@ -263,15 +270,24 @@ def vote_committed(session: so.Session, engine: sa.Engine, argument_id: int, vot
     `engine` (the quick reads'), in two round trips (`forum.batched_transactions`): `BEGIN`, the voter's share lock
     and the locked read of the argument; then, once the policy allows it, the write and `COMMIT`. The same
     statements, locks and order as in the session's transaction, less the pool's ping and three round trips.
-    Elsewhere (SQLite, or a session with work of its own to commit) `vote` runs in the session's transaction.
+    On SQLite, likewise past the session (`immediate_transaction`): `BEGIN IMMEDIATE`, the read, the three writes
+    and `COMMIT` on the driver's cursor. A session with work of its own to commit keeps its transaction (`vote`).
     """
     if value not in (-1, 0, 1):
         raise Invalid("A vote is 1, -1, or 0 to take it back.", field="value")
-    if not runs_on_libpq(engine) or session.in_transaction() or session.new or session.dirty or session.deleted:
+    if session.in_transaction() or session.new or session.dirty or session.deleted or not (
+            runs_on_libpq(engine) or engine.dialect.name == "sqlite"):
         cast = vote(session, argument_id, voter_id, value)
         session.commit()
         return cast
     read = {"argument_id": argument_id, "member_id": voter_id}
+    if engine.dialect.name == "sqlite":
+        with immediate_transaction(engine) as run:
+            row = _allowed(engine, run(TARGET, read), voter_id)
+            counters = _sqlite_write(run, argument_id, voter_id, value, row.block_id)
+        cast = _cast(session, argument_id, value, row, counters)
+        publish_committed(session)  # the write is committed, the session has nothing of its own: on to the broker
+        return cast
 
     def in_batches(batches: Batches) -> tuple[Target, tuple[int, int, int]]:
         *_, found = batches.send("BEGIN", (LOCK_VOTER, read), (TARGET, read))
@@ -282,7 +298,7 @@ def vote_committed(session: so.Session, engine: sa.Engine, argument_id: int, vot
 
     row, counters = run_batched(engine, in_batches)
     cast = _cast(session, argument_id, value, row, counters)
-    session.commit()  # nothing of its own to write: it hands the staged event on
+    publish_committed(session)  # the write is committed, the session has nothing of its own: on to the broker
     return cast
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from forum.auth import acting_name, current_viewer, require_role
@@ -43,8 +43,9 @@ def post_argument(block_id: int) -> ResponseReturnValue:
     session = get_session()
     try:
         with counted("post"):
-            argument = arguments.post(
+            argument = arguments.post_committed(
                 session,
+                current_app.extensions["forum"].read_engine,
                 block_id,
                 arguments.Author(*acting_name(viewer)),
                 stance=draft.stance,
@@ -53,7 +54,6 @@ def post_argument(block_id: int) -> ResponseReturnValue:
                 sources=draft.source_inputs(),
                 limits=limits,
             )
-            session.commit()
     except ForumError as error:
         return show_again(error, lambda refusal: thread_page(block_id, draft.show(refusal)))
     flash("Your reply was posted." if argument.parent_id else "Your argument was posted.")
