@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
+from psycopg import pq
 
 from forum.caching.pages import THREAD_VERSIONS
 from forum.caching.raw_reads import PREPARED, compiled_for, read_connection, read_one
@@ -86,6 +87,33 @@ def test_the_reads_keep_a_connection_out_of_the_pool_and_give_it_back_on_dispose
         assert raw.info[PREPARED]  # the same connection each time: its statement prepared once
     state.dispose()
     assert engine.pool.checkedout() == 0
+
+
+class WorkerTimeout(BaseException):
+    """What a worker's timeout raises into a request (gevent's `Timeout` is not an `Exception` either)."""
+
+
+@ON_POSTGRESQL
+@pytest.mark.parametrize("left", ["in a transaction", "mid-statement"])
+def test_a_connection_left_busy_is_not_kept_for_the_next_read(app, database_url, left):
+    block = make_article(app)["block1"]
+    other = create_app({"TESTING": True, "SECRET_KEY": "test secret", "FORUM_DATABASE_URL": database_url})
+    state = other.extensions["forum"]
+    engine = state.read_engine
+    try:
+        with pytest.raises(WorkerTimeout), read_connection(engine) as raw:
+            busy = raw.dbapi_connection
+            if left == "in a transaction":
+                busy.pgconn.exec_(b"BEGIN")
+            else:
+                busy.pgconn.send_query(b"SELECT pg_sleep(0.2)")
+            raise WorkerTimeout
+        assert engine.pool.checkedout() == 0  # given back to the pool, which rolled it back or dropped it
+        assert read_one(engine, THREAD_VERSIONS, {"block_id": block}) == orm_versions(app, block)
+        with read_connection(engine) as raw:
+            assert raw.dbapi_connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
+    finally:
+        state.dispose()
 
 
 def test_statements_first_read_by_many_threads_at_once_each_answer_their_own(app):

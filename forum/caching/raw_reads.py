@@ -226,9 +226,20 @@ def _take(engine: sa.Engine, hold: bool) -> Any:
 
 
 def _give_back(engine: sa.Engine, raw: Any, hold: bool) -> None:
-    """Keep a sound connection of the reads' own engine for the next read (a few at most), else return it (a SQLite
-    connection still in a transaction too: the pool rolls it back)."""
-    if hold and raw.is_valid and not (engine.dialect.name == "sqlite" and raw.dbapi_connection.in_transaction):
+    """Keep a sound, idle connection of the reads' own engine for the next read (a few at most), else return it (a
+    SQLite connection still in a transaction too: the pool rolls it back). A PostgreSQL one left in a transaction or
+    cut short mid-statement (by a worker's timeout) is dropped: the reads' pool resets nothing on return."""
+    if not raw.is_valid:
+        raw.close()
+        return
+    connection = raw.dbapi_connection
+    if isinstance(connection, PsycopgConnection):
+        if connection.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+            raw.invalidate()
+            return
+    elif connection.in_transaction:
+        hold = False
+    if hold:
         with _held_lock:
             held = _held.get(engine)
             if held is None:  # looked up first: `setdefault` would make a weak reference on every read
