@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from forum.db import get_session
 from forum.models import Argument, Block, Vote
+from forum.views import vote_widget
 from tests.articles import make_article
 
 UP = "Vote up: this argument is convincing"
@@ -164,6 +165,18 @@ def test_the_widget_after_a_vote_is_the_template_s_own_whatever_the_vote_and_sor
     assert kept == rendered
     assert f'formaction="/arguments/{argument}/vote?sort=top"' in kept[1]
     assert "Your down-vote is counted. Score -1." in kept[2] and "(0 up, 1 down)" in kept[2]
+
+
+def test_made_up_hosts_share_the_kept_widget_rather_than_churn_it(client, app, thread, as_member):
+    """Links in the widget are relative: a Host header, which a client writes as it likes, is no part of its shape."""
+    argument = thread["argument"]
+    session = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    answers = []
+    for n in range(20):
+        client.set_cookie(session.key, session.value, domain=f"h{n}.example")  # the member's cookie, copied
+        answers.append(text(vote(client, argument, 1, headers={**HTMX, "Host": f"h{n}.example"})))
+    assert all("Score 1" in answer and "(1 up, 0 down)" in answer for answer in answers)
+    assert len(vote_widget._kept[app]) == 1
 
 
 def lock(app, thread):

@@ -62,8 +62,10 @@ def voted_widget(argument: Voted, my_vote: int, news: str) -> str:
     offered = policy.allows("vote", **policy.state(
         thread, argument, member_id=viewer.member_id, moderator=viewer.has_role(Role.MODERATOR),
     ))
-    # What the template's output depends on besides the numbers (the host and root for its links).
-    key = (request.host, request.script_root, viewer.is_authenticated, offered, my_vote, sort)
+    # What the template's output depends on besides the numbers: the root for its links, and the host only where
+    # routes match by host or subdomain (links elsewhere are relative), lest made-up Host headers churn the shapes.
+    host = request.host if app.url_map.host_matching or app.subdomain_matching else None
+    key = (host, request.script_root, viewer.is_authenticated, offered, my_vote, sort)
     kept = _kept.setdefault(app, {})
     if key not in kept:
         if len(kept) >= MOST_KEPT:
