@@ -1,4 +1,5 @@
-"""PostgreSQL's search index under two writers at once: a source added while its argument is hidden.
+"""PostgreSQL's search index under two writers at once: a source added while its argument is hidden; and a post
+written with its sources indexed once.
 
 The index is kept by triggers, each in the transaction that changes the rows; two such transactions on one
 argument must leave the document its committed rows make, whichever commits first. (SQLite takes one writer
@@ -16,6 +17,7 @@ import pytest
 
 from forum.db import get_session
 from forum.services.search import search
+from tests.articles import make_article
 from tests.search_corpus import make_corpus
 
 ON_POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -50,10 +52,10 @@ def race(app, database_url: str, first: Callable, second: Callable) -> int:
     return argument
 
 
-def found(app, moderator: bool) -> list[int]:
-    """The arguments a search for WORD finds."""
+def found(app, moderator: bool, word: str = WORD) -> list[int]:
+    """The arguments a search for `word` finds."""
     with app.app_context():
-        page = search(get_session(), WORD, kind="argument", moderator=moderator)
+        page = search(get_session(), word, kind="argument", moderator=moderator)
         return [result.id for result in page.results]
 
 
@@ -69,3 +71,45 @@ def test_an_argument_hidden_while_a_source_is_added_is_found_by_the_sources_word
     argument = race(app, database_url, add_source, hide)
     assert found(app, moderator=False) == []
     assert found(app, moderator=True) == [argument]
+
+
+# Every write of an argument's document, logged for the test's length.
+LOG_WRITES = """
+    CREATE TABLE test_document_writes (argument_id integer NOT NULL);
+    CREATE FUNCTION test_log_document_write() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO test_document_writes VALUES (NEW.argument_id); RETURN NULL; END $$;
+    CREATE TRIGGER test_log_document_write AFTER INSERT OR UPDATE ON forum_search_arguments
+        FOR EACH ROW EXECUTE FUNCTION test_log_document_write();
+"""
+STOP_LOGGING = """
+    DROP TRIGGER test_log_document_write ON forum_search_arguments;
+    DROP FUNCTION test_log_document_write();
+    DROP TABLE test_document_writes;
+"""
+
+
+@ON_POSTGRESQL
+@pytest.mark.parametrize("reply", [False, True], ids=["argument", "reply"])
+def test_a_post_is_indexed_once_with_its_sources_words(app, client, as_member, database_url, reply):
+    """A post's argument and sources are written in one statement (a reply's too, in its own transaction): its
+    sources' trigger indexes it whole, and the argument's own trigger leaves it to them."""
+    thread = make_article(app)["block1"]
+    parent = client.submit(f"/blocks/{thread}/arguments", {"stance": "counter", "body": "A first argument."})
+    assert parent.status_code == 303
+    parent_id = int(parent.headers["Location"].rsplit("-", 1)[1])
+    form = {"stance": "support", "body": "The ferry timetable was rewritten twice.",
+            "sources-0-url": "https://example.org/z", "sources-0-title": f"The {WORD} report"}
+    if reply:
+        form["parent_id"] = str(parent_id)
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(LOG_WRITES)
+        try:
+            answer = client.submit(f"/blocks/{thread}/arguments", form)
+            writes = [row[0] for row in connection.execute("SELECT argument_id FROM test_document_writes")]
+        finally:
+            connection.execute(STOP_LOGGING)
+    assert answer.status_code == 303
+    posted = int(answer.headers["Location"].rsplit("-", 1)[1])
+    assert found(app, moderator=False) == [posted]
+    assert found(app, moderator=False, word="timetable") == [posted]
+    assert writes == [posted]

@@ -154,6 +154,17 @@ SOURCE_CHANGED = """CREATE OR REPLACE FUNCTION forum_search_source_changed() RET
         END IF;
         RETURN NULL;
     END $$"""
+# A new argument written with its sources in one statement (a post) is left to its sources' triggers, which fire
+# after the same statement, read the same rows and index it whole: indexing it here as well did the work twice.
+# Nobody else sees a row not yet committed, so there is no hide under way for their lock to wait for.
+ARGUMENT_CHANGED = """CREATE OR REPLACE FUNCTION forum_search_argument_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' AND EXISTS (SELECT 1 FROM forum_sources WHERE argument_id = NEW.id) THEN
+            RETURN NULL;
+        END IF;
+        PERFORM forum_search_index_argument(NEW.id);
+        RETURN NULL;
+    END $$"""
 # Marks again what a document written before SOURCE_CHANGED took its lock may have left visible.
 POSTGRESQL_VISIBLE_AGAIN = (
     "UPDATE forum_search_arguments d SET visible = NOT a.hidden AND a.withdrawn_at IS NULL FROM forum_arguments a "
@@ -191,11 +202,7 @@ POSTGRESQL_CREATE = [
         ON CONFLICT (argument_id) DO UPDATE SET block_id = EXCLUDED.block_id, article_id = EXCLUDED.article_id,
             visible = EXCLUDED.visible, document = EXCLUDED.document
     $$""",
-    """CREATE OR REPLACE FUNCTION forum_search_argument_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        PERFORM forum_search_index_argument(NEW.id);
-        RETURN NULL;
-    END $$""",
+    ARGUMENT_CHANGED,
     SOURCE_CHANGED,
     """CREATE OR REPLACE FUNCTION forum_search_block_changed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
