@@ -135,9 +135,11 @@ def make_limiter(app: Flask) -> Limiter:
         enabled=app.config["FORUM_RATELIMIT_ENABLED"],
     )
     limiter.init_app(app)
-    # The limiter's own limits are those `LIMITS` hangs on a few views, which check them in their own wrappers
-    # (`apply_limits`); its check before every request serves default and blueprint limits, of which the forum sets
-    # none. Left on, that bookkeeping cost a tenth of a vote (members' writes are counted by `counted`, past it).
+    # The limiter's own limits are those `LIMITS` hangs on a few views, on writes, which check them in their own
+    # wrappers (`apply_limits`); its check before every request serves default and blueprint limits, of which the
+    # forum sets none. Left on, that bookkeeping cost a tenth of a vote (members' writes are counted by `counted`,
+    # past it). The filter keeps a host's `RATELIMIT_DEFAULT`, which the limiter also reads, off the forum's views.
+    limiter.request_filter(lambda: request.method not in WRITES or request.endpoint not in LIMITS)
     hooks = app.before_request_funcs.get(None, [])
     if limiter._check_request_limit in hooks:  # not hung there when the limits are switched off
         hooks.remove(limiter._check_request_limit)

@@ -7,23 +7,26 @@ import gc
 import time
 from collections.abc import Callable
 
-# Ten times the input costs about ten times the time when the work is linear (n log n: about thirteen), and about a
-# hundred times when it is quadratic; this bound tells the two apart with room for noise.
-LINEAR_BOUND = 30.0
+# A hundred times the input costs about a hundred times the time when the work is linear (n log n: about 150 at
+# these sizes), and about ten thousand times when it is quadratic: this bound lets through a quadratic part no
+# larger than the linear one at the large size, and noise that doubles the large timings.
+LINEAR_BOUND = 250.0
 
 
-def best_time(work: Callable[[], object], tries: int) -> float:
-    """The shortest of `tries` timings of `work`: noise only ever adds time."""
-    timings = []
-    for _ in range(tries):
-        gc.collect()
-        started = time.perf_counter()
-        work()
-        timings.append(time.perf_counter() - started)
-    return min(timings)
+def timed(work: Callable[[], object]) -> float:
+    """One timing of `work`, after a collection, so that none left by another run falls in it."""
+    gc.collect()
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
 
 
-def growth(small: Callable[[], object], large: Callable[[], object], tries: int = 3) -> float:
-    """How many times longer `large` takes than `small`, each timed at its best."""
+def growth(small: Callable[[], object], large: Callable[[], object], rounds: int = 3) -> float:
+    """How many times longer `large` takes than `small`, each at its best of `rounds` turns taken alternately,
+    so that a machine busy for a while slows both alike (noise only ever adds time)."""
     small()  # The first call pays for imports and compiled patterns.
-    return best_time(large, max(1, tries - 1)) / best_time(small, tries)
+    smalls, larges = [], []
+    for _ in range(rounds):
+        smalls.extend([timed(small), timed(small)])
+        larges.append(timed(large))
+    return min(larges) / min(smalls)

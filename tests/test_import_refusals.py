@@ -86,11 +86,11 @@ def article_of(paragraphs: int, heading: str = "") -> str:
 @pytest.mark.parametrize("format", ["text", "markdown"])
 def test_three_thousand_paragraphs_parse_in_linear_time(format: str) -> None:
     heading = "## " if format == "markdown" else ""
-    short, long = article_of(300, heading).encode(), article_of(3000, heading).encode()
+    short, long = article_of(30, heading).encode(), article_of(3000, heading).encode()
     article = parse_article(long, format)
     assert len([b for b in article.blocks if b.kind == "paragraph"]) == 3001
     ratio = growth(lambda: parse_article(short, format), lambda: parse_article(long, format))
-    assert ratio < LINEAR_BOUND, f"ten times the paragraphs took {ratio:.1f} times as long"
+    assert ratio < LINEAR_BOUND, f"a hundred times the paragraphs took {ratio:.1f} times as long"
 
 
 @pytest.mark.parametrize(
@@ -125,7 +125,7 @@ def test_a_hundred_thousand_nested_elements_parse_without_recursion(format: str,
     ids=["inline-notes", "footnote-refs", "named-footnotes", "sup-markers"],
 )
 def test_pathological_markup_parses_in_linear_time(format: str, text: Callable[[int], str], count: int) -> None:
-    short, long = text(count // 10).encode(), text(count).encode()
+    short, long = text(count // 100).encode(), text(count).encode()
     assert parse_article(long, format).blocks[0].text.startswith("A paragraph")
     ratio = growth(lambda: parse_article(short, format), lambda: parse_article(long, format))
-    assert ratio < LINEAR_BOUND, f"ten times the markup took {ratio:.1f} times as long"
+    assert ratio < LINEAR_BOUND, f"a hundred times the markup took {ratio:.1f} times as long"

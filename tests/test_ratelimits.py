@@ -212,6 +212,19 @@ def test_limits_can_be_switched_off(database_url):
     app.extensions["forum"].dispose()
 
 
+def test_a_hosts_default_limit_leaves_the_forums_pages_alone(database_url):
+    """Flask-Limiter reads `RATELIMIT_DEFAULT` from the app's config, meant for the host's own limiter: the forum's
+    limiter holds none of it against its pages."""
+    from wsgi import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "FORUM_DATABASE_URL": database_url,
+                      "RATELIMIT_DEFAULT": "2 per minute"})
+    client = app.test_client()
+    assert [client.get("/register").status_code for _ in range(4)] == [200] * 4
+    assert [client.get("/password/reset").status_code for _ in range(4)] == [200] * 4
+    app.extensions["forum"].dispose()
+
+
 def test_the_count_is_shared_through_redis(database_url):
     """Two apps (as two workers would be) on one Redis storage share one count."""
     from wsgi import create_app

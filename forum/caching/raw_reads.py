@@ -237,7 +237,7 @@ def _give_back(engine: sa.Engine, raw: Any, hold: bool) -> None:
         if connection.pgconn.transaction_status != pq.TransactionStatus.IDLE:
             raw.invalidate()
             return
-    elif connection.in_transaction:
+    elif hold and connection.in_transaction:  # a SQLite file's, the only other kind kept
         hold = False
     if hold:
         with _held_lock:
