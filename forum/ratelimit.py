@@ -141,8 +141,9 @@ def make_limiter(app: Flask) -> Limiter:
     # past it). The filter keeps a host's `RATELIMIT_DEFAULT`, which the limiter also reads, off the forum's views.
     limiter.request_filter(lambda: request.method not in WRITES or request.endpoint not in LIMITS)
     hooks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in hooks:  # not hung there when the limits are switched off
-        hooks.remove(limiter._check_request_limit)
+    check = getattr(limiter, "_check_request_limit", None)  # Flask-Limiter's own name: should it change, it stays
+    if check in hooks:  # not hung there when the limits are switched off
+        hooks.remove(check)
     return limiter
 
 
